@@ -1,0 +1,40 @@
+# Every target sets up what it needs: a fresh clone only needs python3 (3.11+) and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint typecheck unit bench calibrate tui serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## The main job on the embedded default: replay the ACLU 2018 test under the bundled policies.
+demo: $(STAMP)
+	$(BIN)/leadreview replay aclu-2018
+
+## The whole test suite: lint, types, then every test (SQLite and PostgreSQL).
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check leadreview tests bench
+	$(BIN)/ruff format --check leadreview tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## Benchmarks, each printed as a ratio against a baseline measured in the same run.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+calibrate: $(STAMP)
+	$(BIN)/leadreview calibrate
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,55 @@
+"""The root typer app and the entry point that turns user errors into one line."""
+
+import sys
+
+import typer
+from typer.exceptions import Abort, Exit, TyperException
+
+from leadreview.errors import LeadreviewError
+
+app = typer.Typer(
+    name="leadreview",
+    help=(
+        "Simulate police face-search lead review under named policies, "
+        "with a tamper-evident audit log. Synthetic identities only."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register_commands() -> None:
+    from leadreview.cli import policy_cmd, replay_cmd
+
+    policy_cmd.register(app)
+    replay_cmd.register(app)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one line to stderr and exit: the only way a user error leaves the CLI."""
+    print(f"leadreview: error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register_commands()
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="leadreview", standalone_mode=False)
+    except LeadreviewError as exc:
+        fail(exc.message, exc.exit_code)
+    except TyperException as exc:
+        context = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:
+            typer.echo(context.get_help())
+            raise SystemExit(0) from None
+        fail(" ".join(exc.format_message().split()), exc.exit_code)
+    except Abort:
+        fail("aborted", 130)
+    except Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except BrokenPipeError:
+        raise SystemExit(0) from None
+    if isinstance(result, int) and result != 0:
+        raise SystemExit(result)

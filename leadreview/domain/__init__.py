@@ -1,0 +1,1 @@
+"""Pydantic models of the domain. No I/O here, and nothing from the UI."""

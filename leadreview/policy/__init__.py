@@ -1,0 +1,1 @@
+"""Policy loading and evaluation: the shadow verdicts."""
