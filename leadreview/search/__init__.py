@@ -1,0 +1,1 @@
+"""FaceSearch backends: the simulated Rekognition (numpy) and the real one (boto3)."""
