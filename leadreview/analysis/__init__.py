@@ -1,0 +1,1 @@
+"""Analysis: what each policy would have shown, overall and by demographic group."""

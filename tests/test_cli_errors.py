@@ -1,0 +1,59 @@
+"""User errors end in one clear line and a non-zero exit, never a traceback."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "leadreview", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("leadreview: error: ")
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_help_works() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "policy" in result.stdout
+
+
+def test_unknown_command_is_one_line() -> None:
+    assert_one_line_error(run_cli("no-such-command"), "no-such-command")
+
+
+def test_unknown_policy_name_is_one_line() -> None:
+    assert_one_line_error(run_cli("policy", "show", "no-such-policy"), "no-such-policy")
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (
+            "name: x\ntitle: t\nsources: [s]\nallowed_use_cases: [investigation]\n"
+            "min_similarity: -1\n",
+            "line 5: field 'min_similarity'",
+        ),
+        ("name: x\n  bad: [indent\n", "line"),
+        ("\xff\xfe", "not UTF-8"),
+    ],
+)
+def test_malformed_policy_file_is_one_line(tmp_path: Path, text: str, needle: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(text.encode("latin-1"))
+    assert_one_line_error(run_cli("policy", "validate", str(path)), str(path), needle)
