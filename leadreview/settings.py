@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -39,8 +39,10 @@ def config_file_path() -> Path:
     return Path(override) if override else user_config_dir() / "config.toml"
 
 
-class AwsSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="forbid")
+class AwsSettings(BaseModel):
+    # A plain model, not BaseSettings: otherwise bare REGION or PROFILE variables in the
+    # environment would leak in. Environment overrides come as LEADREVIEW_AWS__REGION.
+    model_config = ConfigDict(extra="forbid")
 
     region: str | None = None
     profile: str | None = None

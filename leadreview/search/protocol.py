@@ -7,6 +7,9 @@ and reads the same response shapes, and does not know which backend it talks to.
 
 from typing import Any, Protocol
 
+# Argument names are boto3's own (CamelCase), so that a boto3 client fits structurally.
+# ruff: noqa: N803
+
 
 class FaceSearchClient(Protocol):
     def create_collection(self, *, CollectionId: str, **kwargs: Any) -> dict[str, Any]: ...
