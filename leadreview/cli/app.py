@@ -20,10 +20,19 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from leadreview.cli import policy_cmd, replay_cmd
+    # Each module defines its commands cheaply; heavy imports wait inside the commands.
+    from leadreview.cli import (
+        calibrate_cmd,
+        policy_cmd,
+        replay_cmd,
+    )
 
-    policy_cmd.register(app)
-    replay_cmd.register(app)
+    for module in (
+        replay_cmd,
+        calibrate_cmd,
+        policy_cmd,
+    ):
+        module.register(app)
 
 
 def fail(message: str, code: int = 2) -> None:

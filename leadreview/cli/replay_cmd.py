@@ -1,7 +1,60 @@
-"""`leadreview replay SCENARIO`: placeholder wired in when the simulation lands."""
+"""`leadreview replay SCENARIO`: run a scenario's searches once, evaluate every policy."""
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
+def replay(
+    scenario: Annotated[
+        str, typer.Argument(help="a bundled scenario name (e.g. aclu-2018) or a scenario file")
+    ] = "aclu-2018",
+    seed: Annotated[int | None, typer.Option(min=0, help="override the scenario's seed")] = None,
+    gallery_size: Annotated[
+        int | None, typer.Option(min=1, max=20_000_000, help="override the gallery size")
+    ] = None,
+    probes: Annotated[
+        int | None, typer.Option(min=1, max=1_000_000, help="override the number of probes")
+    ] = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(help="a policy name or file (repeatable); default: the scenario's"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
+    record: Annotated[
+        bool, typer.Option(help="write every search, lead and verdict to the audit log")
+    ] = False,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="keep large galleries here as memory-mapped files")
+    ] = None,
+) -> None:
+    """Replay a batch scenario (the ACLU's 2018 test by default) under each policy."""
+    from rich.console import Console
+
+    from leadreview.analysis.replay_metrics import replay_policies
+    from leadreview.analysis.replay_report import print_replay, replay_json
+    from leadreview.analysis.run_batch import run_scenario
+    from leadreview.analysis.scenario_overrides import with_overrides
+    from leadreview.cli.progress import gallery_progress
+    from leadreview.policy.loader import load_policies
+    from leadreview.simulation.scenario import load_scenario
+
+    chosen = with_overrides(load_scenario(scenario), gallery_size=gallery_size, probes=probes)
+    policies = load_policies(policy or chosen.policies)
+    err = Console(stderr=True)
+    with gallery_progress(err, chosen.gallery.size) as progress:
+        run = run_scenario(chosen, seed=seed, cache_dir=cache_dir, progress=progress)
+    results = replay_policies(run.batch, policies, chosen.use_case)
+    if record:
+        from leadreview.cli.recording import record_run
+
+        record_run(run, policies, err)
+    if as_json:
+        typer.echo(replay_json(chosen.name, run.world.seed, run.world.gallery.size, results))
+    else:
+        print_replay(Console(), chosen.title, run.world.seed, results)
+
+
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("replay")(replay)

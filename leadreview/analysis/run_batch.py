@@ -1,0 +1,75 @@
+"""Run a scenario's searches once: world → simulated Rekognition → ranked leads.
+
+The same path a workflow search takes (a collection, the gallery indexed in it, a
+search with no threshold), batched: the probes' face descriptors go to the simulator's
+`search_embeddings`, which ranks exactly as `search_faces_by_image` would. Every policy
+is then applied to the same leads, so comparing p policies costs one search, not p.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from leadreview.analysis.batch import SearchBatch
+from leadreview.search.matching import EmbeddingSearchResult
+from leadreview.simulation.gallery_build import ProgressCallback
+from leadreview.simulation.scenario import Scenario
+from leadreview.simulation.score_model import ScoreModel, load_score_model
+from leadreview.simulation.world import World, build_world
+
+COLLECTION_ID = "booking-photos"
+# The sheriff's practice asks for every candidate: no threshold at search time.
+NO_THRESHOLD = 0.0
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    world: World
+    result: EmbeddingSearchResult
+    batch: SearchBatch
+
+
+def search_world(world: World, max_faces: int) -> EmbeddingSearchResult:
+    from leadreview.search.simulated import SimulatedRekognition
+
+    client = SimulatedRekognition(world.similarity, dimension=world.gallery_embeddings.shape[1])
+    client.create_collection(CollectionId=COLLECTION_ID)
+    gallery = world.gallery
+    client.import_faces(
+        CollectionId=COLLECTION_ID,
+        Embeddings=world.gallery_embeddings,
+        ExternalImageIds=[gallery.external_image_id(i) for i in range(gallery.size)],
+        FaceIds=[gallery.face_id(i) for i in range(gallery.size)],
+    )
+    return client.search_embeddings(
+        CollectionId=COLLECTION_ID,
+        Embeddings=world.probe_embeddings,
+        MaxFaces=max_faces,
+        FaceMatchThreshold=NO_THRESHOLD,
+    )
+
+
+def batch_from(world: World, result: EmbeddingSearchResult) -> SearchBatch:
+    mate_rows = world.truth.mate_index[:, None]
+    return SearchBatch(
+        similarities=result.similarities,
+        is_true_mate=(result.positions == mate_rows) & (mate_rows >= 0),
+        probe_groups=np.array([t.subject_group for t in world.truth.truths]),
+        probe_mated=world.truth.mate_index >= 0,
+    )
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    model: ScoreModel | None = None,
+    cache_dir: Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> ScenarioRun:
+    world = build_world(
+        scenario, model or load_score_model(), seed=seed, cache_dir=cache_dir, progress=progress
+    )
+    result = search_world(world, max_faces=min(scenario.max_faces, world.gallery.size))
+    return ScenarioRun(world=world, result=result, batch=batch_from(world, result))

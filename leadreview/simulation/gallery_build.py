@@ -1,0 +1,193 @@
+"""Generate a gallery: person columns, then the embedding matrix chunk by chunk.
+
+Every chunk of rows draws from its own sub-stream, so a chunk can be regenerated alone
+(to make mated probes from a million-face gallery) and the result does not depend on
+whether the matrix is built in memory or written to a memory-mapped file.
+"""
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from leadreview.simulation.allocation import allocate_classes
+from leadreview.simulation.embedding import assemble, blur, individuals
+from leadreview.simulation.gallery import (
+    AGE_BY_CODE,
+    FIRST_BOOKING,
+    LAST_BOOKING,
+    Gallery,
+    GalleryColumns,
+)
+from leadreview.simulation.mixes import ordered_group_mix
+from leadreview.simulation.names import BOOKING_CHARGES, GIVEN_NAMES, SURNAMES
+from leadreview.simulation.scenario import GallerySpec
+from leadreview.simulation.score_model import ScoreModel
+from leadreview.simulation.streams import stream
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (rows done, rows in all) as a gallery is generated."""
+
+FloatMatrix = npt.NDArray[np.float32]
+CHUNK_ROWS = 32_768
+# Bump when the generator changes what a seed produces, so stale caches are not reused.
+GENERATOR_VERSION = 1
+
+
+def gallery_key(spec: GallerySpec, model: ScoreModel, seed: int) -> str:
+    payload = {
+        "generator": GENERATOR_VERSION,
+        "chunk_rows": CHUNK_ROWS,
+        "seed": seed,
+        "gallery": spec.model_dump(mode="json"),
+        "dims": model.dims,
+        "groups": [[label, rho] for label, rho in model.groups.items()],
+        "sex": {sex.value: rho for sex, rho in model.sex.items()},
+        "booking_noise": model.booking_noise,
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def gallery_columns(spec: GallerySpec, model: ScoreModel, seed: int) -> GalleryColumns:
+    rng = stream(seed, "gallery", "records")
+    codes = {label: i for i, label in enumerate(model.groups)}
+    mix = ordered_group_mix(spec.group_mix, model, "gallery.group_mix")
+    group, sex = allocate_classes(mix, spec.female_share, spec.size, codes, rng)
+    age_p = np.array([spec.age_mix.get(a, 0.0) for a in AGE_BY_CODE], dtype=np.float64)
+    days = (LAST_BOOKING - FIRST_BOOKING).days + 1
+    return GalleryColumns(
+        group=group,
+        sex=sex,
+        age=rng.choice(len(AGE_BY_CODE), size=spec.size, p=age_p / age_p.sum()).astype(np.uint8),
+        given_name=rng.integers(0, len(GIVEN_NAMES), spec.size, dtype=np.uint16),
+        surname=rng.integers(0, len(SURNAMES), spec.size, dtype=np.uint16),
+        booking_day=rng.integers(0, days, spec.size, dtype=np.int32),
+        charge=rng.integers(0, len(BOOKING_CHARGES), spec.size, dtype=np.uint8),
+    )
+
+
+def _chunk_bounds(size: int) -> list[tuple[int, int, int]]:
+    return [
+        (k, start, min(start + CHUNK_ROWS, size))
+        for k, start in enumerate(range(0, size, CHUNK_ROWS))
+    ]
+
+
+def _chunk_individuals(seed: int, chunk: int, rows: int, model: ScoreModel) -> FloatMatrix:
+    return individuals(stream(seed, "gallery", "identity", chunk), rows, model)
+
+
+def gallery_individuals(
+    seed: int, model: ScoreModel, size: int, indices: npt.NDArray[np.int64]
+) -> FloatMatrix:
+    """The clean individual parts of gallery rows `indices`, regenerating only their chunks."""
+    out = np.empty((len(indices), model.individual_dims), dtype=np.float32)
+    chunks = indices // CHUNK_ROWS
+    for chunk in np.unique(chunks):
+        start = int(chunk) * CHUNK_ROWS
+        rows = min(CHUNK_ROWS, size - start)
+        block = _chunk_individuals(seed, int(chunk), rows, model)
+        wanted = chunks == chunk
+        out[wanted] = block[indices[wanted] - start]
+    return out
+
+
+def iter_embedding_chunks(
+    columns: GalleryColumns, model: ScoreModel, seed: int
+) -> Iterator[tuple[int, int, FloatMatrix]]:
+    """(start, stop, booking-photo embeddings of rows start..stop), chunk after chunk."""
+    for chunk, start, stop in _chunk_bounds(len(columns)):
+        individual = _chunk_individuals(seed, chunk, stop - start, model)
+        booking = blur(individual, model.booking_noise, stream(seed, "gallery", "booking", chunk))
+        yield (
+            start,
+            stop,
+            assemble(model, columns.group[start:stop], columns.sex[start:stop], booking),
+        )
+
+
+def fill_embeddings(
+    target: FloatMatrix,
+    columns: GalleryColumns,
+    model: ScoreModel,
+    seed: int,
+    progress: ProgressCallback | None = None,
+) -> None:
+    """Write the booking-photo embeddings of every row into `target`, chunk by chunk."""
+    for start, stop, block in iter_embedding_chunks(columns, model, seed):
+        target[start:stop] = block
+        if progress is not None:
+            progress(stop, len(columns))
+
+
+def _cached_matrix(path: Path, size: int, dims: int) -> FloatMatrix | None:
+    if not path.is_file():
+        return None
+    try:
+        matrix = np.load(path, mmap_mode="r")
+    except (OSError, ValueError):
+        return None
+    if matrix.shape != (size, dims) or matrix.dtype != np.float32:
+        return None
+    return matrix  # type: ignore[no-any-return]
+
+
+def _write_cached(
+    path: Path,
+    columns: GalleryColumns,
+    model: ScoreModel,
+    seed: int,
+    progress: ProgressCallback | None,
+) -> FloatMatrix:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        matrix = np.lib.format.open_memmap(
+            partial, mode="w+", dtype=np.float32, shape=(len(columns), model.dims)
+        )
+        fill_embeddings(matrix, columns, model, seed, progress)
+        matrix.flush()
+        del matrix
+        # Readers only ever see a complete file: it appears under its name all at once.
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    loaded = _cached_matrix(path, len(columns), model.dims)
+    if loaded is None:
+        raise OSError(f"{path}: gallery cache unreadable right after writing")
+    return loaded
+
+
+def build_gallery(
+    spec: GallerySpec,
+    model: ScoreModel,
+    seed: int,
+    *,
+    cache_dir: Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> Gallery:
+    """The gallery of `spec` under `seed`: in memory, or memory-mapped from `cache_dir`.
+
+    With `cache_dir`, the matrix lives in `gallery-<key>.npy` there and is reused whenever
+    the seed, the gallery spec and the score model's embedding parameters all match.
+    """
+    columns = gallery_columns(spec, model, seed)
+    key = gallery_key(spec, model, seed)
+    if cache_dir is None:
+        matrix = np.empty((spec.size, model.dims), dtype=np.float32)
+        fill_embeddings(matrix, columns, model, seed, progress)
+    else:
+        path = cache_dir / f"gallery-{key}.npy"
+        cached = _cached_matrix(path, spec.size, model.dims)
+        if cached is not None:
+            matrix = cached
+            if progress is not None:
+                progress(spec.size, spec.size)
+        else:
+            matrix = _write_cached(path, columns, model, seed, progress)
+    return Gallery(key=key, groups=model.group_labels, columns=columns, embeddings=matrix)

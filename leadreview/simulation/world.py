@@ -1,0 +1,68 @@
+"""A world: one scenario under one seed, its gallery, its probes, and the score map."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from leadreview.domain.probe import Probe
+from leadreview.errors import InputFileError
+from leadreview.simulation.gallery import Gallery
+from leadreview.simulation.gallery_build import ProgressCallback, build_gallery
+from leadreview.simulation.probes import GroundTruth, build_probes
+from leadreview.simulation.scenario import Scenario
+from leadreview.simulation.score_model import ScoreModel
+from leadreview.simulation.similarity import SimilarityMap
+
+FloatMatrix = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class World:
+    scenario: Scenario
+    seed: int
+    gallery: Gallery
+    probes: tuple[Probe, ...]
+    """What a reviewer may see of each probe."""
+    probe_embeddings: FloatMatrix
+    """(probes, dims) float32 unit rows: the face descriptor each probe image carries."""
+    truth: GroundTruth
+    """Kept apart: for the debrief and the analysis only."""
+    similarity: SimilarityMap
+
+    @property
+    def gallery_embeddings(self) -> FloatMatrix:
+        return self.gallery.embeddings
+
+
+def build_world(
+    scenario: Scenario,
+    model: ScoreModel,
+    *,
+    seed: int | None = None,
+    cache_dir: Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> World:
+    """Generate `scenario` under `seed` (default: the scenario's own).
+
+    `cache_dir` keeps the gallery matrix as a memory-mapped `.npy` reused across runs;
+    without it the matrix is built in memory. `progress(done, total)` follows the gallery.
+    """
+    chosen = scenario.seed if seed is None else seed
+    try:
+        gallery = build_gallery(
+            scenario.gallery, model, chosen, cache_dir=cache_dir, progress=progress
+        )
+        batch = build_probes(scenario, model, chosen, gallery.columns, gallery.key)
+    except InputFileError as exc:
+        raise InputFileError(f"scenario {scenario.name}: {exc.message}") from None
+    return World(
+        scenario=scenario,
+        seed=chosen,
+        gallery=gallery,
+        probes=batch.probes,
+        probe_embeddings=batch.embeddings,
+        truth=batch.truth,
+        similarity=model.similarity,
+    )
