@@ -4,13 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench calibrate tui serve clean
+.PHONY: setup demo test lint typecheck unit bench calibrate tui serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Headless Chromium renders the HTML reports in tests/test_report.py (root installs it).
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+		|| echo "note: chromium is not installed; the browser test will be skipped"
 	touch $(STAMP)
+
+## Install everything a fresh machine needs (the venv, and chromium for the report test).
+setup: $(STAMP)
 
 ## The main job on the embedded default: replay the ACLU 2018 test under the bundled policies.
 demo: $(STAMP)

@@ -23,12 +23,18 @@ def _register_commands() -> None:
     # Each module defines its commands cheaply; heavy imports wait inside the commands.
     from leadreview.cli import (
         calibrate_cmd,
+        compare_cmd,
         policy_cmd,
         replay_cmd,
+        report_cmd,
+        sweep_cmd,
     )
 
     for module in (
         replay_cmd,
+        compare_cmd,
+        sweep_cmd,
+        report_cmd,
         calibrate_cmd,
         policy_cmd,
     ):

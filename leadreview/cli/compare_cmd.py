@@ -1,0 +1,197 @@
+"""`leadreview compare`: the same searches under several policies and reviewer profiles.
+
+The option types are shared with `leadreview report compare` (and the scenario ones with
+`sweep`), so the commands cannot drift apart.
+"""
+
+from collections.abc import Callable, Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from leadreview.analysis.batch import SearchBatch
+    from leadreview.analysis.batch_source import PreparedScenario
+    from leadreview.analysis.compare_models import Comparison
+    from leadreview.domain.policy import LoadedPolicy
+
+T = TypeVar("T")
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+ScenarioOpt = Annotated[
+    str, typer.Option("--scenario", help="a bundled scenario's name or a scenario file")
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="first seed (default: the scenario's)", min=0)
+]
+SeedsOpt = Annotated[
+    int, typer.Option("--seeds", help="how many seeds (worlds) to run: seed, seed+1, …", min=1)
+]
+GalleryOpt = Annotated[
+    int | None, typer.Option("--gallery-size", help="override the gallery size", min=1)
+]
+ProbesOpt = Annotated[int | None, typer.Option("--probes", help="override the probe count", min=1)]
+PolicyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--policy", help="a policy name or file (repeatable; default: the scenario's policies)"
+    ),
+]
+ProfileOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--reviewer-profile",
+        help="a reviewer profile name or file (repeatable; default: every bundled profile)",
+    ),
+]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="write to this file instead of stdout")
+]
+
+
+def prepare_scenario(
+    scenario: str, seed: int | None, seeds: int, gallery_size: int | None, probes: int | None
+) -> "PreparedScenario":
+    from leadreview.analysis.batch_source import ScenarioRequest, prepare
+
+    return prepare(ScenarioRequest(scenario, seed, seeds, gallery_size, probes))
+
+
+def with_progress(
+    prepared: "PreparedScenario", work: Callable[[Iterator[tuple[int, "SearchBatch"]]], T]
+) -> T:
+    """Run `work` over the scenario's batches with a progress bar over seeds (on stderr)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from leadreview.analysis.batch_source import scenario_batches
+
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(f"{prepared.scenario.name}: searching", total=len(prepared.seeds))
+
+        def batches() -> Iterator[tuple[int, "SearchBatch"]]:
+            for item in scenario_batches(prepared):
+                progress.update(task, description=f"{prepared.scenario.name}: seed {item[0]}")
+                yield item
+                progress.advance(task)
+
+        return work(batches())
+
+
+def policies_for(prepared: "PreparedScenario", refs: list[str] | None) -> list["LoadedPolicy"]:
+    from leadreview.policy.loader import load_policies
+
+    return load_policies(refs or list(prepared.scenario.policies))
+
+
+def run_comparison(
+    *,
+    scenario: str,
+    seed: int | None,
+    seeds: int,
+    gallery_size: int | None,
+    probes: int | None,
+    policy: list[str] | None,
+    reviewer_profile: list[str] | None,
+) -> "Comparison":
+    from leadreview.analysis.compare import compare
+    from leadreview.simulation.reviewer_model import bundled_profile_names, load_profiles
+
+    prepared = prepare_scenario(scenario, seed, seeds, gallery_size, probes)
+    policies = policies_for(prepared, policy)
+    profiles = load_profiles(reviewer_profile or bundled_profile_names())
+    return with_progress(
+        prepared,
+        lambda batches: compare(
+            batches,
+            policies=policies,
+            profiles=profiles,
+            use_case=prepared.use_case,
+            scenario=prepared.scenario.name,
+            sources=prepared.scenario.sources,
+        ),
+    )
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Print, or write a file whole (never half-written: a temporary file, then rename)."""
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    from leadreview.errors import InputFileError
+
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(output)
+    except OSError as exc:
+        raise InputFileError(f"{output}: cannot write ({exc.strerror})") from None
+
+
+def compare_command(
+    *,
+    scenario: ScenarioOpt = "aclu-2018",
+    seed: SeedOpt = None,
+    seeds: SeedsOpt = 1,
+    gallery_size: GalleryOpt = None,
+    probes: ProbesOpt = None,
+    policy: PolicyOpt = None,
+    reviewer_profile: ProfileOpt = None,
+    output_format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+) -> None:
+    """Compare policies and reviewer profiles on the same searches, overall and per group."""
+    comparison = run_comparison(
+        scenario=scenario,
+        seed=seed,
+        seeds=seeds,
+        gallery_size=gallery_size,
+        probes=probes,
+        policy=policy,
+        reviewer_profile=reviewer_profile,
+    )
+    if output_format is OutputFormat.JSON:
+        from leadreview.analysis.compare_export import comparison_json
+
+        emit(comparison_json(comparison), output)
+    elif output_format is OutputFormat.CSV:
+        from leadreview.analysis.compare_export import comparison_csv
+
+        emit(comparison_csv(comparison), output)
+    else:
+        print_tables(comparison, output)
+
+
+def print_tables(comparison: "Comparison", output: Path | None) -> None:
+    import io
+
+    from rich.console import Console
+
+    from leadreview.analysis.compare_rich import comparison_tables
+
+    buffer = io.StringIO() if output is not None else None
+    console = Console(file=buffer, width=200 if buffer else None)
+    for table in comparison_tables(comparison):
+        console.print(table)
+    console.print(f"[dim]Sources: {len(comparison.sources)} cited; see --format json.[/dim]")
+    if buffer is not None:
+        emit(buffer.getvalue(), output)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compare")(compare_command)

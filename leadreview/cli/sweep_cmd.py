@@ -1,0 +1,126 @@
+"""`leadreview sweep`: thresholds 0–100, false leads against missed mates, per group."""
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from leadreview.cli.compare_cmd import (
+    FormatOpt,
+    GalleryOpt,
+    OutputFormat,
+    OutputOpt,
+    PolicyOpt,
+    ProbesOpt,
+    ScenarioOpt,
+    SeedOpt,
+    SeedsOpt,
+    emit,
+)
+
+if TYPE_CHECKING:
+    from leadreview.analysis.sweep import Sweep
+
+StepOpt = Annotated[
+    float, typer.Option("--step", help="distance between thresholds", min=0.01, max=50.0)
+]
+MaxCandidatesOpt = Annotated[
+    int | None,
+    typer.Option("--max-candidates", help="count only the top N leads (default: all returned)"),
+]
+ChartOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--chart", help="also write the chart to a .png or .svg file (repeatable)"),
+]
+
+
+def run_sweep(
+    *,
+    scenario: str,
+    seed: int | None,
+    seeds: int,
+    gallery_size: int | None,
+    probes: int | None,
+    policy: list[str] | None,
+    step: float,
+    max_candidates: int | None,
+) -> "Sweep":
+    from leadreview.analysis.sweep import default_thresholds, sweep
+    from leadreview.cli.compare_cmd import policies_for, prepare_scenario, with_progress
+
+    prepared = prepare_scenario(scenario, seed, seeds, gallery_size, probes)
+    marks = {
+        p.name: threshold
+        for p in policies_for(prepared, policy)
+        if (threshold := p.policy.threshold_for(prepared.use_case)) is not None
+    }
+    return with_progress(
+        prepared,
+        lambda batches: sweep(
+            batches,
+            thresholds=default_thresholds(step),
+            max_candidates=max_candidates,
+            scenario=prepared.scenario.name,
+            marks=marks,
+            sources=prepared.scenario.sources,
+        ),
+    )
+
+
+def sweep_command(
+    *,
+    scenario: ScenarioOpt = "aclu-2018",
+    seed: SeedOpt = None,
+    seeds: SeedsOpt = 1,
+    gallery_size: GalleryOpt = None,
+    probes: ProbesOpt = None,
+    policy: PolicyOpt = None,
+    step: StepOpt = 1.0,
+    max_candidates: MaxCandidatesOpt = None,
+    chart: ChartOpt = None,
+    output_format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+) -> None:
+    """Sweep the threshold from 0 to 100: false leads per search and mates missed, per group.
+
+    Policies only mark their thresholds on the chart; the sweep itself applies none.
+    """
+    result = run_sweep(
+        scenario=scenario,
+        seed=seed,
+        seeds=seeds,
+        gallery_size=gallery_size,
+        probes=probes,
+        policy=policy,
+        step=step,
+        max_candidates=max_candidates,
+    )
+    if chart:
+        from leadreview.analysis.chart_output import save_figure
+        from leadreview.analysis.sweep_charts import sweep_figure
+
+        figure = sweep_figure(result)
+        for path in chart:
+            save_figure(figure, path)
+    if output_format is OutputFormat.JSON:
+        from leadreview.analysis.sweep_export import sweep_json
+
+        emit(sweep_json(result), output)
+    elif output_format is OutputFormat.CSV:
+        from leadreview.analysis.sweep_export import sweep_csv
+
+        emit(sweep_csv(result), output)
+    else:
+        from rich.console import Console
+        from rich.text import Text
+
+        from leadreview.analysis.sweep_charts import terminal_sweep_chart
+        from leadreview.analysis.sweep_export import sweep_table
+
+        console = Console()
+        console.print(Text.from_ansi(terminal_sweep_chart(result, width=min(console.width, 140))))
+        console.print(sweep_table(result))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sweep")(sweep_command)
