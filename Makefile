@@ -19,9 +19,13 @@ $(STAMP): pyproject.toml
 ## Install everything a fresh machine needs (the venv, and chromium for the report test).
 setup: $(STAMP)
 
-## The main job on the embedded default: replay the ACLU 2018 test under the bundled policies.
+## The main job on the embedded default (SQLite in the user's data directory): replay the
+## ACLU 2018 test under the bundled policies, record every search, lead and verdict in the
+## audit log, sign a checkpoint and verify the chain.
 demo: $(STAMP)
-	$(BIN)/leadreview replay aclu-2018
+	$(BIN)/leadreview replay aclu-2018 --record
+	$(BIN)/leadreview audit checkpoint
+	$(BIN)/leadreview audit verify
 
 ## The whole test suite: lint, types, then every test (SQLite and PostgreSQL).
 test: lint typecheck unit

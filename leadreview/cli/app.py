@@ -22,8 +22,12 @@ app = typer.Typer(
 def _register_commands() -> None:
     # Each module defines its commands cheaply; heavy imports wait inside the commands.
     from leadreview.cli import (
+        archive_cmd,
+        audit_cmd,
         calibrate_cmd,
         compare_cmd,
+        db_cmd,
+        import_cmd,
         policy_cmd,
         replay_cmd,
         report_cmd,
@@ -37,6 +41,10 @@ def _register_commands() -> None:
         report_cmd,
         calibrate_cmd,
         policy_cmd,
+        audit_cmd,
+        import_cmd,
+        archive_cmd,
+        db_cmd,
     ):
         module.register(app)
 

@@ -1,0 +1,182 @@
+"""`leadreview audit verify|checkpoint|key|export|show`."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+audit_app = typer.Typer(
+    help="Verify, checkpoint, export and browse the audit log.", no_args_is_help=True
+)
+
+
+@audit_app.command("verify")
+def verify(
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option("--checkpoint", help="a signed checkpoint the log must extend (repeatable)"),
+    ] = None,
+    from_dir: Annotated[
+        Path | None, typer.Option("--from", help="verify an export directory offline")
+    ] = None,
+    from_s3: Annotated[
+        str | None,
+        typer.Option("--from-s3", help="verify a write-once archive: BUCKET/PREFIX"),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="the public (verifier) key, as text or a file holding it"),
+    ] = None,
+) -> None:
+    """Walk the chain; exit 0 if everything holds, else 1 with one line per break."""
+    from leadreview.audit.keys import read_verifier
+    from leadreview.settings import load_settings
+
+    if from_dir is not None and from_s3 is not None:
+        raise typer.BadParameter("give --from or --from-s3, not both")
+    extra = [read_verifier(key)] if key else []
+    if from_s3 is not None:
+        from leadreview.cli.archive_cmd import verify_from_s3
+
+        if key is None:
+            raise typer.BadParameter("--from-s3 needs --key (the log's public key)")
+        report = verify_from_s3(from_s3, key, load_settings())
+    elif from_dir is not None:
+        from leadreview.audit.export import verify_export
+
+        if not extra:
+            raise typer.BadParameter("--from needs --key (the log's public key)")
+        report = verify_export(from_dir, extra, checkpoint or [])
+    else:
+        from leadreview.audit.service import AuditContext, verify_with_context
+        from leadreview.store import open_store
+
+        settings = load_settings()
+        store = open_store(settings)
+        try:
+            report = verify_with_context(
+                store, AuditContext.from_settings(settings), checkpoint or [], extra
+            )
+        finally:
+            store.dispose()
+    for line in report.lines():
+        typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def checkpoint(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="also write the checkpoint here")
+    ] = None,
+) -> None:
+    """Sign the log's head (C2SP tlog-checkpoint) and keep it with the checkpoints seen."""
+    from leadreview.audit.checkpoint_store import CheckpointRollbackError
+    from leadreview.audit.service import AuditContext, make_checkpoint
+    from leadreview.errors import VerificationFailed
+    from leadreview.settings import load_settings
+    from leadreview.store import open_store
+
+    settings = load_settings()
+    store = open_store(settings)
+    try:
+        stored = make_checkpoint(store, AuditContext.from_settings(settings))
+    except CheckpointRollbackError as exc:
+        raise VerificationFailed(str(exc)) from None
+    finally:
+        store.dispose()
+    if output is not None:
+        output.write_text(stored.signed, encoding="utf-8")
+        typer.echo(f"checkpoint of size {stored.checkpoint.size} written to {output}", err=True)
+    typer.echo(stored.signed, nl=False)
+
+
+@audit_app.command("key")
+def key() -> None:
+    """Print the public key (a signed-note verifier key) for an outside auditor.
+
+    The private key is created on first use at the settings path (mode 0600)."""
+    from leadreview.audit.keys import load_or_create_signer
+    from leadreview.settings import load_settings
+
+    settings = load_settings()
+    path = settings.resolved_signing_key_path()
+    signer, created = load_or_create_signer(path, settings.log_origin)
+    if created:
+        typer.echo(f"created signing key {path}", err=True)
+    typer.echo(signer.verifier().text())
+
+
+@audit_app.command("export")
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="directory to write")],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+) -> None:
+    """Export the events and signed checkpoints for offline verification."""
+    from leadreview.audit.export import ExportFormat, export_log
+    from leadreview.audit.service import AuditContext
+    from leadreview.settings import load_settings
+    from leadreview.store import open_store
+
+    try:
+        export_format = ExportFormat(fmt)
+    except ValueError:
+        raise typer.BadParameter(f"--format {fmt!r}: use jsonl or csv") from None
+    settings = load_settings()
+    context = AuditContext.from_settings(settings)
+    store = open_store(settings)
+    try:
+        seen = [s.signed for s in context.checkpoint_store([context.signer().verifier()]).all()]
+        summary = export_log(
+            store,
+            output,
+            export_format,
+            signer=context.signer(),
+            origin=context.origin,
+            seen_checkpoints=seen,
+        )
+    finally:
+        store.dispose()
+    typer.echo(
+        f"{summary.events} events to {summary.events_file}, "
+        f"{summary.checkpoints} checkpoint(s) in {summary.directory / 'checkpoints'}"
+    )
+
+
+@audit_app.command("show")
+def show(
+    event_type: Annotated[str | None, typer.Option("--type", help="only this event type")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="only this actor")] = None,
+    since_seq: Annotated[
+        int | None, typer.Option("--since-seq", help="from this sequence number on")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="at most this many events")] = 100,
+) -> None:
+    """A table of events, oldest first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from leadreview.audit.log import AuditLog
+    from leadreview.store import open_store
+
+    store = open_store()
+    try:
+        with store.reading() as session:
+            events = AuditLog.events(
+                session, event_type=event_type, actor=actor, since_seq=since_seq, limit=limit
+            )
+    finally:
+        store.dispose()
+    table = Table(title=f"Audit events ({len(events)})")
+    for column in ("seq", "time (UTC)", "actor", "role", "type", "payload", "digest"):
+        table.add_column(column, overflow="fold")
+    for e in events:
+        table.add_row(
+            str(e.seq), e.time_text, e.actor, e.role, e.event_type, e.payload_json, e.digest[:12]
+        )
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit_app, name="audit")

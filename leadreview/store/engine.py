@@ -1,0 +1,104 @@
+"""Engines for the two supported backends: SQLite (embedded default) and PostgreSQL.
+
+Every SQLite connection is configured the same way, because the audit log's promises rest
+on it: WAL with `synchronous=FULL` (NORMAL can lose the last commits on power loss in
+WAL mode), `recursive_triggers=ON` (so `INSERT OR REPLACE` fires the delete guard),
+foreign keys, and a busy timeout so concurrent writers queue instead of failing. We also
+take over BEGIN from the sqlite3 module so that write transactions start with
+`BEGIN IMMEDIATE`: the writer lock is held *before* the audit head is read.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from leadreview.errors import ConfigurationError
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+# Execution option naming how a SQLite transaction begins. Writers use the default
+# (IMMEDIATE); long readers such as `verify` ask for DEFERRED so they do not block writers.
+SQLITE_BEGIN_OPTION = "leadreview_sqlite_begin"
+SQLITE_BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+
+
+def masked_url(url: str | URL) -> str:
+    """The URL as a user may see it: the password, if any, replaced by ***."""
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except ArgumentError:
+        return str(url)
+    return parsed.render_as_string(hide_password=True)
+
+
+def parse_database_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            f"database URL {url!r} is not a SQLAlchemy URL "
+            "(expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DB)"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        # The only PostgreSQL driver we ship is psycopg 3.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"database URL {masked_url(parsed)}: backend {backend!r} is not supported "
+            "(use sqlite or postgresql)"
+        )
+    return parsed
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; nothing connects until first use."""
+    parsed = parse_database_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(parsed)
+        return create_engine(parsed, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise ConfigurationError(
+            f"database URL {masked_url(parsed)}: driver not available ({exc})"
+        ) from None
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        parent = Path(database).expanduser().parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"database URL {masked_url(url)}: cannot create directory {parent}: "
+                f"{exc.strerror or exc}"
+            ) from None
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None:
+    # Disable the sqlite3 module's own implicit BEGIN: `_begin_sqlite_transaction` emits it.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA recursive_triggers = ON")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+    if mode not in SQLITE_BEGIN_MODES:
+        raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
+    connection.exec_driver_sql(f"BEGIN {mode}")

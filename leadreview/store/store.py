@@ -1,0 +1,94 @@
+"""Opening the store and units of work.
+
+`open_store(settings)` makes the engine, checks that the database answers, and upgrades
+the schema to head. Services then do their work in `store.transaction()`: one session,
+one transaction, committed when the block ends and rolled back if it raises, so a decision
+and its audit event are written together or not at all.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlmodel import Session
+
+from leadreview.errors import ConfigurationError
+from leadreview.settings import Settings
+from leadreview.store.engine import SQLITE_BEGIN_OPTION, make_engine, masked_url
+
+
+@dataclass(frozen=True)
+class Store:
+    """An engine plus the ways to work with it. Cheap to pass around; one per process."""
+
+    engine: Engine
+
+    @property
+    def url(self) -> str:
+        return masked_url(self.engine.url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A unit of work for writing. On SQLite it begins with BEGIN IMMEDIATE (the
+        writer lock is taken before anything is read); commits on success."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work that never takes the SQLite writer lock."""
+        engine = self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+        with Session(engine) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(settings: Settings | None = None, *, url: str | None = None) -> Store:
+    """The store for `url` (default: from settings), schema upgraded to head.
+
+    An unreachable or unusable database becomes one ConfigurationError naming the URL.
+    """
+    if url is None:
+        if settings is None:
+            from leadreview.settings import load_settings
+
+            settings = load_settings()
+        url = settings.resolved_database_url()
+    engine = make_engine(url)
+    store = Store(engine)
+    upgrade_store(store)
+    return store
+
+
+def upgrade_store(store: Store) -> tuple[str | None, str | None]:
+    """Upgrade the schema to head; (revision before, revision after)."""
+    from leadreview.store.migrate import upgrade_to_head
+
+    try:
+        with store.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return upgrade_to_head(store.engine)
+    except DBAPIError as exc:
+        store.dispose()
+        raise ConfigurationError(
+            f"database {store.url}: {_first_line(exc.orig) or type(exc.orig).__name__}"
+        ) from None
+    except SQLAlchemyError as exc:
+        store.dispose()
+        raise ConfigurationError(f"database {store.url}: {_first_line(exc)}") from None
+
+
+def _first_line(error: BaseException | None) -> str:
+    lines = str(error or "").strip().splitlines()
+    return lines[0] if lines else ""

@@ -1,0 +1,45 @@
+"""What the workflow needs of the audit log, and the names of the events it writes.
+
+The audit package's `AuditLog` satisfies `AuditAppender` structurally; the workflow
+only appends, always inside the caller's transaction, so an event commits together
+with the rows it describes or not at all.
+"""
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from leadreview.audit.models import NewEvent
+
+
+class AuditAppender(Protocol):
+    """`leadreview.audit.log.AuditLog` is one."""
+
+    def append(
+        self,
+        session: Session,
+        *,
+        actor: str,
+        role: str,
+        event_type: str,
+        payload: dict[str, Any],
+    ) -> Any: ...
+
+    def append_many(self, session: Session, events: Sequence[NewEvent]) -> Any: ...
+
+
+class EventType(StrEnum):
+    REVIEWER_REGISTERED = "reviewer.registered"
+    CASE_OPENED = "case.opened"
+    SEARCH_RECORDED = "search.recorded"
+    LEAD_DECIDED = "lead.decided"
+    ENFORCEMENT_GRANTED = "enforcement.granted"
+    ENFORCEMENT_REFUSED = "enforcement.refused"
+    PERMISSION_REFUSED = "permission.refused"
+    BATCH_RECORDED = "batch.recorded"
+    # Closes a `compare --record` run: its batch runs and simulated reviewers' models.
+    COMPARISON_RECORDED = "comparison.recorded"
+    # An audit report was produced: auditors' reads of the log are on record too.
+    REPORT_GENERATED = "report.generated"

@@ -1,0 +1,163 @@
+"""Open a case: run the probe through the backend under the policy in force, and record
+the case, its probe, the search, its leads and every policy's verdict in one transaction.
+
+The search itself runs before the transaction opens: a slow backend must not hold the
+database's writer lock, and a failed search leaves nothing behind.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from leadreview.domain.case import CaseOpening, CaseStatus
+from leadreview.domain.roles import Action, Actor
+from leadreview.search.protocol import FaceSearchClient
+from leadreview.search.rekognition import SearchOutcome, search_faces_by_image
+from leadreview.store.tables.workflow import CaseRow, ProbeRow
+from leadreview.workflow.audit_port import EventType
+from leadreview.workflow.context import WorkflowContext
+from leadreview.workflow.errors import InvalidRequest
+from leadreview.workflow.permissions import require
+from leadreview.workflow.policy_documents import store_policy_documents
+from leadreview.workflow.policy_set import PolicySet
+from leadreview.workflow.ports import ProbeImages
+from leadreview.workflow.recording import SearchToRecord, record_searches
+from leadreview.workflow.reviewers import reviewer_id
+
+# The practice simulated here applies no threshold at search time: the policy layer
+# decides, lead by lead, what each policy would show, and says why.
+SEARCH_THRESHOLD = 0.0
+
+
+@dataclass(frozen=True)
+class SearchBackend:
+    client: FaceSearchClient
+    collection_id: str
+
+
+def open_case(
+    ctx: WorkflowContext,
+    actor: Actor,
+    opening: CaseOpening,
+    *,
+    backend: SearchBackend,
+    policies: PolicySet,
+    probe_images: ProbeImages | None = None,
+) -> int:
+    """Open a case and record its search; returns the new case id."""
+    require(ctx, actor, Action.OPEN_CASE, {"offense": opening.offense})
+    in_force = policies.in_force.policy
+    if opening.use_case not in in_force.allowed_use_cases:
+        raise InvalidRequest(
+            f"use case {opening.use_case.value!r}: not allowed by the policy in force "
+            f"{in_force.name!r}"
+        )
+    image = _probe_bytes(opening, probe_images)
+    outcome = search_faces_by_image(
+        backend.client,
+        collection_id=backend.collection_id,
+        image=image,
+        image_name=opening.probe_ref or "probe",
+        max_faces=policies.max_faces(),
+        face_match_threshold=SEARCH_THRESHOLD,
+    )
+    return _record_case(
+        ctx, actor, opening, image=image, outcome=outcome, backend=backend, policies=policies
+    )
+
+
+def _probe_bytes(opening: CaseOpening, probe_images: ProbeImages | None) -> bytes:
+    if opening.image is not None:
+        return opening.image
+    assert opening.probe_ref is not None  # CaseOpening requires one or the other
+    if probe_images is None:
+        raise InvalidRequest(
+            f"probe {opening.probe_ref!r}: no image given and no probe source configured"
+        )
+    return probe_images.image_for(opening.probe_ref)
+
+
+def _record_case(
+    ctx: WorkflowContext,
+    actor: Actor,
+    opening: CaseOpening,
+    *,
+    image: bytes,
+    outcome: SearchOutcome,
+    backend: SearchBackend,
+    policies: PolicySet,
+) -> int:
+    now = ctx.clock()
+    in_force = policies.in_force
+    with ctx.store.transaction() as session:
+        opener = reviewer_id(session, ctx.audit, actor, now)
+        store_policy_documents(session, policies.policies, now)
+        case = CaseRow(
+            offense=opening.offense,
+            use_case=opening.use_case.value,
+            status=CaseStatus.OPEN.value,
+            opened_by_id=opener,
+            opened_at=now,
+            policy_name=in_force.name,
+            policy_sha256=in_force.sha256,
+            reviewers_required=in_force.policy.reviewers_required,
+        )
+        session.add(case)
+        session.flush()
+        assert case.id is not None
+        probe = ProbeRow(
+            case_id=case.id,
+            probe_ref=opening.probe_ref,
+            quality=opening.quality.value,
+            source=opening.source,
+            captured_at=opening.captured_at,
+            image_sha256=hashlib.sha256(image).hexdigest(),
+            image=image,
+        )
+        session.add(probe)
+        session.flush()
+        assert probe.id is not None
+        ctx.audit.append(
+            session,
+            actor=actor.name,
+            role=actor.role.value,
+            event_type=EventType.CASE_OPENED.value,
+            payload={
+                "case_id": case.id,
+                "offense": opening.offense,
+                "use_case": opening.use_case.value,
+                "policy_in_force": {"name": in_force.name, "sha256": in_force.sha256},
+                "reviewers_required": case.reviewers_required,
+                "probe": {
+                    "probe_id": probe.id,
+                    "probe_ref": opening.probe_ref,
+                    "quality": opening.quality.value,
+                    "source": opening.source,
+                    "captured_at": (
+                        opening.captured_at.isoformat() if opening.captured_at else None
+                    ),
+                    "image_sha256": probe.image_sha256,
+                    "image_size": len(image),
+                },
+            },
+        )
+        record_searches(
+            session,
+            ctx.audit,
+            actor,
+            policies,
+            [
+                SearchToRecord(
+                    probe_id=probe.id,
+                    case_id=case.id,
+                    batch_run_id=None,
+                    use_case=opening.use_case,
+                    collection_id=backend.collection_id,
+                    face_match_threshold=SEARCH_THRESHOLD,
+                    max_faces=policies.max_faces(),
+                    face_model_version=outcome.response.get("FaceModelVersion"),
+                    leads=outcome.leads,
+                )
+            ],
+            now=now,
+        )
+        return case.id

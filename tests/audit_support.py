@@ -1,0 +1,47 @@
+"""Helpers for the audit-log tests: filling a log, and tampering behind the guards."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection
+
+from leadreview.audit import AuditLog, NewEvent
+from leadreview.store import Store
+
+
+def append_events(store: Store, n: int, *, actor: str = "alice", batch: int = 1) -> None:
+    log = AuditLog()
+    done = 0
+    while done < n:
+        size = min(batch, n - done)
+        with store.transaction() as session:
+            log.append_many(
+                session,
+                [
+                    NewEvent(actor, "reviewer", "lead.decided", {"lead": done + i + 1, "ok": True})
+                    for i in range(size)
+                ],
+            )
+        done += size
+
+
+@contextmanager
+def behind_the_guards(store: Store) -> Iterator[Connection]:
+    """A transaction in which the append-only guards are off, as an attacker with the
+    database owner's rights (or file access, on SQLite) could arrange."""
+    with store.engine.begin() as connection:
+        if store.dialect == "postgresql":
+            connection.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER USER")
+        else:
+            connection.exec_driver_sql("DROP TRIGGER audit_event_refuse_update")
+            connection.exec_driver_sql("DROP TRIGGER audit_event_refuse_delete")
+        yield connection
+        if store.dialect == "postgresql":
+            connection.exec_driver_sql("ALTER TABLE audit_event ENABLE TRIGGER USER")
+
+
+def swap_sequence_numbers(connection: Connection, a: int, b: int) -> None:
+    parking = 1_000_000_000
+    connection.exec_driver_sql(f"UPDATE audit_event SET seq = {parking} WHERE seq = {a}")
+    connection.exec_driver_sql(f"UPDATE audit_event SET seq = {a} WHERE seq = {b}")
+    connection.exec_driver_sql(f"UPDATE audit_event SET seq = {b} WHERE seq = {parking}")
