@@ -53,6 +53,15 @@ ProfileOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
+RecordOpt = Annotated[
+    bool,
+    typer.Option(
+        "--record",
+        help="write every seed's searches, leads and verdicts to the audit log (a batch run "
+        "per seed); with reviewer profiles, simulated reviewers also review the first seed's "
+        "searches as cases, through the review workflow",
+    ),
+]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="write to this file instead of stdout")
 ]
@@ -66,10 +75,20 @@ def prepare_scenario(
     return prepare(ScenarioRequest(scenario, seed, seeds, gallery_size, probes))
 
 
+# Makes a scenario's batches; the callback shows a note beside the progress bar.
+BatchSource = Callable[
+    ["PreparedScenario", Callable[[str], None]], Iterator[tuple[int, "SearchBatch"]]
+]
+
+
 def with_progress(
-    prepared: "PreparedScenario", work: Callable[[Iterator[tuple[int, "SearchBatch"]]], T]
+    prepared: "PreparedScenario",
+    work: Callable[[Iterator[tuple[int, "SearchBatch"]]], T],
+    source: BatchSource | None = None,
 ) -> T:
-    """Run `work` over the scenario's batches with a progress bar over seeds (on stderr)."""
+    """Run `work` over the scenario's batches with a progress bar over seeds (on stderr).
+
+    `source` makes the batches (default: `scenario_batches`, which only searches)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -85,8 +104,14 @@ def with_progress(
         task = progress.add_task(f"{prepared.scenario.name}: searching", total=len(prepared.seeds))
 
         def batches() -> Iterator[tuple[int, "SearchBatch"]]:
-            for item in scenario_batches(prepared):
-                progress.update(task, description=f"{prepared.scenario.name}: seed {item[0]}")
+            name = prepared.scenario.name
+            items = (
+                scenario_batches(prepared)
+                if source is None
+                else source(prepared, lambda note: progress.update(task, description=note))
+            )
+            for item in items:
+                progress.update(task, description=f"{name}: seed {item[0]}")
                 yield item
                 progress.advance(task)
 
@@ -108,6 +133,7 @@ def run_comparison(
     probes: int | None,
     policy: list[str] | None,
     reviewer_profile: list[str] | None,
+    record: bool = False,
 ) -> "Comparison":
     from leadreview.analysis.compare import compare
     from leadreview.simulation.reviewer_model import bundled_profile_names, load_profiles
@@ -115,17 +141,38 @@ def run_comparison(
     prepared = prepare_scenario(scenario, seed, seeds, gallery_size, probes)
     policies = policies_for(prepared, policy)
     profiles = load_profiles(reviewer_profile or bundled_profile_names())
-    return with_progress(
-        prepared,
-        lambda batches: compare(
-            batches,
-            policies=policies,
-            profiles=profiles,
-            use_case=prepared.use_case,
-            scenario=prepared.scenario.name,
-            sources=prepared.scenario.sources,
-        ),
-    )
+
+    def run(source: BatchSource | None) -> "Comparison":
+        return with_progress(
+            prepared,
+            lambda batches: compare(
+                batches,
+                policies=policies,
+                profiles=profiles,
+                use_case=prepared.use_case,
+                scenario=prepared.scenario.name,
+                sources=prepared.scenario.sources,
+            ),
+            source,
+        )
+
+    if not record:
+        return run(None)
+    from rich.console import Console
+
+    from leadreview.cli.compare_recording import ComparisonRecorder
+    from leadreview.settings import load_settings
+    from leadreview.store.store import open_store
+
+    settings = load_settings()
+    store = open_store(settings)
+    try:
+        recorder = ComparisonRecorder(store, settings.resolved_actor(), policies, profiles)
+        comparison = run(recorder.batches)
+        recorder.finish(prepared.scenario.name, Console(stderr=True))
+    finally:
+        store.dispose()
+    return comparison
 
 
 def emit(text: str, output: Path | None) -> None:
@@ -154,6 +201,7 @@ def compare_command(
     reviewer_profile: ProfileOpt = None,
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
+    record: RecordOpt = False,
 ) -> None:
     """Compare policies and reviewer profiles on the same searches, overall and per group."""
     comparison = run_comparison(
@@ -164,6 +212,7 @@ def compare_command(
         probes=probes,
         policy=policy,
         reviewer_profile=reviewer_profile,
+        record=record,
     )
     if output_format is OutputFormat.JSON:
         from leadreview.analysis.compare_export import comparison_json

@@ -1,7 +1,4 @@
-"""`leadreview report compare|sweep`: a self-contained HTML page to open, send or print.
-
-The audit-log report joins here as `report audit` once the workflow and audit log land.
-"""
+"""`leadreview report compare|sweep|audit`: a self-contained HTML page to open, send or print."""
 
 from pathlib import Path
 from typing import Annotated
@@ -87,6 +84,73 @@ def report_sweep(
     )
     emit(sweep_report(result), output)
     typer.echo(f"wrote {output}", err=True)
+
+
+@report_app.command("audit")
+def report_audit(*, output: ReportOutputOpt) -> None:
+    """The audit log as an HTML page: each decision beside every policy's verdict, the
+    forwarded leads each policy would have filtered, counts, and the chain's verification.
+
+    Acts as the configured actor in the auditor role; producing the report is recorded in
+    the log (`report.generated`, with the file's SHA-256) before the file appears."""
+    import hashlib
+
+    from leadreview.analysis.audit_report_html import audit_report_html
+    from leadreview.audit.log import AuditLog
+    from leadreview.audit.service import AuditContext, verify_with_context
+    from leadreview.domain.roles import Actor, Role
+    from leadreview.errors import InputFileError
+    from leadreview.policy.loader import load_policies
+    from leadreview.settings import load_settings
+    from leadreview.store import open_store
+    from leadreview.workflow.audit_report import build_audit_report, record_report
+    from leadreview.workflow.context import WorkflowContext
+    from leadreview.workflow.policy_set import DEFAULT_POLICY, PolicySet
+    from leadreview.workflow.service import ReviewWorkflow
+
+    settings = load_settings()
+    actor = Actor(name=settings.resolved_actor(), role=Role.AUDITOR)
+    store = open_store(settings)
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        workflow = ReviewWorkflow(
+            ctx=WorkflowContext(store=store, audit=AuditLog()),
+            policies=PolicySet.of(load_policies([DEFAULT_POLICY])),  # reads only
+        )
+        context = AuditContext.from_settings(settings)
+        report = build_audit_report(
+            workflow, actor, verify=lambda: verify_with_context(store, context)
+        )
+        html = audit_report_html(report).encode("utf-8")
+        # Written aside first, recorded, then put in place: no report exists that the
+        # log does not know about.
+        try:
+            partial.write_bytes(html)
+        except OSError as exc:
+            raise InputFileError(f"{output}: cannot write ({exc.strerror})") from None
+        try:
+            record_report(
+                workflow,
+                actor,
+                report,
+                fmt="html",
+                output_sha256=hashlib.sha256(html).hexdigest(),
+                destination=output.name,
+            )
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        partial.replace(output)
+    finally:
+        store.dispose()
+    status = "verified" if report.chain.ok else "FAILED verification"
+    typer.echo(
+        f"wrote {output}: {len(report.decisions)} decisions, chain {status} "
+        f"at head {report.chain.head_seq}",
+        err=True,
+    )
+    if not report.chain.ok:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
