@@ -17,9 +17,15 @@ def insert_if_absent(session: Session, table: Table, values: Mapping[str, Any]) 
     """
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(table).values(**values).on_conflict_do_nothing()
-    result: Any = session.execute(statement)
-    return bool(result.rowcount)
+    # RETURNING, not rowcount: psycopg reports a rowcount for a skipped conflicting
+    # insert that is not 0, which made every call look like a first registration.
+    statement = (
+        module.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)
+    )
+    return session.execute(statement).first() is not None
 
 
 def as_utc(moment: datetime) -> datetime:
