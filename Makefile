@@ -44,6 +44,13 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## The terminal app on the embedded default, and the same app served to browsers.
+tui: $(STAMP)
+	$(BIN)/leadreview tui
+
+serve: $(STAMP)
+	$(BIN)/leadreview serve
+
 calibrate: $(STAMP)
 	$(BIN)/leadreview calibrate
 

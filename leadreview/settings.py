@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     backend: Literal["simulated", "rekognition"] = "simulated"
     actor: str | None = Field(default=None, description="who acts; default: the OS user")
     aws: AwsSettings = Field(default_factory=AwsSettings)
+    keymap: dict[str, str] = Field(
+        default_factory=dict, description="terminal app: binding id -> keys, e.g. decide = 'D'"
+    )
 
     @classmethod
     def settings_customise_sources(

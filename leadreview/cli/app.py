@@ -13,7 +13,7 @@ app = typer.Typer(
         "Simulate police face-search lead review under named policies, "
         "with a tamper-evident audit log. Synthetic identities only."
     ),
-    no_args_is_help=True,
+    no_args_is_help=False,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
@@ -27,14 +27,20 @@ def _register_commands() -> None:
         calibrate_cmd,
         compare_cmd,
         db_cmd,
+        exercise_cmd,
         import_cmd,
         policy_cmd,
         replay_cmd,
         report_cmd,
+        scenario_cmd,
+        serve_cmd,
         sweep_cmd,
+        tui_cmd,
     )
 
     for module in (
+        tui_cmd,
+        serve_cmd,
         replay_cmd,
         compare_cmd,
         sweep_cmd,
@@ -45,6 +51,8 @@ def _register_commands() -> None:
         import_cmd,
         archive_cmd,
         db_cmd,
+        scenario_cmd,
+        exercise_cmd,
     ):
         module.register(app)
 
@@ -58,13 +66,18 @@ def fail(message: str, code: int = 2) -> None:
 def main(argv: list[str] | None = None) -> None:
     _register_commands()
     command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else argv
+    # With no command, open the review app: that is what most people came for.
+    if not args:
+        args = ["tui"]
     try:
-        result = command.main(args=argv, prog_name="leadreview", standalone_mode=False)
+        result = command.main(args=args, prog_name="leadreview", standalone_mode=False)
     except LeadreviewError as exc:
         fail(exc.message, exc.exit_code)
     except TyperException as exc:
         context = getattr(exc, "ctx", None)
         if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:
+            # A command group given without a subcommand: show its help.
             typer.echo(context.get_help())
             raise SystemExit(0) from None
         fail(" ".join(exc.format_message().split()), exc.exit_code)

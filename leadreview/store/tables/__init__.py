@@ -4,6 +4,7 @@ Add a module per area (e.g. `cases.py`) and import it here; its schema arrives t
 new Alembic revision in `store/migrations/versions/`.
 """
 
+from leadreview.store.tables import exercise as exercise  # registers the exercise tables
 from leadreview.store.tables import workflow as workflow  # registers the workflow tables
 from leadreview.store.tables.audit import AuditEventRow, AuditHeadRow
 

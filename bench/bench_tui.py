@@ -1,0 +1,243 @@
+"""The review app's responsiveness.
+
+- Launch to first screen ready: a fresh `python` process builds the app the way
+  `leadreview tui` does (settings, store, workflow, demo world) on an already seeded SQLite
+  database, runs it headless, and exits once the case queue shows its cases. Target:
+  under 1 s. Baseline: a process that only runs `import textual`.
+- A case with 4,096 leads (an in-memory gateway, so only the UI is measured): the
+  median time from a key press (j) to the next lead open — cursor moved, the lead's record
+  and picture loaded by its worker and handed to the widgets, which paint on the next
+  frame (at most 1/60 s later). Target: under 50 ms per key press.
+  Baseline: the same key press on a case with 8 leads, which shows how the table scales.
+"""
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bench import BenchResult
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from leadreview.workflow.views import CaseDetail, LeadDetail
+
+LAUNCH_TARGET_S = 1.0
+KEY_TARGET_MS = 50.0
+BIG_CASE = 4096
+SMALL_CASE = 8
+PRESSES = 40
+LAUNCH_REPEATS = 5
+
+# Run as `python -c URL UNTIL T0`: builds the app as `leadreview tui` does and prints the
+# seconds since T0 (the parent's clock at spawn) at the first paint of the case queue
+# ("paint") or once its cases are listed ("cases"); then leaves at once, without waiting
+# for the worker that is still opening the store.
+_LAUNCH = """
+import os, sys, time
+from leadreview.cli.tui_cmd import build_app
+from leadreview.domain.roles import Role
+app = build_app(reviewer="bench", role=Role.SUPERVISOR, database=sys.argv[1])
+async def ready(pilot):
+    from leadreview.tui.screens.case_queue import CaseQueueScreen
+    while True:
+        screen = app.screen
+        if isinstance(screen, CaseQueueScreen) and screen.is_mounted:
+            if sys.argv[2] == "paint" or screen.query_one("#case-table").row_count:
+                break
+        await pilot.pause(0.005)
+    print(time.time() - float(sys.argv[3]), flush=True)
+    os._exit(0)
+app.run(headless=True, size=(120, 40), auto_pilot=ready)
+"""
+
+
+def _launch(url: str, until: str, env: dict[str, str]) -> float:
+    argv = [sys.executable, "-c", _LAUNCH, url, until, repr(time.time())]
+    done = subprocess.run(argv, check=True, env=env, capture_output=True, text=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def _wall(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, env=env, capture_output=True)
+    return time.perf_counter() - start
+
+
+def bench_launch() -> list[BenchResult]:
+    import os
+
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "LEADREVIEW_DATA_DIR": folder, "LEADREVIEW_CONFIG": f"{folder}/c"}
+        env["LEADREVIEW_KEYMAP"] = f"{folder}/k"
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        baseline = [sys.executable, "-c", "import textual"]
+        _launch(url, "cases", env)  # opens the demo's cases; not counted
+        results = []
+        for until in ("paint", "cases"):
+            pairs = [
+                (_launch(url, until, env), _wall(baseline, env)) for _ in range(LAUNCH_REPEATS)
+            ]
+            value = statistics.median(a for a, _ in pairs)
+            results.append(
+                BenchResult(
+                    name=f"launch to case queue {'painted' if until == 'paint' else 'listed'}",
+                    value=value,
+                    unit="s",
+                    baseline_name="python -c 'import textual'",
+                    baseline=statistics.median(b for _, b in pairs),
+                    target=f"< {LAUNCH_TARGET_S:g} s" if until == "paint" else "(information)",
+                    passed=value < LAUNCH_TARGET_S if until == "paint" else True,
+                )
+            )
+    return results
+
+
+class _BigCaseGateway:
+    """One case of `leads` leads, everything precomputed: only the UI is timed."""
+
+    def __init__(self, leads: int) -> None:
+        self.case, self.details = _big_case(leads)
+        self._picture: Image | None = None
+
+    def list_cases(self, actor: object) -> list[object]:
+        return [self.case.summary]
+
+    def get_case(self, actor: object, case_id: int) -> "CaseDetail":
+        return self.case
+
+    def get_lead(self, actor: object, lead_id: int) -> "LeadDetail":
+        return self.details[lead_id]
+
+    def probe_picture(self, case_id: int) -> "Image | None":
+        return None
+
+    def lead_picture(self, lead_id: int) -> "Image | None":
+        from PIL import Image
+
+        # A new picture per lead, as a real gallery gives: the widget redraws each time.
+        shade = lead_id % 200
+        return Image.new("RGB", (96, 96), (shade, 120, 200 - shade))
+
+
+def _big_case(count: int) -> tuple["CaseDetail", dict[int, "LeadDetail"]]:
+    from leadreview.domain.case import CaseStatus
+    from leadreview.domain.decision import LeadStatus
+    from leadreview.domain.identity import AgeBand, PersonRecord, Sex
+    from leadreview.domain.policy import DecidingRule, UseCase, Verdict
+    from leadreview.domain.probe import CaptureQuality
+    from leadreview.domain.roles import Role
+    from leadreview.workflow.views import (
+        CaseDetail,
+        CaseSummary,
+        LeadDetail,
+        LeadView,
+        PolicyRef,
+        ProbeView,
+        VerdictView,
+    )
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    policies = (("wcso-practice", None), ("rekognition-default", 80.0), ("amazon-police-95", 95.0))
+    summary = CaseSummary(
+        case_id=1, offense="bench", use_case=UseCase.INVESTIGATION, status=CaseStatus.OPEN,
+        opened_by="bench", opened_by_role=Role.SUPERVISOR, opened_at=now,
+        policy_name="wcso-practice", policy_sha256="0" * 64, reviewers_required=1,
+        lead_count=count, shown_count=count, awaiting_count=count, forwarded_count=0,
+        rejected_count=0, inconclusive_count=0, disputed_count=0, viewer_decided=0,
+        viewer_pending=count,
+    )  # fmt: skip
+    probe = ProbeView(
+        probe_id=1, probe_ref="bench", quality=CaptureQuality.CCTV, source="bench",
+        captured_at=now, image_sha256=None, image_size=0,
+    )  # fmt: skip
+    leads = []
+    for rank in range(1, count + 1):
+        similarity = 99.0 * (1 - rank / (count + 1))
+        leads.append(
+            LeadView(
+                lead_id=rank, case_id=1, search_id=1, rank=rank, similarity=similarity,
+                face_id=f"face-{rank}", external_image_id=None, shown=True,
+                status=LeadStatus.AWAITING_REVIEW, version=1, reviewers_required=1,
+                verdicts=tuple(
+                    VerdictView(
+                        policy_name=name, policy_sha256="0" * 64,
+                        verdict=Verdict.SHOWN if t is None or similarity >= t else Verdict.FILTERED,
+                        rule=DecidingRule.NO_RULE_FILTERS, reason="bench", in_force=i == 0,
+                    )
+                    for i, (name, t) in enumerate(policies)
+                ),
+                decisions=(), possible_lead_votes=0, disagreement=False,
+            )
+        )  # fmt: skip
+    case = CaseDetail(
+        summary=summary, probe=probe, search=None,
+        policies=tuple(PolicyRef(name=n, sha256="0" * 64, in_force=i == 0)
+                       for i, (n, _) in enumerate(policies)),
+        leads=tuple(leads), hidden_filtered=0, enforcement=(),
+    )  # fmt: skip
+    record = PersonRecord(
+        person_id="P1", name="Bench Person", group="g", sex=Sex.FEMALE,
+        age_band=AgeBand.ADULT, booking_date=date(2010, 1, 1), booking_charge="bench",
+    )  # fmt: skip
+    details = {
+        lead.lead_id: LeadDetail(
+            lead=lead, case=summary, probe=probe, record=record, enforcement=()
+        )
+        for lead in leads
+    }
+    return case, details
+
+
+async def _key_press_ms(leads: int) -> float:
+    from textual import events
+
+    from leadreview.domain.roles import Actor, Role
+    from leadreview.tui.app import LeadReviewApp
+    from leadreview.tui.screens.case_review import CaseReviewScreen
+
+    gateway = _BigCaseGateway(leads)
+    actor = Actor(name="bench", role=Role.SUPERVISOR)
+    app = LeadReviewApp(gateway, actor, cursor_blink=False)  # type: ignore[arg-type]
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_case(1)
+        while not (isinstance(app.screen, CaseReviewScreen) and app.screen.leads):
+            await pilot.pause(0.01)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CaseReviewScreen)
+        times = []
+        for press in range(PRESSES):
+            # The key arrives as the terminal driver delivers it (Pilot.press adds ~60 ms
+            # of its own waiting, which would swamp what is measured here).
+            start = time.perf_counter()
+            app.post_message(events.Key("j", "j"))
+            while not (screen.lead_detail and screen.lead_detail.lead.rank == press + 2):
+                await asyncio.sleep(0.0005)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def bench_key_press() -> BenchResult:
+    big = asyncio.run(_key_press_ms(BIG_CASE))
+    small = asyncio.run(_key_press_ms(SMALL_CASE if PRESSES < SMALL_CASE else PRESSES + 1))
+    return BenchResult(
+        name=f"key press to lead shown, {BIG_CASE} leads",
+        value=big,
+        unit="ms",
+        baseline_name=f"same on {max(SMALL_CASE, PRESSES + 1)} leads",
+        baseline=small,
+        target=f"< {KEY_TARGET_MS:g} ms",
+        passed=big < KEY_TARGET_MS,
+    )
+
+
+def run() -> list[BenchResult]:
+    return [*bench_launch(), bench_key_press()]

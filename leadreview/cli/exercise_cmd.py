@@ -1,0 +1,297 @@
+"""`leadreview exercise start|join|assign|inject|status|board|decide|reveal|debrief|export|close`.
+
+The facilitator's commands act in the facilitator role; a participant's in the role they
+joined in. Who acts is `--as NAME` (default: the configured actor).
+"""
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from leadreview.domain.roles import Actor, Role
+    from leadreview.exercise.service import ExerciseService
+    from leadreview.store.store import Store
+
+exercise_app = typer.Typer(help="Run a tabletop exercise.", no_args_is_help=True)
+
+AsOption = Annotated[str | None, typer.Option("--as", help="who acts (default: configured actor)")]
+ExerciseOption = Annotated[
+    int | None, typer.Option("--exercise", help="exercise id (default: the newest running)")
+]
+
+
+def _open() -> "tuple[ExerciseService, Store]":
+    from leadreview.audit.log import AuditLog
+    from leadreview.exercise.service import ExerciseService
+    from leadreview.store.store import open_store
+    from leadreview.workflow.context import WorkflowContext
+
+    store = open_store()
+    return ExerciseService(WorkflowContext(store=store, audit=AuditLog())), store
+
+
+def _actor(name: str | None, role: "Role | None" = None) -> "Actor":
+    from leadreview.domain.roles import Actor, Role
+    from leadreview.settings import load_settings
+
+    return Actor(name=name or load_settings().resolved_actor(), role=role or Role.FACILITATOR)
+
+
+def _id(service: "ExerciseService", given: int | None) -> int:
+    return given if given is not None else service.current_exercise_id()
+
+
+@exercise_app.command("start")
+def start(
+    scenario: Annotated[str, typer.Argument(help="a bundled exercise name or a file")],
+    as_name: AsOption = None,
+) -> None:
+    """Generate the world, open every case through the workflow, record exercise.started."""
+    from leadreview.exercise.loading import load_exercise
+    from leadreview.exercise.world import build_exercise_world
+
+    world = build_exercise_world(load_exercise(scenario))
+    service, store = _open()
+    try:
+        summary = service.start(_actor(as_name), world)
+    finally:
+        store.dispose()
+    typer.echo(
+        f"exercise {summary.exercise_id} started: {summary.title} "
+        f"({len(summary.case_ids)} cases, policy in force {summary.policy_in_force})"
+    )
+
+
+@exercise_app.command("join")
+def join(
+    name: Annotated[str, typer.Option("--name", help="your name")],
+    role: Annotated[str, typer.Option("--role", help="reviewer, supervisor, ...")] = "reviewer",
+    exercise: ExerciseOption = None,
+) -> None:
+    """Join the exercise as a participant."""
+    from leadreview.domain.roles import Role
+    from leadreview.errors import InputFileError
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise InputFileError(f"--role {role!r}: use one of {', '.join(Role)}") from None
+    service, store = _open()
+    try:
+        seat = service.join(_actor(name, chosen), _id(service, exercise))
+    finally:
+        store.dispose()
+    typer.echo(f"{seat.name} joined exercise {seat.exercise_id} as {seat.role.value}")
+
+
+@exercise_app.command("assign")
+def assign(
+    case: Annotated[str | None, typer.Option("--case", help="a case id of the scenario")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="a participant's name")] = None,
+    exercise: ExerciseOption = None,
+    as_name: AsOption = None,
+) -> None:
+    """Assign every case round robin, or one case (--case) to one participant (--to)."""
+    service, store = _open()
+    try:
+        made = service.assign(
+            _actor(as_name), _id(service, exercise), case_key=case, participant=to
+        )
+    finally:
+        store.dispose()
+    for a in made:
+        typer.echo(f"{a.case_key} (case {a.case_id}) -> {a.participant}")
+    typer.echo(f"{len(made)} new assignment(s)")
+
+
+@exercise_app.command("inject")
+def inject(
+    inject_id: Annotated[str, typer.Argument(help="the inject's id in the scenario")],
+    exercise: ExerciseOption = None,
+    as_name: AsOption = None,
+) -> None:
+    """Release an inject now."""
+    service, store = _open()
+    try:
+        released = service.release_inject(_actor(as_name), _id(service, exercise), inject_id)
+    finally:
+        store.dispose()
+    typer.echo(f"released {inject_id}" if released else f"{inject_id} was already released")
+
+
+@exercise_app.command("status")
+def status(exercise: ExerciseOption = None, as_name: AsOption = None) -> None:
+    """Live progress: per participant, decisions made and pending; injects; the clock."""
+    from rich.console import Console
+    from rich.table import Table
+
+    service, store = _open()
+    try:
+        progress = service.progress(_actor(as_name), _id(service, exercise))
+    finally:
+        store.dispose()
+    ex = progress.exercise
+    limit = f" of {progress.exercise_minutes:g}" if progress.exercise_minutes else ""
+    console = Console()
+    console.print(
+        f"[bold]Exercise {ex.exercise_id}[/bold] {ex.title} — {ex.status}, "
+        f"{progress.elapsed_minutes:.1f}{limit} min"
+        + (" [red]OVERDUE[/red]" if progress.overdue else "")
+        + f"; cases complete {progress.cases_complete}/{progress.case_count}"
+    )
+    table = Table(title="Participants")
+    for column in ("name", "role", "cases", "decided", "pending", "last decision (UTC)"):
+        table.add_column(column)
+    for p in progress.participants:
+        last = p.last_decision_at.strftime("%H:%M:%S") if p.last_decision_at else "-"
+        table.add_row(
+            p.name,
+            p.role.value,
+            ", ".join(p.assigned_cases) or "-",
+            str(p.decisions_made),
+            str(p.decisions_pending),
+            last,
+        )
+    console.print(table)
+    injects = Table(title="Injects")
+    for column in ("id", "kind", "title", "due", "released"):
+        injects.add_column(column)
+    for i in progress.injects:
+        due = "manual" if i.release_after_minutes is None else f"{i.release_after_minutes:g} min"
+        out = i.released_at.strftime("%H:%M:%S") if i.released_at else "-"
+        injects.add_row(i.inject_key, i.kind, i.title, due, out)
+    console.print(injects)
+
+
+@exercise_app.command("board")
+def board(
+    name: Annotated[str, typer.Option("--name", help="your name")],
+    role: Annotated[str, typer.Option("--role")] = "reviewer",
+    exercise: ExerciseOption = None,
+) -> None:
+    """A participant's cases, the leads they still have to decide, and injects released."""
+    from leadreview.domain.roles import Role
+
+    service, store = _open()
+    try:
+        mine = service.board(_actor(name, Role(role)), _id(service, exercise))
+    finally:
+        store.dispose()
+    for c in mine.cases:
+        leads = ", ".join(str(i) for i in c.pending_leads) or "none"
+        typer.echo(f"case {c.case_id} {c.case_key}: {c.offense}; leads to decide: {leads}")
+    for i in mine.injects:
+        typer.echo(f"[{i.kind}] {i.title} — {i.sender}: {i.text}")
+
+
+@exercise_app.command("decide")
+def decide(
+    lead_id: Annotated[int, typer.Argument(help="the lead to decide")],
+    name: Annotated[str, typer.Option("--name", help="your name")],
+    kind: Annotated[
+        str, typer.Option("--decision", help="possible-lead, not-a-match, inconclusive")
+    ],
+    rationale: Annotated[str, typer.Option("--rationale", help="why")],
+    role: Annotated[str, typer.Option("--role")] = "reviewer",
+    exercise: ExerciseOption = None,
+) -> None:
+    """Decide a lead of one of your cases."""
+    from leadreview.domain.decision import DecisionKind
+    from leadreview.domain.roles import Role
+    from leadreview.errors import InputFileError
+
+    try:
+        chosen = DecisionKind(kind)
+    except ValueError:
+        raise InputFileError(f"--decision {kind!r}: use one of {', '.join(DecisionKind)}") from None
+    service, store = _open()
+    try:
+        lead = service.decide(
+            _actor(name, Role(role)), _id(service, exercise), lead_id, chosen, rationale
+        )
+    finally:
+        store.dispose()
+    typer.echo(f"lead {lead.lead_id}: {lead.status.value}")
+
+
+@exercise_app.command("reveal")
+def reveal(exercise: ExerciseOption = None, as_name: AsOption = None) -> None:
+    """Reveal the ground truth (ends the reviewing)."""
+    service, store = _open()
+    try:
+        shown = service.reveal(_actor(as_name), _id(service, exercise))
+    finally:
+        store.dispose()
+    for c in shown.cases:
+        mate = (
+            f"true mate rank {c.mate_rank} in the gallery, Similarity {c.mate_similarity:.2f}"
+            if c.mated and c.mate_similarity is not None
+            else "not in the gallery"
+        )
+        typer.echo(f"{c.case_key}: {mate}; best wrong person {c.top_impostor_similarity:.2f}")
+    typer.echo(f"truth sha256 {shown.truth_sha256}")
+
+
+@exercise_app.command("debrief")
+def debrief(
+    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")],
+    exercise: ExerciseOption = None,
+    as_name: AsOption = None,
+) -> None:
+    """Write the debrief report (after the reveal)."""
+    from leadreview.errors import InputFileError
+    from leadreview.exercise.report import debrief_report
+
+    service, store = _open()
+    try:
+        report = service.debrief(_actor(as_name), _id(service, exercise))
+    finally:
+        store.dispose()
+    try:
+        output.write_text(debrief_report(report), encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    typer.echo(f"debrief written to {output}")
+
+
+@exercise_app.command("export")
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="the directory to write")],
+    exercise: ExerciseOption = None,
+    as_name: AsOption = None,
+) -> None:
+    """Write the package: report, audit export, signed checkpoint, scenario, README."""
+    from leadreview.audit.service import AuditContext
+    from leadreview.settings import load_settings
+
+    settings = load_settings()
+    service, store = _open()
+    try:
+        package = service.export(
+            _actor(as_name), _id(service, exercise), output, AuditContext.from_settings(settings)
+        )
+    finally:
+        store.dispose()
+    typer.echo(
+        f"exported {package.events} events and {len(package.files)} files to {package.directory}; "
+        f"verify with `leadreview audit verify --from {package.directory} "
+        f"--key {package.directory / 'verifier.pub'}`"
+    )
+
+
+@exercise_app.command("close")
+def close(exercise: ExerciseOption = None, as_name: AsOption = None) -> None:
+    """Close the exercise."""
+    service, store = _open()
+    try:
+        exercise_id = _id(service, exercise)
+        service.close(_actor(as_name), exercise_id)
+    finally:
+        store.dispose()
+    typer.echo(f"exercise {exercise_id} closed")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(exercise_app, name="exercise")

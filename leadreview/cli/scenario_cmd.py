@@ -1,0 +1,109 @@
+"""`leadreview scenario list|show|validate|new`: exercise scenario files."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+scenario_app = typer.Typer(
+    help="List, show, check and create exercise scenarios.", no_args_is_help=True
+)
+
+
+@scenario_app.command("list")
+def list_scenarios() -> None:
+    """The bundled exercise scenarios."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from leadreview.exercise.loading import bundled_exercise_paths, load_exercise
+
+    table = Table(title="Exercise scenarios")
+    for column in ("name", "title", "cases", "injects", "policy in force"):
+        table.add_column(column)
+    for path in bundled_exercise_paths():
+        s = load_exercise(path).scenario
+        table.add_row(s.name, s.title, str(len(s.cases)), str(len(s.injects)), s.policy_in_force)
+    Console().print(table)
+
+
+@scenario_app.command("show")
+def show(scenario: Annotated[str, typer.Argument(help="a bundled name or a file")]) -> None:
+    """The scenario's cases, injects and questions (never the probes' ground truth beyond
+    what the file itself says)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from leadreview.exercise.loading import load_exercise
+
+    loaded = load_exercise(scenario)
+    s = loaded.scenario
+    console = Console()
+    console.print(f"[bold]{s.title}[/bold] ({s.name}, {loaded.path})")
+    console.print(
+        f"gallery {s.world.gallery_size} faces, seed {s.world.seed}; policy in force "
+        f"{s.policy_in_force}; shadowed: {', '.join(s.shadow_policies) or 'none'}; "
+        f"assignment {s.assignment.value}"
+    )
+    cases = Table(title="Cases")
+    for column in ("id", "offense", "use case", "quality", "mated", "mate rank"):
+        cases.add_column(column)
+    for c in s.cases:
+        band = c.mate_rank.text() if c.mate_rank else "-"
+        cases.add_row(c.id, c.offense, c.use_case.value, c.quality.value, str(c.mated), band)
+    console.print(cases)
+    injects = Table(title="Injects")
+    for column in ("id", "kind", "title", "release"):
+        injects.add_column(column)
+    for i in s.injects:
+        when = "manual" if i.after_minutes is None else f"after {i.after_minutes:g} min"
+        injects.add_row(i.id, i.kind.value, i.title, when)
+    console.print(injects)
+    for number, question in enumerate(s.debrief_questions, start=1):
+        console.print(f"{number}. {question}")
+    for source in s.sources:
+        console.print(f"[dim]source: {source}[/dim]")
+
+
+@scenario_app.command("validate")
+def validate(
+    scenarios: Annotated[list[str], typer.Argument(help="bundled names or files")],
+    quick: Annotated[
+        bool, typer.Option("--quick", help="check the file only, not that the cases can be built")
+    ] = False,
+) -> None:
+    """Check each file; unless --quick, also build its world, so that every case's rank
+    band and scores are shown to be reachable."""
+    from leadreview.exercise.loading import load_exercise
+    from leadreview.exercise.world import build_exercise_world
+
+    for ref in scenarios:
+        loaded = load_exercise(ref)
+        if not quick:
+            build_exercise_world(loaded)
+        typer.echo(f"ok: {loaded.path}: {len(loaded.scenario.cases)} cases")
+
+
+@scenario_app.command("new")
+def new(
+    output: Annotated[Path, typer.Argument(help="the file to write")],
+    force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
+) -> None:
+    """Write a commented template that validates."""
+    import re
+
+    from leadreview.errors import InputFileError
+    from leadreview.exercise.template import template
+
+    if output.exists() and not force:
+        raise InputFileError(f"{output}: exists (use --force to overwrite)")
+    name = re.sub(r"[^a-z0-9-]+", "-", output.stem.lower()).strip("-") or "new-exercise"
+    try:
+        output.write_text(template(name[:63]), encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    typer.echo(f"wrote {output}; check it with `leadreview scenario validate {output}`")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(scenario_app, name="scenario")

@@ -1,0 +1,68 @@
+"""`leadreview serve`: the same review app in browsers, via textual-serve.
+
+Every browser session runs its own `leadreview tui` process on the shared database, so
+reviewers in a room each act as themselves while the audit log stays one chain. Use
+PostgreSQL for many reviewers at once; SQLite serialises writers but works for a room.
+"""
+
+import shlex
+import sys
+from typing import Annotated
+
+import typer
+
+from leadreview.cli.tui_cmd import DatabaseOption, DemoOption, RoleOption
+from leadreview.domain.roles import Role
+
+
+def serve_command_line(
+    *, reviewer: str | None, role: Role, database: str | None, demo: bool
+) -> str:
+    """The command each browser session runs: this interpreter, half-block pictures (a
+    browser terminal shows no terminal graphics), no demo seeding (done once here), and,
+    unless one reviewer is named for all, a sign-in that asks who is reviewing."""
+    parts = [sys.executable, "-m", "leadreview", "tui", "--pictures", "halfblock"]
+    parts += ["--role", role.value, "--no-seed-demo"]
+    if reviewer:
+        parts += ["--reviewer", reviewer]
+    else:
+        # Each browser is a different person: ask, so the audit log names them.
+        parts.append("--ask-name")
+    if database:
+        parts += ["--database", database]
+    if not demo:
+        parts.append("--no-demo")
+    return shlex.join(parts)
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="interface to listen on")] = "localhost",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    public_url: Annotated[
+        str | None, typer.Option("--public-url", help="the URL browsers use, behind a proxy")
+    ] = None,
+    reviewer: Annotated[
+        str | None,
+        typer.Option("--reviewer", help="one name for every browser (default: each is asked)"),
+    ] = None,
+    role: RoleOption = Role.REVIEWER,
+    database: DatabaseOption = None,
+    demo: DemoOption = True,
+) -> None:
+    """Serve the review app to browsers (one process per browser session)."""
+    from textual_serve.server import Server
+
+    from leadreview.settings import load_settings
+    from leadreview.tui.factory import open_session
+
+    settings = load_settings()
+    # Open the store (and the demo's cases) once, here, so sessions never race to do it.
+    session = open_session(settings, reviewer=reviewer, role=role, database_url=database, demo=demo)
+    session.gateway.list_cases(session.actor)
+    session.store.dispose()
+    command = serve_command_line(reviewer=reviewer, role=role, database=database, demo=demo)
+    Server(command, host=host, port=port, title="leadreview", public_url=public_url).serve()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

@@ -1,0 +1,217 @@
+"""What a participant does: join the exercise in a role, see their cases and the injects
+released so far, and decide leads — through the review workflow, so that a decision in
+an exercise is the same row and the same audit event as any other."""
+
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from leadreview.domain.decision import DecisionKind, LeadStatus
+from leadreview.domain.policy import LoadedPolicy, Policy
+from leadreview.domain.roles import Actor
+from leadreview.exercise import records
+from leadreview.exercise.permissions import ExerciseAction, refuse, require
+from leadreview.exercise.records import ExerciseEvent, Status
+from leadreview.exercise.scenario import Assignment
+from leadreview.exercise.views import MyCase, ParticipantBoard, ParticipantView
+from leadreview.io.yamlfile import parse_model
+from leadreview.store.tables.exercise import (
+    ExerciseAssignmentRow,
+    ExerciseCaseRow,
+    ExerciseParticipantRow,
+)
+from leadreview.store.tables.workflow import (
+    CaseRow,
+    DecisionRow,
+    LeadRow,
+    PolicyDocumentRow,
+    ReviewerRow,
+)
+from leadreview.workflow.context import WorkflowContext
+from leadreview.workflow.errors import InvalidRequest, NotFound
+from leadreview.workflow.policy_set import PolicySet
+from leadreview.workflow.reviewers import reviewer_id
+from leadreview.workflow.service import ReviewWorkflow
+from leadreview.workflow.views import LeadView
+
+
+def join(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> ParticipantView:
+    """Join in the actor's role; joining again in the same role returns the same seat."""
+    require(ctx, actor, ExerciseAction.JOIN, {"exercise_id": exercise_id})
+    try:
+        return _join(ctx, actor, exercise_id)
+    except _NoSeat as exc:
+        # The join's transaction has rolled back; the refusal is written on its own.
+        refuse(ctx, actor, ExerciseAction.JOIN.value, {"exercise_id": exercise_id}, str(exc))
+        raise AssertionError("unreachable: refuse raises") from None
+
+
+class _NoSeat(Exception):
+    pass
+
+
+def _join(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> ParticipantView:
+    now = ctx.clock()
+    with ctx.store.transaction() as session:
+        row = records.get_exercise(session, exercise_id, lock=True)
+        records.require_status(row, Status.RUNNING)
+        seated = records.participants(session, exercise_id)
+        mine = next((p for p in seated if p.name == actor.name), None)
+        if mine is not None:
+            if mine.role != actor.role.value:
+                raise InvalidRequest(
+                    f"{actor.name!r} has already joined exercise {exercise_id} as {mine.role}"
+                )
+            return records.participant_view(mine)
+        limit = records.stored_scenario(row).role_limit(actor.role)
+        taken = sum(p.role == actor.role.value for p in seated)
+        if limit is None or taken >= limit:
+            reason = (
+                f"exercise {exercise_id} has no {actor.role.value} seats"
+                if limit is None
+                else f"exercise {exercise_id}: all {limit} {actor.role.value} seats are taken"
+            )
+            raise _NoSeat(reason)
+        person = ExerciseParticipantRow(
+            exercise_id=exercise_id,
+            reviewer_id=reviewer_id(session, ctx.audit, actor, now),
+            name=actor.name,
+            role=actor.role.value,
+            joined_at=now,
+        )
+        session.add(person)
+        session.flush()
+        ctx.audit.append(
+            session,
+            actor=actor.name,
+            role=actor.role.value,
+            event_type=ExerciseEvent.JOINED.value,
+            payload={"exercise_id": exercise_id, "participant_id": person.id, "seat": taken + 1},
+        )
+        return records.participant_view(person)
+
+
+def decide(
+    ctx: WorkflowContext,
+    actor: Actor,
+    exercise_id: int,
+    lead_id: int,
+    kind: DecisionKind,
+    rationale: str,
+    *,
+    expected_version: int | None = None,
+) -> LeadView:
+    require(ctx, actor, ExerciseAction.DECIDE, {"exercise_id": exercise_id, "lead_id": lead_id})
+    with ctx.store.reading() as session:
+        row = records.get_exercise(session, exercise_id)
+        records.require_status(row, Status.RUNNING)
+        person = _seat(session, exercise_id, actor)
+        lead = session.get(LeadRow, lead_id)
+        if lead is None:
+            raise NotFound(f"lead {lead_id}: no such lead")
+        case = session.exec(
+            select(ExerciseCaseRow).where(
+                col(ExerciseCaseRow.exercise_id) == exercise_id,
+                col(ExerciseCaseRow.case_id) == lead.case_id,
+            )
+        ).first()
+        if case is None:
+            raise NotFound(f"lead {lead_id}: not a lead of exercise {exercise_id}")
+        open_play = row.assignment == Assignment.OPEN.value
+        if not open_play and not _assigned(session, case, person):
+            raise InvalidRequest(
+                f"lead {lead_id}: case {case.case_key!r} is not assigned to {actor.name!r}"
+            )
+        workflow = ReviewWorkflow(ctx=ctx, policies=policy_set_of(session, lead.case_id or 0))
+    return workflow.decide(actor, lead_id, kind, rationale, expected_version=expected_version)
+
+
+def board(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> ParticipantBoard:
+    with ctx.store.reading() as session:
+        row = records.get_exercise(session, exercise_id)
+        person = _seat(session, exercise_id, actor)
+        scenario = records.stored_scenario(row)
+        open_play = row.assignment == Assignment.OPEN.value
+        mine = [
+            c
+            for c in records.cases(session, exercise_id)
+            if open_play or _assigned(session, c, person)
+        ]
+        cases = []
+        for c in mine:
+            offense = session.get(CaseRow, c.case_id)
+            cases.append(
+                MyCase(
+                    case_key=c.case_key,
+                    case_id=c.case_id,
+                    offense=offense.offense if offense else "?",
+                    pending_leads=tuple(pending_leads(session, c.case_id, actor.name)),
+                )
+            )
+        return ParticipantBoard(
+            exercise=records.summary(session, row),
+            participant=records.participant_view(person),
+            cases=tuple(cases),
+            injects=tuple(records.injects(session, exercise_id, scenario, released_only=True)),
+        )
+
+
+def pending_leads(session: Session, case_id: int, name: str) -> list[int]:
+    """Shown leads of the case still open for a decision that `name` has not decided."""
+    open_ids = session.exec(
+        select(LeadRow.id)
+        .where(
+            col(LeadRow.case_id) == case_id,
+            col(LeadRow.status).in_(
+                [LeadStatus.AWAITING_REVIEW.value, LeadStatus.AWAITING_AGREEMENT.value]
+            ),
+        )
+        .order_by(col(LeadRow.rank))
+    ).all()
+    decided = set(
+        session.exec(
+            select(DecisionRow.lead_id)
+            .join(ReviewerRow, col(ReviewerRow.id) == col(DecisionRow.reviewer_id))
+            .where(col(ReviewerRow.name) == name, col(DecisionRow.lead_id).in_(list(open_ids)))
+        ).all()
+    )
+    return [i for i in open_ids if i is not None and i not in decided]
+
+
+def _seat(session: Session, exercise_id: int, actor: Actor) -> ExerciseParticipantRow:
+    person = session.exec(
+        select(ExerciseParticipantRow).where(
+            col(ExerciseParticipantRow.exercise_id) == exercise_id,
+            col(ExerciseParticipantRow.name) == actor.name,
+        )
+    ).first()
+    if person is None or person.role != actor.role.value:
+        raise InvalidRequest(
+            f"{actor.name!r} ({actor.role.value}) has not joined exercise {exercise_id}"
+        )
+    return person
+
+
+def _assigned(session: Session, case: ExerciseCaseRow, person: ExerciseParticipantRow) -> bool:
+    return (
+        session.exec(
+            select(ExerciseAssignmentRow.id).where(
+                col(ExerciseAssignmentRow.exercise_case_id) == case.id,
+                col(ExerciseAssignmentRow.participant_id) == person.id,
+            )
+        ).first()
+        is not None
+    )
+
+
+def policy_set_of(session: Session, case_id: int) -> PolicySet:
+    """The case's policy in force, from the exact bytes stored when it opened (the
+    workflow needs a policy set; deciding a lead evaluates no policy)."""
+    case = session.get(CaseRow, case_id)
+    if case is None:
+        raise NotFound(f"case {case_id}: no such case")
+    document = session.get(PolicyDocumentRow, case.policy_sha256)
+    assert document is not None  # a case's policy document is stored with it
+    policy = parse_model(document.content, Path(document.path), Policy, "policy")
+    loaded = LoadedPolicy(policy=policy, path=document.path, sha256=document.sha256)
+    return PolicySet.of([loaded], loaded.name)

@@ -1,0 +1,130 @@
+"""`ExerciseService`: the one object the CLI and the TUI hold to run an exercise.
+
+Write methods are units of work of their own and check the actor's role first (a
+refusal is audited); reads return frozen views. Synchronous: a TUI calls them from a
+thread worker.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from leadreview.domain.decision import DecisionKind
+from leadreview.domain.roles import Actor
+from leadreview.exercise import lifecycle, participation, records
+from leadreview.exercise.debrief import ExerciseDebrief, build_debrief
+from leadreview.exercise.permissions import ExerciseAction, require
+from leadreview.exercise.progress import progress
+from leadreview.exercise.records import Status
+from leadreview.exercise.views import (
+    Assignment,
+    ExerciseProgress,
+    ExerciseSummary,
+    ParticipantBoard,
+    ParticipantView,
+    Reveal,
+)
+from leadreview.workflow.context import WorkflowContext
+from leadreview.workflow.views import LeadView
+
+if TYPE_CHECKING:
+    from leadreview.audit.service import AuditContext
+    from leadreview.exercise.package import PackageSummary
+    from leadreview.exercise.world import ExerciseWorld
+
+
+@dataclass(frozen=True)
+class ExerciseService:
+    ctx: WorkflowContext
+
+    # --- the facilitator ----------------------------------------------------------------
+
+    def start(self, actor: Actor, world: "ExerciseWorld") -> ExerciseSummary:
+        exercise_id = lifecycle.start(self.ctx, actor, world)
+        return self.summary(exercise_id)
+
+    def assign(
+        self,
+        actor: Actor,
+        exercise_id: int,
+        *,
+        case_key: str | None = None,
+        participant: str | None = None,
+    ) -> list[Assignment]:
+        return lifecycle.assign(
+            self.ctx, actor, exercise_id, case_key=case_key, participant=participant
+        )
+
+    def release_inject(self, actor: Actor, exercise_id: int, inject_key: str) -> bool:
+        return lifecycle.release_inject(self.ctx, actor, exercise_id, inject_key)
+
+    def release_due(self, actor: Actor, exercise_id: int) -> list[str]:
+        return lifecycle.release_due(self.ctx, actor, exercise_id)
+
+    def progress(self, viewer: Actor, exercise_id: int) -> ExerciseProgress:
+        """The console: scheduled injects whose time has come are released first."""
+        require(self.ctx, viewer, ExerciseAction.PROGRESS, {"exercise_id": exercise_id})
+        self.release_due(viewer, exercise_id)
+        with self.ctx.store.reading() as session:
+            return progress(session, exercise_id, self.ctx.clock())
+
+    def reveal(self, actor: Actor, exercise_id: int) -> Reveal:
+        return lifecycle.reveal(self.ctx, actor, exercise_id)
+
+    def close(self, actor: Actor, exercise_id: int) -> None:
+        lifecycle.close(self.ctx, actor, exercise_id)
+
+    def debrief(self, viewer: Actor, exercise_id: int) -> ExerciseDebrief:
+        """Available once the ground truth is revealed."""
+        require(self.ctx, viewer, ExerciseAction.DEBRIEF, {"exercise_id": exercise_id})
+        with self.ctx.store.reading() as session:
+            records.require_status(
+                records.get_exercise(session, exercise_id), Status.REVEALED, Status.CLOSED
+            )
+            return build_debrief(session, exercise_id)
+
+    def export(
+        self, viewer: Actor, exercise_id: int, directory: Path, audit: "AuditContext"
+    ) -> "PackageSummary":
+        from leadreview.exercise.package import export_package
+
+        require(self.ctx, viewer, ExerciseAction.EXPORT, {"exercise_id": exercise_id})
+        return export_package(self.ctx.store, self.debrief(viewer, exercise_id), directory, audit)
+
+    # --- participants -------------------------------------------------------------------
+
+    def join(self, actor: Actor, exercise_id: int) -> ParticipantView:
+        return participation.join(self.ctx, actor, exercise_id)
+
+    def board(self, actor: Actor, exercise_id: int) -> ParticipantBoard:
+        return participation.board(self.ctx, actor, exercise_id)
+
+    def decide(
+        self,
+        actor: Actor,
+        exercise_id: int,
+        lead_id: int,
+        kind: DecisionKind,
+        rationale: str,
+        *,
+        expected_version: int | None = None,
+    ) -> LeadView:
+        return participation.decide(
+            self.ctx,
+            actor,
+            exercise_id,
+            lead_id,
+            kind,
+            rationale,
+            expected_version=expected_version,
+        )
+
+    # --- anyone -------------------------------------------------------------------------
+
+    def current_exercise_id(self) -> int:
+        with self.ctx.store.reading() as session:
+            return records.current_exercise_id(session)
+
+    def summary(self, exercise_id: int) -> ExerciseSummary:
+        with self.ctx.store.reading() as session:
+            return records.summary(session, records.get_exercise(session, exercise_id))

@@ -1,0 +1,226 @@
+"""The Textual app: dependencies in through the constructor, screens pushed on demand."""
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.worker import Worker, WorkerState
+
+from leadreview.domain.roles import Action, Actor, Role, may
+from leadreview.errors import LeadreviewError
+from leadreview.tui.commands import LeadReviewCommands
+from leadreview.tui.gateway import ReviewGateway
+from leadreview.tui.messages import AuditExported, AuditVerified
+from leadreview.tui.screens.audit import AuditScreen
+from leadreview.tui.screens.case_queue import CaseQueueScreen
+from leadreview.tui.screens.case_review import CaseReviewScreen
+from leadreview.tui.screens.debrief import DebriefScreen
+from leadreview.tui.screens.error import ErrorScreen
+from leadreview.tui.screens.help import HelpScreen, binding_rows
+from leadreview.tui.screens.sign_in import SignInScreen
+from leadreview.tui.widgets.face_picture import PictureMode
+from leadreview.workflow.views import CaseSummary
+
+
+class LeadReviewApp(App[None]):
+    TITLE = "leadreview"
+    SUB_TITLE = "face-search lead review — synthetic identities only"
+    CSS_PATH = "app.tcss"
+    COMMANDS: ClassVar = App.COMMANDS | {LeadReviewCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "question_mark,f1",
+            "help",
+            "Help",
+            id="app.help",
+            tooltip="The keys in effect here, built from the live bindings",
+        ),
+        Binding("a", "audit", "Audit", id="app.audit", tooltip="The audit log and its status"),
+        Binding("b", "debrief", "Debrief", id="app.debrief", tooltip="Facilitator: the truth"),
+        Binding("c", "queue", "Cases", id="app.queue", tooltip="Back to the case queue"),
+        Binding("t", "change_theme", "Theme", id="app.theme", tooltip="Pick a colour theme"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave leadreview"),
+    ]
+
+    def __init__(
+        self,
+        gateway: ReviewGateway,
+        actor: Actor,
+        *,
+        keymap: Mapping[str, str] | None = None,
+        picture_mode: PictureMode = "halfblock",
+        theme: str | None = None,
+        initial_case: int | None = None,
+        cursor_blink: bool = True,
+        ask_name: bool = False,
+    ) -> None:
+        super().__init__()
+        self.gateway = gateway
+        self.actor = actor
+        self.picture_mode: PictureMode = picture_mode
+        self.cases: tuple[CaseSummary, ...] = ()
+        self._user_keymap = dict(keymap or {})
+        self._initial_theme = theme
+        self._initial_case = initial_case
+        # Tests and snapshots turn blinking off so that every frame is the same.
+        self.cursor_blink = cursor_blink
+        self._ask_name = ask_name
+
+    @property
+    def may_debrief(self) -> bool:
+        return self.actor.role is Role.FACILITATOR
+
+    def on_mount(self) -> None:
+        if self._user_keymap:
+            self.set_keymap(self._user_keymap)
+        if self._initial_theme:
+            self.theme = self._initial_theme
+        if self._ask_name:
+            self.push_screen(SignInScreen(self.actor.role), self._signed_in)
+            return
+        self._start()
+
+    def _signed_in(self, name: str | None) -> None:
+        if name:
+            self.actor = Actor(name=name, role=self.actor.role)
+        self._start()
+
+    def _start(self) -> None:
+        self.sub_title = f"{self.actor.name} ({self.actor.role.value}) — synthetic identities only"
+        self.push_screen(CaseQueueScreen())
+        if self._initial_case is not None:
+            self.open_case(self._initial_case)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Hidden from the footer, and refused, for roles that may not use them.
+        if action == "debrief":
+            return self.may_debrief
+        if action == "audit":
+            return may(self.actor.role, Action.VIEW_AUDIT)
+        return True
+
+    # Navigation.
+
+    def open_case(self, case_id: int) -> None:
+        self._pop_to_queue()
+        self.push_screen(CaseReviewScreen(case_id))
+
+    def _pop_to_queue(self) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, CaseQueueScreen):
+            self.pop_screen()
+
+    def action_queue(self) -> None:
+        self._pop_to_queue()
+
+    def action_audit(self) -> None:
+        if not may(self.actor.role, Action.VIEW_AUDIT):
+            self.notify(
+                f"A {self.actor.role.value} may not view the audit log.", severity="warning"
+            )
+            return
+        if not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen())
+
+    def action_debrief(self) -> None:
+        if not self.may_debrief:
+            self.notify("The debrief is for the facilitator.", severity="warning")
+            return
+        if not isinstance(self.screen, DebriefScreen):
+            self.push_screen(DebriefScreen())
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen | CommandPalette):
+            return
+        focused = screen.focused
+        where = type(focused).__name__ if focused is not None else type(screen).__name__
+        self.push_screen(HelpScreen(binding_rows(screen), where))
+
+    # Audit log actions reachable from anywhere (the command palette).
+
+    def action_verify_audit(self) -> None:
+        self._verify_audit()
+
+    @work(thread=True, exclusive=True, group="app-verify", exit_on_error=False)
+    def _verify_audit(self) -> None:
+        self.post_message(AuditVerified(self.gateway.verify_audit(self.actor)))
+
+    def export_audit(self, fmt: str) -> None:
+        self._export_audit(fmt)
+
+    @work(thread=True, exit_on_error=False, group="app-export")
+    def _export_audit(self, fmt: str) -> None:
+        self.post_message(AuditExported(self.gateway.export_audit(self.actor, fmt)))
+
+    @on(AuditVerified)
+    def _show_verification(self, message: AuditVerified) -> None:
+        result = message.result
+        if result.ok:
+            self.notify(f"✔ Audit log verified: {result.event_count} events.")
+        else:
+            self.notify(
+                f"✖ Audit log FAILED verification at seq {result.first_bad_seq}",
+                severity="error",
+                timeout=30,
+            )
+
+    @on(AuditExported)
+    def _show_export(self, message: AuditExported) -> None:
+        self.notify(f"Audit log exported to {message.where}")
+
+    # A failed worker opens an error modal; the app keeps running.
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, LeadreviewError):
+            message = error.message
+        else:
+            message = f"{type(error).__name__}: {error}"
+        self.push_screen(ErrorScreen(f"Could not {_describe(event.worker.group)}", message))
+
+
+def _describe(group: str) -> str:
+    return {
+        "queue-load": "load the case queue",
+        "case-load": "load the case",
+        "probe-picture": "load the probe's picture",
+        "lead-open": "open the lead",
+        "decide": "record the decision",
+        "audit-load": "load the audit log",
+        "audit-verify": "verify the audit log",
+        "audit-export": "export the audit log",
+        "app-verify": "verify the audit log",
+        "app-export": "export the audit log",
+        "debrief-load": "load the debrief",
+    }.get(group, "finish the task")
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id a user keymap may name: the app's, each screen's and widget's."""
+    from leadreview.tui.screens.decision import DecisionScreen
+    from leadreview.tui.screens.error import ErrorScreen
+    from leadreview.tui.widgets.nav_table import NavTable
+
+    classes: tuple[type, ...] = (
+        LeadReviewApp,
+        CaseQueueScreen,
+        CaseReviewScreen,
+        DecisionScreen,
+        AuditScreen,
+        DebriefScreen,
+        HelpScreen,
+        ErrorScreen,
+        SignInScreen,
+        NavTable,
+    )
+    ids: set[str] = set()
+    for cls in classes:
+        for binding in cls.__dict__.get("BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id:
+                ids.add(binding.id)
+    return ids

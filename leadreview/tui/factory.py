@@ -1,0 +1,135 @@
+"""Building the app's dependencies in one place: the CLI and `serve` call this, tests pass
+their own. Nothing is built at import time, and nothing here imports Textual."""
+
+import threading
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from leadreview.domain.roles import Actor, Role
+from leadreview.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    # Type-only: these load SQLAlchemy, which the app's first paint does without.
+    from PIL.Image import Image
+
+    from leadreview.audit.models import AuditEvent
+    from leadreview.domain.decision import DecisionKind
+    from leadreview.store.store import Store
+    from leadreview.tui.read_models import AuditVerification, Debrief, EventFilter
+    from leadreview.tui.service_gateway import ServiceGateway
+    from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
+
+
+@dataclass(frozen=True)
+class Session:
+    gateway: "ServiceGateway"
+    store: "Store"
+    actor: Actor
+
+
+def open_session(
+    settings: Settings,
+    *,
+    reviewer: str | None = None,
+    role: Role = Role.REVIEWER,
+    database_url: str | None = None,
+    demo: bool = True,
+    seed_demo: bool = True,
+    in_force: str = "wcso-practice",
+) -> Session:
+    """The store (schema upgraded), the workflow over it and the gateway for the app.
+
+    With `demo`, the bundled demo world supplies records, pictures and ground truth, and
+    (with `seed_demo`) its cases are opened on first use if the database has none.
+    """
+    from leadreview.audit.log import AuditLog
+    from leadreview.audit.service import AuditContext
+    from leadreview.policy.loader import load_bundled_policies
+    from leadreview.store.store import open_store
+    from leadreview.tui.demo import DemoWorld, seed_demo_cases
+    from leadreview.tui.service_gateway import ServiceGateway
+    from leadreview.workflow.context import WorkflowContext
+    from leadreview.workflow.policy_set import PolicySet
+    from leadreview.workflow.service import ReviewWorkflow
+
+    store = open_store(settings, url=database_url)
+    policies = PolicySet.of(load_bundled_policies(), in_force)
+    ctx = WorkflowContext(store=store, audit=AuditLog())
+    world = DemoWorld() if demo else None
+    workflow = ReviewWorkflow(ctx=ctx, policies=policies, gallery=world)
+    prepare = None
+    if world is not None and seed_demo:
+        prepare = partial(seed_demo_cases, ctx, world)
+    gateway = ServiceGateway(
+        workflow=workflow,
+        export_dir=settings.data_dir / "exports",
+        audit_context=AuditContext.from_settings(settings),
+        pictures=world,
+        truth=world,
+        prepare=prepare,
+    )
+    actor = Actor(name=reviewer or settings.resolved_actor(), role=role)
+    return Session(gateway=gateway, store=store, actor=actor)
+
+
+class LazyGateway:
+    """A gateway that opens its session on first use, in the worker thread that first
+    needs it, so that the app paints before the store, the schema check and the workflow
+    (SQLAlchemy, Alembic, numpy) have loaded. A failure to open (an unreachable database)
+    then reaches the user through the app's error modal, as one line."""
+
+    def __init__(self, opener: "Callable[[], Session]") -> None:
+        self._opener = opener
+        self._session: Session | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> Session:
+        with self._lock:
+            if self._session is None:
+                self._session = self._opener()
+            return self._session
+
+    @property
+    def _gateway(self) -> "ServiceGateway":
+        return self.session.gateway
+
+    def list_cases(self, actor: Actor) -> "Sequence[CaseSummary]":
+        return self._gateway.list_cases(actor)
+
+    def get_case(self, actor: Actor, case_id: int) -> "CaseDetail":
+        return self._gateway.get_case(actor, case_id)
+
+    def get_lead(self, actor: Actor, lead_id: int) -> "LeadDetail":
+        return self._gateway.get_lead(actor, lead_id)
+
+    def decide(
+        self,
+        actor: Actor,
+        lead_id: int,
+        kind: "DecisionKind",
+        rationale: str,
+        expected_version: int,
+    ) -> "LeadView":
+        return self._gateway.decide(actor, lead_id, kind, rationale, expected_version)
+
+    def probe_picture(self, case_id: int) -> "Image | None":
+        return self._gateway.probe_picture(case_id)
+
+    def lead_picture(self, lead_id: int) -> "Image | None":
+        return self._gateway.lead_picture(lead_id)
+
+    def list_events(self, actor: Actor, query: "EventFilter") -> "Sequence[AuditEvent]":
+        return self._gateway.list_events(actor, query)
+
+    def verify_audit(self, actor: Actor) -> "AuditVerification":
+        return self._gateway.verify_audit(actor)
+
+    def export_audit(self, actor: Actor, fmt: str) -> str:
+        return self._gateway.export_audit(actor, fmt)
+
+    def debrief(self, actor: Actor) -> "Debrief":
+        return self._gateway.debrief(actor)

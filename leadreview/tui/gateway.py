@@ -1,0 +1,67 @@
+"""What the UI needs from the services, and nothing more.
+
+The screens only ever call a `ReviewGateway`; `service_gateway.py` adapts the workflow
+and audit services to it, and tests may pass a fake. Every method blocks and is called
+from a thread worker, never on the event loop. Everything returned is a frozen read
+model (the workflow's views, the audit log's events): the UI never holds an ORM row.
+"""
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from leadreview.domain.decision import DecisionKind
+from leadreview.domain.roles import Actor
+from leadreview.tui.read_models import AuditVerification, Debrief, EventFilter
+from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
+
+if TYPE_CHECKING:
+    # Type-only: importing the audit package loads SQLAlchemy, which start-up avoids.
+    from PIL.Image import Image
+
+    from leadreview.audit.models import AuditEvent
+
+
+class ReviewGateway(Protocol):
+    def list_cases(self, actor: Actor) -> Sequence[CaseSummary]:
+        """Every case, newest first, with the actor's own progress on each."""
+        ...
+
+    def get_case(self, actor: Actor, case_id: int) -> CaseDetail:
+        """A case with its probe, ranked leads, verdicts per policy and decisions."""
+        ...
+
+    def get_lead(self, actor: Actor, lead_id: int) -> LeadDetail:
+        """One lead with the gallery's booking record of its face."""
+        ...
+
+    def decide(
+        self,
+        actor: Actor,
+        lead_id: int,
+        kind: DecisionKind,
+        rationale: str,
+        expected_version: int,
+    ) -> LeadView:
+        """Record a decision and its audit event in one transaction; the lead as it is now.
+
+        Raises the workflow's `DecisionConflict` when another session decided the lead
+        since `expected_version` (nothing is overwritten), `EmptyRationale` for a blank
+        rationale, `LeadNotOpen` for a lead no longer open, `PermissionRefused`.
+        """
+        ...
+
+    def probe_picture(self, case_id: int) -> "Image | None": ...
+
+    def lead_picture(self, lead_id: int) -> "Image | None": ...
+
+    def list_events(self, actor: Actor, query: EventFilter) -> "Sequence[AuditEvent]": ...
+
+    def verify_audit(self, actor: Actor) -> AuditVerification: ...
+
+    def export_audit(self, actor: Actor, fmt: str) -> str:
+        """Export the log as 'jsonl' or 'csv'; returns where the file went."""
+        ...
+
+    def debrief(self, actor: Actor) -> Debrief:
+        """Ground truth and what each policy would have changed (facilitator only)."""
+        ...

@@ -1,0 +1,75 @@
+"""Messages thread workers post. Workers never touch widgets: they post one of these and
+an `@on` handler on the screen updates what is shown."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+from leadreview.tui.read_models import AuditVerification, Debrief
+from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from leadreview.audit.models import AuditEvent
+
+
+@dataclass
+class CasesLoaded(Message):
+    cases: Sequence[CaseSummary]
+
+
+@dataclass
+class CaseLoaded(Message):
+    case: CaseDetail
+
+
+@dataclass
+class ProbePictureLoaded(Message):
+    case_id: int
+    image: "Image | None"
+
+
+@dataclass
+class LeadOpened(Message):
+    """The highlighted lead's record and picture, loaded together."""
+
+    detail: LeadDetail
+    image: "Image | None"
+
+
+@dataclass
+class LeadDecided(Message):
+    lead: LeadView
+
+
+@dataclass
+class DecisionRefused(Message):
+    """The service refused the decision: nothing was written. `decided_by` is set when
+    another session decided the lead first."""
+
+    lead_id: int
+    reason: str
+    decided_by: tuple[str, ...] = ()
+
+
+@dataclass
+class EventsLoaded(Message):
+    events: "Sequence[AuditEvent]"
+
+
+@dataclass
+class AuditVerified(Message):
+    result: AuditVerification
+
+
+@dataclass
+class AuditExported(Message):
+    where: str
+
+
+@dataclass
+class DebriefLoaded(Message):
+    debrief: Debrief

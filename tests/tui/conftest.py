@@ -1,0 +1,77 @@
+"""Fixtures for the app's tests: isolated config, a fake gateway, the real services on a
+temporary SQLite database, and a helper that waits for the app's workers."""
+
+import asyncio
+import contextlib
+import functools
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
+
+from leadreview.domain.roles import Actor, Role
+from leadreview.settings import load_settings
+from leadreview.tui.app import LeadReviewApp
+from leadreview.tui.factory import Session, open_session
+from leadreview.tui.gateway import ReviewGateway
+from tests.tui.fake_gateway import FakeGateway
+
+SIZE = (120, 40)
+SAM = Actor(name="sam", role=Role.SUPERVISOR)
+RAE = Actor(name="rae", role=Role.REVIEWER)
+FAY = Actor(name="fay", role=Role.FACILITATOR)
+
+
+@pytest.fixture(autouse=True)
+def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads the developer's config, keymap or data directory."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("LEADREVIEW_CONFIG", str(home / "config.toml"))
+    monkeypatch.setenv("LEADREVIEW_KEYMAP_FILE", str(home / "keymap.toml"))
+    monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(home / "data"))
+    monkeypatch.delenv("LEADREVIEW_DATABASE_URL", raising=False)
+    return home
+
+
+@pytest.fixture
+def fake() -> FakeGateway:
+    return FakeGateway()
+
+
+@pytest.fixture
+def real(isolated_config: Path, database_url: str) -> Iterator[Session]:
+    """The real workflow and audit services on a fresh database (SQLite, and PostgreSQL
+    when the server answers: the shared `database_url` fixture), with the demo's cases."""
+    settings = load_settings()
+    session = open_session(settings, database_url=database_url, reviewer=SAM.name, role=SAM.role)
+    yield session
+    session.store.dispose()
+
+
+def make_app(gateway: ReviewGateway, actor: Actor = SAM, **kwargs: object) -> LeadReviewApp:
+    return LeadReviewApp(gateway, actor, cursor_blink=False, **kwargs)  # type: ignore[arg-type]
+
+
+async def settle(app: LeadReviewApp, pilot: Pilot[None]) -> None:
+    """Wait until every worker has finished and its messages have been handled."""
+    for _ in range(3):
+        await pilot.pause()
+        # An exclusive load replaced by a newer one is cancelled: that is the design.
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test on a fresh event loop (no async plugin needed); pytest still sees
+    the test's own parameters, so fixtures work."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run

@@ -1,0 +1,216 @@
+"""Pilot-driven flows: the screen and the database rows, both asserted."""
+
+import pytest
+from sqlmodel import col, select
+
+from leadreview.audit.log import AuditLog
+from leadreview.domain.decision import DecisionKind
+from leadreview.store.tables.workflow import DecisionRow
+from leadreview.tui.factory import Session
+from leadreview.tui.screens.audit import AuditScreen
+from leadreview.tui.screens.case_queue import CaseQueueScreen
+from leadreview.tui.screens.case_review import CaseReviewScreen
+from leadreview.tui.screens.decision import DecisionScreen
+from leadreview.tui.screens.error import ErrorScreen
+from leadreview.tui.widgets.nav_table import NavTable
+from leadreview.workflow.views import LeadView
+from tests.tui.conftest import SAM, SIZE, make_app, settle, sync
+from tests.tui.fake_gateway import FakeGateway
+
+
+def _cursor(app: object) -> int:
+    return app.screen.query_one("#lead-table", NavTable).cursor_row  # type: ignore[attr-defined, no-any-return]
+
+
+def _highlighted(app: object) -> LeadView:
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, CaseReviewScreen)
+    lead = screen.highlighted_lead()
+    assert lead is not None
+    return lead
+
+
+@sync
+async def test_review_one_lead_end_to_end_on_the_real_services(real: Session) -> None:
+    app = make_app(real.gateway, SAM)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseQueueScreen)
+        queue = app.screen.query_one("#case-table", NavTable)
+        assert queue.row_count == len(real.gateway.list_cases(SAM)) >= 1
+
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseReviewScreen)
+        assert app.screen.query_one("#lead-table", NavTable).row_count >= 3
+
+        # j/k and the arrows move the row cursor; the lead panel follows.
+        await pilot.press("j", "down")
+        assert _cursor(app) == 2
+        await pilot.press("k", "up")
+        assert _cursor(app) == 0
+        await pilot.press("j")
+        await settle(app, pilot)
+        lead = _highlighted(app)
+        assert lead.rank == 2
+        info = str(app.screen.query_one("#lead-info").render())
+        assert "Lead rank 2" in info and "name:" in info
+
+        # The dialog refuses an empty rationale and stays open.
+        await pilot.press("d")
+        assert isinstance(app.screen, DecisionScreen)
+        await pilot.press("2", "enter")
+        assert isinstance(app.screen, DecisionScreen)
+        assert "rationale is required" in str(app.screen.query_one("#decision-error").render())
+
+        await pilot.press(*"ears differ", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseReviewScreen)
+        table = app.screen.query_one("#lead-table", NavTable)
+        assert table.get_cell(str(lead.lead_id), "decision") == "✗ not a match"
+        assert table.get_cell(str(lead.lead_id), "status") == "✗ rejected"
+
+        # The decision and its audit event are in the database.
+        with real.store.reading() as session:
+            decisions = [
+                (d.kind, d.rationale)
+                for d in session.exec(
+                    select(DecisionRow).where(col(DecisionRow.lead_id) == lead.lead_id)
+                ).all()
+            ]
+            events = AuditLog.events(session, event_type="lead.decided")
+        assert decisions == [(DecisionKind.NOT_A_MATCH.value, "ears differ")]
+        assert len(events) == 1
+        assert events[0].actor == SAM.name
+        assert events[0].payload["lead_id"] == lead.lead_id
+        assert events[0].payload["rationale"] == "ears differ"
+
+        # ... and on the audit screen, whose chain verifies.
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AuditScreen)
+        events_table = app.screen.query_one("#event-table", NavTable)
+        row = events_table.get_row(str(events[0].seq))
+        assert row[4] == "lead.decided"
+        assert str(app.screen.query_one("#verify-status").render()).startswith("✔ verified")
+
+
+@sync
+async def test_a_lead_decided_in_another_session_is_reported_not_overwritten(
+    real: Session,
+) -> None:
+    from leadreview.domain.roles import Actor, Role
+
+    bob = Actor(name="bob", role=Role.REVIEWER)
+    app = make_app(real.gateway, SAM)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        lead = _highlighted(app)
+        # Bob decides the same lead in his own session while Sam is looking at it.
+        real.gateway.decide(
+            bob, lead.lead_id, DecisionKind.INCONCLUSIVE, "too blurry", lead.version
+        )
+
+        await pilot.press("d", "1", *"same chin", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        assert "bob" in str(app.screen.query_one("#error-message").render())
+        await pilot.press("escape")
+        await settle(app, pilot)
+        table = app.screen.query_one("#lead-table", NavTable)
+        assert table.get_cell(str(lead.lead_id), "status") == "? inconclusive"
+
+    with real.store.reading() as session:
+        decided = [
+            d.kind
+            for d in session.exec(
+                select(DecisionRow).where(col(DecisionRow.lead_id) == lead.lead_id)
+            ).all()
+        ]
+    assert decided == [DecisionKind.INCONCLUSIVE.value]
+
+
+@sync
+async def test_keys_on_the_fake_gateway(fake: FakeGateway) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseReviewScreen)
+        await pilot.press("G")
+        assert _cursor(app) == 7
+        await pilot.press("g", "n")
+        assert _cursor(app) == 1  # next undecided after the first
+        await pilot.press("left")
+        assert isinstance(app.screen, CaseQueueScreen)
+        await pilot.press("right")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseReviewScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, CaseQueueScreen)
+
+
+@sync
+async def test_help_lists_the_live_bindings_with_their_ids(fake: FakeGateway) -> None:
+    app = make_app(fake, keymap={"lead.decide": "x"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        table = app.screen.query_one("#help-table", NavTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        by_id = {row[2]: row for row in rows}
+        assert by_id["lead.decide"][0] == "x"  # the user's keymap, not the default
+        assert "table.down" in by_id
+        await pilot.press("escape")
+        await pilot.press("x")
+        assert isinstance(app.screen, DecisionScreen)
+
+
+@sync
+async def test_a_failed_worker_opens_an_error_modal(fake: FakeGateway) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("database went away")
+
+    fake.list_events = broken  # type: ignore[assignment, method-assign]
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        assert "database went away" in str(app.screen.query_one("#error-message").render())
+
+
+@pytest.mark.parametrize("role", ["reviewer", "auditor"])
+@sync
+async def test_the_debrief_is_for_the_facilitator_only(fake: FakeGateway, role: str) -> None:
+    from leadreview.domain.roles import Actor, Role
+
+    app = make_app(fake, Actor(name="x", role=Role(role)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("b")
+        assert isinstance(app.screen, CaseQueueScreen)
+
+
+@sync
+async def test_a_served_session_asks_who_is_reviewing(fake: FakeGateway) -> None:
+    from leadreview.tui.screens.sign_in import SignInScreen
+
+    app = make_app(fake, ask_name=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)
+        await pilot.press("enter")
+        assert isinstance(app.screen, SignInScreen)  # a name is required
+        await pilot.press(*"ana", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseQueueScreen)
+        await pilot.press("enter", "d", "3", *"blurry", "enter")
+        await settle(app, pilot)
+    assert [(e.actor, e.role) for e in fake.events] == [("ana", SAM.role.value)]

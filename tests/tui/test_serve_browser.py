@@ -1,0 +1,200 @@
+"""`leadreview serve` in a real browser: headless Chromium, driven over the DevTools
+protocol, reviews one lead; the decision must reach the database.
+
+Skipped (with the reason) when Chromium is not installed: `apt-get install chromium`.
+"""
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from leadreview.domain.roles import Role
+from leadreview.settings import load_settings
+from leadreview.store.tables.workflow import DecisionRow, ReviewerRow
+from leadreview.tui.factory import open_session
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
+]
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+REVIEWER = "browser-sam"
+DEADLINE = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    # Each was started in its own process group: end the group (the app processes too).
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+@pytest.fixture
+def database(isolated_config: Path, tmp_path: Path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    # Open the store and the demo's cases before the server starts.
+    session = open_session(load_settings(), database_url=url, role=Role.SUPERVISOR)
+    session.gateway.list_cases(session.actor)
+    session.store.dispose()
+    yield url
+
+
+@pytest.fixture
+def server(database: str, tmp_path: Path) -> Iterator[int]:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "leadreview", "serve", "--host", "127.0.0.1",
+        "--port", str(port), "--reviewer", REVIEWER, "--role", "supervisor",
+        "--database", database,
+    ]  # fmt: skip
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ
+    )
+    try:
+        wait_for_port(port, process)
+        yield port
+    finally:
+        stop(process)
+        log.close()
+
+
+def decisions_by(database: str, reviewer: str) -> list[tuple[str, str]]:
+    from leadreview.store.store import open_store
+
+    store = open_store(url=database)
+    try:
+        with store.reading() as session:
+            rows = session.exec(
+                select(DecisionRow.kind, DecisionRow.rationale)
+                .join(ReviewerRow, col(ReviewerRow.id) == col(DecisionRow.reviewer_id))
+                .where(col(ReviewerRow.name) == reviewer)
+            ).all()
+            return [(kind, rationale) for kind, rationale in rows]
+    finally:
+        store.dispose()
+
+
+async def _review_in_browser(url: str, debug_port: int, database: str) -> str:
+    import aiohttp
+
+    from tests.tui.cdp import page_session
+
+    async with aiohttp.ClientSession() as http:
+        cdp, ws = await page_session(http, debug_port)
+        try:
+            await cdp.call("Page.enable")
+            await cdp.call("Page.navigate", url=url)
+            screen = ""
+            end = time.monotonic() + DEADLINE
+            # Ready when the terminal shows the queue (DOM renderer) or, failing that, when
+            # the first byte has arrived and the app has had time to paint.
+            first_byte_at: float | None = None
+            while time.monotonic() < end:
+                screen = await cdp.evaluate(
+                    "document.querySelector('.xterm-rows')?.innerText || ''"
+                )
+                if "Case queue" in screen:
+                    break
+                started = await cdp.evaluate("document.body.classList.contains('-first-byte')")
+                if started and first_byte_at is None:
+                    first_byte_at = time.monotonic()
+                if first_byte_at is not None and time.monotonic() - first_byte_at > 5:
+                    break
+                await asyncio.sleep(0.3)
+            else:
+                raise TimeoutError("the served app never painted")
+            # xterm.js reads keys from its hidden textarea: give it the focus.
+            focused = await cdp.evaluate(
+                "(() => { const t = document.querySelector('.xterm-helper-textarea');"
+                " if (t) { t.focus(); return true; } return false; })()"
+            )
+            assert focused, "no terminal on the page"
+            await asyncio.sleep(1.0)
+            await cdp.press("enter")  # open the newest case
+            await asyncio.sleep(3.0)
+            await cdp.press("j")  # the second lead
+            await asyncio.sleep(1.0)
+            await cdp.press("d")
+            await asyncio.sleep(1.0)
+            await cdp.press("2")  # not a match; focus moves to the rationale
+            await asyncio.sleep(0.5)
+            await cdp.type("checked in a browser")
+            await cdp.press("enter")
+            while time.monotonic() < end:
+                if decisions_by(database, REVIEWER):
+                    break
+                await asyncio.sleep(0.5)
+            return str(screen)
+        finally:
+            await ws.close()
+
+
+def test_a_review_in_a_browser_reaches_the_database(
+    server: int, database: str, tmp_path: Path
+) -> None:
+    assert CHROMIUM is not None
+    debug_port = free_port()
+    browser = subprocess.Popen(
+        [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'chromium'}",
+            f"--remote-debugging-port={debug_port}",
+            "--window-size=1400,1000",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{server}/"
+        asyncio.run(_review_in_browser(url, debug_port, database))
+    finally:
+        stop(browser)
+    assert decisions_by(database, REVIEWER) == [("not-a-match", "checked in a browser")]
