@@ -57,3 +57,9 @@ def test_malformed_policy_file_is_one_line(tmp_path: Path, text: str, needle: st
     path = tmp_path / "bad.yaml"
     path.write_bytes(text.encode("latin-1"))
     assert_one_line_error(run_cli("policy", "validate", str(path)), str(path), needle)
+
+
+def test_options_without_a_command_go_to_the_review_app() -> None:
+    # The app's own option parsing answers, so a bad role is refused by `tui`, in one line.
+    result = run_cli("--role", "no-such-role")
+    assert_one_line_error(result, "--role")

@@ -67,9 +67,10 @@ def main(argv: list[str] | None = None) -> None:
     _register_commands()
     command = typer.main.get_command(app)
     args = sys.argv[1:] if argv is None else argv
-    # With no command, open the review app: that is what most people came for.
-    if not args:
-        args = ["tui"]
+    # With no command (or only the app's options, e.g. --reviewer), open the review app:
+    # that is what most people came for.
+    if not args or (args[0].startswith("-") and args[0] not in ("--help", "-h")):
+        args = ["tui", *args]
     try:
         result = command.main(args=args, prog_name="leadreview", standalone_mode=False)
     except LeadreviewError as exc:

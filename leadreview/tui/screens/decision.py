@@ -97,7 +97,7 @@ class DecisionScreen(ModalScreen[DecisionRequest | None]):
     def _chosen_text(self) -> str:
         # The radio buttons differ only by colour; this line says the choice in words.
         kind = self.chosen() if self.is_mounted else self.KINDS[0]
-        return f"Chosen: {DECISION_TEXT[kind]}  (1, 2, 3 or arrows to change; Tab to the rationale)"
+        return f"Chosen: {DECISION_TEXT[kind]}  (1, 2 or 3 chooses and moves to the rationale)"
 
     @on(RadioSet.Changed)
     def _kind_changed(self, event: RadioSet.Changed) -> None:
