@@ -6,7 +6,12 @@ database's writer lock, and a failed search leaves nothing behind.
 """
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
 
 from leadreview.domain.case import CaseOpening, CaseStatus
 from leadreview.domain.roles import Action, Actor
@@ -76,6 +81,76 @@ def _probe_bytes(opening: CaseOpening, probe_images: ProbeImages | None) -> byte
     return probe_images.image_for(opening.probe_ref)
 
 
+def insert_case(
+    session: Session,
+    ctx: WorkflowContext,
+    actor: Actor,
+    policies: PolicySet,
+    opening: CaseOpening,
+    *,
+    image: bytes | None,
+    now: datetime,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[int, int]:
+    """Write a case, its probe and the `case.opened` event in the caller's transaction.
+
+    Returns (case id, probe id). `image` is None where only a search response was kept
+    (imported responses); `extra` adds fields to the event's payload.
+    """
+    in_force = policies.in_force
+    opener = reviewer_id(session, ctx.audit, actor, now)
+    store_policy_documents(session, policies.policies, now)
+    case = CaseRow(
+        offense=opening.offense,
+        use_case=opening.use_case.value,
+        status=CaseStatus.OPEN.value,
+        opened_by_id=opener,
+        opened_at=now,
+        policy_name=in_force.name,
+        policy_sha256=in_force.sha256,
+        reviewers_required=in_force.policy.reviewers_required,
+    )
+    session.add(case)
+    session.flush()
+    assert case.id is not None
+    probe = ProbeRow(
+        case_id=case.id,
+        probe_ref=opening.probe_ref,
+        quality=opening.quality.value,
+        source=opening.source,
+        captured_at=opening.captured_at,
+        image_sha256=None if image is None else hashlib.sha256(image).hexdigest(),
+        image=image,
+    )
+    session.add(probe)
+    session.flush()
+    assert probe.id is not None
+    ctx.audit.append(
+        session,
+        actor=actor.name,
+        role=actor.role.value,
+        event_type=EventType.CASE_OPENED.value,
+        payload={
+            "case_id": case.id,
+            "offense": opening.offense,
+            "use_case": opening.use_case.value,
+            "policy_in_force": {"name": in_force.name, "sha256": in_force.sha256},
+            "reviewers_required": case.reviewers_required,
+            "probe": {
+                "probe_id": probe.id,
+                "probe_ref": opening.probe_ref,
+                "quality": opening.quality.value,
+                "source": opening.source,
+                "captured_at": (opening.captured_at.isoformat() if opening.captured_at else None),
+                "image_sha256": probe.image_sha256,
+                "image_size": 0 if image is None else len(image),
+            },
+            **(extra or {}),
+        },
+    )
+    return case.id, probe.id
+
+
 def _record_case(
     ctx: WorkflowContext,
     actor: Actor,
@@ -87,58 +162,9 @@ def _record_case(
     policies: PolicySet,
 ) -> int:
     now = ctx.clock()
-    in_force = policies.in_force
     with ctx.store.transaction() as session:
-        opener = reviewer_id(session, ctx.audit, actor, now)
-        store_policy_documents(session, policies.policies, now)
-        case = CaseRow(
-            offense=opening.offense,
-            use_case=opening.use_case.value,
-            status=CaseStatus.OPEN.value,
-            opened_by_id=opener,
-            opened_at=now,
-            policy_name=in_force.name,
-            policy_sha256=in_force.sha256,
-            reviewers_required=in_force.policy.reviewers_required,
-        )
-        session.add(case)
-        session.flush()
-        assert case.id is not None
-        probe = ProbeRow(
-            case_id=case.id,
-            probe_ref=opening.probe_ref,
-            quality=opening.quality.value,
-            source=opening.source,
-            captured_at=opening.captured_at,
-            image_sha256=hashlib.sha256(image).hexdigest(),
-            image=image,
-        )
-        session.add(probe)
-        session.flush()
-        assert probe.id is not None
-        ctx.audit.append(
-            session,
-            actor=actor.name,
-            role=actor.role.value,
-            event_type=EventType.CASE_OPENED.value,
-            payload={
-                "case_id": case.id,
-                "offense": opening.offense,
-                "use_case": opening.use_case.value,
-                "policy_in_force": {"name": in_force.name, "sha256": in_force.sha256},
-                "reviewers_required": case.reviewers_required,
-                "probe": {
-                    "probe_id": probe.id,
-                    "probe_ref": opening.probe_ref,
-                    "quality": opening.quality.value,
-                    "source": opening.source,
-                    "captured_at": (
-                        opening.captured_at.isoformat() if opening.captured_at else None
-                    ),
-                    "image_sha256": probe.image_sha256,
-                    "image_size": len(image),
-                },
-            },
+        case_id, probe_id = insert_case(
+            session, ctx, actor, policies, opening, image=image, now=now
         )
         record_searches(
             session,
@@ -147,8 +173,8 @@ def _record_case(
             policies,
             [
                 SearchToRecord(
-                    probe_id=probe.id,
-                    case_id=case.id,
+                    probe_id=probe_id,
+                    case_id=case_id,
                     batch_run_id=None,
                     use_case=opening.use_case,
                     collection_id=backend.collection_id,
@@ -160,4 +186,4 @@ def _record_case(
             ],
             now=now,
         )
-        return case.id
+        return case_id

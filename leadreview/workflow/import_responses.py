@@ -29,7 +29,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from leadreview.domain.case import CaseStatus
+from leadreview.domain.case import CaseOpening
 from leadreview.domain.lead import Lead
 from leadreview.domain.policy import UseCase
 from leadreview.domain.probe import CaptureQuality
@@ -38,14 +38,11 @@ from leadreview.errors import InputFileError, LeadreviewError
 from leadreview.io.yamlfile import parse_model, read_bytes
 from leadreview.search.response_shapes import leads_from_response
 from leadreview.store.tables.audit import AuditEventRow
-from leadreview.store.tables.workflow import CaseRow, ProbeRow
-from leadreview.workflow.audit_port import EventType
+from leadreview.workflow.cases import insert_case
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.permissions import require
-from leadreview.workflow.policy_documents import store_policy_documents
 from leadreview.workflow.policy_set import PolicySet
 from leadreview.workflow.recording import SearchToRecord, record_searches
-from leadreview.workflow.reviewers import reviewer_id
 from leadreview.workflow.sql import table_of
 
 # Not yet in audit_port.EventType (owned by the workflow colleague); same naming scheme.
@@ -301,41 +298,12 @@ def record_import(
 ) -> ImportedFile | AlreadyImported:
     """One file's case, probe, search, leads, verdicts and events, in one transaction."""
     now = ctx.clock()
-    in_force = policies.in_force
     meta = item.meta
     with ctx.store.transaction() as session:
         _lock_digest(session, item.sha256)
         done, earlier_case = imported_case(session, item.sha256)
         if done:
             return AlreadyImported(item.name, item.sha256, earlier_case)
-        opener = reviewer_id(session, ctx.audit, actor, now)
-        store_policy_documents(session, policies.policies, now)
-        case = CaseRow(
-            offense=meta.offense_text,
-            use_case=meta.use_case.value,
-            status=CaseStatus.OPEN.value,
-            opened_by_id=opener,
-            opened_at=now,
-            policy_name=in_force.name,
-            policy_sha256=in_force.sha256,
-            reviewers_required=in_force.policy.reviewers_required,
-        )
-        session.add(case)
-        session.flush()
-        assert case.id is not None
-        # The agency kept the response, not the probe image: the probe has none.
-        probe = ProbeRow(
-            case_id=case.id,
-            probe_ref=item.name,
-            quality=meta.quality.value,
-            source=f"imported response {item.name}",
-            captured_at=None,
-            image_sha256=None,
-            image=None,
-        )
-        session.add(probe)
-        session.flush()
-        assert probe.id is not None
         imported = {
             "file": item.name,
             "source": source,
@@ -344,28 +312,23 @@ def record_import(
             "searched_at": meta.searched_at.isoformat(),
             "searched_by": meta.searched_by,
         }
-        ctx.audit.append(
+        # The agency kept the response, not the probe image: the probe has none.
+        opening = CaseOpening(
+            offense=meta.offense_text,
+            use_case=meta.use_case,
+            quality=meta.quality,
+            source=f"imported response {item.name}",
+            probe_ref=item.name,
+        )
+        case_id, probe_id = insert_case(
             session,
-            actor=actor.name,
-            role=actor.role.value,
-            event_type=EventType.CASE_OPENED.value,
-            payload={
-                "case_id": case.id,
-                "offense": case.offense,
-                "use_case": meta.use_case.value,
-                "policy_in_force": {"name": in_force.name, "sha256": in_force.sha256},
-                "reviewers_required": case.reviewers_required,
-                "probe": {
-                    "probe_id": probe.id,
-                    "probe_ref": item.name,
-                    "quality": meta.quality.value,
-                    "source": probe.source,
-                    "captured_at": None,
-                    "image_sha256": None,
-                    "image_size": 0,
-                },
-                "imported": imported,
-            },
+            ctx,
+            actor,
+            policies,
+            opening,
+            image=None,
+            now=now,
+            extra={"imported": imported},
         )
         # `now` of record_searches is the search's time: when the agency ran it.
         (search,) = record_searches(
@@ -375,8 +338,8 @@ def record_import(
             policies,
             [
                 SearchToRecord(
-                    probe_id=probe.id,
-                    case_id=case.id,
+                    probe_id=probe_id,
+                    case_id=case_id,
                     batch_run_id=None,
                     use_case=meta.use_case,
                     collection_id=meta.collection_id,
@@ -393,11 +356,11 @@ def record_import(
             actor=actor.name,
             role=actor.role.value,
             event_type=RESPONSE_IMPORTED,
-            payload={**imported, "case_id": case.id, "search_id": search.search_id},
+            payload={**imported, "case_id": case_id, "search_id": search.search_id},
         )
         verdicts = len(item.leads) * len(policies.policies)
         return ImportedFile(
-            item.name, item.sha256, case.id, search.search_id, len(item.leads), verdicts
+            item.name, item.sha256, case_id, search.search_id, len(item.leads), verdicts
         )
 
 
