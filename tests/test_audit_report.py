@@ -19,7 +19,8 @@ from leadreview.workflow.audit_report import build_audit_report, record_report
 from leadreview.workflow.audit_report_views import AuditReport
 from leadreview.workflow.service import ReviewWorkflow
 from tests.audit_support import behind_the_guards
-from tests.test_report import CHROMIUM, _chromium, without_sources
+from tests.browser import needs_chromium
+from tests.test_report import _chromium, without_sources
 from tests.workflow_fixtures import (
     ALICE,
     AUDITOR,
@@ -183,7 +184,7 @@ def test_report_audit_command_writes_the_page_and_records_it(
     assert not list(tmp_path.glob(".report.html.partial"))
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make setup installs it)")
+@needs_chromium
 def test_the_audit_report_renders_in_headless_chromium(
     workflow: ReviewWorkflow, tmp_path: Path
 ) -> None:

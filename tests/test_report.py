@@ -1,11 +1,8 @@
 """HTML reports: the key figures are on the page, every string is escaped, nothing is fetched."""
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
-
-import pytest
 
 from leadreview.analysis.compare import compare
 from leadreview.analysis.compare_models import Comparison
@@ -14,11 +11,11 @@ from leadreview.analysis.report_html import comparison_report, sweep_report
 from leadreview.analysis.sweep import sweep
 from leadreview.policy.loader import load_policies
 from leadreview.simulation.reviewer_model import load_profiles
+from tests.browser import CHROMIUM, needs_chromium
 from tests.test_compare import POLICIES, known_batch
 from tests.test_sweep import random_batch
 
 HOSTILE = "<script>alert('x')</script> & \"quotes\""
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def comparison(seeds: int = 2) -> Comparison:
@@ -96,7 +93,7 @@ def _chromium(html_path: Path, tmp_path: Path, *mode: str) -> subprocess.Complet
     )  # fmt: skip
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make setup installs it)")
+@needs_chromium
 def test_the_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     result = comparison()
     page = tmp_path / "report.html"

@@ -6,7 +6,6 @@ Skipped (with the reason) when Chromium is not installed: `apt-get install chrom
 
 import asyncio
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -22,11 +21,11 @@ from leadreview.domain.roles import Role
 from leadreview.settings import load_settings
 from leadreview.store.tables.workflow import DecisionRow, ReviewerRow
 from leadreview.tui.factory import open_session
+from tests.browser import CHROMIUM, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
+    needs_chromium,
 ]
 
 CHROMIUM_FLAGS = (
