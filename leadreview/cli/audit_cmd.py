@@ -5,6 +5,8 @@ from typing import Annotated
 
 import typer
 
+from leadreview.cli.audit_show import show_command
+
 audit_app = typer.Typer(
     help="Verify, checkpoint, export and browse the audit log.", no_args_is_help=True
 )
@@ -144,38 +146,8 @@ def export(
     )
 
 
-@audit_app.command("show")
-def show(
-    event_type: Annotated[str | None, typer.Option("--type", help="only this event type")] = None,
-    actor: Annotated[str | None, typer.Option("--actor", help="only this actor")] = None,
-    since_seq: Annotated[
-        int | None, typer.Option("--since-seq", help="from this sequence number on")
-    ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="at most this many events")] = 100,
-) -> None:
-    """A table of events, oldest first."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from leadreview.audit.log import AuditLog
-    from leadreview.store import open_store
-
-    store = open_store()
-    try:
-        with store.reading() as session:
-            events = AuditLog.events(
-                session, event_type=event_type, actor=actor, since_seq=since_seq, limit=limit
-            )
-    finally:
-        store.dispose()
-    table = Table(title=f"Audit events ({len(events)})")
-    for column in ("seq", "time (UTC)", "actor", "role", "type", "payload", "digest"):
-        table.add_column(column, overflow="fold")
-    for e in events:
-        table.add_row(
-            str(e.seq), e.time_text, e.actor, e.role, e.event_type, e.payload_json, e.digest[:12]
-        )
-    Console().print(table)
+# Filters, summaries and the --filtered-by table live in audit_show.py.
+audit_app.command("show")(show_command)
 
 
 def register(app: typer.Typer) -> None:
