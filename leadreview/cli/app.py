@@ -25,11 +25,13 @@ def _register_commands() -> None:
         archive_cmd,
         audit_cmd,
         calibrate_cmd,
+        case_cmd,
         compare_cmd,
         db_cmd,
         exercise_cmd,
         import_cmd,
         policy_cmd,
+        probe_cmd,
         replay_cmd,
         report_cmd,
         scenario_cmd,
@@ -53,6 +55,8 @@ def _register_commands() -> None:
         db_cmd,
         scenario_cmd,
         exercise_cmd,
+        case_cmd,
+        probe_cmd,
     ):
         module.register(app)
 

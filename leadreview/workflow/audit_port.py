@@ -34,6 +34,9 @@ class EventType(StrEnum):
     REVIEWER_REGISTERED = "reviewer.registered"
     CASE_OPENED = "case.opened"
     SEARCH_RECORDED = "search.recorded"
+    # A search the backend refused or could not answer (throttled past our retries, access
+    # denied, no such collection, an image it rejects): attempted searches are on record too.
+    SEARCH_FAILED = "search.failed"
     LEAD_DECIDED = "lead.decided"
     ENFORCEMENT_GRANTED = "enforcement.granted"
     ENFORCEMENT_REFUSED = "enforcement.refused"

@@ -2,7 +2,8 @@
 the case, its probe, the search, its leads and every policy's verdict in one transaction.
 
 The search itself runs before the transaction opens: a slow backend must not hold the
-database's writer lock, and a failed search leaves nothing behind.
+database's writer lock, and a failed search leaves no case behind, only its
+`search.failed` event (see `search_failures`).
 """
 
 import hashlib
@@ -16,7 +17,7 @@ from sqlmodel import Session
 from leadreview.domain.case import CaseOpening, CaseStatus
 from leadreview.domain.roles import Action, Actor
 from leadreview.search.protocol import FaceSearchClient
-from leadreview.search.rekognition import SearchOutcome, search_faces_by_image
+from leadreview.search.rekognition import SearchOutcome
 from leadreview.store.tables.workflow import CaseRow, ProbeRow
 from leadreview.workflow.audit_port import EventType
 from leadreview.workflow.context import WorkflowContext
@@ -27,6 +28,7 @@ from leadreview.workflow.policy_set import PolicySet
 from leadreview.workflow.ports import ProbeImages
 from leadreview.workflow.recording import SearchToRecord, record_searches
 from leadreview.workflow.reviewers import reviewer_id
+from leadreview.workflow.search_failures import search_on_record
 
 # The practice simulated here applies no threshold at search time: the policy layer
 # decides, lead by lead, what each policy would show, and says why.
@@ -57,11 +59,14 @@ def open_case(
             f"{in_force.name!r}"
         )
     image = _probe_bytes(opening, probe_images)
-    outcome = search_faces_by_image(
-        backend.client,
+    # A failure is recorded as `search.failed` (its own transaction) before it is raised.
+    outcome = search_on_record(
+        ctx,
+        actor,
+        opening,
+        client=backend.client,
         collection_id=backend.collection_id,
         image=image,
-        image_name=opening.probe_ref or "probe",
         max_faces=policies.max_faces(),
         face_match_threshold=SEARCH_THRESHOLD,
     )
