@@ -197,11 +197,15 @@ def _describe(group: str) -> str:
         "app-verify": "verify the audit log",
         "app-export": "export the audit log",
         "debrief-load": "load the debrief",
+        "debrief-progress": "load the exercise's progress",
+        "debrief-reveal": "reveal the ground truth",
+        "debrief-report": "write the report",
     }.get(group, "finish the task")
 
 
 def known_binding_ids() -> set[str]:
     """Every binding id a user keymap may name: the app's, each screen's and widget's."""
+    from leadreview.tui.screens.confirm import ConfirmScreen
     from leadreview.tui.screens.decision import DecisionScreen
     from leadreview.tui.screens.error import ErrorScreen
     from leadreview.tui.widgets.nav_table import NavTable
@@ -213,6 +217,7 @@ def known_binding_ids() -> set[str]:
         DecisionScreen,
         AuditScreen,
         DebriefScreen,
+        ConfirmScreen,
         HelpScreen,
         ErrorScreen,
         SignInScreen,

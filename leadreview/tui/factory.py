@@ -11,14 +11,23 @@ from leadreview.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from pathlib import Path
 
     # Type-only: these load SQLAlchemy, which the app's first paint does without.
     from PIL.Image import Image
 
     from leadreview.audit.models import AuditEvent
     from leadreview.domain.decision import DecisionKind
+    from leadreview.exercise.debrief import ExerciseDebrief
+    from leadreview.exercise.views import ExerciseProgress
     from leadreview.store.store import Store
-    from leadreview.tui.read_models import AuditVerification, Debrief, EventFilter
+    from leadreview.tui.read_models import (
+        AuditVerification,
+        Debrief,
+        EventFilter,
+        ExerciseState,
+        WrittenReport,
+    )
     from leadreview.tui.service_gateway import ServiceGateway
     from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
 
@@ -66,6 +75,7 @@ def open_session(
     gateway = ServiceGateway(
         workflow=workflow,
         export_dir=settings.data_dir / "exports",
+        report_dir=settings.data_dir / "reports",
         audit_context=AuditContext.from_settings(settings),
         pictures=world,
         truth=world,
@@ -133,3 +143,18 @@ class LazyGateway:
 
     def debrief(self, actor: Actor) -> "Debrief":
         return self._gateway.debrief(actor)
+
+    def exercise_state(self, actor: Actor) -> "ExerciseState | None":
+        return self._gateway.exercise_state(actor)
+
+    def exercise_progress(self, actor: Actor, exercise_id: int) -> "ExerciseProgress":
+        return self._gateway.exercise_progress(actor, exercise_id)
+
+    def exercise_debrief(self, actor: Actor, exercise_id: int) -> "ExerciseDebrief":
+        return self._gateway.exercise_debrief(actor, exercise_id)
+
+    def reveal_truth(self, actor: Actor, exercise_id: int) -> "ExerciseState":
+        return self._gateway.reveal_truth(actor, exercise_id)
+
+    def write_debrief_report(self, actor: Actor, path: "Path | None" = None) -> "WrittenReport":
+        return self._gateway.write_debrief_report(actor, path)

@@ -7,11 +7,18 @@ model (the workflow's views, the audit log's events): the UI never holds an ORM 
 """
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor
-from leadreview.tui.read_models import AuditVerification, Debrief, EventFilter
+from leadreview.tui.read_models import (
+    AuditVerification,
+    Debrief,
+    EventFilter,
+    ExerciseState,
+    WrittenReport,
+)
 from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
 
 if TYPE_CHECKING:
@@ -19,6 +26,8 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
     from leadreview.audit.models import AuditEvent
+    from leadreview.exercise.debrief import ExerciseDebrief
+    from leadreview.exercise.views import ExerciseProgress
 
 
 class ReviewGateway(Protocol):
@@ -64,4 +73,26 @@ class ReviewGateway(Protocol):
 
     def debrief(self, actor: Actor) -> Debrief:
         """Ground truth and what each policy would have changed (facilitator only)."""
+        ...
+
+    def exercise_state(self, actor: Actor) -> ExerciseState | None:
+        """The exercise running in this database, or None (facilitator only; a refusal is
+        audited)."""
+        ...
+
+    def exercise_progress(self, actor: Actor, exercise_id: int) -> "ExerciseProgress":
+        """Per participant, decisions made and pending; scheduled injects come due first."""
+        ...
+
+    def exercise_debrief(self, actor: Actor, exercise_id: int) -> "ExerciseDebrief":
+        """The exercise's own debrief, once its ground truth is revealed."""
+        ...
+
+    def reveal_truth(self, actor: Actor, exercise_id: int) -> ExerciseState:
+        """Open the sealed ground truth: an `exercise.revealed` event; idempotent."""
+        ...
+
+    def write_debrief_report(self, actor: Actor, path: Path | None = None) -> WrittenReport:
+        """Write the HTML report (the exercise's debrief once revealed, else the audit
+        report) to `path` or the data directory, its SHA-256 on record before it appears."""
         ...

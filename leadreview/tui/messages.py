@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from leadreview.tui.read_models import AuditVerification, Debrief
+from leadreview.tui.read_models import AuditVerification, Debrief, ExerciseState, WrittenReport
 from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
     from leadreview.audit.models import AuditEvent
+    from leadreview.exercise.debrief import ExerciseDebrief
+    from leadreview.exercise.views import ExerciseProgress
 
 
 @dataclass
@@ -72,4 +74,25 @@ class AuditExported(Message):
 
 @dataclass
 class DebriefLoaded(Message):
-    debrief: Debrief
+    """What the debrief screen shows: the exercise's debrief once revealed, the view built
+    from the demo world's truth when the database has no exercise, or neither while the
+    truth is sealed."""
+
+    exercise: ExerciseState | None
+    debrief: Debrief | None = None
+    exercise_debrief: "ExerciseDebrief | None" = None
+
+
+@dataclass
+class ProgressLoaded(Message):
+    progress: "ExerciseProgress"
+
+
+@dataclass
+class TruthRevealed(Message):
+    exercise: ExerciseState
+
+
+@dataclass
+class ReportWritten(Message):
+    report: WrittenReport

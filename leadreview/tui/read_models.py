@@ -76,3 +76,28 @@ class Debrief(BaseModel):
     cases: tuple[CaseTruth, ...]
     decisions: tuple[DebriefDecision, ...]
     disparities: tuple[GroupDisparity, ...]
+
+
+class ExerciseState(BaseModel):
+    """The exercise the debrief is about: the newest one not yet closed."""
+
+    model_config = _FROZEN
+
+    exercise_id: int
+    title: str
+    status: str  # running, revealed, closed
+
+    @property
+    def revealed(self) -> bool:
+        return self.status in ("revealed", "closed")
+
+
+class WrittenReport(BaseModel):
+    """A report file written and put on record (`report.generated`, with its SHA-256)."""
+
+    model_config = _FROZEN
+
+    path: str
+    sha256: str
+    kind: str  # "exercise debrief" or "audit report"
+    event_seq: int

@@ -17,11 +17,23 @@ from leadreview.audit.log import AuditLog
 from leadreview.audit.models import AuditEvent
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.probe import ProbeTruth
-from leadreview.domain.roles import Action, Actor, Role
+from leadreview.domain.roles import Action, Actor
 from leadreview.errors import PermissionRefused
+from leadreview.exercise.debrief import ExerciseDebrief
+from leadreview.exercise.permissions import ExerciseAction, require
+from leadreview.exercise.service import ExerciseService
+from leadreview.exercise.views import ExerciseProgress
 from leadreview.store.store import Store
 from leadreview.tui.debrief import build_debrief
-from leadreview.tui.read_models import AuditVerification, Debrief, EventFilter
+from leadreview.tui.read_models import (
+    AuditVerification,
+    Debrief,
+    EventFilter,
+    ExerciseState,
+    WrittenReport,
+)
+from leadreview.tui.report_file import fresh_path, write_on_record
+from leadreview.workflow.errors import NotFound
 from leadreview.workflow.service import ReviewWorkflow
 from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
 
@@ -29,6 +41,7 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
     from leadreview.audit.service import AuditContext
+    from leadreview.audit.verify import VerifyReport
 
 
 class LeadPictures(Protocol):
@@ -52,6 +65,8 @@ class ServiceGateway:
     audit_context: "AuditContext | None" = None
     pictures: LeadPictures | None = None
     truth: GroundTruthSource | None = None
+    # Where the debrief screen writes its HTML reports; `export_dir` when not set.
+    report_dir: Path | None = None
     # Run once, on the first call, in a worker thread: e.g. opening the demo's cases.
     prepare: Callable[[], object] | None = None
     _prepared: list[bool] = field(default_factory=list, repr=False)
@@ -68,6 +83,17 @@ class ServiceGateway:
     @property
     def _store(self) -> Store:
         return self.workflow.ctx.store
+
+    @property
+    def _exercises(self) -> ExerciseService:
+        return ExerciseService(self.workflow.ctx)
+
+    def _verify(self) -> "VerifyReport":
+        from leadreview.audit.service import verify_store, verify_with_context
+
+        if self.audit_context is not None:
+            return verify_with_context(self._store, self.audit_context)
+        return verify_store(self._store)
 
     def list_cases(self, actor: Actor) -> Sequence[CaseSummary]:
         self._ready()
@@ -128,12 +154,7 @@ class ServiceGateway:
 
     def verify_audit(self, actor: Actor) -> AuditVerification:
         self.workflow.authorize(actor, Action.VIEW_AUDIT, {"audit": "verify"})
-        from leadreview.audit.service import verify_store, verify_with_context
-
-        if self.audit_context is not None:
-            report = verify_with_context(self._store, self.audit_context)
-        else:
-            report = verify_store(self._store)
+        report = self._verify()
         return AuditVerification(
             ok=report.ok,
             event_count=report.events,
@@ -160,10 +181,65 @@ class ServiceGateway:
         return f"{summary.events_file} ({summary.events} events)"
 
     def debrief(self, actor: Actor) -> Debrief:
-        if actor.role is not Role.FACILITATOR:
-            raise PermissionRefused(f"role {actor.role.value!r} may not see the debrief")
+        # The exercise's own rule, so that a refusal is audited like any other.
+        require(self.workflow.ctx, actor, ExerciseAction.DEBRIEF, {"screen": "debrief"})
         if self.truth is None:
             raise PermissionRefused("debrief: this database has no ground truth loaded")
         cases = self.workflow.queue(actor, status=None)
         details = [self.workflow.case(c.case_id, actor) for c in cases]
         return build_debrief(details, self.truth)
+
+    # --- the exercise, for the facilitator's debrief ------------------------------------
+
+    def exercise_state(self, actor: Actor) -> ExerciseState | None:
+        require(self.workflow.ctx, actor, ExerciseAction.DEBRIEF, {"screen": "debrief"})
+        self._ready()
+        try:
+            exercise_id = self._exercises.current_exercise_id()
+        except NotFound:
+            return None
+        summary = self._exercises.summary(exercise_id)
+        return ExerciseState(exercise_id=exercise_id, title=summary.title, status=summary.status)
+
+    def exercise_progress(self, actor: Actor, exercise_id: int) -> ExerciseProgress:
+        return self._exercises.progress(actor, exercise_id)
+
+    def exercise_debrief(self, actor: Actor, exercise_id: int) -> ExerciseDebrief:
+        return self._exercises.debrief(actor, exercise_id)
+
+    def reveal_truth(self, actor: Actor, exercise_id: int) -> ExerciseState:
+        self._exercises.reveal(actor, exercise_id)
+        summary = self._exercises.summary(exercise_id)
+        return ExerciseState(exercise_id=exercise_id, title=summary.title, status=summary.status)
+
+    def write_debrief_report(self, actor: Actor, path: Path | None = None) -> WrittenReport:
+        from leadreview.workflow.audit_report import build_audit_report, record_report
+
+        state = self.exercise_state(actor)  # the role check, audited when refused
+        # Built in every case: the recorded event names the chain head the file covers.
+        audit = build_audit_report(self.workflow, actor, verify=self._verify)
+        if state is not None and state.revealed:
+            from leadreview.exercise.report import debrief_report
+
+            html = debrief_report(self._exercises.debrief(actor, state.exercise_id))
+            kind, fmt = "exercise debrief", "exercise-debrief.html"
+            stem = f"debrief-exercise-{state.exercise_id}"
+        else:
+            from leadreview.analysis.audit_report_html import audit_report_html
+
+            html = audit_report_html(audit)
+            kind, fmt, stem = "audit report", "html", "audit-report"
+        target = path or fresh_path(self.report_dir or self.export_dir, stem)
+
+        def record(sha256: str, destination: str) -> AuditEvent:
+            return record_report(
+                self.workflow,
+                actor,
+                audit,
+                fmt=fmt,
+                output_sha256=sha256,
+                destination=destination,
+            )
+
+        digest, event = write_on_record(target, html, record)
+        return WrittenReport(path=str(target), sha256=digest, kind=kind, event_seq=event.seq)

@@ -2,10 +2,13 @@
 benchmarks that must not depend on the database. It keeps its own little audit log so a
 test can check that a decision produced an event."""
 
+import hashlib
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leadreview.audit.models import AuditEvent
@@ -21,9 +24,11 @@ from leadreview.tui.read_models import (
     Debrief,
     DebriefDecision,
     EventFilter,
+    ExerciseState,
     GroupDisparity,
+    WrittenReport,
 )
-from leadreview.workflow.errors import DecisionConflict, EmptyRationale, LeadNotOpen
+from leadreview.workflow.errors import DecisionConflict, EmptyRationale, LeadNotOpen, NotFound
 from leadreview.workflow.views import (
     CaseDetail,
     CaseSummary,
@@ -37,6 +42,9 @@ from leadreview.workflow.views import (
 
 if TYPE_CHECKING:
     from PIL.Image import Image
+
+    from leadreview.exercise.debrief import ExerciseDebrief
+    from leadreview.exercise.views import ExerciseProgress
 
 CLOCK = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 POLICIES = (("wcso-practice", None), ("rekognition-default", 80.0), ("amazon-police-95", 95.0))
@@ -92,8 +100,11 @@ class _Case:
 class FakeGateway:
     """`cases` cases of `leads` leads each, similarities falling with rank."""
 
-    def __init__(self, cases: int = 3, leads: int = 8) -> None:
+    def __init__(self, cases: int = 3, leads: int = 8, report_dir: Path | None = None) -> None:
         self._lock = threading.RLock()
+        # No exercise: the debrief screen shows the view built from the fake's truth.
+        self.exercise: ExerciseState | None = None
+        self.report_dir = report_dir or Path(tempfile.gettempdir()) / "leadreview-fake-reports"
         self.cases: dict[int, _Case] = {}
         self.leads: dict[int, _Lead] = {}
         self.events: list[AuditEvent] = []
@@ -361,6 +372,34 @@ class FakeGateway:
                 for name, threshold in POLICIES
             )
             return Debrief(cases=cases, decisions=tuple(decisions), disparities=disparities)
+
+    def exercise_state(self, actor: Actor) -> ExerciseState | None:
+        return self.exercise
+
+    def exercise_progress(self, actor: Actor, exercise_id: int) -> "ExerciseProgress":
+        raise NotFound("the fake gateway runs no exercise")
+
+    def exercise_debrief(self, actor: Actor, exercise_id: int) -> "ExerciseDebrief":
+        raise NotFound("the fake gateway runs no exercise")
+
+    def reveal_truth(self, actor: Actor, exercise_id: int) -> ExerciseState:
+        raise NotFound("the fake gateway runs no exercise")
+
+    def write_debrief_report(self, actor: Actor, path: Path | None = None) -> WrittenReport:
+        with self._lock:
+            html = f"<html><body><h1>Audit report</h1>{len(self.events)} events</body></html>"
+            target = path or self.report_dir / f"audit-report-{len(self.events) + 1}.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+            digest = hashlib.sha256(html.encode()).hexdigest()
+            event = self._append(
+                actor,
+                "report.generated",
+                {"report": "audit", "format": "html", "output_sha256": digest},
+            )
+            return WrittenReport(
+                path=str(target), sha256=digest, kind="audit report", event_seq=event.seq
+            )
 
 
 def _face(seed: int, quality: CaptureQuality) -> "Image":

@@ -1,0 +1,56 @@
+"""The facilitator's live view of an exercise: per participant, decisions made and still
+pending; the clock and the injects in one line above."""
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from leadreview.tui.widgets.nav_table import NavTable
+
+if TYPE_CHECKING:
+    from leadreview.exercise.views import ExerciseProgress
+
+
+def progress_line(progress: "ExerciseProgress") -> str:
+    limit = f" of {progress.exercise_minutes:g}" if progress.exercise_minutes else ""
+    late = " — ⚠ over time" if progress.overdue else ""
+    out = sum(i.released_at is not None for i in progress.injects)
+    return (
+        f"{progress.elapsed_minutes:.0f}{limit} min{late}; "
+        f"cases complete {progress.cases_complete}/{progress.case_count}; "
+        f"injects out {out}/{len(progress.injects)}; "
+        f"as of {progress.now:%H:%M:%S} UTC"
+    )
+
+
+class ProgressPanel(Vertical):
+    DEFAULT_CSS = "ProgressPanel { height: auto; }"
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]Progress[/b]", classes="section")
+        yield Static("loading…", id="progress-line", classes="facts", markup=False)
+        yield NavTable(id="progress-table")
+
+    def fill(self, progress: "ExerciseProgress") -> None:
+        self.query_one("#progress-line", Static).update(progress_line(progress))
+        table = self.query_one("#progress-table", NavTable)
+        # Keep the facilitator's cursor across the timer's refreshes.
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns("participant", "role", "cases", "made", "pending", "last decision")
+        if not progress.participants:
+            table.add_row("— nobody has joined yet", "", "", "", "", "")
+        for p in progress.participants:
+            table.add_row(
+                p.name,
+                p.role.value,
+                ", ".join(p.assigned_cases) or "—",
+                str(p.decisions_made),
+                f"{p.decisions_pending} to go" if p.decisions_pending else "✔ none",
+                f"{p.last_decision_at:%H:%M:%S}" if p.last_decision_at else "—",
+                key=p.name,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
