@@ -10,7 +10,12 @@ from sqlmodel import SQLModel
 
 import leadreview.store.tables  # noqa: F401  (all tables on the metadata)
 from leadreview.store import Store, open_store
-from leadreview.store.migrate import current_revision, head_revision
+from leadreview.store.migrate import (
+    HEAD_REVISION,
+    current_revision,
+    head_revision,
+    recorded_revision,
+)
 
 
 def test_open_store_upgrades_to_head_once(database_url: str) -> None:
@@ -22,6 +27,21 @@ def test_open_store_upgrades_to_head_once(database_url: str) -> None:
     finally:
         first.dispose()
         second.dispose()
+
+
+def test_the_fast_path_head_is_alembics_head() -> None:
+    # open_store skips Alembic when the stored revision equals HEAD_REVISION; a new
+    # migration that forgot to move it would never run on existing databases.
+    assert head_revision() == HEAD_REVISION
+
+
+def test_recorded_revision_reads_what_alembic_wrote(database_url: str) -> None:
+    store = open_store(url=database_url)
+    try:
+        with store.engine.connect() as connection:
+            assert recorded_revision(connection) == current_revision(connection)
+    finally:
+        store.dispose()
 
 
 def test_tables_match_the_migrated_schema(store: Store) -> None:
