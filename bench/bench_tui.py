@@ -75,7 +75,7 @@ def bench_launch() -> list[BenchResult]:
 
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "LEADREVIEW_DATA_DIR": folder, "LEADREVIEW_CONFIG": f"{folder}/c"}
-        env["LEADREVIEW_KEYMAP"] = f"{folder}/k"
+        env["LEADREVIEW_KEYMAP_FILE"] = f"{folder}/k"
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         baseline = [sys.executable, "-c", "import textual"]
         _launch(url, "cases", env)  # opens the demo's cases; not counted
