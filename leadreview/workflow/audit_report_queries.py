@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from leadreview.domain.decision import DecisionKind, LeadStatus
-from leadreview.domain.policy import DecidingRule, Verdict
+from leadreview.domain.policy import Verdict
 from leadreview.domain.roles import Role
 from leadreview.store.tables.workflow import (
     CaseRow,
@@ -22,6 +22,7 @@ from leadreview.store.tables.workflow import (
 )
 from leadreview.workflow.audit_queries import forwarded_leads_filtered_by
 from leadreview.workflow.audit_report_views import DecisionRecord, PolicyTally
+from leadreview.workflow.queries import verdict_view
 from leadreview.workflow.sql import as_utc
 from leadreview.workflow.views import FilteredLeadView, VerdictView
 
@@ -40,14 +41,7 @@ def _verdicts(
             .order_by(col(PolicyVerdictRow.id))
         ).all():
             out[v.lead_id].append(
-                VerdictView(
-                    policy_name=v.policy_name,
-                    policy_sha256=v.policy_sha256,
-                    verdict=Verdict(v.verdict),
-                    rule=DecidingRule(v.rule),
-                    reason=v.reason,
-                    in_force=v.policy_name == in_force.get(v.lead_id),
-                )
+                verdict_view(v, in_force=v.policy_name == in_force.get(v.lead_id))
             )
     return out
 

@@ -219,14 +219,7 @@ def lead_views(session: Session, leads: Sequence[LeadRow]) -> list[LeadView]:
                 version=lead.version,
                 reviewers_required=required.get(lead.case_id, 1),
                 verdicts=tuple(
-                    VerdictView(
-                        policy_name=v.policy_name,
-                        policy_sha256=v.policy_sha256,
-                        verdict=Verdict(v.verdict),
-                        rule=DecidingRule(v.rule),
-                        reason=v.reason,
-                        in_force=v.policy_name == in_force.get(lead.search_id),
-                    )
+                    verdict_view(v, in_force=v.policy_name == in_force.get(lead.search_id))
                     for v in verdicts[lead.id]
                 ),
                 decisions=tuple(mine),
@@ -235,6 +228,18 @@ def lead_views(session: Session, leads: Sequence[LeadRow]) -> list[LeadView]:
             )
         )
     return views
+
+
+def verdict_view(row: PolicyVerdictRow, *, in_force: bool) -> VerdictView:
+    """A stored verdict as the read model shows it."""
+    return VerdictView(
+        policy_name=row.policy_name,
+        policy_sha256=row.policy_sha256,
+        verdict=Verdict(row.verdict),
+        rule=DecidingRule(row.rule),
+        reason=row.reason,
+        in_force=in_force,
+    )
 
 
 def decision_views(session: Session, lead_ids: Sequence[int | None]) -> list[DecisionView]:
