@@ -62,6 +62,10 @@ class LeadReviewApp(App[None]):
         self.actor = actor
         self.picture_mode: PictureMode = picture_mode
         self.cases: tuple[CaseSummary, ...] = ()
+        # The exercise this participant has joined, or why they could not (asked once:
+        # every refusal is audited, so a refresh must not ask again).
+        self.exercise_id: int | None = None
+        self.exercise_refused: str | None = None
         self._user_keymap = dict(keymap or {})
         self._initial_theme = theme
         self._initial_case = initial_case

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from leadreview.audit.models import AuditEvent
     from leadreview.domain.decision import DecisionKind
     from leadreview.exercise.debrief import ExerciseDebrief
-    from leadreview.exercise.views import ExerciseProgress
+    from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
     from leadreview.store.store import Store
     from leadreview.tui.read_models import (
         AuditVerification,
@@ -125,6 +125,12 @@ class LazyGateway:
         expected_version: int,
     ) -> "LeadView":
         return self._gateway.decide(actor, lead_id, kind, rationale, expected_version)
+
+    def join_exercise(self, actor: Actor) -> "ParticipantBoard | None":
+        return self._gateway.join_exercise(actor)
+
+    def exercise_board(self, actor: Actor, exercise_id: int) -> "ParticipantBoard":
+        return self._gateway.exercise_board(actor, exercise_id)
 
     def probe_picture(self, case_id: int) -> "Image | None":
         return self._gateway.probe_picture(case_id)

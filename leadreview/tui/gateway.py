@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from leadreview.audit.models import AuditEvent
     from leadreview.exercise.debrief import ExerciseDebrief
-    from leadreview.exercise.views import ExerciseProgress
+    from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
 
 
 class ReviewGateway(Protocol):
@@ -53,10 +53,24 @@ class ReviewGateway(Protocol):
     ) -> LeadView:
         """Record a decision and its audit event in one transaction; the lead as it is now.
 
-        Raises the workflow's `DecisionConflict` when another session decided the lead
-        since `expected_version` (nothing is overwritten), `EmptyRationale` for a blank
-        rationale, `LeadNotOpen` for a lead no longer open, `PermissionRefused`.
+        A lead of the running exercise's cases is decided through the exercise, so that
+        it counts as the participant's and a case not assigned to them is refused
+        (`PermissionRefused`, audited). Raises the workflow's `DecisionConflict` when
+        another session decided the lead since `expected_version` (nothing is
+        overwritten), `EmptyRationale` for a blank rationale, `LeadNotOpen` for a lead no
+        longer open, `PermissionRefused`.
         """
+        ...
+
+    def join_exercise(self, actor: Actor) -> "ParticipantBoard | None":
+        """Join the running exercise in the actor's role (idempotent; `exercise.joined`
+        on the first join) and return their board: assigned cases, released injects.
+        None when no exercise is running, or for the facilitator, who takes no seat.
+        Raises `PermissionRefused` (audited) when the role has no seat left."""
+        ...
+
+    def exercise_board(self, actor: Actor, exercise_id: int) -> "ParticipantBoard":
+        """A joined participant's board, read again (nothing is written)."""
         ...
 
     def probe_picture(self, case_id: int) -> "Image | None": ...

@@ -15,12 +15,17 @@ if TYPE_CHECKING:
 
     from leadreview.audit.models import AuditEvent
     from leadreview.exercise.debrief import ExerciseDebrief
-    from leadreview.exercise.views import ExerciseProgress
+    from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
 
 
 @dataclass
 class CasesLoaded(Message):
+    """Every case the actor may see; during an exercise, the participant's board (their
+    cases and the injects released), or why they could not join it."""
+
     cases: Sequence[CaseSummary]
+    board: "ParticipantBoard | None" = None
+    join_refused: str | None = None
 
 
 @dataclass

@@ -17,12 +17,13 @@ from leadreview.audit.log import AuditLog
 from leadreview.audit.models import AuditEvent
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.probe import ProbeTruth
-from leadreview.domain.roles import Action, Actor
+from leadreview.domain.roles import Action, Actor, Role
 from leadreview.errors import PermissionRefused
 from leadreview.exercise.debrief import ExerciseDebrief
-from leadreview.exercise.permissions import ExerciseAction, require
+from leadreview.exercise.permissions import ExerciseAction, refuse, require
+from leadreview.exercise.records import Status
 from leadreview.exercise.service import ExerciseService
-from leadreview.exercise.views import ExerciseProgress
+from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
 from leadreview.store.store import Store
 from leadreview.tui.debrief import build_debrief
 from leadreview.tui.read_models import (
@@ -33,7 +34,7 @@ from leadreview.tui.read_models import (
     WrittenReport,
 )
 from leadreview.tui.report_file import fresh_path, write_on_record
-from leadreview.workflow.errors import NotFound
+from leadreview.workflow.errors import InvalidRequest, NotFound
 from leadreview.workflow.service import ReviewWorkflow
 from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
 
@@ -113,9 +114,55 @@ class ServiceGateway:
         rationale: str,
         expected_version: int,
     ) -> LeadView:
-        return self.workflow.decide(
-            actor, lead_id, kind, rationale, expected_version=expected_version
-        )
+        exercise_id = self._exercise_of_lead(lead_id)
+        if exercise_id is None:
+            return self.workflow.decide(
+                actor, lead_id, kind, rationale, expected_version=expected_version
+            )
+        try:
+            # Through the exercise: it checks the seat and the assignment, so that the
+            # decision counts as this participant's in its progress and debrief.
+            return self._exercises.decide(
+                actor, exercise_id, lead_id, kind, rationale, expected_version=expected_version
+            )
+        except InvalidRequest as refused:
+            if type(refused) is not InvalidRequest:
+                raise  # the workflow's own: an empty rationale, a lead no longer open
+            # Not joined, not assigned, or the exercise is over: the service raises without
+            # auditing; a refusal is audited like any other (P10), then raised.
+            subject = {"exercise_id": exercise_id, "lead_id": lead_id}
+            refuse(self.workflow.ctx, actor, ExerciseAction.DECIDE.value, subject, str(refused))
+            raise
+
+    def _exercise_of_lead(self, lead_id: int) -> int | None:
+        """The current exercise (running or revealed) when the lead is one of its cases'."""
+        from leadreview.workflow.queries import get_lead
+
+        try:
+            exercise = self._exercises.summary(self._exercises.current_exercise_id())
+        except NotFound:
+            return None
+        with self._store.reading() as session:
+            case_id = get_lead(session, lead_id).case_id
+        return exercise.exercise_id if case_id in exercise.case_ids else None
+
+    # --- the exercise, for a participant ------------------------------------------------
+
+    def join_exercise(self, actor: Actor) -> ParticipantBoard | None:
+        if actor.role is Role.FACILITATOR:
+            return None  # the facilitator runs the exercise and takes no seat
+        self._ready()  # the demo's exercise is started on first use
+        try:
+            exercise = self._exercises.summary(self._exercises.current_exercise_id())
+        except NotFound:
+            return None
+        if exercise.status != Status.RUNNING.value:
+            return None
+        self._exercises.join(actor, exercise.exercise_id)
+        return self._exercises.board(actor, exercise.exercise_id)
+
+    def exercise_board(self, actor: Actor, exercise_id: int) -> ParticipantBoard:
+        return self._exercises.board(actor, exercise_id)
 
     def probe_picture(self, case_id: int) -> "Image | None":
         data = self.workflow.probe_image(case_id)

@@ -17,6 +17,7 @@ from leadreview.settings import load_settings
 from leadreview.tui.app import LeadReviewApp
 from leadreview.tui.factory import Session, open_session
 from leadreview.tui.gateway import ReviewGateway
+from leadreview.tui.service_gateway import ServiceGateway
 from tests.tui.fake_gateway import FakeGateway
 
 SIZE = (120, 40)
@@ -50,6 +51,21 @@ def real(isolated_config: Path, database_url: str) -> Iterator[Session]:
     session = open_session(settings, database_url=database_url, reviewer=SAM.name, role=SAM.role)
     yield session
     session.store.dispose()
+
+
+def seat_in_demo(gateway: ServiceGateway, *people: Actor) -> int:
+    """Start the demo's exercise (on first use), seat `people` in it and have the
+    facilitator assign its cases round robin: a participant's queue holds only their
+    assigned cases. The exercise's id."""
+    from leadreview.exercise.service import ExerciseService
+
+    gateway.list_cases(FAY)
+    exercises = ExerciseService(gateway.workflow.ctx)
+    exercise_id = exercises.current_exercise_id()
+    for person in people:
+        exercises.join(person, exercise_id)
+    exercises.assign(FAY, exercise_id)
+    return exercise_id
 
 
 def make_app(gateway: ReviewGateway, actor: Actor = SAM, **kwargs: object) -> LeadReviewApp:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
     from leadreview.exercise.debrief import ExerciseDebrief
-    from leadreview.exercise.views import ExerciseProgress
+    from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
 
 CLOCK = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 POLICIES = (("wcso-practice", None), ("rekognition-default", 80.0), ("amazon-police-95", 95.0))
@@ -104,6 +104,8 @@ class FakeGateway:
         self._lock = threading.RLock()
         # No exercise: the debrief screen shows the view built from the fake's truth.
         self.exercise: ExerciseState | None = None
+        # No seat either: the queue shows every case, as it does without an exercise.
+        self.board: ParticipantBoard | None = None
         self.report_dir = report_dir or Path(tempfile.gettempdir()) / "leadreview-fake-reports"
         self.cases: dict[int, _Case] = {}
         self.leads: dict[int, _Lead] = {}
@@ -295,6 +297,14 @@ class FakeGateway:
                 },
             )
             return self._lead_view(lead)
+
+    def join_exercise(self, actor: Actor) -> "ParticipantBoard | None":
+        return None if actor.role is Role.FACILITATOR else self.board
+
+    def exercise_board(self, actor: Actor, exercise_id: int) -> "ParticipantBoard":
+        if self.board is None:
+            raise NotFound("the fake gateway runs no exercise")
+        return self.board
 
     def probe_picture(self, case_id: int) -> "Image | None":
         if not self.pictures:

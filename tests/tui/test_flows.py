@@ -14,7 +14,7 @@ from leadreview.tui.screens.decision import DecisionScreen
 from leadreview.tui.screens.error import ErrorScreen
 from leadreview.tui.widgets.nav_table import NavTable
 from leadreview.workflow.views import LeadView
-from tests.tui.conftest import SAM, SIZE, make_app, settle, sync
+from tests.tui.conftest import FAY, SAM, SIZE, make_app, seat_in_demo, settle, sync
 from tests.tui.fake_gateway import FakeGateway
 
 
@@ -32,6 +32,7 @@ def _highlighted(app: object) -> LeadView:
 
 @sync
 async def test_review_one_lead_end_to_end_on_the_real_services(real: Session) -> None:
+    seat_in_demo(real.gateway, SAM)  # the only participant: every case is Sam's
     app = make_app(real.gateway, SAM)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -100,14 +101,21 @@ async def test_a_lead_decided_in_another_session_is_reported_not_overwritten(
     real: Session,
 ) -> None:
     from leadreview.domain.roles import Actor, Role
+    from leadreview.exercise.service import ExerciseService
 
     bob = Actor(name="bob", role=Role.REVIEWER)
+    exercise_id = seat_in_demo(real.gateway, SAM)
     app = make_app(real.gateway, SAM)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         lead = _highlighted(app)
+        # The facilitator gives Bob the same case, so that both may decide its leads.
+        exercises = ExerciseService(real.gateway.workflow.ctx)
+        exercises.join(bob, exercise_id)
+        [case] = [c for c in exercises.board(SAM, exercise_id).cases if c.case_id == lead.case_id]
+        exercises.assign(FAY, exercise_id, case_key=case.case_key, participant=bob.name)
         # Bob decides the same lead in his own session while Sam is looking at it.
         real.gateway.decide(
             bob, lead.lead_id, DecisionKind.INCONCLUSIVE, "too blurry", lead.version

@@ -75,7 +75,11 @@ async def test_the_cli_app_reviews_the_demo(isolated_config: Path, tmp_path: Pat
     app = build_app(reviewer="x", role=Role.SUPERVISOR, database=url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.screen.query_one("#case-table").row_count >= 1  # type: ignore[attr-defined]
+        # The demo's exercise is started and joined; its cases are open to every
+        # participant, so a lone user has the demo's three cases to review.
+        title = str(app.screen.query_one("#queue-title").render())
+        assert "your cases in exercise #1" in title and "3 case(s)" in title
+        assert "Blurry CCTV" in str(app.screen.query_one("#exercise-panel").render())
         await pilot.press("a")
         await settle(app, pilot)
         assert isinstance(app.screen, AuditScreen)

@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from leadreview.domain.roles import Role
+from leadreview.domain.roles import Actor, Role
 from leadreview.settings import load_settings
 from leadreview.store.tables.workflow import DecisionRow, ReviewerRow
 from leadreview.tui.factory import open_session
 from tests.browser import CHROMIUM, needs_chromium
+from tests.tui.conftest import seat_in_demo
 
 pytestmark = [
     pytest.mark.slow,
@@ -77,7 +78,8 @@ def database(isolated_config: Path, tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'served.db'}"
     # Open the store and the demo's cases before the server starts.
     session = open_session(load_settings(), database_url=url, role=Role.SUPERVISOR)
-    session.gateway.list_cases(session.actor)
+    # The reviewer takes part in the demo's exercise and is given every case.
+    seat_in_demo(session.gateway, Actor(name=REVIEWER, role=Role.SUPERVISOR))
     session.store.dispose()
     yield url
 

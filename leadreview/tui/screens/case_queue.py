@@ -1,4 +1,5 @@
-"""The case queue: every case, its leads and the reviewer's own progress."""
+"""The case queue: every case, its leads and the reviewer's own progress; during an
+exercise, a participant's assigned cases under a panel naming the injects released."""
 
 from collections.abc import Sequence
 from typing import ClassVar
@@ -8,6 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
+from leadreview.errors import LeadreviewError
+from leadreview.tui.exercise_panel import NOT_ASSIGNED, my_cases, panel_text, refused_text
 from leadreview.tui.messages import CasesLoaded
 from leadreview.tui.screens.base import AppScreen
 from leadreview.tui.symbols import progress_text
@@ -46,6 +49,7 @@ class CaseQueueScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Loading cases…", id="queue-title", classes="screen-title", markup=False)
+        yield Static("", id="exercise-panel", markup=False)
         yield NavTable(id="case-table")
         yield Footer()
 
@@ -58,6 +62,7 @@ class CaseQueueScreen(AppScreen):
         table.add_column("leads", key="leads")
         table.add_column("your progress", key="progress")
         table.focus()
+        self.query_one("#exercise-panel", Static).display = False
 
     def on_screen_resume(self) -> None:
         # On first show and on coming back from a case (progress has changed). After the
@@ -68,22 +73,52 @@ class CaseQueueScreen(AppScreen):
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
     def load_cases(self) -> None:
         app = self.lr_app
-        self.post_message(CasesLoaded(app.gateway.list_cases(app.actor)))
+        board, refused = None, None
+        if app.exercise_id is not None:
+            board = app.gateway.exercise_board(app.actor, app.exercise_id)
+        elif app.exercise_refused is None:
+            # Joins the running exercise (idempotent); none yet means a later refresh
+            # joins one the facilitator has started since.
+            try:
+                board = app.gateway.join_exercise(app.actor)
+            except LeadreviewError as error:  # no seat for this role: audited
+                refused = error.message
+        cases = app.gateway.list_cases(app.actor)
+        self.post_message(CasesLoaded(cases, board, refused))
 
     @on(CasesLoaded)
     def show_cases(self, message: CasesLoaded) -> None:
-        self.lr_app.cases = tuple(message.cases)
+        app, board = self.lr_app, message.board
+        cases = list(message.cases) if board is None else my_cases(message.cases, board)
+        app.cases = tuple(cases)
         table = self.query_one("#case-table", NavTable)
         selected = self._selected_case_id()
         table.clear()
-        for case in message.cases:
+        for case in cases:
             table.add_row(*self._cells(case), key=str(case.case_id))
         if selected is not None and str(selected) in table.rows:
             table.move_cursor(row=table.get_row_index(str(selected)), animate=False)
-        actor = self.lr_app.actor
+        self._show_exercise(message)
+        actor = app.actor
+        count = f"{len(cases)} case(s)"
+        if board is not None:
+            count = f"your cases in exercise #{board.exercise.exercise_id} — " + (
+                count if cases else NOT_ASSIGNED
+            )
         self.query_one("#queue-title", Static).update(
-            f"Case queue — {len(message.cases)} case(s) — {actor.name} ({actor.role.value})"
+            f"Case queue — {count} — {actor.name} ({actor.role.value})"
         )
+
+    def _show_exercise(self, message: CasesLoaded) -> None:
+        app, panel = self.lr_app, self.query_one("#exercise-panel", Static)
+        if message.board is not None:
+            app.exercise_id = message.board.exercise.exercise_id
+            panel.update(panel_text(message.board))
+        elif message.join_refused is not None:
+            app.exercise_refused = message.join_refused
+            panel.update(refused_text(message.join_refused))
+            self.notify(message.join_refused, title="Not in the exercise", severity="warning")
+        panel.display = app.exercise_id is not None or app.exercise_refused is not None
 
     @staticmethod
     def _cells(case: CaseSummary) -> Sequence[str]:
