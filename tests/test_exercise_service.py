@@ -199,8 +199,10 @@ def test_a_participant_decides_only_assigned_cases_and_two_reviewers_must_agree(
         ("case-01", "ana"),
     ]
     first_lead = svc.board(BEN, exercise_id).cases[0].pending_leads[0]
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(PermissionRefused, match="not assigned"):
         svc.decide(cleo, exercise_id, first_lead, DecisionKind.NOT_A_MATCH, "not mine")
+    [refused] = [e for e in events(store, "permission.refused") if e.actor == "cleo"]
+    assert refused.payload["action"] == "exercise-decide"
     svc.decide(ANA, exercise_id, first_lead, DecisionKind.POSSIBLE_LEAD, "same nose")
     lead = svc.decide(BEN, exercise_id, first_lead, DecisionKind.POSSIBLE_LEAD, "agreed")
     assert lead.status.value == "forwarded"

@@ -101,11 +101,11 @@ def decide(
     *,
     expected_version: int | None = None,
 ) -> LeadView:
-    require(ctx, actor, ExerciseAction.DECIDE, {"exercise_id": exercise_id, "lead_id": lead_id})
+    subject = {"exercise_id": exercise_id, "lead_id": lead_id}
+    require(ctx, actor, ExerciseAction.DECIDE, subject)
+    refusal: str | None = None
     with ctx.store.reading() as session:
         row = records.get_exercise(session, exercise_id)
-        records.require_status(row, Status.RUNNING)
-        person = _seat(session, exercise_id, actor)
         lead = session.get(LeadRow, lead_id)
         if lead is None:
             raise NotFound(f"lead {lead_id}: no such lead")
@@ -117,12 +117,22 @@ def decide(
         ).first()
         if case is None:
             raise NotFound(f"lead {lead_id}: not a lead of exercise {exercise_id}")
-        open_play = row.assignment == Assignment.OPEN.value
-        if not open_play and not _assigned(session, case, person):
-            raise InvalidRequest(
-                f"lead {lead_id}: case {case.case_key!r} is not assigned to {actor.name!r}"
-            )
+        # Not running, not seated, not assigned: each is a refusal of this person's
+        # action, and a refusal is itself an event (P10), from the CLI and the TUI alike.
+        try:
+            records.require_status(row, Status.RUNNING)
+            person = _seat(session, exercise_id, actor)
+        except InvalidRequest as exc:
+            refusal = str(exc)
+        else:
+            open_play = row.assignment == Assignment.OPEN.value
+            if not open_play and not _assigned(session, case, person):
+                refusal = (
+                    f"lead {lead_id}: case {case.case_key!r} is not assigned to {actor.name!r}"
+                )
         workflow = ReviewWorkflow(ctx=ctx, policies=policy_set_of(session, lead.case_id or 0))
+    if refusal is not None:
+        refuse(ctx, actor, ExerciseAction.DECIDE.value, subject, refusal)
     return workflow.decide(actor, lead_id, kind, rationale, expected_version=expected_version)
 
 

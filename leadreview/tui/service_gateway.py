@@ -20,7 +20,7 @@ from leadreview.domain.probe import ProbeTruth
 from leadreview.domain.roles import Action, Actor, Role
 from leadreview.errors import PermissionRefused
 from leadreview.exercise.debrief import ExerciseDebrief
-from leadreview.exercise.permissions import ExerciseAction, refuse, require
+from leadreview.exercise.permissions import ExerciseAction, require
 from leadreview.exercise.records import Status
 from leadreview.exercise.service import ExerciseService
 from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
@@ -34,7 +34,7 @@ from leadreview.tui.read_models import (
     WrittenReport,
 )
 from leadreview.tui.report_file import fresh_path, write_on_record
-from leadreview.workflow.errors import InvalidRequest, NotFound
+from leadreview.workflow.errors import NotFound
 from leadreview.workflow.service import ReviewWorkflow
 from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
 
@@ -119,20 +119,11 @@ class ServiceGateway:
             return self.workflow.decide(
                 actor, lead_id, kind, rationale, expected_version=expected_version
             )
-        try:
-            # Through the exercise: it checks the seat and the assignment, so that the
-            # decision counts as this participant's in its progress and debrief.
-            return self._exercises.decide(
-                actor, exercise_id, lead_id, kind, rationale, expected_version=expected_version
-            )
-        except InvalidRequest as refused:
-            if type(refused) is not InvalidRequest:
-                raise  # the workflow's own: an empty rationale, a lead no longer open
-            # Not joined, not assigned, or the exercise is over: the service raises without
-            # auditing; a refusal is audited like any other (P10), then raised.
-            subject = {"exercise_id": exercise_id, "lead_id": lead_id}
-            refuse(self.workflow.ctx, actor, ExerciseAction.DECIDE.value, subject, str(refused))
-            raise
+        # Through the exercise: it checks the seat and the assignment (recording any
+        # refusal), so that the decision counts as this participant's in its debrief.
+        return self._exercises.decide(
+            actor, exercise_id, lead_id, kind, rationale, expected_version=expected_version
+        )
 
     def _exercise_of_lead(self, lead_id: int) -> int | None:
         """The current exercise (running or revealed) when the lead is one of its cases'."""
