@@ -87,6 +87,8 @@ def print_replay(
     console.print(
         "Every lead here is a false one unless the probe is mated. "
         "ACLU 2018 at the default 80: 28 of 535 members of Congress falsely matched, "
-        "11 of them (39%) people of color, who were about 20% of Congress.",
+        "11 of them (39%) people of color, who were about 20% of Congress. "
+        "This is one seed (one synthetic Congress and gallery); "
+        "'leadreview compare --seeds 10' gives the spread across seeds.",
         style="dim",
     )
