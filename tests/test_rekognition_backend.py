@@ -8,7 +8,6 @@ the service would accept and could return.
 import io
 import os
 import types
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -34,6 +33,7 @@ from leadreview.search.response_shapes import (
 )
 from leadreview.settings import Settings, load_settings
 from leadreview.simulation.similarity import SimilarityMap
+from tests.rekognition_shapes import face_id, match, response
 
 COLLECTION = "wcso-bookings"
 IMAGE_NAME = "cctv-still-0042.png"
@@ -80,33 +80,6 @@ def png(width: int = 120, height: int = 160) -> bytes:
 
 
 PROBE = png()
-
-
-def face_id(n: int) -> str:
-    return str(uuid.UUID(int=n))
-
-
-def match(n: int, similarity: float) -> dict[str, Any]:
-    return {
-        "Similarity": similarity,
-        "Face": {
-            "FaceId": face_id(n),
-            "ImageId": face_id(1000 + n),
-            "ExternalImageId": f"booking-{n:05d}",
-            "BoundingBox": {"Width": 0.4, "Height": 0.5, "Left": 0.3, "Top": 0.2},
-            "Confidence": 99.9,
-            "IndexFacesModelVersion": "7.0",
-        },
-    }
-
-
-def response(*matches: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "SearchedFaceBoundingBox": {"Width": 0.5, "Height": 0.6, "Left": 0.2, "Top": 0.1},
-        "SearchedFaceConfidence": 99.5,
-        "FaceMatches": list(matches),
-        "FaceModelVersion": "7.0",
-    }
 
 
 def expected_request(max_faces: int = 50) -> dict[str, Any]:

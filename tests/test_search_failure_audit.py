@@ -18,6 +18,7 @@ from leadreview.store.store import Store
 from leadreview.store.tables.workflow import CaseRow, LeadRow, PolicyVerdictRow
 from leadreview.workflow import search_failures
 from tests.case_cli_support import cli_env, db, events, payload, png, run
+from tests.rekognition_shapes import match, response
 from tests.workflow_fixtures import count, rows
 
 __all__ = ["cli_env", "db"]  # fixtures
@@ -71,29 +72,6 @@ def request() -> dict[str, Any]:
         "MaxFaces": TOP,
         "FaceMatchThreshold": 0.0,
         "QualityFilter": "NONE",
-    }
-
-
-def match(n: int, similarity: float) -> dict[str, Any]:
-    return {
-        "Similarity": similarity,
-        "Face": {
-            "FaceId": str(uuid.UUID(int=n)),
-            "ImageId": str(uuid.UUID(int=1000 + n)),
-            "ExternalImageId": f"booking-{n:05d}",
-            "BoundingBox": {"Width": 0.4, "Height": 0.5, "Left": 0.3, "Top": 0.2},
-            "Confidence": 99.9,
-            "IndexFacesModelVersion": "7.0",
-        },
-    }
-
-
-def response(*matches: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "SearchedFaceBoundingBox": {"Width": 0.5, "Height": 0.6, "Left": 0.2, "Top": 0.1},
-        "SearchedFaceConfidence": 99.5,
-        "FaceMatches": list(matches),
-        "FaceModelVersion": "7.0",
     }
 
 
