@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
@@ -33,7 +31,7 @@ def _cli(tmp_path: Path, data_dir: Path, *args: str) -> subprocess.CompletedProc
         text=True,
         timeout=120,
         check=False,
-        preexec_fn=permissive_umask,  # noqa: PLW1509 - the child runs nothing else first
+        preexec_fn=permissive_umask,
     )
 
 

@@ -122,9 +122,8 @@ def _csv_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]]:
     with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
-        for record in reader:
-            if len(record) == _V1_COLUMNS:
-                record = [*record, "1", "", ""]
+        for fields in reader:
+            record = [*fields, "1", "", ""] if len(fields) == _V1_COLUMNS else fields
             row = tuple(record) if len(record) == len(EXPORT_COLUMNS) else ("",) * 11
             seq, version = row[0], row[8]
             chunk.append(

@@ -31,7 +31,10 @@ from leadreview.audit.canonical import (
     parse_time,
 )
 from leadreview.audit.models import ROW_COLUMNS, AuditEvent, NewEvent, RawRow
+from leadreview.errors import PermissionRefused
 from leadreview.store.tables.audit import AUDIT_EVENT_TABLE
+
+_INSUFFICIENT_PRIVILEGE = "42501"
 
 _EVENT = AUDIT_EVENT_TABLE
 _COLUMNS = [_EVENT.c[name] for name in ROW_COLUMNS]
@@ -131,10 +134,8 @@ class AuditLog:
                 seq, time, actor, role, event_type, payload_json, prev, version, auth, login
             )
             digest = sha256(sealed.encode("utf-8")).hexdigest()
-            rows.append(
-                (seq, time, actor, role, event_type, payload_json, prev, digest)
-                + (version, auth, login)
-            )
+            row = (seq, time, actor, role, event_type, payload_json, prev, digest)
+            rows.append((*row, version, auth, login))
             prev = digest
         # The driver's executemany with plain tuples, in the session's transaction:
         # SQLAlchemy's per-row parameter handling would cost as much as the insert itself.
@@ -142,6 +143,11 @@ class AuditLog:
         cursor = connection.connection.cursor()  # the session's own DBAPI connection
         try:
             cursor.executemany(_INSERT.replace("?", mark), rows)
+        except Exception as exc:
+            # PostgreSQL's trigger refuses an event in a role the login does not hold.
+            if getattr(exc, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
+                raise PermissionRefused(str(exc).strip().splitlines()[0]) from None
+            raise
         finally:
             cursor.close()
         # One validation call for the whole batch: half the cost of a constructor per row.

@@ -71,4 +71,9 @@ def upgrade_to_head(engine: Engine) -> tuple[str | None, str | None]:
         before = current_revision(connection)
         if before != head:
             command.upgrade(_config(connection), "head")
+            if connection.dialect.name == "postgresql":
+                # Tables added by any migration get the application's privileges.
+                from leadreview.store.privileges import apply_app_privileges
+
+                apply_app_privileges(connection)
     return before, head
