@@ -31,6 +31,9 @@ class BreakKind(StrEnum):
     MALFORMED = "malformed"
     NOT_EXTENSION = "not an extension of checkpoint"
     BAD_CHECKPOINT = "bad checkpoint"
+    # Not about an event: a working row or policy file that disagrees with the log (P15).
+    ROW_DISAGREES = "disagrees with the log"
+    POLICY_FILE_CHANGED = "policy file edited after its verdicts"
 
 
 @dataclass(frozen=True)
