@@ -6,6 +6,7 @@ The ground truth is checked through the digest `exercise.started` published: a c
 """
 
 import hashlib
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -26,7 +27,12 @@ from leadreview.workflow.row_checks import Disagreement, events_of, rows_of
 def check_exercise_rows(session: Session) -> list[Disagreement]:
     by_type: dict[str, list[tuple[int, str, dict[str, Any]]]] = defaultdict(list)
     for event in events_of(session, [e.value for e in ExerciseEvent]):
-        by_type[event.event_type].append((event.seq, event.actor, event.payload))
+        try:
+            payload = json.loads(event.payload_json)
+            int(payload["exercise_id"])
+        except (ValueError, KeyError, TypeError):
+            continue  # describes no exercise row (a tampered payload is the chain's finding)
+        by_type[event.event_type].append((event.seq, event.actor, payload))
     started = {int(p["exercise_id"]): (seq, p) for seq, _, p in by_type[ExerciseEvent.STARTED]}
     out: list[Disagreement] = []
     seen: set[int] = set()
@@ -64,7 +70,11 @@ def _check_exercise(
         ("scenario_sha256", exercise["scenario_sha256"], scenario.get("sha256")),
         ("scenario text (its SHA-256)", text_digest, scenario.get("sha256")),
         ("seed", exercise["seed"], payload.get("seed")),
-        ("policy in force", exercise["policy_in_force"], payload["policy_in_force"]["name"]),
+        (
+            "policy in force",
+            exercise["policy_in_force"],
+            (payload.get("policy_in_force") or {}).get("name"),
+        ),
         ("assignment", exercise["assignment"], payload.get("assignment")),
     ):
         if stored != recorded:
@@ -115,7 +125,9 @@ def _check_participants(
     out: list[Disagreement],
 ) -> None:
     joined = {
-        int(p["participant_id"]): (seq, actor) for seq, actor, p in by_type[ExerciseEvent.JOINED]
+        int(p["participant_id"]): (seq, actor)
+        for seq, actor, p in by_type[ExerciseEvent.JOINED]
+        if isinstance(p.get("participant_id"), int)
     }
     for person in rows_of(session, ExerciseParticipantRow):
         recorded = joined.get(person["id"])
@@ -137,9 +149,10 @@ def _check_assignments(
     out: list[Disagreement],
 ) -> None:
     recorded = {
-        (a["case_id"], a["participant"])
+        (a.get("case_id"), a.get("participant"))
         for _, _, p in by_type[ExerciseEvent.ASSIGNED]
         for a in p.get("assignments", [])
+        if isinstance(a, dict)
     }
     case_ids = {c["id"]: c["case_id"] for c in rows_of(session, ExerciseCaseRow)}
     people = {p["id"]: p["name"] for p in rows_of(session, ExerciseParticipantRow)}
@@ -166,7 +179,8 @@ def _check_injects(
     out: list[Disagreement],
 ) -> None:
     released = {
-        (p["exercise_id"], p["inject_key"]) for _, _, p in by_type[ExerciseEvent.INJECT_RELEASED]
+        (p["exercise_id"], p.get("inject_key"))
+        for _, _, p in by_type[ExerciseEvent.INJECT_RELEASED]
     }
     for inject in rows_of(session, ExerciseInjectRow):
         pair = (inject["exercise_id"], inject["inject_key"])
