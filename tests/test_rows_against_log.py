@@ -68,6 +68,12 @@ def test_edited_rows_and_an_edited_policy_file_are_named(
     assert "verdict lead 4 under wcso-practice: recorded by event" in out
     assert f"policy file edited after its verdicts: policy file {policy}: now hashes" in out
 
+    report = tmp_path / "audit.html"
+    reported = run(capsys, "report", "audit", "--output", str(report))
+    assert reported.code == 1  # the report says the log and the rows disagree
+    page = report.read_text()
+    assert str(policy) in page and "lead 2: similarity is 12.5" in page
+
     shown = run(capsys, "case", "show", "1", "--role", "supervisor")
     assert shown.code == 0, shown.err
     assert "≠ log" in shown.out

@@ -1,13 +1,9 @@
 """`leadreview audit verify|checkpoint|key|export|show`."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from leadreview.audit.verify import Break
-    from leadreview.store.store import Store
 
 from leadreview.cli.audit_show import show_command
 
@@ -63,30 +59,15 @@ def verify(
             report = verify_with_context(
                 store, AuditContext.from_settings(settings), checkpoint or [], extra
             )
-            report.breaks.extend(_row_breaks(store))
+            from leadreview.exercise.row_checks import row_breaks
+
+            report.breaks.extend(row_breaks(store))
         finally:
             store.dispose()
     for line in report.lines():
         typer.echo(line)
     if not report.ok:
         raise typer.Exit(1)
-
-
-def _row_breaks(store: "Store") -> "list[Break]":
-    """Working rows and policy files that disagree with the log, as breaks of no event."""
-    from leadreview.audit.verify import Break, BreakKind
-    from leadreview.exercise.row_checks import check_all_rows
-
-    with store.reading() as session:
-        found = check_all_rows(session)
-    return [
-        Break(
-            0,
-            BreakKind.POLICY_FILE_CHANGED if d.policy_file else BreakKind.ROW_DISAGREES,
-            d.line(),
-        )
-        for d in found
-    ]
 
 
 @audit_app.command("checkpoint")

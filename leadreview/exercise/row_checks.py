@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from leadreview.audit.verify import Break, BreakKind
 from leadreview.exercise import records
 from leadreview.exercise.records import ExerciseEvent, Status
+from leadreview.store.store import Store
 from leadreview.store.tables.exercise import (
     ExerciseAssignmentRow,
     ExerciseCaseRow,
@@ -21,7 +23,12 @@ from leadreview.store.tables.exercise import (
     ExerciseParticipantRow,
     ExerciseRow,
 )
-from leadreview.workflow.row_checks import Disagreement, events_of, rows_of
+from leadreview.workflow.row_checks import (
+    Disagreement,
+    check_working_rows,
+    events_of,
+    rows_of,
+)
 
 
 def check_exercise_rows(session: Session) -> list[Disagreement]:
@@ -197,6 +204,19 @@ def _check_injects(
 
 def check_all_rows(session: Session) -> list[Disagreement]:
     """The workflow's rows, the exercises' rows and the policy files, against the log."""
-    from leadreview.workflow.row_checks import check_working_rows
-
     return [*check_working_rows(session), *check_exercise_rows(session)]
+
+
+def row_breaks(store: Store) -> list[Break]:
+    """Working rows and policy files that disagree with the log, as breaks of no event:
+    what `audit verify` and `report audit` add to the chain's own findings."""
+    with store.reading() as session:
+        found = check_all_rows(session)
+    return [
+        Break(
+            0,
+            BreakKind.POLICY_FILE_CHANGED if d.policy_file else BreakKind.ROW_DISAGREES,
+            d.line(),
+        )
+        for d in found
+    ]
