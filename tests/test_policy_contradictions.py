@@ -89,11 +89,7 @@ def test_sweep_max_candidates_out_of_range_is_one_line(value: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "5000"])
-def test_report_sweep_max_candidates_out_of_range_is_one_line(
-    value: str, tmp_path: Path
-) -> None:
-    result = run_cli(
-        "report", "sweep", "-o", str(tmp_path / "r.html"), f"--max-candidates={value}"
-    )
+def test_report_sweep_max_candidates_out_of_range_is_one_line(value: str, tmp_path: Path) -> None:
+    result = run_cli("report", "sweep", "-o", str(tmp_path / "r.html"), f"--max-candidates={value}")
     assert_one_line_error(result, "--max-candidates")
     assert not (tmp_path / "r.html").exists()

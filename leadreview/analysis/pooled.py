@@ -109,10 +109,7 @@ def poisson_limits(count: float, q: float = Z975) -> tuple[float, float]:
     Within about 1% of the exact chi-square limits from a count of 1 up; at 0 the upper
     limit is 3.67 against the exact 3.69 (the "rule of three" region).
     """
-    if count <= 0:
-        low = 0.0
-    else:
-        low = count * (1 - 1 / (9 * count) - q / (3 * math.sqrt(count))) ** 3
+    low = 0.0 if count <= 0 else count * (1 - 1 / (9 * count) - q / (3 * math.sqrt(count))) ** 3
     upper_base = count + 1
     high = upper_base * (1 - 1 / (9 * upper_base) + q / (3 * math.sqrt(upper_base))) ** 3
     return max(low, 0.0), high
