@@ -103,7 +103,7 @@ def group_table(comparison: Comparison, result: PolicyResult) -> Table:
         title_justify="left",
     )
     table.add_column("group", style="bold")
-    table.add_column("share of probes", justify="right")
+    table.add_column("share of searches", justify="right")
     table.add_column("share of all false-lead searches", justify="right")
     for key in GROUP_RATES:
         table.add_column(SHORT[key], justify="right")

@@ -15,7 +15,11 @@ So each rate gets two variance estimates:
   clusters, which includes the probe noise and any extra spread between worlds.
 
 The larger is used, with Student's t on seeds-1 degrees of freedom when the seeds'
-variance is the larger (few clusters). It enters the interval as a design effect: a
+variance is the larger (few clusters). The seeds' variance is used from
+`MIN_SEEDS_FOR_SPREAD` seeds up: from two or three seeds it is so noisy (with t on 1 or 2
+degrees of freedom, 12.7 or 4.3) that half the time an interval would span most of
+[0, 1] by chance alone; below that the interval reflects the probes only, and the
+method says so. It enters the interval as a design effect: a
 yes/no rate gets Wilson's score interval on the effective sample size N/deff, a count
 rate gets an exact-Poisson interval (Byar's approximation) on the effective count
 Y/deff. Both are defined, and have good coverage, at a count of zero, where a normal
@@ -33,10 +37,11 @@ import numpy.typing as npt
 from leadreview.analysis.intervals import Estimate, t_quantile_975
 
 Z975 = NormalDist().inv_cdf(0.975)
+MIN_SEEDS_FOR_SPREAD = 5
 POOLED_METHOD = (
     "95% intervals on counts pooled over seeds and probes: Wilson score (shares) or "
     "exact Poisson (counts per search), widened by the design effect seen between "
-    "seeds; ratios by the log (Katz) method, differences by Newcombe's hybrid score "
+    f"seeds (from {MIN_SEEDS_FOR_SPREAD} seeds up); ratios by the log (Katz) method, differences by Newcombe's hybrid score "
     "method, with 0.5 added to zero counts"
 )
 
@@ -143,7 +148,7 @@ def pooled_rate(
     else:
         probe_var = rate / total_n  # one unit: Poisson's variance, the least to assume
     quantile, variance = Z975, probe_var
-    if seeds >= 2:
+    if seeds >= MIN_SEEDS_FOR_SPREAD:
         present = n > 0
         residuals = y[present] - rate * n[present]
         seed_var = seeds / (seeds - 1) * float(np.sum(residuals**2)) / total_n**2

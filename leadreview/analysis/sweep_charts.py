@@ -57,7 +57,9 @@ def draw_curves(
             marker=None if overall else MARKERS[i % len(MARKERS)],
             markevery=max(len(x) // 10, 1), markersize=4,
         )  # fmt: skip
-        if np.isfinite(low).any():
+        # On a log axis a group's band reaching zero would cover the plot: there only the
+        # overall band is drawn (every group's interval is in the table below the chart).
+        if np.isfinite(low).any() and (overall or floor is None):
             axes.fill_between(x, low, high, color=colour, alpha=0.14 if overall else 0.06)
     for k, (name, at) in enumerate(sorted(marks.items(), key=lambda item: item[1])):
         shape = MARK_SHAPES[k % len(MARK_SHAPES)]
@@ -97,6 +99,9 @@ def fmr_figure(sweep: Sweep) -> "Figure | None":
     draw_curves(axes, x[shown], [(g, [e for e, s in zip(est, shown, strict=True) if s])
                                  for g, est in curves], sweep.marks, floor=1e-12)  # fmt: skip
     axes.set_yscale("log")
+    positive = [e.mean for _, est in curves for e in est if e.mean]
+    if positive:
+        axes.set_ylim(bottom=min(positive) / 10)
     axes.set_xlim(max(exact, 0.0), 100)
     axes.set_xlabel("threshold T (Similarity)")
     axes.set_ylabel("FMR(T), log scale")

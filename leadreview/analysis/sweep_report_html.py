@@ -46,10 +46,11 @@ def threshold_table(sweep: Sweep, metric: str, unit: str, caption: str) -> str:
         label = f"{t:g}" + (f" ({marks[t]})" if t in marks else "")
         cells = []
         for curve in sweep.curves:
-            values = getattr(curve, metric)
-            est = values[i] if values else None
-            if metric == "fmr" and est is None:
-                est = sweep.fmr(curve.false_lead_rate[i])
+            if metric == "fmr":
+                est: Estimate | None = sweep.fmr(curve.false_lead_rate[i])
+            else:
+                values = getattr(curve, metric)
+                est = values[i] if values else None
             cells.append(_cell(est, unit))
         rows.append(row_html(label, cells))
     return table_html(["threshold", *_group_headers(sweep)], rows, caption)
