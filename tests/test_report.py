@@ -146,7 +146,7 @@ def test_the_group_of_five_is_never_the_reference_and_never_gets_a_ratio() -> No
             assert item.ratio is None and item.status in {"too-few", "undefined"}
     html = comparison_report(result)
     assert "too few to compare" in html
-    with pytest.raises(LeadreviewError, match="indigenous.*fewer than the 30"):
+    with pytest.raises(LeadreviewError, match=r"indigenous.*fewer than the 30"):
         comparison(rules=DisparityRules(reference="indigenous"))
     with pytest.raises(LeadreviewError, match="no such group"):
         comparison(rules=DisparityRules(reference="martian"))

@@ -41,8 +41,8 @@ MIN_SEEDS_FOR_SPREAD = 5
 POOLED_METHOD = (
     "95% intervals on counts pooled over seeds and probes: Wilson score (shares) or "
     "exact Poisson (counts per search), widened by the design effect seen between "
-    f"seeds (from {MIN_SEEDS_FOR_SPREAD} seeds up); ratios by the log (Katz) method, differences by Newcombe's hybrid score "
-    "method, with 0.5 added to zero counts"
+    f"seeds (from {MIN_SEEDS_FOR_SPREAD} seeds up); ratios by the log (Katz) method, "
+    "differences by Newcombe's hybrid score method, with 0.5 added to zero counts"
 )
 
 
