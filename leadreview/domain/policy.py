@@ -22,6 +22,8 @@ from pydantic import (
 )
 from pydantic import Strict as _Strict
 
+from leadreview.domain.decision import DEFAULT_MIN_RATIONALE_WORDS
+
 # Strict: YAML's `true` is a boolean, and a boolean where a number belongs is a mistake
 # to refuse, not 1.0 to act on (an integer such as 99 is still a number).
 Similarity = Annotated[float, _Strict(), Field(ge=0.0, le=100.0)]
@@ -55,6 +57,14 @@ class Policy(BaseModel):
         description="a threshold that replaces min_similarity for one use case",
     )
     enforcement_requires_corroboration: StrictBool = True
+    # A reviewer's reason is the record an auditor reads: "ok" or "2" explains nothing.
+    # Counted in words, since a keystroke can fill any number of characters.
+    min_rationale_words: Count = Field(
+        default=DEFAULT_MIN_RATIONALE_WORDS,
+        ge=1,
+        le=100,
+        description="a decision's rationale must have at least this many words",
+    )
     notes: str = ""
 
     @field_validator("reviewers_required")
