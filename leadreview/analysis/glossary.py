@@ -56,9 +56,9 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ),
     (
         "95% interval",
-        "The range the rate would fall in for 95 of 100 repetitions of the whole study "
-        "(new worlds, new probes). A ratio whose interval includes 1 is not shown as a "
-        "difference.",
+        "A range built so that, if the whole study were repeated many times (new worlds, "
+        "new probes), 95 of 100 such ranges would hold the true rate. A ratio whose "
+        "interval includes 1 is not highlighted as a difference.",
     ),
     (
         "parity band",

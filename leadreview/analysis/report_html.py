@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 DISPARITY_KEYS = ("false_lead_probe_rate", "false_leads_per_search", "hit_rate", "mate_loss_rate")
 
 
-def _value_cell(est: Estimate | None, unit: str) -> str:
+def value_cell(est: Estimate | None, unit: str) -> str:
     if est is None or est.mean is None:
         return f"<td>{DASH}</td>"
     bounds = interval(est, unit)
@@ -60,7 +60,7 @@ def chart_html(fig: "Figure | None", caption: str, empty_reason: str) -> str:
 
 
 def _policy_cells(comparison: Comparison, table: MetricTable, keys: Sequence[str]) -> list[str]:
-    return [_value_cell(table.overall.get(k), comparison.metric(k).unit) for k in keys]
+    return [value_cell(table.overall.get(k), comparison.metric(k).unit) for k in keys]
 
 
 def _headers(comparison: Comparison, keys: Sequence[str]) -> list[str]:
@@ -129,9 +129,9 @@ def wrongful_section(comparison: Comparison) -> Section:
     share_rows = [
         row_html(
             group,
-            [_value_cell(comparison.probe_share.get(group), "percent")]
+            [value_cell(comparison.probe_share.get(group), "percent")]
             + [
-                _value_cell(r.metrics.shares[group].get("probes_with_false_lead"), "percent")
+                value_cell(r.metrics.shares[group].get("probes_with_false_lead"), "percent")
                 for r in comparison.policies
             ],
         )
@@ -226,8 +226,8 @@ def disparity_cells(item: Disparity | None, unit: str) -> list[str]:
     )
     cls = f"verdict {item.direction}" if item.highlight else "verdict"
     return [
-        _value_cell(item.ratio, "ratio"),
-        _value_cell(item.difference, diff_unit),
+        value_cell(item.ratio, "ratio"),
+        value_cell(item.difference, diff_unit),
         f'<td class="{cls}">{escape(verdict)}</td>',
     ]
 
@@ -239,7 +239,7 @@ def disparity_table(comparison: Comparison, result: PolicyResult, key: str) -> s
         est = result.metrics.by_group[group].get(key)
         units = "" if est is None or est.units is None else f"{est.units:,.0f}"
         item = result.metrics.disparities[group].get(key)
-        cells = [f"<td>{units}</td>", _value_cell(est, unit), *disparity_cells(item, unit)]
+        cells = [f"<td>{units}</td>", value_cell(est, unit), *disparity_cells(item, unit)]
         rows.append(row_html(group, cells))
     return table_html(
         ["group", "units", comparison.metric(key).label, "ratio to reference",

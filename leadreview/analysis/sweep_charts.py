@@ -135,7 +135,9 @@ def rank_figure(sweep: Sweep) -> "Figure | None":
     marks = {n: float(r) for n, r in sweep.rank_marks.items() if r <= sweep.ranks[-1]}
     draw_curves(axes, np.array(sweep.ranks, dtype=float), curves, marks, scale=100.0)
     axes.set_xlim(0.5, sweep.ranks[-1] + 0.5)
-    axes.set_ylim(-2, 102)
+    # Zoom to the data: FNIR by rank is often a few percent, lost at the foot of 0-100.
+    tops = [e.high or e.mean or 0.0 for _, est in curves for e in est if e.mean is not None]
+    axes.set_ylim(-1, min(102.0, 100.0 * max(tops, default=1.0) * 1.15 + 1.0))
     axes.set_xlabel("candidate-list length R")
     axes.set_ylabel("FNIR (%)")
     axes.set_title("Mated searches whose mate is not in the top R, by group")

@@ -8,7 +8,7 @@ candidate-list length, each chart followed by a table at the thresholds that mat
 
 from html import escape
 
-from leadreview.analysis.formatting import DASH, figure
+from leadreview.analysis.formatting import figure
 from leadreview.analysis.glossary import CITATIONS, glossary_html
 from leadreview.analysis.headline import pct
 from leadreview.analysis.intervals import Estimate
@@ -17,6 +17,7 @@ from leadreview.analysis.report_html import (
     footer_text,
     row_html,
     table_html,
+    value_cell,
 )
 from leadreview.analysis.report_template import Section, page
 from leadreview.analysis.sweep import Sweep
@@ -28,7 +29,11 @@ def _at(sweep: Sweep, threshold: float) -> int:
 
 
 def _cell(est: Estimate | None, unit: str) -> str:
-    return f"<td>{escape(figure(est, unit))}</td>" if est is not None else f"<td>{DASH}</td>"
+    return value_cell(est, unit)
+
+
+def _defined(sweep: Sweep, metric: str) -> bool:
+    return any(e.mean is not None for c in sweep.curves for e in getattr(c, metric))
 
 
 def _group_headers(sweep: Sweep) -> list[str]:
@@ -43,6 +48,8 @@ def threshold_table(sweep: Sweep, metric: str, unit: str, caption: str) -> str:
     rows = []
     for i in table_rows(sweep):
         t = sweep.thresholds[i]
+        if metric == "fmr" and t < (sweep.fmr_exact_from or 0.0):
+            continue  # a lower bound only: some impostors fell off the candidate lists
         label = f"{t:g}" + (f" ({marks[t]})" if t in marks else "")
         cells = []
         for curve in sweep.curves:
@@ -112,7 +119,9 @@ def sweep_report(sweep: Sweep, exports: str | None = None) -> str:
     leads = "all returned leads" if sweep.max_candidates is None else f"top {sweep.max_candidates}"
     fmr = chart_html(fmr_figure(sweep), _fmr_note(sweep), _fmr_note(sweep))
     if sweep.gallery_size:
-        fmr += threshold_table(sweep, "fmr", "sci", "FMR(T) by group")
+        fmr += threshold_table(
+            sweep, "fmr", "sci", "FMR(T) by group, from the threshold where it is exact"
+        )
     sections = [
         Section("False matches: FMR(T) by group", fmr),
         Section(
@@ -128,7 +137,11 @@ def sweep_report(sweep: Sweep, exports: str | None = None) -> str:
                 "policies' thresholds.",
                 "Nothing to show: every search in this scenario is mated.",
             )
-            + threshold_table(sweep, "fpir", "percent", "FPIR(T) by group"),
+            + (
+                threshold_table(sweep, "fpir", "percent", "FPIR(T) by group")
+                if _defined(sweep, "fpir")
+                else ""
+            ),
         ),
         Section(
             "False leads per search",
