@@ -12,6 +12,7 @@ from leadreview.analysis.sweep_charts import (
     fmr_figure,
     rank_figure,
     rate_figure,
+    sweep_figure,
     terminal_sweep_chart,
 )
 from leadreview.analysis.sweep_export import RANK_COLUMNS, sweep_csv, sweep_rank_csv
@@ -90,6 +91,9 @@ def test_charts_exist_where_there_is_something_to_draw() -> None:
     nothing_mated = sweep([(0, non_mated)])
     assert rate_figure(nothing_mated, "mate_miss_rate", "y", "t") is None
     assert rank_figure(nothing_mated) is None
+    marked = sweep([(0, non_mated)], marks={"rekognition-default": 80.0})
+    two_panels = sweep_figure(marked)  # the --chart figure says why its right panel is empty
+    assert any("no mated searches" in t.get_text() for t in two_panels.axes[1].texts)
 
 
 def test_policy_marks_are_in_the_legend_not_written_over_the_plot() -> None:

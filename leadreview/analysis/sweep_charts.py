@@ -64,6 +64,8 @@ def draw_curves(
     for k, (name, at) in enumerate(sorted(marks.items(), key=lambda item: item[1])):
         shape = MARK_SHAPES[k % len(MARK_SHAPES)]
         axes.axvline(at, color="#777777", linewidth=0.7, linestyle=":")
+        if x.size == 0:
+            continue
         index = int(np.argmin(np.abs(x - at)))
         for i, (_, estimates) in enumerate(curves):
             value = _series(estimates, "mean")[index] * scale
@@ -73,7 +75,8 @@ def draw_curves(
         axes.plot([], [], marker=shape, color="black", linestyle="none",
                   label=f"{name} ({at:g})")  # fmt: skip
     axes.grid(True, alpha=0.3, which="both")
-    axes.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    if axes.get_legend_handles_labels()[0]:
+        axes.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
 def _curves(sweep: Sweep, metric: str) -> list[tuple[str, list[Estimate]]]:
