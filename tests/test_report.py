@@ -200,6 +200,18 @@ def test_sweep_report() -> None:
     assert "<svg" in html and "http" not in without_sources(html)
 
 
+def _chromium(html_path: Path, tmp_path: Path, *mode: str) -> subprocess.CompletedProcess[str]:
+    """One headless Chromium run on a page (--dump-dom, --screenshot, --print-to-pdf)."""
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", *mode,
+         html_path.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
 # Run in the page through DevTools: the report itself carries no script.
 MEASURE = """(() => {
   const overlaps = [];
