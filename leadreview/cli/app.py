@@ -22,6 +22,7 @@ app = typer.Typer(
 def _register_commands() -> None:
     # Each module defines its commands cheaply; heavy imports wait inside the commands.
     from leadreview.cli import (
+        after_action_cmd,
         archive_cmd,
         audit_cmd,
         calibrate_cmd,
@@ -55,6 +56,7 @@ def _register_commands() -> None:
         db_cmd,
         scenario_cmd,
         exercise_cmd,
+        after_action_cmd,
         case_cmd,
         probe_cmd,
     ):
