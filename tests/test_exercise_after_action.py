@@ -238,3 +238,19 @@ def test_the_after_action_commands(
     # one validated (met), and no wrong lead decided to judge (awaiting validation).
     assert "3 of 4 expected action(s) met" in written.out
     assert "| anchoring | train | unit | 2027-02-01 |" in (tmp_path / "aar" / "aar.md").read_text()
+
+
+def test_close_names_the_exercise_so_a_second_close_cannot_close_another(
+    cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = _scenario(tmp_path / "scenario")
+    assert _cli(capsys, "start", str(scenario)).code == 0
+    assert _cli(capsys, "start", str(scenario)).code == 0
+    unnamed = _cli(capsys, "close")
+    assert unnamed.code == 2 and "--exercise" in unnamed.one_error_line()
+    closed = _cli(capsys, "close", "--exercise", "2")
+    assert closed.code == 0 and "exercise 2 closed" in closed.out
+    again = _cli(capsys, "close", "--exercise", "2")
+    assert again.code == 2 and "closed" in again.one_error_line()
+    status = _cli(capsys, "status", "--exercise", "1")
+    assert status.code == 0 and "running" in status.out

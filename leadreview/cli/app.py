@@ -29,6 +29,7 @@ def _register_commands() -> None:
         case_cmd,
         compare_cmd,
         db_cmd,
+        enforce_cmd,
         exercise_cmd,
         import_cmd,
         policy_cmd,
@@ -58,6 +59,7 @@ def _register_commands() -> None:
         exercise_cmd,
         after_action_cmd,
         case_cmd,
+        enforce_cmd,
         probe_cmd,
     ):
         module.register(app)
