@@ -32,6 +32,7 @@ def _register_commands() -> None:
         import_cmd,
         policy_cmd,
         probe_cmd,
+        rekognition_cmd,
         replay_cmd,
         report_cmd,
         scenario_cmd,
@@ -57,6 +58,7 @@ def _register_commands() -> None:
         exercise_cmd,
         case_cmd,
         probe_cmd,
+        rekognition_cmd,
     ):
         module.register(app)
 
