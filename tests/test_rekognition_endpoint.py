@@ -7,17 +7,19 @@ import pytest
 from botocore.exceptions import ClientError
 
 from leadreview.search.response_shapes import validate_response
-from tests.case_cli_support import cli_env  # noqa: F401 - the fixture
+from tests.case_cli_support import cli_env
 from tests.endpoint_support import (
     COLLECTION,
     SMALL_WORLD_SIZE,
     Endpoint,
-    endpoint,  # noqa: F401 - the fixture
+    endpoint,
     events,
     plain_png,
     probe_png,
     write_small_scenario,
 )
+
+__all__ = ["cli_env", "endpoint"]  # fixtures
 
 _METADATA = "ResponseMetadata"
 

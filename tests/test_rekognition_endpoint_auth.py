@@ -11,17 +11,19 @@ from botocore.exceptions import ClientError
 
 from leadreview.domain.roles import Role
 from leadreview.endpoint.build import EndpointOptions, key_ring
-from tests.case_cli_support import cli_env  # noqa: F401 - the fixture
+from tests.case_cli_support import cli_env
 from tests.endpoint_support import (
     COLLECTION,
     Endpoint,
-    endpoint,  # noqa: F401 - the fixture
+    endpoint,
     events,
     issue,
     probe_png,
     start_endpoint,
     write_small_scenario,
 )
+
+__all__ = ["cli_env", "endpoint"]  # fixtures
 
 
 def _code(info: pytest.ExceptionInfo[ClientError]) -> str:

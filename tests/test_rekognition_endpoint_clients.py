@@ -12,11 +12,11 @@ import pytest
 
 from leadreview.search.response_shapes import validate_response
 from tests import rekognition_shapes as shapes
-from tests.case_cli_support import cli_env, run  # noqa: F401 - the fixture
+from tests.case_cli_support import cli_env, run
 from tests.endpoint_support import (
     COLLECTION,
     Endpoint,
-    endpoint,  # noqa: F401 - the fixture
+    endpoint,
     events,
     issue,
     plain_png,
@@ -24,6 +24,8 @@ from tests.endpoint_support import (
     start_endpoint,
     write_small_scenario,
 )
+
+__all__ = ["cli_env", "endpoint"]  # fixtures
 
 _AWS = Path(sys.executable).with_name("aws")
 
@@ -72,7 +74,7 @@ def test_the_aws_cli_runs_its_collection_workflow(endpoint: Endpoint, tmp_path: 
             f"p{n}",
         )
         validate_response("IndexFaces", indexed)
-    image, mate = probe_png(scenario, 1)
+    image, _ = probe_png(scenario, 1)
     probe.write_bytes(image)
     found = _aws(
         endpoint,
