@@ -1,10 +1,12 @@
 """The Rekognition endpoint against an unmodified boto3 client over loopback HTTP: the whole
 collection workflow, errors as AWS sends them, and every search on the record."""
 
+import io
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+from PIL import Image
 
 from leadreview.search.response_shapes import validate_response
 from tests.case_cli_support import cli_env
@@ -28,6 +30,15 @@ def _valid(operation: str, response: dict) -> dict:  # type: ignore[type-arg]
     body = {k: v for k, v in response.items() if k != _METADATA}
     validate_response(operation, body)
     return body
+
+
+def _as_jpeg(png: bytes) -> bytes:
+    """The same probe as a JPEG, its descriptor in a COM segment."""
+    from leadreview.search.probe_image import decode_face_descriptor, encode_probe_image
+
+    vector = decode_face_descriptor(png)
+    assert vector is not None
+    return encode_probe_image(vector, Image.open(io.BytesIO(png)), "JPEG")
 
 
 def _code(info: pytest.ExceptionInfo[ClientError]) -> str:
@@ -98,8 +109,17 @@ def test_a_seeded_world_is_searched_and_the_search_is_on_record(
     assert len(matches) == 5
     assert matches[0]["Face"]["ExternalImageId"] == mate
 
-    (opened,) = events(endpoint.store, "case.opened")
-    (recorded,) = events(endpoint.store, "search.recorded")
+    # A JPEG probe is searched as well, and boto3's paginator walks the whole gallery.
+    jpeg = _as_jpeg(image)
+    again = rek.search_faces_by_image(CollectionId=COLLECTION, Image={"Bytes": jpeg}, MaxFaces=5)
+    assert again["FaceMatches"][0]["Face"]["ExternalImageId"] == mate
+    pages = rek.get_paginator("list_faces").paginate(
+        CollectionId=COLLECTION, PaginationConfig={"PageSize": 700}
+    )
+    assert sum(len(page["Faces"]) for page in pages) == SMALL_WORLD_SIZE
+
+    opened, _jpeg_case = events(endpoint.store, "case.opened")
+    recorded, _ = events(endpoint.store, "search.recorded")
     for event in (opened, recorded):
         assert (event.actor, event.role) == ("ivan", "investigator")
     leads = recorded.payload["leads"]

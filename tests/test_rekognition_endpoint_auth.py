@@ -199,3 +199,22 @@ def test_collections_and_faces_survive_a_restart(endpoint: Endpoint, tmp_path: P
         again.shutdown()
         again.server_close()
         endpoint.server = again  # the fixture's shutdown runs on a stopped server: harmless
+
+
+def test_a_journal_edited_behind_the_endpoints_back_stops_the_restart(
+    endpoint: Endpoint, tmp_path: Path
+) -> None:
+    from leadreview.endpoint.build import endpoint_dir, simulated_collections
+    from leadreview.errors import ConfigurationError
+
+    rek = endpoint.client()
+    rek.create_collection(CollectionId="kept")
+    image, _ = probe_png(write_small_scenario(tmp_path), 0)
+    rek.index_faces(CollectionId="kept", Image={"Bytes": image})
+    journal = endpoint_dir(endpoint.settings) / "collections" / "kept.jsonl"
+    lines = journal.read_text().splitlines()
+    entry = json.loads(lines[1])
+    entry["face_id"] = "00000000-0000-0000-0000-000000000000"  # a face that never indexed
+    journal.write_text("\n".join([lines[0], json.dumps(entry)]) + "\n")
+    with pytest.raises(ConfigurationError, match=r"kept\.jsonl.*no longer indexes"):
+        simulated_collections(endpoint.settings)

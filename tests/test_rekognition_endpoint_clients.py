@@ -223,7 +223,7 @@ def test_serve_runs_as_a_process_and_keys_come_from_the_cli(
         assert found["FaceMatches"][0]["Face"]["ExternalImageId"] == mate
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        assert process.wait(timeout=30) == 0  # SIGTERM is a clean stop
 
 
 def test_upstream_aws_forwards_and_records_the_same_way(cli_env: str, tmp_path: Path) -> None:

@@ -124,6 +124,7 @@ def serve(
         ) from None
     typer.echo(f"serving Rekognition on {server.url} ({upstream.value})", err=True)
     typer.echo(server.url)  # on stdout alone, for scripts that start it with --port 0
+    _stop_on_sigterm()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -131,6 +132,17 @@ def serve(
     finally:
         server.server_close()
         store.dispose()
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a service manager's stop) ends the server as Ctrl-C does: sockets closed,
+    the store disposed; a search in flight either committed or not at all."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @keys_app.command("add")

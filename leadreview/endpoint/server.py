@@ -43,6 +43,8 @@ class EndpointServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: EndpointServer
     protocol_version = "HTTP/1.1"  # keep-alive: SDKs reuse connections
+    # A client that stops sending (or never sends its body) frees its thread after this.
+    timeout = 60
 
     def do_POST(self) -> None:
         self._answer()
