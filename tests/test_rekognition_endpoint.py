@@ -149,6 +149,12 @@ def test_errors_come_back_as_aws_sends_them_and_failed_searches_are_recorded(
     with pytest.raises(ClientError) as huge:
         rek.detect_faces(Image={"Bytes": b"\x89PNG\r\n\x1a\n" + b"\0" * (5 * 1024 * 1024)})
     assert _code(huge) == "ImageTooLargeException"
+    with pytest.raises(ClientError) as huge_search:
+        rek.search_faces_by_image(
+            CollectionId=COLLECTION,
+            Image={"Bytes": b"\x89PNG\r\n\x1a\n" + b"\0" * (5 * 1024 * 1024)},
+        )
+    assert _code(huge_search) == "ImageTooLargeException"
     with pytest.raises(ClientError) as too_many:  # botocore checks minimums only
         rek.search_faces_by_image(
             CollectionId=COLLECTION, Image={"Bytes": plain_png()}, MaxFaces=5000
@@ -161,7 +167,20 @@ def test_errors_come_back_as_aws_sends_them_and_failed_searches_are_recorded(
     assert [e.payload["error_code"] for e in failed] == [
         "InvalidParameterException",
         "InvalidImageFormatException",
+        "ImageTooLargeException",
         "ResourceNotFoundException",
     ]
     assert {(e.actor, e.role) for e in failed} == {("ivan", "investigator")}
     assert events(endpoint.store, "case.opened") == []
+
+
+def test_the_endpoint_is_found_through_aws_endpoint_url_rekognition(
+    endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", endpoint.url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", endpoint.key.key.access_key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", endpoint.key.secret_access_key)
+    client = boto3.client("rekognition", region_name="us-east-1")
+    assert client.list_collections()["CollectionIds"] == [COLLECTION]
