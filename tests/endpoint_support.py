@@ -58,11 +58,11 @@ def write_small_scenario(directory: Path) -> Path:
 
 def probe_png(scenario: Path, index: int) -> tuple[bytes, str]:
     """Probe `index` of the scenario's world as a PNG, and its mate's ExternalImageId."""
-    from leadreview.endpoint.build import _world
+    from leadreview.endpoint.build import load_world
     from leadreview.search.probe_image import encode_probe_image
     from leadreview.simulation.face_renderer import render_face
 
-    world = _world(str(scenario), None)
+    world = load_world(str(scenario), None)
     embedding = world.probe_embeddings[index]
     pixels = render_face(embedding, world.probes[index].quality, 160)
     mate = int(world.truth.mate_index[index])

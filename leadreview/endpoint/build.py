@@ -58,10 +58,11 @@ def simulated_collections(settings: "Settings") -> "PersistentCollections":
             clock=clock,
         )
 
-    return PersistentCollections(endpoint_dir(settings) / "collections", make_client, _world)
+    return PersistentCollections(endpoint_dir(settings) / "collections", make_client, load_world)
 
 
-def _world(scenario: str, seed: int | None) -> Any:
+def load_world(scenario: str, seed: int | None) -> Any:
+    """A scenario's world (deterministic for a scenario and seed)."""
     from leadreview.simulation.scenario import load_scenario
     from leadreview.simulation.score_model import load_score_model
     from leadreview.simulation.world import build_world

@@ -27,17 +27,19 @@ WorldLoader = Callable[[str, int | None], Any]  # (scenario, seed) -> World
 
 
 class ReadWriteLock:
-    """Many readers or one writer; writers wait for readers to leave."""
+    """Many readers or one writer. A waiting writer holds new readers back, so a steady
+    stream of searches cannot keep an IndexFaces waiting for ever."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
         self._readers = 0
         self._writing = False
+        self._writers_waiting = 0
 
     @contextmanager
     def reading(self) -> Iterator[None]:
         with self._condition:
-            while self._writing:
+            while self._writing or self._writers_waiting:
                 self._condition.wait()
             self._readers += 1
         try:
@@ -50,8 +52,12 @@ class ReadWriteLock:
     @contextmanager
     def writing(self) -> Iterator[None]:
         with self._condition:
-            while self._writing or self._readers:
-                self._condition.wait()
+            self._writers_waiting += 1
+            try:
+                while self._writing or self._readers:
+                    self._condition.wait()
+            finally:
+                self._writers_waiting -= 1
             self._writing = True
         try:
             yield
@@ -188,8 +194,7 @@ class PersistentCollections:
         with self.lock.writing():
             if self._journal(collection_id).exists():
                 return None
-            created = self.client.create_collection(CollectionId=collection_id)
-            del created
+            self.client.create_collection(CollectionId=collection_id)
             when = self.client.describe_collection(CollectionId=collection_id)
             try:
                 count = self._import_world(collection_id, scenario, seed)

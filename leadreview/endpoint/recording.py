@@ -12,6 +12,7 @@ receives.
 
 import io
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, cast
 
 from leadreview.domain.case import MAX_PROBE_BYTES, CaseOpening
@@ -88,19 +89,14 @@ def _with_external_ids(response: dict[str, Any]) -> dict[str, Any]:
     return {**response, "FaceMatches": filled}
 
 
-_PLACEHOLDER: bytes | None = None
-
-
+@cache
 def _placeholder_image() -> bytes:
     """A plain 96x96 PNG: SearchFaces' probe has no picture of its own."""
-    global _PLACEHOLDER  # noqa: PLW0603 - built once, on first use
-    if _PLACEHOLDER is None:
-        from PIL import Image
+    from PIL import Image
 
-        buffer = io.BytesIO()
-        Image.new("RGB", (96, 96), (128, 128, 128)).save(buffer, "PNG")
-        _PLACEHOLDER = buffer.getvalue()
-    return _PLACEHOLDER
+    buffer = io.BytesIO()
+    Image.new("RGB", (96, 96), (128, 128, 128)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 class SearchRecorder:

@@ -5,7 +5,6 @@ back the status, headers and body this returns; nothing here knows about sockets
 """
 
 import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from leadreview.endpoint.sigv4 import SignedRequest, verify
 from leadreview.endpoint.throttle import RateLimiter
 from leadreview.errors import LeadreviewError, PermissionRefused
 from leadreview.workflow.context import WorkflowContext
+from leadreview.workflow.errors import InvalidRequest
 
 # A change made through the endpoint (CreateCollection, IndexFaces, ...), under its caller.
 COLLECTION_CHANGED = "rekognition.collection_changed"
@@ -100,10 +100,11 @@ class EndpointService:
             )
         except SearchBackendError as error:
             raise EndpointError(error.code, error.message) from None
-        except PermissionRefused as error:
+        except (PermissionRefused, InvalidRequest) as error:
+            # The role may not open cases, or the policy in force forbids the use case.
             raise EndpointError("AccessDeniedException", error.message) from None
-        except LeadreviewError as error:  # e.g. a use case the policy in force forbids
-            raise EndpointError("AccessDeniedException", error.message) from None
+        except LeadreviewError as error:  # e.g. an upstream answer that breaks the model
+            raise EndpointError("InternalServerError", error.message) from None
         return recorded.response
 
     def _record_change(
@@ -167,7 +168,3 @@ def _backend_call(backend: Backend, operation: str, params: dict[str, Any]) -> d
     except ParamValidationError as exc:
         report = " ".join(str(exc.kwargs.get("report", exc)).split())
         raise EndpointError("ValidationException", report) from None
-
-
-def error_body(code: str, message: str) -> bytes:
-    return json.dumps({"__type": code, "message": message}).encode()
