@@ -254,6 +254,12 @@ def test_upstream_aws_forwards_and_records_the_same_way(cli_env: str, tmp_path: 
     stubber.add_client_error(
         "search_faces_by_image", "ResourceNotFoundException", "no such collection"
     )
+    in_bucket = {"S3Object": {"Bucket": "agency-photos", "Name": "booking/1.png"}}
+    stubber.add_response(
+        "index_faces",
+        {"FaceRecords": [], "FaceModelVersion": "7.0", "UnindexedFaces": []},
+        {"CollectionId": "real", "Image": in_bucket},
+    )
     settings = load_settings()
     store = open_store(settings)
     key = issue(settings, store, "ivan")
@@ -269,12 +275,22 @@ def test_upstream_aws_forwards_and_records_the_same_way(cli_env: str, tmp_path: 
             with pytest.raises(ClientError) as missing:
                 client.search_faces_by_image(CollectionId="gone", Image={"Bytes": image})
             assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+            client.index_faces(CollectionId="real", Image=in_bucket)
+            # A search must send its image: the case keeps it. Refused before AWS, recorded.
+            with pytest.raises(ClientError) as by_reference:
+                client.search_faces_by_image(CollectionId="real", Image=in_bucket)
+            assert by_reference.value.response["Error"]["Code"] == "InvalidParameterException"
             stubber.assert_no_pending_responses()
         (recorded,) = events(store, "search.recorded")
         assert recorded.actor == "ivan"
         assert [lead["similarity"] for lead in recorded.payload["leads"]] == [97.5, 81.0]
-        (failed,) = events(store, "search.failed")
-        assert failed.payload["error_code"] == "ResourceNotFoundException"
+        failed = events(store, "search.failed")
+        assert [e.payload["error_code"] for e in failed] == [
+            "ResourceNotFoundException",
+            "InvalidParameterException",
+        ]
+        (indexed,) = events(store, "rekognition.collection_changed")[-1:]
+        assert indexed.payload["image"] == {"s3_object": in_bucket["S3Object"]}
     finally:
         server.shutdown()
         server.server_close()

@@ -122,6 +122,8 @@ class SearchRecorder:
             probe_ref: str | None = params["FaceId"]
             source = f"Rekognition endpoint SearchFaces by indexed face, access key {access_key_id}"
         else:
+            if "Bytes" not in params["Image"]:
+                _refuse_s3_image(self._ctx, actor, params["CollectionId"])
             capture = _Capture(client)
             image = bytes(params["Image"]["Bytes"])
             probe_ref = None
@@ -149,6 +151,31 @@ class SearchRecorder:
         )
         assert capture.response is not None  # open_case returned, so the search answered
         return RecordedSearch(response=capture.response, case_id=case_id)
+
+
+def _refuse_s3_image(ctx: WorkflowContext, actor: Actor, collection_id: str) -> None:
+    """A case keeps its probe image, so a search must send it; the refusal is on record."""
+    from leadreview.search.backend_errors import InvalidSearchRequestError
+    from leadreview.workflow.search_failures import record_search_failure
+
+    error = InvalidSearchRequestError(
+        "leadreview records every search with its probe image: pass the image as Bytes, "
+        "not as an S3Object",
+        code="InvalidParameterException",
+        operation="SearchFacesByImage",
+        collection_id=collection_id,
+        image_name="S3Object",
+    )
+    record_search_failure(
+        ctx,
+        actor,
+        error,
+        image=b"",
+        image_name="S3Object",
+        collection_id=collection_id,
+        attempts=0,
+    )
+    raise error
 
 
 def _too_large(ctx: WorkflowContext, actor: Actor, image: bytes, collection_id: str) -> None:

@@ -121,8 +121,15 @@ class EndpointService:
             "access_key_id": access_key_id,
         }
         if operation == "IndexFaces":
-            image = bytes(params["Image"]["Bytes"])
-            payload["image"] = {"sha256": hashlib.sha256(image).hexdigest(), "size": len(image)}
+            source = params["Image"]
+            if "Bytes" in source:
+                image = bytes(source["Bytes"])
+                payload["image"] = {
+                    "sha256": hashlib.sha256(image).hexdigest(),
+                    "size": len(image),
+                }
+            else:  # forwarded upstream: the image stays in the caller's bucket
+                payload["image"] = {"s3_object": dict(source.get("S3Object", {}))}
             payload["external_image_id"] = params.get("ExternalImageId")
             payload["face_ids"] = [r["Face"]["FaceId"] for r in response.get("FaceRecords", [])]
         elif operation == "DeleteFaces":
