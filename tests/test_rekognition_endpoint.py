@@ -182,5 +182,6 @@ def test_the_endpoint_is_found_through_aws_endpoint_url_rekognition(
     monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", endpoint.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", endpoint.key.key.access_key_id)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", endpoint.key.secret_access_key)
-    client = boto3.client("rekognition", region_name="us-east-1")
+    # A fresh session: boto3's default one keeps the credentials it first found.
+    client = boto3.session.Session().client("rekognition", region_name="us-east-1")
     assert client.list_collections()["CollectionIds"] == [COLLECTION]

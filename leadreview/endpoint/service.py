@@ -65,7 +65,11 @@ class EndpointService:
             raise EndpointError("UnknownOperationException", f"{method} {path}: POST / only")
         signer = verify(SignedRequest(method, path, headers, body), self._keys.secret_for)
         key = self._keys.principal_of(signer.access_key_id)
-        assert key is not None  # verify found its secret
+        if key is None or not key.active:  # revoked between the two reads
+            raise EndpointError(
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            )
         actor = Actor(name=key.principal, role=key.role)
         if self._limiter is not None and not self._limiter.allow(signer.access_key_id):
             raise EndpointError("ThrottlingException", "Rate exceeded")
