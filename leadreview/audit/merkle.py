@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 
 HASH_SIZE = 32
+_sha256 = hashlib.sha256
 EMPTY_ROOT = hashlib.sha256(b"").digest()  # RFC 9162: the hash of an empty tree
 
 # Reads the stored hash of the complete subtree at (level, index): it covers records
@@ -73,7 +74,9 @@ def subtree_hash(start: int, end: int, read: HashReader) -> bytes:
         level = size.bit_length() - 1
         return read(level, start >> level)
     split = _largest_power_of_two_below(size)
-    return node_hash(subtree_hash(start, start + split, read), subtree_hash(start + split, end, read))
+    return node_hash(
+        subtree_hash(start, start + split, read), subtree_hash(start + split, end, read)
+    )
 
 
 def tree_hash(size: int, read: HashReader) -> bytes:
@@ -148,7 +151,9 @@ def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[byte
     return r
 
 
-def check_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> None:
+def check_inclusion(
+    index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes
+) -> None:
     if root_from_inclusion(index, size, leaf, proof) != root:
         raise ProofError(f"record {index} is not in the tree of size {size} with that root")
 
@@ -203,25 +208,54 @@ def _check_hash(value: bytes) -> None:
         raise ProofError("a proof hash is not 32 bytes")
 
 
+def frontier(size: int) -> list[tuple[int, int]]:
+    """(level, index) of the complete subtrees a tree of `size` records splits into,
+    largest (leftmost) first: the right edge a new record is hashed against."""
+    positions: list[tuple[int, int]] = []
+    start = 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            positions.append((level, start >> level))
+            start += 1 << level
+    return positions
+
+
 class CompactRange:
     """The right edge of a growing tree (RFC 9162 'compact range' from 0): the roots of
-    its complete subtrees, largest first. Appending is amortised O(1) hashes; the root is
-    O(log n). The verifier builds the tree from the events with this, in one pass."""
+    its complete subtrees, largest first. Appending costs amortised one hash and returns
+    what the record stores; the root is O(log n). The appender starts one from the
+    stored frontier; the verifier builds the whole tree from the events with one."""
 
     __slots__ = ("size", "_stack")
 
-    def __init__(self) -> None:
-        self.size = 0
-        self._stack: list[bytes] = []
+    def __init__(self, size: int = 0, edge: Sequence[bytes] = ()) -> None:
+        if len(edge) != bin(size).count("1"):
+            raise ProofError(f"a tree of size {size} needs {bin(size).count('1')} edge hashes")
+        self.size = size
+        self._stack: list[bytes] = list(edge)
 
-    def append(self, leaf: bytes) -> None:
+    def append(self, leaf: bytes) -> list[bytes]:
+        """Add the next record; returns its stored hashes (leaf, then closed subtrees)."""
         stack = self._stack
         n = self.size
         current = leaf
+        stored = [leaf]
         while n & 1:
             current = node_hash(stack.pop(), current)
+            stored.append(current)
             n >>= 1
         stack.append(current)
+        self.size += 1
+        return stored
+
+    def push(self, leaf: bytes) -> None:
+        """`append` without collecting the stored hashes: the verifier's hot loop."""
+        stack = self._stack
+        n = self.size
+        while n & 1:
+            leaf = _sha256(b"\x01" + stack.pop() + leaf).digest()
+            n >>= 1
+        stack.append(leaf)
         self.size += 1
 
     def root(self) -> bytes:

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from leadreview.audit.canonical import GENESIS_DIGEST, envelope
 from leadreview.audit.checkpoint import Checkpoint
+from leadreview.audit.merkle import CompactRange
 from leadreview.audit.models import RawRow
 
 # How far around its position a changed event is searched for, to tell a reordering
@@ -31,6 +32,7 @@ class BreakKind(StrEnum):
     MALFORMED = "malformed"
     NOT_EXTENSION = "not an extension of checkpoint"
     BAD_CHECKPOINT = "bad checkpoint"
+    TREE_MISMATCH = "merkle tree mismatch"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class VerifyReport:
     events: int = 0
     head_seq: int = 0
     head_digest: str = GENESIS_DIGEST
+    root_hex: str = ""  # the RFC 6962 root recomputed from the events
     checkpoints: int = 0
     breaks: list[Break] = field(default_factory=list)
 
@@ -70,7 +73,8 @@ class VerifyReport:
         if self.ok:
             return [
                 f"ok: {self.source}: {self.events} events verified, head seq {self.head_seq} "
-                f"digest {self.head_digest}, {self.checkpoints} checkpoint(s) extended"
+                f"digest {self.head_digest}, merkle root {self.root_hex}, "
+                f"{self.checkpoints} checkpoint(s) extended"
             ]
         out = [
             f"FAILED: {self.source}: {len(self.bad_seqs)} bad sequence number(s); "
@@ -94,13 +98,32 @@ class ChainWalker:
         self._count = 0
         self._pending = sorted(checkpoints, key=lambda c: c.size)
         self._seen_digests: dict[int, str] = {}
+        # The Merkle tree rebuilt from the events, and its root at each checkpoint size.
+        self._tree = CompactRange()
+        self._roots: dict[int, bytes] = {0: self._tree.root()}
+        self._root_sizes = sorted({c.size for c in self._pending if c.size > 0})
         self._suspects: list[RawRow] = []
         self.report.checkpoints = len(self._pending)
 
     def feed(self, rows: Sequence[RawRow]) -> None:
+        """Walk `rows`, cut where a checkpoint's size falls so its root can be taken."""
+        start = 0
+        while start < len(rows):
+            position = self._tree.size
+            cut = next(
+                (s for s in self._root_sizes if position < s <= position + len(rows) - start), None
+            )
+            end = len(rows) if cut is None else start + cut - position
+            self._feed_segment(rows[start:end])
+            if cut is not None:
+                self._roots[cut] = self._tree.root()
+            start = end
+
+    def _feed_segment(self, rows: Sequence[RawRow]) -> None:
         if not rows:
             return
         sha256 = hashlib.sha256
+        push = self._tree.push
         expected = self._expected
         last = self._last
         for row in rows:
@@ -110,7 +133,9 @@ class ChainWalker:
                 f'{{"actor":"{actor}","event_type":"{event_type}","payload":{payload},'
                 f'"prev_digest":"{prev}","role":"{role}","seq":{seq},"time":"{time}"}}'
             )
-            computed = sha256(sealed.encode("utf-8", "surrogatepass")).hexdigest()
+            entry = sealed.encode("utf-8", "surrogatepass")
+            computed = sha256(entry).hexdigest()
+            push(sha256(b"\x00" + entry).digest())  # merkle.leaf_hash, inlined
             labels = f"{actor}{event_type}{role}{time}{prev}"
             if (
                 computed != digest
@@ -222,6 +247,7 @@ class ChainWalker:
         report.events = self._count
         report.head_seq = self._expected - 1
         report.head_digest = self._last
+        report.root_hex = self._tree.root().hex()
         for checkpoint in self._pending:
             self._check_extension(checkpoint)
         return report
@@ -231,18 +257,21 @@ class ChainWalker:
         if size == 0:
             return  # every log extends the empty log
         stored = self._seen_digests.get(size)
-        if size > self.report.head_seq or stored is None:
+        root = self._roots.get(size)
+        if root is not None and root.hex() == checkpoint.root_hex:
+            return  # the tree of `size` events has exactly the signed root
+        if stored is not None and stored == checkpoint.root_hex:
+            return  # a checkpoint from before the Merkle tree: the chain head it signed
+        if size > self.report.events or root is None:
             detail = (
                 f"the log ends at sequence {self.report.head_seq} but the checkpoint "
                 f"covers {size} events: the log was truncated"
             )
-        elif stored != checkpoint.root_hex:
-            detail = (
-                f"event {size} has digest {_short(stored)} but the checkpoint's root is "
-                f"{_short(checkpoint.root_hex)}: the log was rewritten"
-            )
         else:
-            return
+            detail = (
+                f"the first {size} events have merkle root {_short(root.hex())} but the "
+                f"checkpoint's root is {_short(checkpoint.root_hex)}: the log was rewritten"
+            )
         self.report.breaks.append(Break(size, BreakKind.NOT_EXTENSION, detail))
 
 
