@@ -20,7 +20,6 @@ from leadreview.audit.merkle import (
     consistency_proof,
     inclusion_proof,
     leaf_hash,
-    record_hashes,
     tree_hash,
 )
 
@@ -133,11 +132,9 @@ class StoredTree:
 
     def __init__(self, entries: list[bytes]) -> None:
         self.records: list[list[bytes]] = []
+        edge = CompactRange()
         for entry in entries:
-            index = len(self.records)
-            self.records.append(
-                record_hashes(index, leaf_hash(entry), lambda level: self.read(level, (index >> level) - 1))
-            )
+            self.records.append(edge.append(leaf_hash(entry)))
 
     def read(self, level: int, index: int) -> bytes:
         return self.records[merkle.closing_record(level, index)][level]
@@ -248,8 +245,13 @@ def test_every_proof_in_trees_up_to_40_checks() -> None:
         check_consistency(old, new, roots[old], roots[new], consistency_proof(old, new, tree.read))
         if 0 < old < new:
             with pytest.raises(ProofError):
-                check_consistency(old, new, roots[old - 1] if old > 1 else b"x" * 32, roots[new],
-                                  consistency_proof(old, new, tree.read))
+                check_consistency(
+                    old,
+                    new,
+                    roots[old - 1] if old > 1 else b"x" * 32,
+                    roots[new],
+                    consistency_proof(old, new, tree.read),
+                )
 
 
 def test_requests_no_proof_can_answer_are_refused() -> None:

@@ -27,7 +27,7 @@ import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -324,10 +324,17 @@ def seal_segment(
     origin: str,
     retain_until: datetime,
     now: datetime,
+    sign_tree: Callable[[int], str] | None = None,
 ) -> str:
-    """Upload one segment (events, checkpoint, then manifest); returns its checkpoint."""
+    """Upload one segment (events, checkpoint, then manifest); returns its checkpoint.
+
+    `sign_tree(size)` signs the Merkle root of the first `size` events (with the signer's
+    consistency checks); without it the checkpoint carries the chain head, as before."""
     events = _events_bytes(rows)
-    signed = Checkpoint.of_head(origin, segment.last, str(rows[-1][7])).sign(signer)
+    if sign_tree is not None:
+        signed = sign_tree(segment.last)
+    else:
+        signed = Checkpoint.of_head(origin, segment.last, str(rows[-1][7])).sign(signer)
     folder = segment.folder(listing.root)
     files = (
         (EVENTS, events, "application/x-ndjson"),
@@ -422,6 +429,7 @@ def archive_log(
     seen: Sequence[Checkpoint] = (),
     now: datetime | None = None,
     max_segment_events: int = MAX_SEGMENT_EVENTS,
+    sign_tree: Callable[[int], str] | None = None,
 ) -> ArchiveSummary:
     """Seal the events since the last sealed segment; re-running seals only new events.
 
@@ -457,6 +465,7 @@ def archive_log(
                 origin=origin,
                 retain_until=retain_until,
                 now=moment,
+                sign_tree=sign_tree,
             )
     return ArchiveSummary(
         location=f"s3://{bucket}/{root}",

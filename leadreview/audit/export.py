@@ -9,15 +9,16 @@ as hashed, so that no JSON re-encoding stands between the file and the digest.
 
 import csv
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from leadreview.audit.canonical import GENESIS_DIGEST
-from leadreview.audit.checkpoint import Checkpoint, read_unverified
+from leadreview.audit.canonical import GENESIS_DIGEST, envelope
+from leadreview.audit.checkpoint import read_unverified
+from leadreview.audit.merkle import CompactRange, leaf_hash
 from leadreview.audit.models import RawRow
-from leadreview.audit.note import Signer, Verifier
+from leadreview.audit.note import Verifier
 from leadreview.audit.stream import stream_rows
 from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
 from leadreview.errors import ConfigurationError
@@ -55,11 +56,12 @@ def export_log(
     directory: Path,
     fmt: ExportFormat,
     *,
-    signer: Signer,
-    origin: str,
+    sign_tree: Callable[[int, str], str],
     seen_checkpoints: Sequence[str] = (),
 ) -> ExportSummary:
-    """Write the events, the checkpoints seen, and a fresh checkpoint of the exported head."""
+    """Write the events, the log's checkpoints seen, and a fresh checkpoint of the
+    exported tree: `sign_tree(size, root_hex)` signs it (after its consistency checks)
+    and returns the signed note."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / CHECKPOINT_SUBDIR).mkdir(exist_ok=True)
@@ -67,6 +69,7 @@ def export_log(
         raise ConfigurationError(f"export directory {directory}: {exc.strerror or exc}") from None
     events_file = directory / f"events.{fmt.value}"
     count, head = 0, GENESIS_DIGEST
+    tree = CompactRange()
     with events_file.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle) if fmt is ExportFormat.CSV else None
         if writer is not None:
@@ -80,10 +83,13 @@ def export_log(
                     + "\n"
                     for row in chunk
                 )
+            for row in chunk:
+                entry = envelope(*row[:7]).encode("utf-8", "surrogatepass")
+                tree.push(leaf_hash(entry))
             count += len(chunk)
             head = str(chunk[-1][7])
     written: set[Path] = set()
-    for signed in [*seen_checkpoints, Checkpoint.of_head(origin, count, head).sign(signer)]:
+    for signed in [*seen_checkpoints, sign_tree(count, tree.root().hex())]:
         size = read_unverified(signed).size
         path = directory / CHECKPOINT_SUBDIR / f"checkpoint-{size:012d}.txt"
         path.write_text(signed, encoding="utf-8")

@@ -39,23 +39,6 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-def record_hashes(index: int, leaf: bytes, right_edge: Callable[[int], bytes]) -> list[bytes]:
-    """The hashes record `index` stores: its leaf, then each subtree it completes.
-
-    `right_edge(level)` returns the stored hash of the left sibling at that level, i.e.
-    the subtree (level, (index >> level) - 1)."""
-    hashes = [leaf]
-    current = leaf
-    level = 0
-    n = index
-    while n & 1:
-        current = node_hash(right_edge(level), current)
-        hashes.append(current)
-        level += 1
-        n >>= 1
-    return hashes
-
-
 def closing_record(level: int, index: int) -> int:
     """The record (0-based) that stores subtree (level, index): its last leaf."""
     return ((index + 1) << level) - 1
@@ -105,7 +88,7 @@ def consistency_proof(old: int, new: int, read: HashReader) -> list[bytes]:
     """RFC 9162 §2.1.4.1 PROOF(old, D[0:new])."""
     if not 0 <= old <= new:
         raise ProofError(f"no consistency proof from size {old} to size {new}")
-    if old == 0 or old == new:
+    if old in (0, new):
         return []
     proof: list[bytes] = []
     start, end, complete = 0, new, True
@@ -226,7 +209,7 @@ class CompactRange:
     what the record stores; the root is O(log n). The appender starts one from the
     stored frontier; the verifier builds the whole tree from the events with one."""
 
-    __slots__ = ("size", "_stack")
+    __slots__ = ("_stack", "size")
 
     def __init__(self, size: int = 0, edge: Sequence[bytes] = ()) -> None:
         if len(edge) != bin(size).count("1"):

@@ -17,7 +17,10 @@ from leadreview.audit.merkle import (
     HashReader,
     ProofError,
     closing_record,
+    consistency_proof,
     frontier,
+    inclusion_proof,
+    tree_hash,
 )
 
 T = TypeVar("T")
@@ -71,3 +74,40 @@ def with_stored_hashes(cursor: Any, compute: Callable[[HashReader], T], mark: st
     compute(record)
     hashes = read_positions(cursor, wanted, mark)
     return compute(lambda level, index: hashes[(level, index)])
+
+
+class StoredTree:
+    """Roots and proofs from the stored hashes, inside the caller's transaction (so the
+    size read and the hashes read come from one snapshot)."""
+
+    def __init__(self, connection: Any) -> None:
+        """`connection`: a SQLAlchemy Connection (a session's `.connection()`)."""
+        self._connection = connection
+        self._mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+    def _run(self, compute: Callable[[HashReader], T]) -> T:
+        cursor = self._connection.connection.cursor()
+        try:
+            return with_stored_hashes(cursor, compute, self._mark)
+        finally:
+            cursor.close()
+
+    def size(self) -> int:
+        row = self._connection.exec_driver_sql("SELECT max(seq) FROM audit_merkle").first()
+        return 0 if row is None or row[0] is None else int(row[0])
+
+    def root(self, size: int) -> bytes:
+        return self._run(lambda read: tree_hash(size, read))
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        return self._run(lambda read: inclusion_proof(index, size, read))
+
+    def consistency(self, old: int, new: int) -> list[bytes]:
+        return self._run(lambda read: consistency_proof(old, new, read))
+
+    def leaves(self, first_seq: int, last_seq: int) -> dict[int, bytes]:
+        rows = self._connection.exec_driver_sql(
+            f"SELECT seq, hashes FROM audit_merkle WHERE seq >= {int(first_seq)} "
+            f"AND seq <= {int(last_seq)}"
+        )
+        return {int(seq): bytes(blob)[:HASH_SIZE] for seq, blob in rows}

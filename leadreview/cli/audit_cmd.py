@@ -117,7 +117,7 @@ def export(
 ) -> None:
     """Export the events and signed checkpoints for offline verification."""
     from leadreview.audit.export import ExportFormat, export_log
-    from leadreview.audit.service import AuditContext
+    from leadreview.audit.service import AuditContext, own_checkpoints, tree_signer
     from leadreview.settings import load_settings
     from leadreview.store import open_store
 
@@ -129,14 +129,12 @@ def export(
     context = AuditContext.from_settings(settings)
     store = open_store(settings)
     try:
-        seen = [s.signed for s in context.checkpoint_store([context.signer().verifier()]).all()]
         summary = export_log(
             store,
             output,
             export_format,
-            signer=context.signer(),
-            origin=context.origin,
-            seen_checkpoints=seen,
+            sign_tree=tree_signer(store, context),
+            seen_checkpoints=own_checkpoints(store, context),
         )
     finally:
         store.dispose()
