@@ -7,6 +7,7 @@ settings themselves, except `AuditContext.from_settings`, which gathers them in 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from leadreview.audit.canonical import envelope
@@ -27,6 +28,9 @@ from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
 from leadreview.errors import ConfigurationError
 from leadreview.settings import Settings
 from leadreview.store.store import Store
+
+if TYPE_CHECKING:
+    from leadreview.audit.proofs import ConsistencyProof, InclusionProof
 
 
 @dataclass(frozen=True)
@@ -224,25 +228,81 @@ def verify_with_context(
 
 
 def _check_stored_tree(store: Store, report: VerifyReport) -> None:
-    """The hashes in audit_merkle must give the root the events give."""
-    try:
-        with store.reading() as session:
-            tree = StoredTree(session.connection())
-            stored_size = tree.size()
-            stored_root = tree.root(stored_size).hex() if stored_size == report.events else ""
-    except ProofError as exc:
-        stored_size, stored_root = -1, str(exc)
-    if stored_size == report.events and stored_root == report.root_hex:
-        return
-    report.breaks.append(
-        Break(
-            0,
-            BreakKind.TREE_MISMATCH,
-            f"the stored tree ({stored_size} events, root {stored_root[:12]}…) is not the "
-            f"tree of the {report.events} events (root {report.root_hex[:12]}…)",
+    """Every row of audit_merkle must be what appending the events' leaves stores: the
+    leaves those of the events (compared through one digest over all of them), the other
+    hashes recomputed from the stored leaves, one row per event, in order."""
+    import hashlib
+
+    from leadreview.audit.merkle import CompactRange
+    from leadreview.audit.stream import stream_tree_rows
+
+    tree = CompactRange()
+    leaves = hashlib.sha256()
+    problem = ""
+    for chunk in stream_tree_rows(store):
+        for seq, blob in chunk:
+            stored = bytes(blob)
+            if seq != tree.size + 1:
+                problem = f"audit_merkle skips from event {tree.size} to {seq}"
+                break
+            leaf = stored[:32]
+            leaves.update(leaf)
+            if b"".join(tree.append(leaf)) != stored:
+                problem = f"audit_merkle row {seq} does not hold the hashes its leaf gives"
+                break
+        if problem:
+            break
+    if not problem and tree.size != report.events:
+        problem = f"audit_merkle holds {tree.size} events, the log {report.events}"
+    if not problem and leaves.hexdigest() != report.leaves_sha256:
+        problem = "audit_merkle's leaf hashes are not those of the events"
+    if problem:
+        report.breaks.append(
+            Break(0, BreakKind.TREE_MISMATCH, f"{problem}: the stored tree was altered")
         )
-    )
 
 
 def _stored_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("checkpoint-*.txt")) if directory.is_dir() else []
+
+
+def prove_inclusion(
+    store: Store, context: AuditContext, seq: int, size: int | None = None
+) -> "InclusionProof":
+    """Event `seq` is in the tree of `size` events (default: all); ProofError if not."""
+    from sqlalchemy import text
+
+    from leadreview.audit.proofs import InclusionProof
+
+    origin = context.log_origin(store)
+    with store.reading() as session:
+        head, _ = AuditLog.head(session)
+        size = head if size is None else size
+        if not 1 <= seq <= size <= head:
+            raise ProofError(f"event {seq} is not in a log of {size} events (head {head})")
+        row = session.execute(
+            text(
+                "SELECT seq, time, actor, role, event_type, payload, prev_digest "
+                "FROM audit_event WHERE seq = :seq"
+            ),
+            {"seq": seq},
+        ).first()
+        if row is None:
+            raise ProofError(f"event {seq} is missing from the log")
+        entry = envelope(*row).encode("utf-8", "surrogatepass")
+        hashes = StoredTree(session.connection()).inclusion(seq - 1, size)
+    return InclusionProof(origin, size, seq - 1, entry, tuple(hashes))
+
+
+def prove_consistency(
+    store: Store, context: AuditContext, old: int, new: int
+) -> "ConsistencyProof":
+    from leadreview.audit.proofs import ConsistencyProof
+
+    origin = context.log_origin(store)
+    with store.reading() as session:
+        head, _ = AuditLog.head(session)
+        if not 0 <= old <= new <= head:
+            raise ProofError(f"no consistency proof from {old} to {new} in a log of {head} events")
+        hashes = StoredTree(session.connection()).consistency(old, new)
+    return ConsistencyProof(origin, old, new, tuple(hashes))

@@ -54,6 +54,7 @@ class VerifyReport:
     head_seq: int = 0
     head_digest: str = GENESIS_DIGEST
     root_hex: str = ""  # the RFC 6962 root recomputed from the events
+    leaves_sha256: str = ""  # SHA-256 over every recomputed leaf hash, in order
     checkpoints: int = 0
     breaks: list[Break] = field(default_factory=list)
 
@@ -100,6 +101,7 @@ class ChainWalker:
         self._seen_digests: dict[int, str] = {}
         # The Merkle tree rebuilt from the events, and its root at each checkpoint size.
         self._tree = CompactRange()
+        self._leaves = hashlib.sha256()
         self._roots: dict[int, bytes] = {0: self._tree.root()}
         self._root_sizes = sorted({c.size for c in self._pending if c.size > 0})
         self._suspects: list[RawRow] = []
@@ -124,6 +126,7 @@ class ChainWalker:
             return
         sha256 = hashlib.sha256
         push = self._tree.push
+        note_leaf = self._leaves.update
         expected = self._expected
         last = self._last
         for row in rows:
@@ -135,7 +138,9 @@ class ChainWalker:
             )
             entry = sealed.encode("utf-8", "surrogatepass")
             computed = sha256(entry).hexdigest()
-            push(sha256(b"\x00" + entry).digest())  # merkle.leaf_hash, inlined
+            leaf = sha256(b"\x00" + entry).digest()  # merkle.leaf_hash, inlined
+            push(leaf)
+            note_leaf(leaf)
             labels = f"{actor}{event_type}{role}{time}{prev}"
             if (
                 computed != digest
@@ -248,6 +253,7 @@ class ChainWalker:
         report.head_seq = self._expected - 1
         report.head_digest = self._last
         report.root_hex = self._tree.root().hex()
+        report.leaves_sha256 = self._leaves.hexdigest()
         for checkpoint in self._pending:
             self._check_extension(checkpoint)
         return report

@@ -1,11 +1,16 @@
 """`leadreview audit verify|checkpoint|key|export|show`."""
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from leadreview.cli.audit_show import show_command
+
+if TYPE_CHECKING:
+    from leadreview.audit.service import AuditContext
+    from leadreview.store.store import Store
 
 audit_app = typer.Typer(
     help="Verify, checkpoint, export and browse the audit log.", no_args_is_help=True
@@ -29,11 +34,22 @@ def verify(
         str | None,
         typer.Option("--key", help="the public (verifier) key, as text or a file holding it"),
     ] = None,
+    proof: Annotated[
+        Path | None,
+        typer.Option("--proof", help="check a proof offline against --checkpoint and --key"),
+    ] = None,
 ) -> None:
     """Walk the chain; exit 0 if everything holds, else 1 with one line per break."""
     from leadreview.audit.keys import read_verifier
     from leadreview.settings import load_settings
 
+    if proof is not None:
+        from leadreview.audit.proof_check import check_proof_files
+
+        if key is None or not checkpoint:
+            raise typer.BadParameter("--proof needs --checkpoint FILE and --key KEY")
+        typer.echo(check_proof_files(proof, checkpoint, read_verifier(key)))
+        return
     if from_dir is not None and from_s3 is not None:
         raise typer.BadParameter("give --from or --from-s3, not both")
     extra = [read_verifier(key)] if key else []
@@ -142,6 +158,54 @@ def export(
         f"{summary.events} events to {summary.events_file}, "
         f"{summary.checkpoints} checkpoint(s) in {summary.directory / 'checkpoints'}"
     )
+
+
+prove_app = typer.Typer(help="Print inclusion and consistency proofs.", no_args_is_help=True)
+
+
+@prove_app.command("inclusion")
+def prove_inclusion_command(
+    seq: Annotated[int, typer.Argument(help="the event's sequence number", min=1)],
+    size: Annotated[
+        int | None, typer.Option("--size", help="the tree size (default: the whole log)", min=1)
+    ] = None,
+) -> None:
+    """Print a proof that event SEQ is in the tree (docs/audit-format.md, "Proofs")."""
+    from leadreview.audit.service import prove_inclusion
+
+    _print_proof(lambda store, context: prove_inclusion(store, context, seq, size).text())
+
+
+@prove_app.command("consistency")
+def prove_consistency_command(
+    old: Annotated[int, typer.Argument(help="the older tree size", min=0)],
+    new: Annotated[int, typer.Argument(help="the newer tree size", min=0)],
+) -> None:
+    """Print a proof that the tree of NEW events extends the tree of OLD events."""
+    from leadreview.audit.service import prove_consistency
+
+    _print_proof(lambda store, context: prove_consistency(store, context, old, new).text())
+
+
+def _print_proof(make: "Callable[[Store, AuditContext], str]") -> None:
+    from leadreview.audit.merkle import ProofError
+    from leadreview.audit.service import AuditContext
+    from leadreview.errors import VerificationFailed
+    from leadreview.settings import load_settings
+    from leadreview.store import open_store
+
+    settings = load_settings()
+    context = AuditContext.from_settings(settings)
+    store = open_store(settings)
+    try:
+        typer.echo(make(store, context), nl=False)
+    except ProofError as exc:
+        raise VerificationFailed(str(exc)) from None
+    finally:
+        store.dispose()
+
+
+audit_app.add_typer(prove_app, name="prove")
 
 
 # Filters, summaries and the --filtered-by table live in audit_show.py.
