@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from leadreview.audit import AuditLog, NewEvent
-from leadreview.audit.checkpoint import open_checkpoint
 from leadreview.audit.checkpoint_store import CheckpointRollbackError
 from leadreview.audit.merkle import ProofError, leaf_hash
 from leadreview.audit.proofs import parse_proof

@@ -97,14 +97,31 @@ def export_log(
     return ExportSummary(directory, events_file, count, head, len(written))
 
 
+MAX_LINE_CHARS = 16 << 20
+
+
+def _unreadable(number: int) -> RawRow:
+    return (f"line {number}", "", "", "", "", "null", "", f"unreadable line {number}")
+
+
 def _jsonl_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]]:
     chunk: list[RawRow] = []
+    blank_lines: list[int] = []  # blank lines count as unreadable only if a record follows
     with path.open(encoding="utf-8", errors="surrogateescape") as handle:
         for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                blank_lines.append(number)
+                continue
+            for blank in blank_lines:
+                chunk.append(_unreadable(blank))
+            blank_lines.clear()
             try:
+                if len(line) > MAX_LINE_CHARS:
+                    raise ValueError("line too long")
+                # json nests by recursion: a 200,000-deep array would overflow the stack.
                 record = json.loads(line)
                 row = tuple(record[c] for c in EXPORT_COLUMNS)
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 # Keep walking: a placeholder row fails every check at this position.
                 row = (f"line {number}", "", "", "", "", "null", "", f"unreadable line {number}")
             chunk.append(row)

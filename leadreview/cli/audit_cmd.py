@@ -90,7 +90,7 @@ def checkpoint(
     ] = None,
 ) -> None:
     """Sign the log's head (C2SP tlog-checkpoint) and keep it with the checkpoints seen."""
-    from leadreview.audit.checkpoint_store import CheckpointRollbackError
+    from leadreview.audit.checkpoint import CheckpointError
     from leadreview.audit.service import AuditContext, make_checkpoint
     from leadreview.errors import VerificationFailed
     from leadreview.settings import load_settings
@@ -100,7 +100,7 @@ def checkpoint(
     store = open_store(settings)
     try:
         stored = make_checkpoint(store, AuditContext.from_settings(settings))
-    except CheckpointRollbackError as exc:
+    except CheckpointError as exc:  # a refusal, or a bad file among the copies
         raise VerificationFailed(str(exc)) from None
     finally:
         store.dispose()
@@ -115,14 +115,14 @@ def key() -> None:
     """Print the public key (a signed-note verifier key) for an outside auditor.
 
     The private key is created on first use at the settings path (mode 0600)."""
-    from leadreview.audit.keys import load_or_create_signer
+    from leadreview.audit.service import AuditContext
     from leadreview.settings import load_settings
 
-    settings = load_settings()
-    path = settings.resolved_signing_key_path()
-    signer, created = load_or_create_signer(path, settings.log_origin)
-    if created:
-        typer.echo(f"created signing key {path}", err=True)
+    context = AuditContext.from_settings(load_settings())
+    existed = context.key_path.exists()
+    signer = context.signer()  # refuses to replace a key that has signed checkpoints
+    if not existed:
+        typer.echo(f"created signing key {context.key_path}", err=True)
     typer.echo(signer.verifier().text())
 
 
@@ -132,8 +132,10 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
 ) -> None:
     """Export the events and signed checkpoints for offline verification."""
+    from leadreview.audit.checkpoint import CheckpointError
     from leadreview.audit.export import ExportFormat, export_log
     from leadreview.audit.service import AuditContext, own_checkpoints, tree_signer
+    from leadreview.errors import VerificationFailed
     from leadreview.settings import load_settings
     from leadreview.store import open_store
 
@@ -152,6 +154,8 @@ def export(
             sign_tree=tree_signer(store, context),
             seen_checkpoints=own_checkpoints(store, context),
         )
+    except CheckpointError as exc:
+        raise VerificationFailed(str(exc)) from None
     finally:
         store.dispose()
     typer.echo(
