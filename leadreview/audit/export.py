@@ -40,6 +40,7 @@ CHECKPOINT_SUBDIR = "checkpoints"
 class ExportFormat(StrEnum):
     JSONL = "jsonl"
     CSV = "csv"
+    TILES = "tiles"  # C2SP tlog-tiles, see tiles.py
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def export_log(
     """Write the events, the log's checkpoints seen, and a fresh checkpoint of the
     exported tree: `sign_tree(size, root_hex)` signs it (after its consistency checks)
     and returns the signed note."""
+    if fmt is ExportFormat.TILES:
+        return export_tiles(store, directory, sign_tree=sign_tree)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / CHECKPOINT_SUBDIR).mkdir(exist_ok=True)
@@ -98,6 +101,26 @@ def export_log(
 
 
 MAX_LINE_CHARS = 16 << 20
+
+
+def export_tiles(
+    store: Store, directory: Path, *, sign_tree: Callable[[int, str], str]
+) -> ExportSummary:
+    """The log as a static tlog-tiles directory, with a checkpoint signed over it."""
+    from leadreview.audit.tiles import write_tiles
+
+    entries: list[bytes] = []
+    tree = CompactRange()
+    head = GENESIS_DIGEST
+    for chunk in stream_rows(store):
+        for row in chunk:
+            entry = envelope(*row[:7]).encode("utf-8", "surrogatepass")
+            entries.append(entry)
+            tree.push(leaf_hash(entry))
+        head = str(chunk[-1][7])
+    signed = sign_tree(len(entries), tree.root().hex())
+    write_tiles(directory, entries, signed)
+    return ExportSummary(directory, directory / "checkpoint", len(entries), head, 1)
 
 
 def _unreadable(number: int) -> RawRow:
@@ -157,6 +180,10 @@ def verify_export(
     """
     from leadreview.audit.service import load_checkpoint_files
 
+    if (directory / "checkpoint").is_file() and (directory / "tile").is_dir():
+        from leadreview.audit.tiles import verify_tiles
+
+        return verify_tiles(directory, verifiers)
     jsonl, csv_path = directory / "events.jsonl", directory / "events.csv"
     if jsonl.is_file():
         chunks, source = _jsonl_chunks(jsonl), jsonl

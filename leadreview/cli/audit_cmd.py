@@ -129,7 +129,9 @@ def key() -> None:
 @audit_app.command("export")
 def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="directory to write")],
-    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl, csv or tiles (C2SP tlog-tiles)")
+    ] = "jsonl",
 ) -> None:
     """Export the events and signed checkpoints for offline verification."""
     from leadreview.audit.checkpoint import CheckpointError
@@ -142,7 +144,7 @@ def export(
     try:
         export_format = ExportFormat(fmt)
     except ValueError:
-        raise typer.BadParameter(f"--format {fmt!r}: use jsonl or csv") from None
+        raise typer.BadParameter(f"--format {fmt!r}: use jsonl, csv or tiles") from None
     settings = load_settings()
     context = AuditContext.from_settings(settings)
     store = open_store(settings)
@@ -158,6 +160,9 @@ def export(
         raise VerificationFailed(str(exc)) from None
     finally:
         store.dispose()
+    if export_format is ExportFormat.TILES:
+        typer.echo(f"{summary.events} events as tlog-tiles in {summary.directory}")
+        return
     typer.echo(
         f"{summary.events} events to {summary.events_file}, "
         f"{summary.checkpoints} checkpoint(s) in {summary.directory / 'checkpoints'}"
