@@ -68,8 +68,8 @@ def load_or_create_signer(path: Path, origin: str) -> tuple[Signer, bool]:
     return signer, True
 
 
-def read_verifier(key: str) -> Verifier:
-    """A verifier key given as text or as the path of a file holding it."""
+def read_verifier_text(key: str) -> str:
+    """A public key given as text, or the text of the file it names."""
     candidate = Path(key)
     text = key
     try:
@@ -79,6 +79,12 @@ def read_verifier(key: str) -> Verifier:
         raise ConfigurationError(f"public key {key}: not UTF-8 text") from None
     except OSError:
         pass
+    return text
+
+
+def read_verifier(key: str) -> Verifier:
+    """A verifier key given as text or as the path of a file holding it."""
+    text = read_verifier_text(key)
     try:
         return Verifier.parse(text)
     except NoteError as exc:

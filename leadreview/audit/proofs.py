@@ -76,6 +76,9 @@ class ConsistencyProof:
         ]
         return "\n".join(lines) + "\n"
 
+    def hashes_list(self) -> list[bytes]:
+        return list(self.hashes)
+
     def check(self, old: Checkpoint, new: Checkpoint) -> None:
         _same_tree(self.origin, self.old, old)
         _same_tree(self.origin, self.new, new)

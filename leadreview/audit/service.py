@@ -306,3 +306,29 @@ def prove_consistency(
             raise ProofError(f"no consistency proof from {old} to {new} in a log of {head} events")
         hashes = StoredTree(session.connection()).consistency(old, new)
     return ConsistencyProof(origin, old, new, tuple(hashes))
+
+
+def collect_cosignatures(
+    store: Store, context: AuditContext, stored: StoredCheckpoint, urls: Sequence[str]
+) -> tuple[StoredCheckpoint, list[str]]:
+    """Ask each witness to cosign `stored`; keep the checkpoint with every cosignature
+    received. Returns it and one line per witness that could not or would not cosign."""
+    from leadreview.audit.witness_http import WitnessUnavailable, request_cosignature
+
+    def consistency(old: int) -> list[bytes]:
+        return prove_consistency(store, context, old, stored.checkpoint.size).hashes_list()
+
+    lines: list[str] = []
+    failures: list[str] = []
+    for url in urls:
+        try:
+            lines.append(request_cosignature(url, stored.signed, consistency))
+        except (WitnessUnavailable, ProofError) as exc:
+            failures.append(str(exc))
+    if not lines:
+        return stored, failures
+    signed = stored.signed + "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    signer = context.signer()
+    return context.checkpoint_store(stored.checkpoint.origin, [signer.verifier()]).add(
+        signed
+    ), failures

@@ -38,6 +38,7 @@ def _register_commands() -> None:
         serve_cmd,
         sweep_cmd,
         tui_cmd,
+        witness_cmd,
     )
 
     for module in (
@@ -57,6 +58,7 @@ def _register_commands() -> None:
         exercise_cmd,
         case_cmd,
         probe_cmd,
+        witness_cmd,
     ):
         module.register(app)
 

@@ -38,6 +38,16 @@ def verify(
         Path | None,
         typer.Option("--proof", help="check a proof offline against --checkpoint and --key"),
     ] = None,
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option("--witness-key", help="a witness's public key, text or file (repeatable)"),
+    ] = None,
+    quorum: Annotated[
+        int | None,
+        typer.Option(
+            "--quorum", min=1, help="cosignatures required (default: every --witness-key)"
+        ),
+    ] = None,
 ) -> None:
     """Walk the chain; exit 0 if everything holds, else 1 with one line per break."""
     from leadreview.audit.keys import read_verifier
@@ -77,6 +87,10 @@ def verify(
             )
         finally:
             store.dispose()
+    if witness_key:
+        from leadreview.audit.witness_quorum import check_quorum
+
+        check_quorum(report, witness_key, quorum, checkpoint or [], from_dir)
     for line in report.lines():
         typer.echo(line)
     if not report.ok:
@@ -88,10 +102,14 @@ def checkpoint(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="also write the checkpoint here")
     ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option("--witness", help="a witness URL to collect a cosignature from (repeatable)"),
+    ] = None,
 ) -> None:
-    """Sign the log's head (C2SP tlog-checkpoint) and keep it with the checkpoints seen."""
+    """Sign the tree's root (C2SP tlog-checkpoint) and keep it with the checkpoints seen."""
     from leadreview.audit.checkpoint import CheckpointError
-    from leadreview.audit.service import AuditContext, make_checkpoint
+    from leadreview.audit.service import AuditContext, collect_cosignatures, make_checkpoint
     from leadreview.errors import VerificationFailed
     from leadreview.settings import load_settings
     from leadreview.store import open_store
@@ -99,7 +117,11 @@ def checkpoint(
     settings = load_settings()
     store = open_store(settings)
     try:
-        stored = make_checkpoint(store, AuditContext.from_settings(settings))
+        context = AuditContext.from_settings(settings)
+        stored = make_checkpoint(store, context)
+        failures: list[str] = []
+        if witness:
+            stored, failures = collect_cosignatures(store, context, stored, witness)
     except CheckpointError as exc:  # a refusal, or a bad file among the copies
         raise VerificationFailed(str(exc)) from None
     finally:
@@ -108,6 +130,10 @@ def checkpoint(
         output.write_text(stored.signed, encoding="utf-8")
         typer.echo(f"checkpoint of size {stored.checkpoint.size} written to {output}", err=True)
     typer.echo(stored.signed, nl=False)
+    if failures:
+        raise VerificationFailed(
+            f"{len(failures)} of {len(witness or [])} witness(es) did not cosign: {failures[0]}"
+        )
 
 
 @audit_app.command("key")
