@@ -28,7 +28,9 @@ def _export(store: Store, context: AuditContext, out: Path, fmt: ExportFormat) -
     )
 
 
-@pytest.mark.parametrize("fmt", list(ExportFormat))
+@pytest.mark.parametrize(
+    "fmt", [ExportFormat.JSONL, ExportFormat.CSV]
+)  # tiles: test_audit_go_interop
 def test_export_verifies_offline_after_the_database_is_gone(
     sqlite_url: str, audit_context: AuditContext, tmp_path: Path, fmt: ExportFormat
 ) -> None:

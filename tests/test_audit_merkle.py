@@ -262,3 +262,24 @@ def test_requests_no_proof_can_answer_are_refused() -> None:
         consistency_proof(5, 4, tree.read)
     with pytest.raises(ProofError):
         check_consistency(5, 4, ROOTS[4], ROOTS[3], [])
+
+
+def test_extend_in_any_chunks_gives_the_tree_of_one_at_a_time() -> None:
+    import random
+
+    leaves = [leaf_hash(f"e{i}".encode()) for i in range(700)]
+    one = CompactRange()
+    roots = []
+    for leaf in leaves:
+        one.push(leaf)
+        roots.append(one.root())
+    rng = random.Random(12)
+    for _ in range(20):
+        tree = CompactRange()
+        position = 0
+        while position < len(leaves):
+            step = rng.choice([1, 2, 3, 7, 64, 255, 256, 300])
+            tree.extend(leaves[position : position + step])
+            position = min(len(leaves), position + step)
+            assert tree.size == position
+            assert tree.root() == roots[position - 1]

@@ -201,8 +201,23 @@ def load_checkpoint_files(
 def verify_store(
     store: Store, checkpoints: Sequence[Checkpoint] = (), chunk_rows: int | None = None
 ) -> VerifyReport:
+    """The chain, and the stored Merkle tree checked row by row against the events'
+    leaves; checkpoints are compared with the stored tree's roots."""
     chunks = stream_rows(store) if chunk_rows is None else stream_rows(store, chunk_rows)
-    return walk(store.url, chunks, checkpoints)
+    report = walk(store.url, chunks, checkpoints, _stored_roots(store))
+    _check_stored_tree(store, report)
+    return report
+
+
+def _stored_roots(store: Store) -> Callable[[int], bytes | None]:
+    def root(size: int) -> bytes | None:
+        try:
+            with store.reading() as session:
+                return StoredTree(session.connection()).root(size)
+        except ProofError:
+            return None  # rows missing: _check_stored_tree names the problem
+
+    return root
 
 
 def verify_with_context(
@@ -223,37 +238,56 @@ def verify_with_context(
     # The same checkpoint may be both stored and given; check it once.
     report = verify_store(store, list(dict.fromkeys([*seen, *checkpoints])))
     report.breaks.extend(breaks + seen_breaks)
-    _check_stored_tree(store, report)
     return report
 
 
 def _check_stored_tree(store: Store, report: VerifyReport) -> None:
     """Every row of audit_merkle must be what appending the events' leaves stores: the
-    leaves those of the events (compared through one digest over all of them), the other
-    hashes recomputed from the stored leaves, one row per event, in order."""
+    leaves those of the events (compared through one digest over all of them), each
+    higher hash the parent of the two below it, one row per event, in order. Checked a
+    level at a time over each chunk (list comprehensions, n − 1 hashes in all)."""
     import hashlib
 
-    from leadreview.audit.merkle import CompactRange
     from leadreview.audit.stream import stream_tree_rows
 
-    tree = CompactRange()
+    sha256 = hashlib.sha256
     leaves = hashlib.sha256()
+    unpaired: dict[int, bytes] = {}  # a level's last node, waiting for its right sibling
+    count = 0
     problem = ""
     for chunk in stream_tree_rows(store):
-        for seq, blob in chunk:
-            stored = bytes(blob)
-            if seq != tree.size + 1:
-                problem = f"audit_merkle skips from event {tree.size} to {seq}"
+        if chunk[0][0] != count + 1 or chunk[-1][0] != count + len(chunk):
+            problem = f"audit_merkle rows after event {count} are not consecutive"
+            break
+        blobs = [bytes(blob) for _, blob in chunk]
+        count += len(blobs)
+        nodes = [blob[:32] for blob in blobs]
+        leaves.update(b"".join(nodes))
+        level = 0
+        while nodes:
+            if level in unpaired:
+                nodes.insert(0, unpaired.pop(level))
+            if len(nodes) & 1:
+                unpaired[level] = nodes.pop()
+            expected = [
+                sha256(b"\x01" + left + right).digest()
+                for left, right in zip(nodes[0::2], nodes[1::2], strict=True)
+            ]
+            offset = 32 * (level + 1)
+            stored = [blob[offset : offset + 32] for blob in blobs if len(blob) > offset]
+            if expected != stored:
+                problem = (
+                    f"audit_merkle holds wrong level-{level + 1} hashes in events up to {count}"
+                )
                 break
-            leaf = stored[:32]
-            leaves.update(leaf)
-            if b"".join(tree.append(leaf)) != stored:
-                problem = f"audit_merkle row {seq} does not hold the hashes its leaf gives"
-                break
+            if not stored:
+                break  # nothing new above this level in this chunk
+            nodes = stored
+            level += 1
         if problem:
             break
-    if not problem and tree.size != report.events:
-        problem = f"audit_merkle holds {tree.size} events, the log {report.events}"
+    if not problem and count != report.events:
+        problem = f"audit_merkle holds {count} events, the log {report.events}"
     if not problem and leaves.hexdigest() != report.leaves_sha256:
         problem = "audit_merkle's leaf hashes are not those of the events"
     if problem:
