@@ -213,3 +213,85 @@ def test_proof_file_garbage_is_one_line() -> None:
         parse_proof(good.encode())
     with pytest.raises(ProofError, match="control"):
         parse_proof(good.replace("origin o", "origin \x1bo").encode() + b"\n")
+
+
+def _tree_snapshot(store: Store) -> list[tuple[object, ...]]:
+    with store.engine.connect() as connection:
+        merkle = [
+            tuple(r) for r in connection.exec_driver_sql("SELECT * FROM audit_merkle ORDER BY seq")
+        ]
+        identity = [
+            tuple(r) for r in connection.exec_driver_sql("SELECT * FROM audit_log_identity")
+        ]
+    return merkle + identity
+
+
+def test_the_tree_and_the_log_id_refuse_every_change(store: Store) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    append_events(store, 5)
+    before = _tree_snapshot(store)
+    attacks = [
+        "UPDATE audit_merkle SET hashes = hashes || hashes WHERE seq = 2",
+        "DELETE FROM audit_merkle WHERE seq = 5",
+        "DELETE FROM audit_merkle",
+        "UPDATE audit_log_identity SET log_id = 'another'",
+        "DELETE FROM audit_log_identity",
+        "INSERT INTO audit_merkle (seq, hashes) SELECT seq, hashes FROM audit_merkle WHERE seq = 1 "
+        "ON CONFLICT (seq) DO UPDATE SET hashes = excluded.hashes",
+    ]
+    if store.dialect == "postgresql":
+        attacks += ["TRUNCATE audit_merkle", "TRUNCATE audit_log_identity"]
+    else:
+        attacks += [
+            "INSERT OR REPLACE INTO audit_merkle "
+            "SELECT seq, hashes FROM audit_merkle WHERE seq = 1",
+            "REPLACE INTO audit_log_identity VALUES (1, 'another')",
+        ]
+    for statement in attacks:
+        with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as connection:
+            connection.exec_driver_sql(statement)
+        assert _tree_snapshot(store) == before, statement
+
+
+@pytest.mark.postgres
+def test_postgres_app_role_may_only_read_and_append_the_tree(postgres_url: str) -> None:
+    store = open_store(url=postgres_url)
+    try:
+        append_events(store, 2)
+        with store.engine.connect() as connection:
+
+            def has(table: str, privilege: str) -> bool:
+                return bool(
+                    connection.exec_driver_sql(
+                        f"SELECT has_table_privilege('leadreview_app', '{table}', '{privilege}')"
+                    ).scalar()
+                )
+
+            assert [
+                has("audit_merkle", p) for p in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
+            ] == [
+                True,
+                True,
+                False,
+                False,
+                False,
+            ]
+            assert [
+                has("audit_log_identity", p) for p in ("SELECT", "INSERT", "UPDATE", "DELETE")
+            ] == [
+                True,
+                False,
+                False,
+                False,
+            ]
+        with store.transaction() as session:  # the role can still append, tree and all
+            from sqlalchemy import text
+
+            session.execute(text("SET LOCAL ROLE leadreview_app"))
+            assert AuditLog().append(session, actor="app", role="service", event_type="t").seq == 3
+        assert verify_with_context(
+            store, AuditContext(Path("/nonexistent/k"), Path("/nonexistent"), "o")
+        ).ok
+    finally:
+        store.dispose()
