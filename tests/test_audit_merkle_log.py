@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from leadreview.audit import AuditLog, NewEvent
+from leadreview.audit.checkpoint import Checkpoint
 from leadreview.audit.checkpoint_store import CheckpointRollbackError
 from leadreview.audit.merkle import ProofError, leaf_hash
 from leadreview.audit.proofs import parse_proof
@@ -295,3 +296,21 @@ def test_postgres_app_role_may_only_read_and_append_the_tree(postgres_url: str) 
         ).ok
     finally:
         store.dispose()
+
+
+def test_a_checkpoint_from_before_the_tree_still_verifies_as_what_it_was(
+    store: Store, audit_context: AuditContext, tmp_path: Path
+) -> None:
+    """Before 0004_merkle a checkpoint named the bare origin and carried event n's digest."""
+    append_events(store, 12)
+    with store.reading() as session:
+        size, head = AuditLog.head(session)
+    legacy = Checkpoint.of_head(audit_context.origin, size, head).sign(audit_context.signer())
+    held = tmp_path / "legacy.txt"
+    held.write_text(legacy)
+    append_events(store, 3)
+    assert verify_with_context(store, audit_context, [held]).ok
+    with behind_the_guards(store) as connection:
+        truncate_log(connection, 11)
+    report = verify_with_context(store, audit_context, [held])
+    assert (12, BreakKind.NOT_EXTENSION) in {(b.seq, b.kind) for b in report.breaks}

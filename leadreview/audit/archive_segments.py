@@ -227,6 +227,10 @@ def archive_log(
                 now=moment,
                 sign_tree=sign_tree,
             )
+        if signed is not None and sign_tree is not None:
+            from leadreview.audit.archive_tiles import publish_tiles
+
+            publish_tiles(s3, bucket, root, store, signed, retain_until)
     return ArchiveSummary(
         location=f"s3://{bucket}/{root}",
         sealed=tuple(plan),
