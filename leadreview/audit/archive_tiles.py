@@ -9,7 +9,7 @@ changes: each archive run puts a new version of it, and the versions before stay
 from datetime import datetime
 
 from leadreview.audit.archive_storage import LOCK_MODE, S3Client, put_once
-from leadreview.audit.canonical import envelope
+from leadreview.audit.canonical import entry_bytes
 from leadreview.audit.checkpoint import read_unverified
 from leadreview.audit.stream import stream_rows
 from leadreview.audit.tiles import tile_files
@@ -35,7 +35,7 @@ def publish_tiles(
     for chunk in stream_rows(store):
         for row in chunk:
             if len(entries) < size:
-                entries.append(envelope(*row[:7]).encode("utf-8", "surrogatepass"))
+                entries.append(entry_bytes(row))
     files = tile_files(entries, signed)
     prefix = root + TILES
     existing = _existing_keys(s3, bucket, prefix)

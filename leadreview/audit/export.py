@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from leadreview.audit.canonical import GENESIS_DIGEST, envelope
+from leadreview.audit.canonical import GENESIS_DIGEST, entry_bytes
 from leadreview.audit.checkpoint import read_unverified
 from leadreview.audit.merkle import CompactRange, leaf_hash
 from leadreview.audit.models import RawRow
@@ -87,7 +87,7 @@ def export_log(
                     for row in chunk
                 )
             for row in chunk:
-                entry = envelope(*row[:7]).encode("utf-8", "surrogatepass")
+                entry = entry_bytes(row)
                 tree.push(leaf_hash(entry))
             count += len(chunk)
             head = str(chunk[-1][7])
@@ -114,7 +114,7 @@ def export_tiles(
     head = GENESIS_DIGEST
     for chunk in stream_rows(store):
         for row in chunk:
-            entry = envelope(*row[:7]).encode("utf-8", "surrogatepass")
+            entry = entry_bytes(row)
             entries.append(entry)
             tree.push(leaf_hash(entry))
         head = str(chunk[-1][7])

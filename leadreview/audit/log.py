@@ -106,7 +106,7 @@ class AuditLog:
                 seq += 1
                 sealed = envelope(seq, time, actor, role, event_type, payload_json, prev)
                 # One byte string for both: the Merkle leaf is over exactly what the
-                # chain digest covers (docs/audit-format.md, "The Merkle tree").
+                # chain digest covers (canonical.entry_bytes; docs/audit-format.md).
                 entry = sealed.encode("utf-8")
                 digest = sha256(entry).hexdigest()
                 rows.append((seq, time, actor, role, event_type, payload_json, prev, digest))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from leadreview.audit.canonical import envelope
+from leadreview.audit.canonical import entry_bytes
 from leadreview.audit.checkpoint import Checkpoint, CheckpointError, open_checkpoint
 from leadreview.audit.checkpoint_store import (
     CheckpointRollbackError,
@@ -167,9 +167,8 @@ def _check_new_leaves(session: object, tree: StoredTree, after: int, size: int) 
         "WHERE seq > :after AND seq <= :size ORDER BY seq"
     )
     for row in session.execute(query, {"after": after, "size": size}):  # type: ignore[attr-defined]
-        seq, time, actor, role, event_type, payload, prev, _digest = row
-        entry = envelope(seq, time, actor, role, event_type, payload, prev)
-        if leaves.get(seq) != leaf_hash(entry.encode("utf-8", "surrogatepass")):
+        seq = row[0]
+        if leaves.get(seq) != leaf_hash(entry_bytes(tuple(row))):
             raise ProofError(f"event {seq} does not hash to its leaf in the Merkle tree")
 
 
@@ -314,16 +313,15 @@ def prove_inclusion(
         size = head if size is None else size
         if not 1 <= seq <= size <= head:
             raise ProofError(f"event {seq} is not in a log of {size} events (head {head})")
+        from leadreview.audit.models import ROW_COLUMNS
+
         row = session.execute(
-            text(
-                "SELECT seq, time, actor, role, event_type, payload, prev_digest "
-                "FROM audit_event WHERE seq = :seq"
-            ),
+            text(f"SELECT {', '.join(ROW_COLUMNS)} FROM audit_event WHERE seq = :seq"),
             {"seq": seq},
         ).first()
         if row is None:
             raise ProofError(f"event {seq} is missing from the log")
-        entry = envelope(*row).encode("utf-8", "surrogatepass")
+        entry = entry_bytes(tuple(row))
         hashes = StoredTree(session.connection()).inclusion(seq - 1, size)
     return InclusionProof(origin, size, seq - 1, entry, tuple(hashes))
 

@@ -148,7 +148,7 @@ class ChainWalker:
                 f'{{"actor":"{actor}","event_type":"{event_type}","payload":{payload},'
                 f'"prev_digest":"{prev}","role":"{role}","seq":{seq},"time":"{time}"}}'
             )
-            entry = sealed.encode("utf-8", "surrogatepass")
+            entry = sealed.encode("utf-8", "surrogatepass")  # canonical.entry_bytes, inlined
             computed = sha256(entry).hexdigest()
             keep(entry)
             labels = f"{actor}{event_type}{role}{time}{prev}"

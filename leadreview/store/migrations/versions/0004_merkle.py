@@ -99,7 +99,7 @@ def _backfill(bind: sa.Connection) -> None:
     """Hash every existing event into the tree, in order, from its stored text — the
     same envelope bytes its chain digest covers (whether or not they still match it:
     the tree commits to the log as stored; `audit verify` names any broken event)."""
-    from leadreview.audit.canonical import envelope
+    from leadreview.audit.canonical import entry_bytes
     from leadreview.audit.merkle import CompactRange, leaf_hash
 
     tree = CompactRange()
@@ -111,9 +111,8 @@ def _backfill(bind: sa.Connection) -> None:
     insert = sa.text("INSERT INTO audit_merkle (seq, hashes) VALUES (:seq, :hashes)")
     while rows := bind.execute(select, {"last": last, "limit": _BACKFILL_CHUNK}).all():
         batch = []
-        for seq, time, actor, role, event_type, payload, prev in rows:
-            entry = envelope(seq, time, actor, role, event_type, payload, prev)
-            hashes = tree.append(leaf_hash(entry.encode("utf-8", "surrogatepass")))
+        for row in rows:
+            hashes = tree.append(leaf_hash(entry_bytes(tuple(row))))
             # A gap in the stored sequence still gets consecutive records: the tree
             # indexes events by position, and verify reports the gap itself.
             batch.append({"seq": tree.size, "hashes": b"".join(hashes)})
