@@ -110,8 +110,12 @@ def test_a_tampered_tree_table_is_reported(
 
 
 def test_checkpoints_are_per_log_not_per_data_folder(
-    sqlite_url: str, postgres_url: str, audit_context: AuditContext
+    sqlite_url: str, postgres_url: str, audit_context: AuditContext, tmp_path: Path
 ) -> None:
+    from leadreview.audit.checkpoint import read_unverified
+    from leadreview.audit.export import ExportFormat, export_log, verify_export
+    from leadreview.audit.service import own_checkpoints, tree_signer
+
     sqlite_store, pg_store = open_store(url=sqlite_url), open_store(url=postgres_url)
     try:
         append_events(sqlite_store, 12)
@@ -122,6 +126,18 @@ def test_checkpoints_are_per_log_not_per_data_folder(
         assert report.ok, report.lines()
         assert make_checkpoint(pg_store, audit_context).checkpoint.size == 3
         assert audit_context.log_origin(pg_store) != audit_context.log_origin(sqlite_store)
+        # An export of either log carries only that log's checkpoints, and verifies.
+        out = tmp_path / "pg-export"
+        export_log(
+            pg_store,
+            out,
+            ExportFormat.JSONL,
+            sign_tree=tree_signer(pg_store, audit_context),
+            seen_checkpoints=own_checkpoints(pg_store, audit_context),
+        )
+        origins = {read_unverified(p.read_text()).origin for p in (out / "checkpoints").iterdir()}
+        assert origins == {audit_context.log_origin(pg_store)}
+        assert verify_export(out, [audit_context.signer().verifier()]).ok
     finally:
         sqlite_store.dispose()
         pg_store.dispose()
