@@ -148,7 +148,12 @@ def _archived_checkpoint(
         raise ArchiveError(f"s3://{bucket}/{key}: missing from a sealed segment")
     body, _, _ = get_version(s3, bucket, key, version)
     try:
-        checkpoint = open_checkpoint(body.decode("utf-8"), [signer.verifier()], origin=origin)
+        checkpoint = open_checkpoint(body.decode("utf-8"), [signer.verifier()])
+        # An archive sealed before the log had an id names the bare prefix of its origin.
+        if checkpoint.origin != origin and not origin.startswith(checkpoint.origin + "/"):
+            raise CheckpointError(
+                f"checkpoint origin {checkpoint.origin!r} is not this log's origin {origin!r}"
+            )
     except (CheckpointError, UnicodeDecodeError) as exc:
         raise ArchiveError(f"s3://{bucket}/{key}: {exc}") from None
     if checkpoint.size != last.last:
