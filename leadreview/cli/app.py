@@ -34,6 +34,7 @@ def _register_commands() -> None:
         import_cmd,
         policy_cmd,
         probe_cmd,
+        rekognition_cmd,
         replay_cmd,
         report_cmd,
         scenario_cmd,
@@ -62,6 +63,7 @@ def _register_commands() -> None:
         case_cmd,
         enforce_cmd,
         probe_cmd,
+        rekognition_cmd,
         witness_cmd,
     ):
         module.register(app)
