@@ -29,7 +29,7 @@ UPDATABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "exercise_inject": ("released_at", "released_by"),
 }
 # Tables the application reads but never writes.
-READ_ONLY_TABLES = frozenset({"alembic_version"})
+READ_ONLY_TABLES = frozenset({"alembic_version", "audit_log_identity"})
 
 
 def role_name(role: Role) -> str:
