@@ -180,7 +180,15 @@ def board(
     finally:
         store.dispose()
     for c in mine.cases:
-        leads = ", ".join(str(i) for i in c.pending_leads) or "none"
+        # The rank and Similarity a reviewer sees in the app, so the CLI board can be read
+        # without opening each lead.
+        leads = (
+            ", ".join(
+                f"lead {p.lead_id} (rank {p.rank}, Similarity {p.similarity:.2f})"
+                for p in c.pending
+            )
+            or "none"
+        )
         typer.echo(f"case {c.case_id} {c.case_key}: {c.offense}; leads to decide: {leads}")
     for i in mine.injects:
         typer.echo(f"[{i.kind}] {i.title} — {i.sender}: {i.text}")

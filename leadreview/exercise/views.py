@@ -96,11 +96,20 @@ class Reveal(_Frozen):
     cases: tuple[CaseTruthView, ...]
 
 
+class PendingLead(_Frozen):
+    """A lead still to decide, as a reviewer meets it: its place and its score."""
+
+    lead_id: int
+    rank: int
+    similarity: float
+
+
 class MyCase(_Frozen):
     case_key: str
     case_id: int
     offense: str
     pending_leads: tuple[int, ...]  # lead ids the participant still has to decide
+    pending: tuple[PendingLead, ...] = ()  # the same leads, with rank and Similarity
 
 
 class ParticipantBoard(_Frozen):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from leadreview.exercise.debrief import ExerciseDebrief
     from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
     from leadreview.store.store import Store
+    from leadreview.tui.demo import DemoWorld
     from leadreview.tui.read_models import (
         AuditVerification,
         Debrief,
@@ -37,6 +38,7 @@ class Session:
     gateway: "ServiceGateway"
     store: "Store"
     actor: Actor
+    demo: "DemoWorld | None" = None
 
 
 def open_session(
@@ -51,9 +53,11 @@ def open_session(
 ) -> Session:
     """The store (schema upgraded), the workflow over it and the gateway for the app.
 
-    With `demo`, the bundled demo world supplies records, pictures and ground truth, and
-    (with `seed_demo`) its cases are opened on first use if the database has none.
+    Records, pictures and ground truth come from the world of the exercise each case
+    belongs to, rebuilt from its stored scenario. With `demo` and `seed_demo`, the bundled
+    demo's exercise is started on first use if the database has no cases.
     """
+    from leadreview.exercise.worlds import ExerciseWorlds
     from leadreview.audit.log import AuditLog
     from leadreview.audit.service import AuditContext
     from leadreview.policy.loader import load_bundled_policies
@@ -67,8 +71,9 @@ def open_session(
     store = open_store(settings, url=database_url)
     policies = PolicySet.of(load_bundled_policies(), in_force)
     ctx = WorkflowContext(store=store, audit=AuditLog())
-    world = DemoWorld() if demo else None
-    workflow = ReviewWorkflow(ctx=ctx, policies=policies, gallery=world)
+    worlds = ExerciseWorlds(store)
+    world = DemoWorld(worlds=worlds) if demo else None
+    workflow = ReviewWorkflow(ctx=ctx, policies=policies, gallery=worlds)
     prepare = None
     if world is not None and seed_demo:
         prepare = partial(seed_demo_cases, ctx, world)
@@ -77,12 +82,12 @@ def open_session(
         export_dir=settings.data_dir / "exports",
         report_dir=settings.data_dir / "reports",
         audit_context=AuditContext.from_settings(settings),
-        pictures=world,
-        truth=world,
+        pictures=worlds,
+        truth=worlds,
         prepare=prepare,
     )
     actor = Actor(name=reviewer or settings.resolved_actor(), role=role)
-    return Session(gateway=gateway, store=store, actor=actor)
+    return Session(gateway=gateway, store=store, actor=actor, demo=world)
 
 
 class LazyGateway:
