@@ -5,8 +5,8 @@ its cases ready to review.
 its seed, so every session (and every browser under `leadreview serve`) rebuilds the same
 gallery and finds the same faces in the shared database (`exercise/worlds.py`); the
 exercise is started (its cases opened through the workflow, its ground truth stored) by
-whichever session first finds the database without cases. Nothing here imports Textual, and the world is built
-on first use, in a worker thread, never at start-up.
+whichever session first finds the database without cases. Nothing here imports Textual,
+and the world is built on first use, in a worker thread, never at start-up.
 """
 
 import threading

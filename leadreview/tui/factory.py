@@ -57,9 +57,9 @@ def open_session(
     belongs to, rebuilt from its stored scenario. With `demo` and `seed_demo`, the bundled
     demo's exercise is started on first use if the database has no cases.
     """
-    from leadreview.exercise.worlds import ExerciseWorlds
     from leadreview.audit.log import AuditLog
     from leadreview.audit.service import AuditContext
+    from leadreview.exercise.worlds import ExerciseWorlds
     from leadreview.policy.loader import load_bundled_policies
     from leadreview.store.store import open_store
     from leadreview.tui.demo import DemoWorld, seed_demo_cases
