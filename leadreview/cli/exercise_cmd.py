@@ -160,6 +160,8 @@ def status(exercise: ExerciseOption = None, as_name: AsOption = None) -> None:
         injects.add_column(column)
     for i in progress.injects:
         due = "manual" if i.release_after_minutes is None else f"{i.release_after_minutes:g} min"
+        if i.condition is not None:
+            due = f"when {i.condition}"
         out = i.released_at.strftime("%H:%M:%S") if i.released_at else "-"
         injects.add_row(i.inject_key, i.kind, i.title, due, out)
     console.print(injects)

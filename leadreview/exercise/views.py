@@ -40,7 +40,8 @@ class InjectView(_Frozen):
     text: str
     sender: str
     cases: tuple[str, ...]
-    release_after_minutes: float | None  # None: released by hand
+    release_after_minutes: float | None  # None: released by hand or on a condition
+    condition: str | None = None  # e.g. "lead_forwarded:car-break-in", released when met
     released_at: datetime | None
     released_by: str | None
 

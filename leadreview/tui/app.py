@@ -13,8 +13,9 @@ from leadreview.domain.roles import Action, Actor, Role, may
 from leadreview.errors import LeadreviewError
 from leadreview.tui.commands import LeadReviewCommands
 from leadreview.tui.gateway import ReviewGateway
-from leadreview.tui.messages import AuditExported, AuditVerified
+from leadreview.tui.messages import AuditExported, AuditVerified, ChangesSeen
 from leadreview.tui.screens.audit import AuditScreen
+from leadreview.tui.screens.base import AppScreen
 from leadreview.tui.screens.case_queue import CaseQueueScreen
 from leadreview.tui.screens.case_review import CaseReviewScreen
 from leadreview.tui.screens.debrief import DebriefScreen
@@ -23,6 +24,10 @@ from leadreview.tui.screens.help import HelpScreen, binding_rows
 from leadreview.tui.screens.sign_in import SignInScreen
 from leadreview.tui.widgets.face_picture import PictureMode
 from leadreview.workflow.views import CaseSummary
+
+# How often the app asks whether anything was recorded: a one-row read, so a few seconds
+# costs nothing and a participant sees an assignment or an inject without pressing `r`.
+LIVE_SECONDS = 2.0
 
 
 class LeadReviewApp(App[None]):
@@ -56,6 +61,7 @@ class LeadReviewApp(App[None]):
         initial_case: int | None = None,
         cursor_blink: bool = True,
         ask_name: bool = False,
+        live_seconds: float | None = LIVE_SECONDS,
     ) -> None:
         super().__init__()
         self.gateway = gateway
@@ -72,6 +78,8 @@ class LeadReviewApp(App[None]):
         # Tests and snapshots turn blinking off so that every frame is the same.
         self.cursor_blink = cursor_blink
         self._ask_name = ask_name
+        self._live_seconds = live_seconds
+        self._change_mark: int | None = None
 
     @property
     def may_debrief(self) -> bool:
@@ -97,6 +105,27 @@ class LeadReviewApp(App[None]):
         self.push_screen(CaseQueueScreen())
         if self._initial_case is not None:
             self.open_case(self._initial_case)
+        if self._live_seconds:
+            self.set_interval(self._live_seconds, self._poll_changes)
+
+    # Live views: poll the change mark; when it moves, the screen on top reads again.
+
+    @work(thread=True, exclusive=True, group="live-poll", exit_on_error=False)
+    def _poll_changes(self) -> None:
+        self.post_message(ChangesSeen(self.gateway.change_mark()))
+
+    @on(ChangesSeen)
+    def _changes_seen(self, message: ChangesSeen) -> None:
+        if self._change_mark is None:
+            self._change_mark = message.mark  # what the first screen loaded
+            return
+        # Only a screen of the app refreshes: with a dialog (a decision, a confirmation)
+        # on top, nothing moves under the reviewer, and the change stays unseen until the
+        # dialog has closed.
+        if message.mark == self._change_mark or not isinstance(self.screen, AppScreen):
+            return
+        self._change_mark = message.mark
+        self.screen.live_refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Hidden from the footer, and refused, for roles that may not use them.
@@ -180,6 +209,8 @@ class LeadReviewApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:
             return
+        if event.worker.group == "live-poll":
+            return  # a failed poll is retried; an error modal every few seconds helps no one
         error = event.worker.error
         if isinstance(error, LeadreviewError):
             message = error.message

@@ -137,6 +137,9 @@ class LazyGateway:
     def exercise_board(self, actor: Actor, exercise_id: int) -> "ParticipantBoard":
         return self._gateway.exercise_board(actor, exercise_id)
 
+    def change_mark(self) -> int:
+        return self._gateway.change_mark()
+
     def probe_picture(self, case_id: int) -> "Image | None":
         return self._gateway.probe_picture(case_id)
 

@@ -101,3 +101,10 @@ class TruthRevealed(Message):
 @dataclass
 class ReportWritten(Message):
     report: WrittenReport
+
+
+@dataclass
+class ChangesSeen(Message):
+    """The change mark (the audit log's head), read by the app's live poll."""
+
+    mark: int

@@ -96,6 +96,10 @@ class CaseReviewScreen(AppScreen):
         app = self.lr_app
         self.post_message(CaseLoaded(app.gateway.get_case(app.actor, self.case_id)))
 
+    def live_refresh(self) -> None:
+        # Another reviewer's decision changes a lead's status; the highlighted lead stays.
+        self.load_case()
+
     @work(thread=True, exclusive=True, group="probe-picture", exit_on_error=False)
     def load_probe_picture(self) -> None:
         image = self.lr_app.gateway.probe_picture(self.case_id)
