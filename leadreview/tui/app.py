@@ -226,6 +226,7 @@ def _describe(group: str) -> str:
         "probe-picture": "load the probe's picture",
         "lead-open": "open the lead",
         "decide": "record the decision",
+        "enforce": "send the enforcement request",
         "audit-load": "load the audit log",
         "audit-verify": "verify the audit log",
         "audit-export": "export the audit log",
@@ -242,6 +243,7 @@ def known_binding_ids() -> set[str]:
     """Every binding id a user keymap may name: the app's, each screen's and widget's."""
     from leadreview.tui.screens.confirm import ConfirmScreen
     from leadreview.tui.screens.decision import DecisionScreen
+    from leadreview.tui.screens.enforcement import EnforcementScreen
     from leadreview.tui.screens.error import ErrorScreen
     from leadreview.tui.widgets.nav_table import NavTable
 
@@ -250,6 +252,7 @@ def known_binding_ids() -> set[str]:
         CaseQueueScreen,
         CaseReviewScreen,
         DecisionScreen,
+        EnforcementScreen,
         AuditScreen,
         DebriefScreen,
         ConfirmScreen,

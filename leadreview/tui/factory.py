@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from leadreview.audit.models import AuditEvent
     from leadreview.domain.decision import DecisionKind
+    from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
     from leadreview.exercise.debrief import ExerciseDebrief
     from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
     from leadreview.store.store import Store
@@ -30,7 +31,13 @@ if TYPE_CHECKING:
         WrittenReport,
     )
     from leadreview.tui.service_gateway import ServiceGateway
-    from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
+    from leadreview.workflow.views import (
+        CaseDetail,
+        CaseSummary,
+        EnforcementView,
+        LeadDetail,
+        LeadView,
+    )
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,15 @@ class LazyGateway:
         expected_version: int,
     ) -> "LeadView":
         return self._gateway.decide(actor, lead_id, kind, rationale, expected_version)
+
+    def request_enforcement(
+        self,
+        actor: Actor,
+        lead_id: int,
+        kind: "EnforcementKind",
+        evidence: "Sequence[EvidenceItem]",
+    ) -> "EnforcementView":
+        return self._gateway.request_enforcement(actor, lead_id, kind, evidence)
 
     def join_exercise(self, actor: Actor) -> "ParticipantBoard | None":
         return self._gateway.join_exercise(actor)

@@ -19,13 +19,20 @@ from leadreview.tui.read_models import (
     ExerciseState,
     WrittenReport,
 )
-from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
+from leadreview.workflow.views import (
+    CaseDetail,
+    CaseSummary,
+    EnforcementView,
+    LeadDetail,
+    LeadView,
+)
 
 if TYPE_CHECKING:
     # Type-only: importing the audit package loads SQLAlchemy, which start-up avoids.
     from PIL.Image import Image
 
     from leadreview.audit.models import AuditEvent
+    from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
     from leadreview.exercise.debrief import ExerciseDebrief
     from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
 
@@ -60,6 +67,18 @@ class ReviewGateway(Protocol):
         overwritten), `EmptyRationale` for a blank rationale, `LeadNotOpen` for a lead no
         longer open, `PermissionRefused`.
         """
+        ...
+
+    def request_enforcement(
+        self,
+        actor: Actor,
+        lead_id: int,
+        kind: "EnforcementKind",
+        evidence: "Sequence[EvidenceItem]",
+    ) -> "EnforcementView":
+        """Ask the enforcement gate; the granted request. Raises `EnforcementRefused`
+        (the refusal already on record) when the gate refuses, `PermissionRefused` for a
+        role that may not ask."""
         ...
 
     def join_exercise(self, actor: Actor) -> "ParticipantBoard | None":

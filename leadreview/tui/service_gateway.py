@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from leadreview.audit.log import AuditLog
 from leadreview.audit.models import AuditEvent
 from leadreview.domain.decision import DecisionKind
+from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
 from leadreview.domain.probe import ProbeTruth
 from leadreview.domain.roles import Action, Actor, Role
 from leadreview.errors import PermissionRefused
@@ -36,7 +37,13 @@ from leadreview.tui.read_models import (
 from leadreview.tui.report_file import fresh_path, write_on_record
 from leadreview.workflow.errors import NotFound
 from leadreview.workflow.service import ReviewWorkflow
-from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
+from leadreview.workflow.views import (
+    CaseDetail,
+    CaseSummary,
+    EnforcementView,
+    LeadDetail,
+    LeadView,
+)
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -136,6 +143,15 @@ class ServiceGateway:
         with self._store.reading() as session:
             case_id = get_lead(session, lead_id).case_id
         return exercise.exercise_id if case_id in exercise.case_ids else None
+
+    def request_enforcement(
+        self,
+        actor: Actor,
+        lead_id: int,
+        kind: EnforcementKind,
+        evidence: Sequence[EvidenceItem],
+    ) -> EnforcementView:
+        return self.workflow.request_enforcement(actor, lead_id, kind, evidence)
 
     # --- the exercise, for a participant ------------------------------------------------
 
