@@ -9,9 +9,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Static
 
-from leadreview.errors import LeadreviewError
 from leadreview.domain.decision import LeadStatus
 from leadreview.domain.roles import Action, may
+from leadreview.errors import LeadreviewError
 from leadreview.tui.messages import (
     CaseLoaded,
     DecisionRefused,
