@@ -14,6 +14,11 @@ from typing import TYPE_CHECKING
 from leadreview.audit.models import AuditEvent
 from leadreview.domain.case import CaseStatus
 from leadreview.domain.decision import DecisionKind, LeadStatus, lead_status, normalised_rationale
+from leadreview.domain.enforcement import (
+    EnforcementKind,
+    EvidenceItem,
+    why_not_corroborated,
+)
 from leadreview.domain.identity import AgeBand, PersonRecord, Sex
 from leadreview.domain.policy import DecidingRule, UseCase, Verdict
 from leadreview.domain.probe import CaptureQuality
@@ -28,11 +33,18 @@ from leadreview.tui.read_models import (
     GroupDisparity,
     WrittenReport,
 )
-from leadreview.workflow.errors import DecisionConflict, EmptyRationale, LeadNotOpen, NotFound
+from leadreview.workflow.errors import (
+    DecisionConflict,
+    EmptyRationale,
+    EnforcementRefused,
+    LeadNotOpen,
+    NotFound,
+)
 from leadreview.workflow.views import (
     CaseDetail,
     CaseSummary,
     DecisionView,
+    EnforcementView,
     LeadDetail,
     LeadView,
     PolicyRef,
@@ -305,6 +317,40 @@ class FakeGateway:
         if self.board is None:
             raise NotFound("the fake gateway runs no exercise")
         return self.board
+
+    def request_enforcement(
+        self,
+        actor: Actor,
+        lead_id: int,
+        kind: EnforcementKind,
+        evidence: Sequence[EvidenceItem],
+    ) -> EnforcementView:
+        """The real gate's rule on the fake's leads: forwarded, and corroborated."""
+        with self._lock:
+            status = self._lead_view(self.leads[lead_id]).status
+            reason = (
+                why_not_corroborated(evidence)
+                if status is LeadStatus.FORWARDED
+                else f"lead {lead_id} is {status.value}, not forwarded by review"
+            )
+            event = self._append(
+                actor,
+                "enforcement.refused" if reason else "enforcement.granted",
+                {"lead_id": lead_id, "kind": kind.value, "reason": reason},
+            )
+            if reason is not None:
+                raise EnforcementRefused(f"{kind.value} refused: {reason}", request_id=event.seq)
+            return EnforcementView(
+                request_id=event.seq,
+                lead_id=lead_id,
+                requested_by=actor.name,
+                role=actor.role,
+                kind=kind,
+                evidence=tuple(evidence),
+                granted=True,
+                reason="corroborated by independent evidence",
+                requested_at=event.time,
+            )
 
     def change_mark(self) -> int:
         with self._lock:

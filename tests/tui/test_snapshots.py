@@ -8,7 +8,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from leadreview.domain.decision import DecisionKind
-from leadreview.domain.roles import Actor
+from leadreview.domain.roles import Actor, Role
 from leadreview.tui.app import LeadReviewApp
 from tests.tui.conftest import FAY, SAM, SIZE, make_app, settle
 from tests.tui.fake_gateway import FakeGateway
@@ -60,3 +60,22 @@ def test_debrief(snap_compare: SnapCompare) -> None:
 def test_help(snap_compare: SnapCompare) -> None:
     run = _keys("G", "enter", "question_mark")
     assert snap_compare(_app(), terminal_size=SIZE, run_before=run)
+
+
+def test_enforcement_dialog(snap_compare: SnapCompare) -> None:
+    """An investigator on a forwarded lead: an arrest chosen, one item of evidence cited."""
+    investigator = Actor(name="ina", role=Role.INVESTIGATOR)
+
+    async def run(pilot: Pilot[Any]) -> None:
+        from textual.widgets import Select
+
+        from leadreview.domain.enforcement import EvidenceKind
+
+        await _keys("G", "enter", "e", "enter")(pilot)
+        pilot.app.screen.query_one("#evidence-kind", Select).value = EvidenceKind.FINGERPRINT
+        pilot.app.screen.query_one("#evidence-text").focus()
+        await pilot.press(*"latent print on the display case", "enter")
+        await settle(pilot.app, pilot)  # type: ignore[arg-type]
+
+    app = _app(investigator, decided=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)

@@ -89,7 +89,7 @@ class EnforcementScreen(ModalScreen[EnforcementDraft | None]):
                     prompt="evidence kind",
                     id="evidence-kind",
                 )
-                yield Input(placeholder="what it is, and what it shows", id="evidence-text")
+                yield Input(placeholder="what it is and shows", id="evidence-text")
                 yield Checkbox("found by following the lead", id="evidence-derived")
             yield Static(NO_EVIDENCE, id="evidence-items", markup=False)
             yield Static("", id="enforcement-error", markup=False)
