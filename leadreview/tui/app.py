@@ -18,6 +18,7 @@ from leadreview.tui.screens.audit import AuditScreen
 from leadreview.tui.screens.base import AppScreen
 from leadreview.tui.screens.case_queue import CaseQueueScreen
 from leadreview.tui.screens.case_review import CaseReviewScreen
+from leadreview.tui.screens.console import ConsoleScreen
 from leadreview.tui.screens.debrief import DebriefScreen
 from leadreview.tui.screens.error import ErrorScreen
 from leadreview.tui.screens.help import HelpScreen, binding_rows
@@ -46,6 +47,13 @@ class LeadReviewApp(App[None]):
         Binding("a", "audit", "Audit", id="app.audit", tooltip="The audit log and its status"),
         Binding("b", "debrief", "Debrief", id="app.debrief", tooltip="Facilitator: the truth"),
         Binding("c", "queue", "Cases", id="app.queue", tooltip="Back to the case queue"),
+        Binding(
+            "f",
+            "console",
+            "Console",
+            id="app.console",
+            tooltip="Facilitator: run the exercise (assign, injects, reveal, export, close)",
+        ),
         Binding("t", "change_theme", "Theme", id="app.theme", tooltip="Pick a colour theme"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave leadreview"),
     ]
@@ -129,7 +137,7 @@ class LeadReviewApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Hidden from the footer, and refused, for roles that may not use them.
-        if action == "debrief":
+        if action in ("debrief", "console"):
             return self.may_debrief
         if action == "audit":
             return may(self.actor.role, Action.VIEW_AUDIT)
@@ -163,6 +171,13 @@ class LeadReviewApp(App[None]):
             return
         if not isinstance(self.screen, DebriefScreen):
             self.push_screen(DebriefScreen())
+
+    def action_console(self) -> None:
+        if not self.may_debrief:
+            self.notify("The console is for the facilitator.", severity="warning")
+            return
+        if not isinstance(self.screen, ConsoleScreen):
+            self.push_screen(ConsoleScreen())
 
     def action_help(self) -> None:
         screen = self.screen
@@ -236,6 +251,14 @@ def _describe(group: str) -> str:
         "debrief-progress": "load the exercise's progress",
         "debrief-reveal": "reveal the ground truth",
         "debrief-report": "write the report",
+        "console-load": "load the exercise",
+        "console-board": "load the exercise's board",
+        "console-start": "start the exercise",
+        "console-assign": "assign the cases",
+        "console-release": "release the inject",
+        "console-reveal": "reveal the ground truth",
+        "console-export": "export the exercise",
+        "console-close": "close the exercise",
     }.get(group, "finish the task")
 
 
@@ -245,6 +268,7 @@ def known_binding_ids() -> set[str]:
     from leadreview.tui.screens.decision import DecisionScreen
     from leadreview.tui.screens.enforcement import EnforcementScreen
     from leadreview.tui.screens.error import ErrorScreen
+    from leadreview.tui.screens.scenario_pick import ScenarioPickScreen
     from leadreview.tui.widgets.nav_table import NavTable
 
     classes: tuple[type, ...] = (
@@ -255,6 +279,8 @@ def known_binding_ids() -> set[str]:
         EnforcementScreen,
         AuditScreen,
         DebriefScreen,
+        ConsoleScreen,
+        ScenarioPickScreen,
         ConfirmScreen,
         HelpScreen,
         ErrorScreen,

@@ -186,5 +186,26 @@ class LazyGateway:
     def reveal_truth(self, actor: Actor, exercise_id: int) -> "ExerciseState":
         return self._gateway.reveal_truth(actor, exercise_id)
 
+    def start_exercise(self, actor: Actor, scenario: str) -> "ExerciseState":
+        return self._gateway.start_exercise(actor, scenario)
+
+    def assign_cases(
+        self,
+        actor: Actor,
+        exercise_id: int,
+        case_key: str | None = None,
+        participant: str | None = None,
+    ) -> int:
+        return self._gateway.assign_cases(actor, exercise_id, case_key, participant)
+
+    def release_inject(self, actor: Actor, exercise_id: int, inject_key: str) -> bool:
+        return self._gateway.release_inject(actor, exercise_id, inject_key)
+
+    def close_exercise(self, actor: Actor, exercise_id: int) -> None:
+        self._gateway.close_exercise(actor, exercise_id)
+
+    def export_exercise(self, actor: Actor, exercise_id: int) -> str:
+        return self._gateway.export_exercise(actor, exercise_id)
+
     def write_debrief_report(self, actor: Actor, path: "Path | None" = None) -> "WrittenReport":
         return self._gateway.write_debrief_report(actor, path)

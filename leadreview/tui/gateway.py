@@ -130,6 +130,33 @@ class ReviewGateway(Protocol):
         """Open the sealed ground truth: an `exercise.revealed` event; idempotent."""
         ...
 
+    def start_exercise(self, actor: Actor, scenario: str) -> ExerciseState:
+        """Start an exercise from a scenario (a bundled name or a path): its world built,
+        its cases opened, `exercise.started` on record (facilitator only)."""
+        ...
+
+    def assign_cases(
+        self,
+        actor: Actor,
+        exercise_id: int,
+        case_key: str | None = None,
+        participant: str | None = None,
+    ) -> int:
+        """Assign one case to one participant, or (neither given) every case round robin;
+        how many assignments were made."""
+        ...
+
+    def release_inject(self, actor: Actor, exercise_id: int, inject_key: str) -> bool:
+        """Release an inject by hand; False when it was already out."""
+        ...
+
+    def close_exercise(self, actor: Actor, exercise_id: int) -> None: ...
+
+    def export_exercise(self, actor: Actor, exercise_id: int) -> str:
+        """Write the exercise package (the AAR/IP and the signed journal) into the data
+        directory once the truth is revealed; says where it went."""
+        ...
+
     def write_debrief_report(self, actor: Actor, path: Path | None = None) -> WrittenReport:
         """Write the HTML report (the exercise's debrief once revealed, else the audit
         report) to `path` or the data directory, its SHA-256 on record before it appears."""

@@ -272,6 +272,49 @@ class ServiceGateway:
         summary = self._exercises.summary(exercise_id)
         return ExerciseState(exercise_id=exercise_id, title=summary.title, status=summary.status)
 
+    # --- the facilitator's console ----------------------------------------------------
+
+    def start_exercise(self, actor: Actor, scenario: str) -> ExerciseState:
+        from leadreview.exercise.loading import load_exercise
+        from leadreview.exercise.world import build_exercise_world
+        from leadreview.exercise.worlds import ExerciseWorlds
+
+        # The role first: a refusal is audited before seconds go into building a world.
+        require(self.workflow.ctx, actor, ExerciseAction.START, {"scenario": scenario})
+        world = build_exercise_world(load_exercise(scenario))
+        if isinstance(self.pictures, ExerciseWorlds):
+            self.pictures.remember(world)  # its pictures are then not built again
+        summary = self._exercises.start(actor, world)
+        return ExerciseState(
+            exercise_id=summary.exercise_id, title=summary.title, status=summary.status
+        )
+
+    def assign_cases(
+        self,
+        actor: Actor,
+        exercise_id: int,
+        case_key: str | None = None,
+        participant: str | None = None,
+    ) -> int:
+        made = self._exercises.assign(
+            actor, exercise_id, case_key=case_key, participant=participant
+        )
+        return len(made)
+
+    def release_inject(self, actor: Actor, exercise_id: int, inject_key: str) -> bool:
+        return self._exercises.release_inject(actor, exercise_id, inject_key)
+
+    def close_exercise(self, actor: Actor, exercise_id: int) -> None:
+        self._exercises.close(actor, exercise_id)
+
+    def export_exercise(self, actor: Actor, exercise_id: int) -> str:
+        if self.audit_context is None:
+            raise PermissionRefused("export: no signing key configured for checkpoints")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = (self.report_dir or self.export_dir) / f"exercise-{exercise_id}-{stamp}"
+        summary = self._exercises.export(actor, exercise_id, target, self.audit_context)
+        return f"{summary.directory} ({len(summary.files)} files, {summary.events} events)"
+
     def write_debrief_report(self, actor: Actor, path: Path | None = None) -> WrittenReport:
         from leadreview.workflow.audit_report import build_audit_report, record_report
 
