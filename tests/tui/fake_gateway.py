@@ -118,6 +118,8 @@ class FakeGateway:
         self.exercise: ExerciseState | None = None
         # No seat either: the queue shows every case, as it does without an exercise.
         self.board: ParticipantBoard | None = None
+        # The console's board, when a test gives one (fixed, so snapshots are stable).
+        self.progress: ExerciseProgress | None = None
         self.report_dir = report_dir or Path(tempfile.gettempdir()) / "leadreview-fake-reports"
         self.cases: dict[int, _Case] = {}
         self.leads: dict[int, _Lead] = {}
@@ -437,7 +439,9 @@ class FakeGateway:
         return self.exercise
 
     def exercise_progress(self, actor: Actor, exercise_id: int) -> "ExerciseProgress":
-        raise NotFound("the fake gateway runs no exercise")
+        if self.progress is None:
+            raise NotFound("the fake gateway runs no exercise")
+        return self.progress
 
     def exercise_debrief(self, actor: Actor, exercise_id: int) -> "ExerciseDebrief":
         raise NotFound("the fake gateway runs no exercise")

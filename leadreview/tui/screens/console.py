@@ -23,7 +23,7 @@ from leadreview.tui.screens.base import AppScreen
 from leadreview.tui.screens.confirm import ConfirmScreen
 from leadreview.tui.screens.scenario_pick import ScenarioPickScreen
 from leadreview.tui.widgets.nav_table import NavTable
-from leadreview.tui.widgets.progress_panel import ProgressPanel, progress_line
+from leadreview.tui.widgets.progress_panel import ProgressPanel
 
 # Each poll may release a due inject, so it is the exercise clock's resolution too.
 CONSOLE_SECONDS = 2.0
@@ -129,9 +129,11 @@ class ConsoleScreen(AppScreen):
     def _board_loaded(self, message: ProgressLoaded) -> None:
         progress = message.progress
         exercise = progress.exercise
+        # The clock, cases and injects are on the board's own line below.
         self.query_one("#console-status", Static).update(
-            f"Exercise #{exercise.exercise_id}: {exercise.title} — {exercise.status}; "
-            f"{progress_line(progress)}"
+            f"Exercise #{exercise.exercise_id}: {exercise.title} — {exercise.status} "
+            f"(scenario {exercise.scenario_name}, seed {exercise.seed}, policy in force "
+            f"{exercise.policy_in_force}, assignment {exercise.assignment})"
         )
         self.query_one(ProgressPanel).fill(progress)
         table = self.query_one("#inject-table", NavTable)
