@@ -135,3 +135,22 @@ class DecidedLead(_Frozen):
     seconds_taken: float | None  # since the case was assigned, or their previous decision
     rationale: str = ""  # the reviewer's own words: the debrief's first question is about them
     filtered_by: tuple[str, ...]  # policies that would have hidden this lead
+
+
+class ExpectationState(_Frozen):
+    expectation: str
+    text: str
+    check: str  # "manual" for the facilitator to judge; otherwise scored by the debrief
+    met: bool | None  # the facilitator's latest judgement; None: not judged yet
+
+
+class HotwashSheet(_Frozen):
+    """The hot wash as one person meets it after the reveal: the debrief questions with
+    their own latest answers, and (for the facilitator) the expectations to judge."""
+
+    exercise_id: int
+    title: str
+    status: str
+    questions: tuple[str, ...]
+    my_answers: tuple[str | None, ...]  # per question, 1-based order as the questions
+    expectations: tuple[ExpectationState, ...]

@@ -22,6 +22,7 @@ from leadreview.tui.screens.console import ConsoleScreen
 from leadreview.tui.screens.debrief import DebriefScreen
 from leadreview.tui.screens.error import ErrorScreen
 from leadreview.tui.screens.help import HelpScreen, binding_rows
+from leadreview.tui.screens.hotwash import HotwashScreen
 from leadreview.tui.screens.sign_in import SignInScreen
 from leadreview.tui.widgets.face_picture import PictureMode
 from leadreview.workflow.views import CaseSummary
@@ -53,6 +54,13 @@ class LeadReviewApp(App[None]):
             "Console",
             id="app.console",
             tooltip="Facilitator: run the exercise (assign, injects, reveal, export, close)",
+        ),
+        Binding(
+            "o",
+            "hotwash",
+            "Hot wash",
+            id="app.hotwash",
+            tooltip="After the reveal: answer the debrief questions (facilitator: judge)",
         ),
         Binding("t", "change_theme", "Theme", id="app.theme", tooltip="Pick a colour theme"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave leadreview"),
@@ -179,6 +187,10 @@ class LeadReviewApp(App[None]):
         if not isinstance(self.screen, ConsoleScreen):
             self.push_screen(ConsoleScreen())
 
+    def action_hotwash(self) -> None:
+        if not isinstance(self.screen, HotwashScreen):
+            self.push_screen(HotwashScreen())
+
     def action_help(self) -> None:
         screen = self.screen
         if isinstance(screen, HelpScreen | CommandPalette):
@@ -252,6 +264,9 @@ def _describe(group: str) -> str:
         "debrief-reveal": "reveal the ground truth",
         "debrief-report": "write the report",
         "console-load": "load the exercise",
+        "hotwash-load": "load the hot wash",
+        "hotwash-save": "record the answers",
+        "hotwash-judge": "record the judgement",
         "console-board": "load the exercise's board",
         "console-start": "start the exercise",
         "console-assign": "assign the cases",
@@ -281,6 +296,7 @@ def known_binding_ids() -> set[str]:
         DebriefScreen,
         ConsoleScreen,
         ScenarioPickScreen,
+        HotwashScreen,
         ConfirmScreen,
         HelpScreen,
         ErrorScreen,

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from leadreview.domain.decision import DecisionKind
     from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
     from leadreview.exercise.debrief import ExerciseDebrief
-    from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
+    from leadreview.exercise.views import ExerciseProgress, HotwashSheet, ParticipantBoard
     from leadreview.store.store import Store
     from leadreview.tui.demo import DemoWorld
     from leadreview.tui.read_models import (
@@ -185,6 +185,17 @@ class LazyGateway:
 
     def reveal_truth(self, actor: Actor, exercise_id: int) -> "ExerciseState":
         return self._gateway.reveal_truth(actor, exercise_id)
+
+    def hotwash_sheet(self, actor: Actor) -> "HotwashSheet | None":
+        return self._gateway.hotwash_sheet(actor)
+
+    def answer_hotwash(self, actor: Actor, exercise_id: int, question: int, answer: str) -> None:
+        self._gateway.answer_hotwash(actor, exercise_id, question, answer)
+
+    def validate_expectation(
+        self, actor: Actor, exercise_id: int, expectation: str, met: bool, note: str
+    ) -> None:
+        self._gateway.validate_expectation(actor, exercise_id, expectation, met, note)
 
     def start_exercise(self, actor: Actor, scenario: str) -> "ExerciseState":
         return self._gateway.start_exercise(actor, scenario)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from leadreview.audit.models import AuditEvent
     from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
     from leadreview.exercise.debrief import ExerciseDebrief
-    from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
+    from leadreview.exercise.views import ExerciseProgress, HotwashSheet, ParticipantBoard
 
 
 class ReviewGateway(Protocol):
@@ -128,6 +128,22 @@ class ReviewGateway(Protocol):
 
     def reveal_truth(self, actor: Actor, exercise_id: int) -> ExerciseState:
         """Open the sealed ground truth: an `exercise.revealed` event; idempotent."""
+        ...
+
+    def hotwash_sheet(self, actor: Actor) -> "HotwashSheet | None":
+        """The debrief questions and the actor's own answers, and the expectations, for
+        the exercise whose truth is revealed; None before the reveal (nothing written)."""
+        ...
+
+    def answer_hotwash(self, actor: Actor, exercise_id: int, question: int, answer: str) -> None:
+        """One hot-wash answer (question numbered from 1), an audited event; refused
+        (audited) for someone who did not take part."""
+        ...
+
+    def validate_expectation(
+        self, actor: Actor, exercise_id: int, expectation: str, met: bool, note: str
+    ) -> None:
+        """The facilitator's judgement of an expectation, with a note; the latest counts."""
         ...
 
     def start_exercise(self, actor: Actor, scenario: str) -> ExerciseState:

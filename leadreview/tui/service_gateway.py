@@ -24,7 +24,7 @@ from leadreview.exercise.debrief import ExerciseDebrief
 from leadreview.exercise.permissions import ExerciseAction, require
 from leadreview.exercise.records import Status
 from leadreview.exercise.service import ExerciseService
-from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
+from leadreview.exercise.views import ExerciseProgress, HotwashSheet, ParticipantBoard
 from leadreview.store.store import Store
 from leadreview.tui.debrief import build_debrief
 from leadreview.tui.read_models import (
@@ -271,6 +271,25 @@ class ServiceGateway:
         self._exercises.reveal(actor, exercise_id)
         summary = self._exercises.summary(exercise_id)
         return ExerciseState(exercise_id=exercise_id, title=summary.title, status=summary.status)
+
+    # --- the hot wash, after the reveal ----------------------------------------------
+
+    def hotwash_sheet(self, actor: Actor) -> HotwashSheet | None:
+        try:
+            exercise_id = self._exercises.current_exercise_id()
+        except NotFound:
+            return None
+        if self._exercises.summary(exercise_id).status != Status.REVEALED.value:
+            return None
+        return self._exercises.hotwash_sheet(actor, exercise_id)
+
+    def answer_hotwash(self, actor: Actor, exercise_id: int, question: int, answer: str) -> None:
+        self._exercises.answer_hotwash(actor, exercise_id, question, answer)
+
+    def validate_expectation(
+        self, actor: Actor, exercise_id: int, expectation: str, met: bool, note: str
+    ) -> None:
+        self._exercises.validate_expectation(actor, exercise_id, expectation, met, note)
 
     # --- the facilitator's console ----------------------------------------------------
 
