@@ -33,6 +33,47 @@ def _status(app: LeadReviewApp) -> str:
     return str(app.screen.query_one("#hotwash-status").render())
 
 
+async def _facilitator_judges(real: Session) -> None:
+    app = make_app(real.gateway, FAY, live_seconds=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("o")
+        await settle(app, pilot)
+        table = app.screen.query_one("#expectation-table", NavTable)
+        last = table.row_count - 1
+        table.move_cursor(row=last)
+        key = str(table.ordered_rows[last].key.value)
+        await pilot.press("ctrl+n")  # no note yet: nothing recorded
+        await settle(app, pilot)
+        assert _events(real, "exercise.expectation_validated") == []
+        app.screen.query_one("#validation-note", Input).focus()
+        await pilot.press(*"two cases forwarded on the lead alone", "ctrl+n")
+        await settle(app, pilot)
+        assert "✖ not met" in table.get_row(key)
+    [judged] = _events(real, "exercise.expectation_validated")
+    assert (judged.actor, judged.payload["expectation"], judged.payload["met"]) == (
+        FAY.name,
+        key,
+        False,
+    )
+
+
+async def _outsider_is_refused(real: Session) -> None:
+    app = make_app(real.gateway, OUTSIDER, live_seconds=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("o")
+        await settle(app, pilot)
+        await pilot.press(*"I was not there", "ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ErrorScreen)
+    refused = [
+        e for e in _events(real, "permission.refused") if e.payload["action"] == "exercise-hotwash"
+    ]
+    assert [e.actor for e in refused] == [OUTSIDER.name]
+    assert len(_events(real, "exercise.hotwash_answered")) == 1
+
+
 @sync
 async def test_answers_and_judgements_after_the_reveal(
     isolated_config: Path, database_url: str
@@ -64,43 +105,7 @@ async def test_answers_and_judgements_after_the_reveal(
         sheet = real.gateway.hotwash_sheet(PAT)
         assert sheet is not None and sheet.my_answers[0] == "the ears were never compared"
 
-        app = make_app(real.gateway, FAY, live_seconds=None)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(app, pilot)
-            await pilot.press("o")
-            await settle(app, pilot)
-            table = app.screen.query_one("#expectation-table", NavTable)
-            last = table.row_count - 1
-            table.move_cursor(row=last)
-            key = str(table.ordered_rows[last].key.value)
-            await pilot.press("ctrl+n")  # no note yet: nothing recorded
-            await settle(app, pilot)
-            assert _events(real, "exercise.expectation_validated") == []
-            app.screen.query_one("#validation-note", Input).focus()
-            await pilot.press(*"two cases forwarded on the lead alone", "ctrl+n")
-            await settle(app, pilot)
-            assert "✖ not met" in table.get_row(key)
-        [judged] = _events(real, "exercise.expectation_validated")
-        assert (judged.actor, judged.payload["expectation"], judged.payload["met"]) == (
-            FAY.name,
-            key,
-            False,
-        )
-
-        app = make_app(real.gateway, OUTSIDER, live_seconds=None)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(app, pilot)
-            await pilot.press("o")
-            await settle(app, pilot)
-            await pilot.press(*"I was not there", "ctrl+s")
-            await settle(app, pilot)
-            assert isinstance(app.screen, ErrorScreen)
-        refused = [
-            e
-            for e in _events(real, "permission.refused")
-            if e.payload["action"] == "exercise-hotwash"
-        ]
-        assert [e.actor for e in refused] == [OUTSIDER.name]
-        assert len(_events(real, "exercise.hotwash_answered")) == 1
+        await _facilitator_judges(real)
+        await _outsider_is_refused(real)
     finally:
         real.store.dispose()
