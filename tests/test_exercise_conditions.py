@@ -55,6 +55,12 @@ def test_injects_follow_play_not_the_clock(store: Store, tmp_path: Path) -> None
     assert set(_released(store)) == {"pressure"}
 
     board = {c.case_key: c for c in svc.board(ANA, exercise_id).cases}
+    # The board names each lead's rank and Similarity, as the lead rows hold them.
+    for case in board.values():
+        assert [p.lead_id for p in case.pending] == list(case.pending_leads)
+        for pending in case.pending:
+            [row] = table_rows(store, "lead", id=pending.lead_id)
+            assert (pending.rank, pending.similarity) == (row["rank"], row["similarity"])
     # A decision on the other case releases nothing.
     other = board["case-00"].pending_leads[0]
     svc.decide(ANA, exercise_id, other, DecisionKind.NOT_A_MATCH, "the jaw is different")

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
     from leadreview.exercise.debrief import ExerciseDebrief
-    from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
+    from leadreview.exercise.views import ExerciseProgress, HotwashSheet, ParticipantBoard
 
 CLOCK = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 POLICIES = (("wcso-practice", None), ("rekognition-default", 80.0), ("amazon-police-95", 95.0))
@@ -120,6 +120,7 @@ class FakeGateway:
         self.board: ParticipantBoard | None = None
         # The console's board, when a test gives one (fixed, so snapshots are stable).
         self.progress: ExerciseProgress | None = None
+        self.sheet: HotwashSheet | None = None  # the hot wash, when a test gives one
         self.report_dir = report_dir or Path(tempfile.gettempdir()) / "leadreview-fake-reports"
         self.cases: dict[int, _Case] = {}
         self.leads: dict[int, _Lead] = {}
@@ -353,6 +354,9 @@ class FakeGateway:
                 reason="corroborated by independent evidence",
                 requested_at=event.time,
             )
+
+    def hotwash_sheet(self, actor: Actor) -> "HotwashSheet | None":
+        return self.sheet
 
     def change_mark(self) -> int:
         with self._lock:

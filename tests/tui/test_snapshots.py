@@ -164,3 +164,35 @@ def test_facilitator_console(snap_compare: SnapCompare) -> None:
 def test_scenario_pick(snap_compare: SnapCompare) -> None:
     app = make_app(FakeGateway(), FAY)
     assert snap_compare(app, terminal_size=SIZE, run_before=_keys("f", "n"))
+
+
+def test_hotwash(snap_compare: SnapCompare) -> None:
+    from leadreview.exercise.views import ExpectationState, HotwashSheet
+
+    gateway = FakeGateway()
+    gateway.sheet = HotwashSheet(
+        exercise_id=4,
+        title="Blurry CCTV",
+        status="revealed",
+        questions=(
+            "What in the probe should have held you back?",
+            "Is a line-up pick by someone who saw only the same video independent evidence?",
+        ),
+        my_answers=("The blur hid the ears; I compared the hairline only.", None),
+        expectations=(
+            ExpectationState(
+                expectation="no-wrong-forwards",
+                text="No wrong person forwarded",
+                check="no-wrong-person-forwarded",
+                met=None,
+            ),
+            ExpectationState(
+                expectation="no-action-without-corroboration",
+                text="No arrest request without independent evidence",
+                check="manual",
+                met=False,
+            ),
+        ),
+    )
+    app = make_app(gateway, FAY)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_keys("o"))
