@@ -98,7 +98,7 @@ def _jsonl_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]
             try:
                 record = json.loads(line)
                 row = tuple(record[c] for c in EXPORT_COLUMNS)
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 # Keep walking: a placeholder row fails every check at this position.
                 row = (f"line {number}", "", "", "", "", "null", "", f"unreadable line {number}")
             chunk.append(row)

@@ -100,6 +100,9 @@ def _image_problem(image: bytes, context: dict[str, Any]) -> SearchBackendError 
     try:
         with Image.open(io.BytesIO(image)) as picture:  # reads the header only
             width, height = picture.size
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses to open more pixels than it can safely decode; so would the service.
+        return from_error_code("ImageTooLargeException", service_message=f": {exc}", **context)
     except (UnidentifiedImageError, OSError, ValueError):
         return from_error_code(
             "InvalidImageFormatException", service_message=": the header cannot be read", **context
