@@ -131,6 +131,8 @@ def check_config_file(path: Path) -> None:
         raise ConfigurationError(f"{path}: the config file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path}: {exc}") from None
+    except ValueError as exc:  # an integer too long to convert
+        raise ConfigurationError(f"{path}: {exc}") from None
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -21,6 +21,9 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # Each module defines its commands cheaply; heavy imports wait inside the commands.
+    # Once per process: tests (and the fuzzing harness) call main() thousands of times.
+    if app.registered_commands or app.registered_groups:
+        return
     from leadreview.cli import (
         archive_cmd,
         audit_cmd,
