@@ -326,3 +326,51 @@ def test_a_gallery_too_big_for_the_memory_limit_says_what_it_needs(workspace: Wo
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "20,000,000 faces needs about" in lines[0] and "GiB" in lines[0], lines[0]
+
+
+# --- found by the harness -------------------------------------------------------------------
+
+
+def test_an_image_in_pillows_warning_band_is_one_line(workspace: Workspace) -> None:
+    # 100 million pixels: past half Pillow's bomb limit, where it only warns (a second
+    # line on stderr) — refused as too large, like the bomb, and on record.
+    image = workspace.file("warning-band.png", declared_size_png(10_000, 10_000))
+    outcome = run_main(_open(workspace, image), workspace.env)
+    assert_refused(outcome, "ImageTooLarge")
+    workspace.verify_log()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["policy", "show", "x" * 300],
+        ["scenario", "show", "x" * 300],
+        ["replay", "x" * 300],
+        ["replay", "--policy", "x" * 300],
+    ],
+)
+def test_a_name_too_long_for_the_file_system_is_one_line(
+    workspace: Workspace, argv: list[str]
+) -> None:
+    assert_refused(run_main(argv, workspace.env), "File name too long")
+
+
+def test_a_saved_response_with_a_number_past_float_range_is_skipped(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from leadreview.paths import fixtures_dir
+
+    source = fixtures_dir() / "responses"
+    folder = tmp_path / "responses"
+    folder.mkdir()
+    name = "wcso-18-0112.json"
+    response = json.loads((source / name).read_text(encoding="utf-8"))
+    text = json.dumps(response).replace(
+        str(response["FaceMatches"][0]["Similarity"]), "1" + "0" * 400, 1
+    )
+    (folder / name).write_text(text, encoding="utf-8")
+    (folder / "manifest.yaml").write_bytes((source / "manifest.yaml").read_bytes())
+    outcome = run_main(["audit", "import-responses", str(folder)], workspace.env)
+    assert_well_behaved(outcome)
+    assert outcome.code == 1 and name in outcome.error_lines[0], outcome.describe()
+    workspace.verify_log()
