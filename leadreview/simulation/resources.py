@@ -21,12 +21,18 @@ BASE_BYTES = 256 * 1024**2
 # Measured on replay: ~1,500 bytes a face at 128 dimensions; the ids and records (~1 KiB)
 # do not grow with the dimension, the two copies of the embedding do.
 PER_FACE_FIXED_BYTES = 1024
+# A probe carries its embedding, its record and truth, and its row of results.
+PER_PROBE_FIXED_BYTES = 2048
+# Refuse past this share of what is available: the estimate is rough, and the machine
+# has other work (running out is an OOM kill, not an error message).
+HEADROOM = 0.8
 
 
-def gallery_memory_bytes(faces: int, dims: int, *, memory_mapped: bool) -> int:
+def gallery_memory_bytes(faces: int, dims: int, *, memory_mapped: bool, probes: int = 0) -> int:
     """Bytes of memory a world and search over `faces` faces need, roughly."""
     copies = 1 if memory_mapped else 2
-    return BASE_BYTES + faces * (PER_FACE_FIXED_BYTES + copies * 4 * dims)
+    per_face = PER_FACE_FIXED_BYTES + copies * 4 * dims
+    return BASE_BYTES + faces * per_face + probes * (PER_PROBE_FIXED_BYTES + 8 * dims)
 
 
 def available_memory_bytes() -> int | None:
@@ -48,14 +54,16 @@ def available_memory_bytes() -> int | None:
     return min(candidates) if candidates else None
 
 
-def check_gallery_fits(faces: int, dims: int, cache_dir: Path | None) -> None:
-    """Refuse, in one line, a gallery that will not fit in memory (or its cache on disk)."""
-    need = gallery_memory_bytes(faces, dims, memory_mapped=cache_dir is not None)
-    have = available_memory_bytes()
+def check_gallery_fits(faces: int, dims: int, cache_dir: Path | None, *, probes: int = 0) -> None:
+    """Refuse, in one line, a world that will not fit in memory (or its cache on disk)."""
+    need = gallery_memory_bytes(faces, dims, memory_mapped=cache_dir is not None, probes=probes)
+    available = available_memory_bytes()
+    have = None if available is None else int(available * HEADROOM)
     if have is not None and need > have:
+        with_probes = f" and {probes:,} probes" if probes else ""
         raise InputFileError(
-            f"a gallery of {faces:,} faces needs about {need / GIB:.1f} GiB of memory; "
-            f"{have / GIB:.1f} GiB is available: choose a smaller --gallery-size"
+            f"a gallery of {faces:,} faces{with_probes} needs about {need / GIB:.1f} GiB of "
+            f"memory; {have / GIB:.1f} GiB is available: choose a smaller --gallery-size"
             + ("" if cache_dir else ", or keep the gallery on disk with --cache-dir")
         )
     if cache_dir is not None:

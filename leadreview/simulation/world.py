@@ -52,7 +52,7 @@ def build_world(
     """
     chosen = scenario.seed if seed is None else seed
     # Before minutes of work: a gallery that cannot fit is refused with how much it needs.
-    check_gallery_fits(scenario.gallery.size, model.dims, cache_dir)
+    check_gallery_fits(scenario.gallery.size, model.dims, cache_dir, probes=scenario.probes.count)
     try:
         gallery = build_gallery(
             scenario.gallery, model, chosen, cache_dir=cache_dir, progress=progress

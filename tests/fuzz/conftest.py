@@ -2,9 +2,9 @@
 test module, shared by every generated case so that the audit chain grows across cases
 and is verified after each one that may write.
 
-`make fuzz` runs the same tests with the `fuzz` hypothesis profile (thousands of cases);
-the normal suite uses the `default` profile's few. The closing summary line says how
-many CLI cases ran and how long they took.
+`make fuzz` runs the same tests with thousands of cases (LEADREVIEW_FUZZ=1, see
+`test_fuzz_cli.fuzz_settings`); the normal suite runs a few. The closing summary line says
+how many CLI cases ran and how long they took.
 """
 
 import time
@@ -12,23 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
 
 from tests.fuzz.harness import TALLY, assert_well_behaved, run_main
-
-# Examples per generating test: `fuzz` is about 10 tests x 300 = 3,000 cases.
-settings.register_profile(
-    "default",
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "fuzz",
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 
 # The gallery of the bundled scenarios is tens of thousands of faces; a case that opens a
 # search builds this one instead, in milliseconds.

@@ -256,6 +256,9 @@ def command_line(draw: st.DrawFn, paths: list[str]) -> list[str]:
         st.text(st.characters(exclude_characters="\x00"), max_size=30),
     )
     path = st.one_of(st.sampled_from(paths), word)
+    # Sizes stay small or out of range: a valid 10-million-face replay is a benchmark,
+    # not a fuzz case (and would take the shared machine's memory).
+    size = st.sampled_from(["1", "50", "-3", "0", "4097", "20000001", "1000001", str(10**20)])
     templates: list[list[Any]] = [
         ["case", "show", number],
         ["case", "list", "--status", word],
@@ -279,12 +282,13 @@ def command_line(draw: st.DrawFn, paths: list[str]) -> list[str]:
         ["scenario", "show", path],
         ["scenario", "validate", "--quick", path],
         ["probe", "render", "-o", path, "--probe", number, "--scenario", path],
-        ["probe", "render", "-o", path, "--seed", number],
-        ["replay", path, "--gallery-size", number, "--probes", number],
-        ["replay", "--seed", number, "--gallery-size", st.sampled_from(["1", "50", "-3", "0"])],
+        ["probe", "render", "-o", path, "--seed", number, "--scenario", path],
+        ["replay", path, "--gallery-size", size, "--probes", size],
+        ["replay", "--seed", number, "--gallery-size", size, "--probes", "5"],
         ["replay", "--policy", word, "--gallery-size", "100"],
         ["sweep", "--step", number, "--gallery-size", "100", "--probes", "5"],
         ["compare", "--seeds", number, "--gallery-size", "0"],
+        ["compare", "--seeds", size, "--gallery-size", size, "--probes", "5"],
         ["case", "open", "--image", path, "--offense", word, "--quality", word],
         ["db", word],
         [word],

@@ -325,7 +325,8 @@ def test_a_gallery_too_big_for_the_memory_limit_says_what_it_needs(workspace: Wo
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "20,000,000 faces needs about" in lines[0] and "GiB" in lines[0], lines[0]
+    assert "a gallery of 20,000,000 faces" in lines[0], lines[0]
+    assert "needs about" in lines[0] and "GiB" in lines[0], lines[0]
 
 
 # --- found by the harness -------------------------------------------------------------------
