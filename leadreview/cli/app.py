@@ -25,12 +25,14 @@ def _register_commands() -> None:
     if app.registered_commands or app.registered_groups:
         return
     from leadreview.cli import (
+        after_action_cmd,
         archive_cmd,
         audit_cmd,
         calibrate_cmd,
         case_cmd,
         compare_cmd,
         db_cmd,
+        enforce_cmd,
         exercise_cmd,
         import_cmd,
         policy_cmd,
@@ -58,7 +60,9 @@ def _register_commands() -> None:
         db_cmd,
         scenario_cmd,
         exercise_cmd,
+        after_action_cmd,
         case_cmd,
+        enforce_cmd,
         probe_cmd,
     ):
         module.register(app)
