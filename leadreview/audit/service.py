@@ -18,6 +18,9 @@ from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
 from leadreview.settings import Settings
 from leadreview.store.store import Store
 
+# A signed checkpoint is a few hundred bytes; a file far larger is not one.
+MAX_CHECKPOINT_BYTES = 64 * 1024
+
 
 @dataclass(frozen=True)
 class AuditContext:
@@ -65,10 +68,16 @@ def load_checkpoint_files(
     """Open each file; a bad or unverifiable one becomes a break, not an exception."""
     checkpoints: list[Checkpoint] = []
     breaks: list[Break] = []
+    from leadreview.errors import InputFileError
+    from leadreview.io.limits import read_limited
+
     for path in files:
         try:
-            signed = path.read_text(encoding="utf-8")
+            # Bounded, and never /dev/zero or a FIFO: a checkpoint is a few hundred bytes.
+            signed = read_limited(path, "checkpoint", MAX_CHECKPOINT_BYTES).decode("utf-8")
             checkpoints.append(open_checkpoint(signed, verifiers))
+        except InputFileError as exc:
+            breaks.append(Break(0, BreakKind.BAD_CHECKPOINT, exc.message))
         except (OSError, UnicodeDecodeError, CheckpointError) as exc:
             breaks.append(Break(0, BreakKind.BAD_CHECKPOINT, f"{path}: {exc}"))
     return checkpoints, breaks

@@ -375,3 +375,15 @@ def test_a_saved_response_with_a_number_past_float_range_is_skipped(
     assert_well_behaved(outcome)
     assert outcome.code == 1 and name in outcome.error_lines[0], outcome.describe()
     workspace.verify_log()
+
+
+def test_dev_zero_as_a_checkpoint_is_a_break_not_a_memory_error(workspace: Workspace) -> None:
+    outcome = run_main(["audit", "verify", "--checkpoint", "/dev/zero"], workspace.env)
+    assert_well_behaved(outcome)
+    assert outcome.code == 1, outcome.describe()
+    assert "/dev/zero: not a regular checkpoint file" in outcome.stdout + outcome.stderr
+
+
+def test_dev_zero_as_the_signing_key_is_one_line(workspace: Workspace) -> None:
+    env = {**workspace.env, "LEADREVIEW_SIGNING_KEY_PATH": "/dev/zero"}
+    assert_refused(run_main(["audit", "checkpoint"], env), "signing key /dev/zero")
