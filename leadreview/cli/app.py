@@ -37,6 +37,7 @@ def _register_commands() -> None:
         import_cmd,
         policy_cmd,
         probe_cmd,
+        rekognition_cmd,
         replay_cmd,
         report_cmd,
         scenario_cmd,
@@ -64,6 +65,7 @@ def _register_commands() -> None:
         case_cmd,
         enforce_cmd,
         probe_cmd,
+        rekognition_cmd,
     ):
         module.register(app)
 
