@@ -16,17 +16,25 @@ def gallery_progress(console: Console, faces: int) -> Iterator[Callable[[int, in
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    with Progress(
+    bar = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=console,
         transient=False,
-    ) as bar:
-        task = bar.add_task("generating gallery", total=faces)
+    )
+    task = bar.add_task("generating gallery", total=faces)
 
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+    def advance(done: int, total: int) -> None:
+        # Shown from the first progress on: work refused before it starts (a gallery that
+        # will not fit) leaves only its one-line error, not an empty bar.
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total)
 
+    try:
         yield advance
+    finally:
+        if bar.live.is_started:
+            bar.stop()
