@@ -1,4 +1,4 @@
-"""One collection's faces: float32 embeddings in a growable array, with ids beside them.
+"""One collection's faces: float32 embeddings in a growable array, ids computed beside them.
 
 Rows are never moved: a face keeps its position (its row in the gallery matrix) for the
 life of the collection, so batch results can be mapped straight back to the generated
@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+
+from leadreview.search.face_ids import FaceDirectory, GalleryIds
 
 FloatMatrix = npt.NDArray[np.float32]
 BoolVector = npt.NDArray[np.bool_]
@@ -24,10 +26,8 @@ class FaceStore:
         self._alive: BoolVector = np.zeros(0, dtype=np.bool_)
         self._size = 0
         self._deleted = 0
-        self.face_ids: list[str] = []
-        self.external_ids: list[str | None] = []
+        self._ids = FaceDirectory()
         self.image_ids: dict[int, str] = {}  # only faces indexed from an image
-        self._positions: dict[str, int] = {}
 
     @property
     def dimension(self) -> int | None:
@@ -58,17 +58,25 @@ class FaceStore:
         return self._alive[: self._size]
 
     def position(self, face_id: str) -> int | None:
-        position = self._positions.get(face_id)
+        position = self._ids.position_of(face_id)
         if position is None or not self._alive[position]:
             return None
         return position
 
     def contains_id(self, face_id: str) -> bool:
         """Whether the id was ever used here (ids are not reused, even after deletion)."""
-        return face_id in self._positions
+        return self._ids.position_of(face_id) is not None
+
+    def face_id(self, position: int) -> str:
+        return self._ids.face_id(position)
+
+    def external_id(self, position: int) -> str | None:
+        return self._ids.external_image_id(position)
 
     def append(self, vector: npt.NDArray[np.float32], face_id: str, external_id: str | None) -> int:
-        return self.extend(vector.reshape(1, -1), [face_id], [external_id]).start
+        start = self._add_rows(vector.reshape(1, -1))
+        self._ids.add_listed(start, [face_id], [external_id])
+        return start
 
     def extend(
         self,
@@ -76,7 +84,19 @@ class FaceStore:
         face_ids: Sequence[str],
         external_ids: Sequence[str | None],
     ) -> range:
-        """Add rows; the caller has validated them. An empty store adopts a float32,
+        """Add rows with listed ids; the caller has validated them."""
+        start = self._add_rows(vectors)
+        self._ids.add_listed(start, face_ids, external_ids)
+        return range(start, self._size)
+
+    def extend_computed(self, vectors: FloatMatrix, ids: GalleryIds) -> range:
+        """Add rows whose ids `ids` computes from the row (nothing per face is stored)."""
+        start = self._add_rows(vectors)
+        self._ids.add(start, ids)
+        return range(start, self._size)
+
+    def _add_rows(self, vectors: FloatMatrix) -> int:
+        """Store the rows; the first row's position. An empty store adopts a float32,
         C-contiguous matrix as it is (a memory map stays a memory map)."""
         count = vectors.shape[0]
         if self._dimension is None:
@@ -91,11 +111,7 @@ class FaceStore:
         self._reserve_alive(start + count)
         self._alive[start : start + count] = True
         self._size = start + count
-        self.face_ids.extend(face_ids)
-        self.external_ids.extend(external_ids)
-        for offset, face_id in enumerate(face_ids):
-            self._positions[face_id] = start + offset
-        return range(start, start + count)
+        return start
 
     def delete(self, position: int) -> None:
         if self._alive[position]:

@@ -31,8 +31,14 @@ from leadreview.search.client_errors import (
     response_metadata,
     to_client_error,
 )
+from leadreview.search.face_ids import GalleryIds, SequentialIds
 from leadreview.search.face_store import FaceStore
-from leadreview.search.gallery_import import check_gallery, check_ids
+from leadreview.search.gallery_import import (
+    check_computed_ids,
+    check_external_ids,
+    check_gallery,
+    check_ids,
+)
 from leadreview.search.matching import (
     NO_MATCH,
     EmbeddingSearchResult,
@@ -133,16 +139,18 @@ class SimulatedRekognition:
             )
         return collection
 
-    def _face(self, collection: _Collection, position: int) -> dict[str, Any]:
+    def _face(
+        self, collection: _Collection, position: int, face_id: str | None = None
+    ) -> dict[str, Any]:
         store = collection.store
-        face_id = store.face_ids[position]
+        face_id = face_id or store.face_id(position)
         image_id = store.image_ids.get(position) or face_records.derived_uuid("image", face_id)
-        return face_records.face_record(face_id, image_id, store.external_ids[position])
+        return face_records.face_record(face_id, image_id, store.external_id(position))
 
     def _matches(self, collection: _Collection, result: EmbeddingSearchResult) -> list[Any]:
         return [
-            {"Similarity": similarity, "Face": self._face(collection, position)}
-            for position, _face_id, similarity in result.row(0)
+            {"Similarity": similarity, "Face": self._face(collection, position, face_id)}
+            for position, face_id, similarity in result.row(0)
         ]
 
     @staticmethod
@@ -372,15 +380,19 @@ class SimulatedRekognition:
         Embeddings: npt.NDArray[np.float32],  # noqa: N803
         ExternalImageIds: Sequence[str] | None = None,  # noqa: N803
         FaceIds: Sequence[str] | None = None,  # noqa: N803
+        Ids: GalleryIds | None = None,  # noqa: N803
     ) -> range:
         """SIMULATOR ONLY. Add a generated gallery without encoding images.
 
         `Embeddings` is (n, d) of unit rows; a float32 C-contiguous array (a `np.memmap`
         included) is used as it is when the collection is empty, not copied, so do not
         change it afterwards. `ExternalImageIds` (pattern of IndexFaces) and `FaceIds`
-        (UUID-shaped, unique; derived from the collection and row when omitted) are
-        per row. Returns the positions given to the rows: position i is row i of a first
-        import, and `search_embeddings` reports positions.
+        (UUID-shaped, unique) are per row and stored as given. `Ids` instead computes
+        both from the row on demand (a generated gallery: nothing per face is stored,
+        only a sample of rows is checked; see `face_ids.GalleryIds`). Without either,
+        FaceIds are derived from the collection and row, also on demand. Returns the
+        positions given to the rows: position i is row i of a first import, and
+        `search_embeddings` reports positions.
         """
         params = {"CollectionId": CollectionId}
 
@@ -394,15 +406,23 @@ class SimulatedRekognition:
                     "ServiceQuotaExceededException",
                     f"importing {n} faces would exceed {MAX_FACES_PER_COLLECTION} faces",
                 )
-            face_ids = (
-                face_records.sequential_face_ids(CollectionId, store.size, n)
-                if FaceIds is None
-                else list(FaceIds)
-            )
+            if Ids is not None:
+                if FaceIds is not None or ExternalImageIds is not None:
+                    raise ServiceError(
+                        "InvalidParameterException",
+                        "pass Ids, or FaceIds and ExternalImageIds, not both",
+                    )
+                check_computed_ids(Ids, n, store.contains_id)
+                return {"Positions": store.extend_computed(matrix, Ids)}
+            if FaceIds is None:
+                if ExternalImageIds is not None:
+                    check_external_ids(ExternalImageIds, n)
+                sequential = SequentialIds(CollectionId, store.size, n, ExternalImageIds)
+                check_computed_ids(sequential, n, store.contains_id)
+                return {"Positions": store.extend_computed(matrix, sequential)}
             external = [None] * n if ExternalImageIds is None else list(ExternalImageIds)
-            check_ids(face_ids, external, n, store.contains_id)
-            positions = store.extend(matrix, face_ids, external)
-            return {"Positions": positions}
+            check_ids(FaceIds, external, n, store.contains_id)
+            return {"Positions": store.extend(matrix, FaceIds, external)}
 
         response = self._call("ImportFaces", params, run, validate_as="DescribeCollection")
         positions: range = response["Positions"]
