@@ -1,4 +1,5 @@
-"""One collection's faces: float32 embeddings in a growable array, ids computed beside them.
+"""One collection's faces: float32 (or float16) embeddings in a growable array, ids
+computed beside them.
 
 Rows are never moved: a face keeps its position (its row in the gallery matrix) for the
 life of the collection, so batch results can be mapped straight back to the generated
@@ -14,6 +15,7 @@ import numpy.typing as npt
 from leadreview.search.face_ids import FaceDirectory, GalleryIds
 
 FloatMatrix = npt.NDArray[np.float32]
+GalleryMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float16]
 BoolVector = npt.NDArray[np.bool_]
 
 _INITIAL_CAPACITY = 64
@@ -22,7 +24,7 @@ _INITIAL_CAPACITY = 64
 class FaceStore:
     def __init__(self, dimension: int | None = None) -> None:
         self._dimension = dimension
-        self._vectors: FloatMatrix | None = None
+        self._vectors: GalleryMatrix | None = None
         self._alive: BoolVector = np.zeros(0, dtype=np.bool_)
         self._size = 0
         self._deleted = 0
@@ -47,8 +49,8 @@ class FaceStore:
         return self._deleted
 
     @property
-    def vectors(self) -> FloatMatrix:
-        """The (size, dimension) matrix; a view, not a copy."""
+    def vectors(self) -> GalleryMatrix:
+        """The (size, dimension) matrix, float32 or float16; a view, not a copy."""
         if self._vectors is None:
             return np.zeros((0, self._dimension or 0), dtype=np.float32)
         return self._vectors[: self._size]
@@ -80,7 +82,7 @@ class FaceStore:
 
     def extend(
         self,
-        vectors: FloatMatrix,
+        vectors: GalleryMatrix,
         face_ids: Sequence[str],
         external_ids: Sequence[str | None],
     ) -> range:
@@ -89,20 +91,22 @@ class FaceStore:
         self._ids.add_listed(start, face_ids, external_ids)
         return range(start, self._size)
 
-    def extend_computed(self, vectors: FloatMatrix, ids: GalleryIds) -> range:
+    def extend_computed(self, vectors: GalleryMatrix, ids: GalleryIds) -> range:
         """Add rows whose ids `ids` computes from the row (nothing per face is stored)."""
         start = self._add_rows(vectors)
         self._ids.add(start, ids)
         return range(start, self._size)
 
-    def _add_rows(self, vectors: FloatMatrix) -> int:
-        """Store the rows; the first row's position. An empty store adopts a float32,
-        C-contiguous matrix as it is (a memory map stays a memory map)."""
+    def _add_rows(self, vectors: GalleryMatrix) -> int:
+        """Store the rows; the first row's position. An empty store adopts a float32 or
+        float16 C-contiguous matrix as it is (a memory map stays a memory map); rows
+        added later take the stored matrix's type."""
         count = vectors.shape[0]
         if self._dimension is None:
             self._dimension = int(vectors.shape[1])
         start = self._size
-        if self._vectors is None and vectors.dtype == np.float32 and vectors.flags.c_contiguous:
+        adoptable = vectors.dtype in (np.float32, np.float16) and vectors.flags.c_contiguous
+        if self._vectors is None and adoptable:
             self._vectors = vectors
         else:
             self._reserve(start + count)
@@ -124,7 +128,8 @@ class FaceStore:
         if current is not None and current.shape[0] >= rows and current.flags.writeable:
             return
         capacity = max(_INITIAL_CAPACITY, rows, 2 * (0 if current is None else current.shape[0]))
-        grown = np.empty((capacity, self._dimension), dtype=np.float32)
+        dtype = np.float32 if current is None else current.dtype
+        grown = np.empty((capacity, self._dimension), dtype=dtype)
         if current is not None:
             grown[: self._size] = current[: self._size]
         self._vectors = grown

@@ -14,15 +14,18 @@ from leadreview.search.client_errors import ServiceError
 from leadreview.search.face_ids import GalleryIds
 from leadreview.search.service_model import service_model
 
-FloatMatrix = npt.NDArray[np.float32]
+GalleryMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float16]
+# Stored as given (no copy); anything else is converted to float32.
+KEPT_DTYPES = (np.dtype(np.float32), np.dtype(np.float16))
 
 _BLOCK_ROWS = 65_536
 # Unit vectors, within float32 rounding of a generator that normalised in float32/64.
 _NORM_TOLERANCE = 1e-3
 
 
-def check_gallery(embeddings: npt.NDArray[np.float32], dimension: int | None) -> FloatMatrix:
-    """The matrix to store: `embeddings` itself if float32 and C-contiguous, else a copy."""
+def check_gallery(embeddings: npt.NDArray[np.floating], dimension: int | None) -> GalleryMatrix:
+    """The matrix to store: `embeddings` itself if float32 or float16 and C-contiguous
+    (a float16 gallery stays float16: half the memory, see `topk`), else a float32 copy."""
     if not isinstance(embeddings, np.ndarray) or embeddings.ndim != 2:
         shape = getattr(embeddings, "shape", None)
         raise ServiceError("InvalidParameterException", f"Embeddings must be (n, d), got {shape}")
@@ -34,14 +37,14 @@ def check_gallery(embeddings: npt.NDArray[np.float32], dimension: int | None) ->
             "InvalidParameterException",
             f"Embeddings have {d} dimensions; the collection holds {dimension}-dimensional faces",
         )
-    matrix = (
+    matrix: GalleryMatrix = (
         embeddings
-        if embeddings.dtype == np.float32 and embeddings.flags.c_contiguous
+        if embeddings.dtype in KEPT_DTYPES and embeddings.flags.c_contiguous
         else np.ascontiguousarray(embeddings, dtype=np.float32)
     )
     for start in range(0, n, _BLOCK_ROWS):
         block = matrix[start : start + _BLOCK_ROWS]
-        norms = np.linalg.norm(block, axis=1)
+        norms = np.linalg.norm(block.astype(np.float32, copy=False), axis=1)
         bad = np.flatnonzero(~np.isfinite(norms) | (np.abs(norms - 1.0) > _NORM_TOLERANCE))
         if bad.size:
             row = start + int(bad[0])
