@@ -81,7 +81,7 @@ def _launch(url: str, until: str, env: dict[str, str]) -> float:
     done = subprocess.run(
         argv, check=False, env=env, capture_output=True, text=True, timeout=2 * WAIT_LIMIT_S
     )
-    if done.returncode:
+    if done.returncode or not done.stdout.strip():
         raise RuntimeError(f"the app did not reach its case queue: {done.stderr.strip()}")
     return float(done.stdout.strip().splitlines()[-1])
 
