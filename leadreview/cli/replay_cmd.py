@@ -5,6 +5,10 @@ from typing import Annotated
 
 import typer
 
+# simulation.scenario.MAX_GALLERY, written out: importing it would load numpy and
+# pydantic for every command (the scenario re-checks the bound anyway).
+MAX_GALLERY = 100_000_000
+
 
 def replay(
     scenario: Annotated[
@@ -12,7 +16,8 @@ def replay(
     ] = "aclu-2018",
     seed: Annotated[int | None, typer.Option(min=0, help="override the scenario's seed")] = None,
     gallery_size: Annotated[
-        int | None, typer.Option(min=1, max=20_000_000, help="override the gallery size")
+        int | None,
+        typer.Option(min=1, max=MAX_GALLERY, help="override the gallery size"),
     ] = None,
     probes: Annotated[
         int | None, typer.Option(min=1, max=1_000_000, help="override the number of probes")
