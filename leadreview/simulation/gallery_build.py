@@ -97,18 +97,20 @@ def gallery_individuals(
     return out
 
 
+def _chunk_embeddings(
+    columns: GalleryColumns, model: ScoreModel, seed: int, chunk: int, start: int, stop: int
+) -> FloatMatrix:
+    individual = _chunk_individuals(seed, chunk, stop - start, model)
+    booking = blur(individual, model.booking_noise, stream(seed, "gallery", "booking", chunk))
+    return assemble(model, columns.group[start:stop], columns.sex[start:stop], booking)
+
+
 def iter_embedding_chunks(
     columns: GalleryColumns, model: ScoreModel, seed: int
 ) -> Iterator[tuple[int, int, FloatMatrix]]:
     """(start, stop, booking-photo embeddings of rows start..stop), chunk after chunk."""
     for chunk, start, stop in _chunk_bounds(len(columns)):
-        individual = _chunk_individuals(seed, chunk, stop - start, model)
-        booking = blur(individual, model.booking_noise, stream(seed, "gallery", "booking", chunk))
-        yield (
-            start,
-            stop,
-            assemble(model, columns.group[start:stop], columns.sex[start:stop], booking),
-        )
+        yield start, stop, _chunk_embeddings(columns, model, seed, chunk, start, stop)
 
 
 def fill_embeddings(
@@ -117,12 +119,39 @@ def fill_embeddings(
     model: ScoreModel,
     seed: int,
     progress: ProgressCallback | None = None,
+    workers: int | None = None,
 ) -> None:
-    """Write the booking-photo embeddings of every row into `target`, chunk by chunk."""
-    for start, stop, block in iter_embedding_chunks(columns, model, seed):
-        target[start:stop] = block
-        if progress is not None:
-            progress(stop, len(columns))
+    """Write the booking-photo embeddings of every row into `target` (an array or a
+    memory map), chunks generated on a thread per core straight into their rows.
+
+    numpy's generators and array arithmetic release the GIL, so threads run in
+    parallel; each chunk draws from its own sub-stream, so the matrix is the same
+    whatever the number of threads or the order chunks finish in. At most two chunks a
+    thread are in flight: memory stays a few chunks above the target."""
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+    def write(chunk: int, start: int, stop: int) -> int:
+        target[start:stop] = _chunk_embeddings(columns, model, seed, chunk, start, stop)
+        return stop - start
+
+    threads = workers or os.cpu_count() or 1
+    done = 0
+
+    def collect(finished: set[Future[int]]) -> None:
+        nonlocal done
+        for future in finished:  # one progress report per chunk written
+            done += future.result()
+            if progress is not None:
+                progress(done, len(columns))
+
+    pending: set[Future[int]] = set()
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gallery") as pool:
+        for bounds in _chunk_bounds(len(columns)):
+            if len(pending) >= 2 * threads:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                collect(finished)
+            pending.add(pool.submit(write, *bounds))
+        collect(wait(pending).done)
 
 
 def _cached_matrix(path: Path, size: int, dims: int) -> FloatMatrix | None:
