@@ -6,13 +6,20 @@
   1 policy must stay far below 2, 4 and 8 (target: below 1 + 0.25 x (p - 1)), because
   a policy adds only a mask over leads already found, never another search. Each count
   is timed in turn with the 1-policy run, repeated (single samples ranged 0.43-1.05).
+- 10 seeds' searches in worker processes on every core against the same seeds run one
+  after the other (results identical: tests/test_parallel_seeds.py). Target <= 0.75x.
 """
 
 import hashlib
 from functools import partial
 
 from bench import BenchResult, paired_timings, scaled, timed_result, timings, tiny
-from leadreview.analysis.batch_source import ScenarioRequest, prepare, scenario_batches
+from leadreview.analysis.batch_source import (
+    ScenarioRequest,
+    default_workers,
+    prepare,
+    scenario_batches,
+)
 from leadreview.analysis.compare import compare
 from leadreview.domain.policy import LoadedPolicy
 from leadreview.policy.loader import load_bundled_policies
@@ -50,9 +57,23 @@ def _compare(seeds: int, policies: int) -> None:
     )
 
 
-def _searches_alone(seeds: int) -> None:
-    for _ in scenario_batches(prepare(_request(seeds))):
+def _searches_alone(seeds: int, workers: int | None = None) -> None:
+    for _ in scenario_batches(prepare(_request(seeds)), workers=workers):
         pass
+
+
+def bench_parallel_seeds() -> BenchResult:
+    seeds = scaled(10, 2)
+    cores = default_workers()
+    parallel, serial = paired_timings(
+        lambda: _searches_alone(seeds), lambda: _searches_alone(seeds, workers=1), repeats=3
+    )
+    return timed_result(
+        f"{seeds} seeds' searches on {cores} cores (worker processes)",
+        parallel, "the same seeds one after the other", serial,
+        target="ratio <= 0.75" if cores > 1 else "(one core)",
+        passed=lambda a, b: cores == 1 or a <= 0.75 * b, unit="s", scale=1.0,
+    )  # fmt: skip
 
 
 def bench_full_compare() -> BenchResult:
@@ -87,4 +108,4 @@ def bench_policy_scaling() -> list[BenchResult]:
 
 
 def run() -> list[BenchResult]:
-    return [bench_full_compare(), *bench_policy_scaling()]
+    return [bench_full_compare(), bench_parallel_seeds(), *bench_policy_scaling()]
