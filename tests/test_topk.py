@@ -118,3 +118,15 @@ def test_working_memory_stays_within_the_budget() -> None:
         # indices); the results are 300 x 50 x 12 bytes, merged a few times over.
         results = queries.shape[0] * 50 * 12
         assert peak < budget + 6 * results, (matrix.dtype, peak)
+
+
+def test_one_probe_selects_in_parallel_slices_with_the_same_result() -> None:
+    # One probe over enough faces that the block's columns are split between threads.
+    rng = np.random.default_rng(4)
+    gallery = unit_rows(rng, 600_000, 4)
+    query = unit_rows(rng, 1, 4)
+    indices, scores = exact_top_k(gallery, query, 50)
+    full = (query @ gallery.T)[0]
+    expected = np.lexsort((np.arange(len(full)), -full))[:50]
+    assert np.array_equal(indices[0], expected)
+    assert np.allclose(scores[0], full[expected], atol=1e-6)
