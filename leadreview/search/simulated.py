@@ -21,9 +21,7 @@ from typing import Any, Unpack
 import numpy as np
 
 from leadreview.search import face_records, pagination
-from leadreview.search.client_errors import (
-    ServiceError,
-)
+from leadreview.search.client_errors import ServiceError
 from leadreview.search.face_store import FaceStore
 from leadreview.search.matching import (
     NO_MATCH,

@@ -19,14 +19,8 @@ from leadreview.search.client_errors import (
     to_client_error,
 )
 from leadreview.search.face_store import FaceStore
-from leadreview.search.matching import (
-    EmbeddingSearchResult,
-    SimilarityMap,
-)
-from leadreview.search.requests import (
-    ImageTypeDef,
-    Response,
-)
+from leadreview.search.matching import EmbeddingSearchResult, SimilarityMap
+from leadreview.search.requests import ImageTypeDef, Response
 from leadreview.search.service_model import validate_request
 from leadreview.search.topk import DEFAULT_BUDGET_BYTES
 

@@ -10,9 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from leadreview.search.client_errors import (
-    ServiceError,
-)
+from leadreview.search.client_errors import ServiceError
 from leadreview.search.face_ids import GalleryIds, SequentialIds
 from leadreview.search.gallery_import import (
     check_computed_ids,
@@ -20,14 +18,8 @@ from leadreview.search.gallery_import import (
     check_gallery,
     check_ids,
 )
-from leadreview.search.matching import (
-    EmbeddingSearchResult,
-    prepare_queries,
-    rank_faces,
-)
-from leadreview.search.requests import (
-    Response,
-)
+from leadreview.search.matching import EmbeddingSearchResult, prepare_queries, rank_faces
+from leadreview.search.requests import Response
 from leadreview.search.simulated_core import (
     DEFAULT_FACE_MATCH_THRESHOLD,
     DEFAULT_MAX_FACES,
