@@ -5,7 +5,7 @@ cites its source; assumptions say they are assumptions.
 """
 
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -69,6 +69,11 @@ class GallerySpec(BaseModel):
     group_mix: GroupMix
     female_share: Share = 0.25
     age_mix: AgeMix = Field(default_factory=lambda: dict(DEFAULT_GALLERY_AGES))
+    storage: Literal["float32", "float16"] = Field(
+        default="float32",
+        description="how embeddings are stored: float16 halves memory (statewide galleries); "
+        "searches stay exact for the stored vectors",
+    )
 
 
 class ProbeSpec(BaseModel):
