@@ -25,11 +25,13 @@ def gallery_estimate(faces: int, dims: int = 128, item_bytes: int = 4) -> str:
 
 
 @contextmanager
-def gallery_progress(console: Console, faces: int) -> Iterator[Callable[[int, int], None] | None]:
+def gallery_progress(
+    console: Console, faces: int, item_bytes: int = 4
+) -> Iterator[Callable[[int, int], None] | None]:
     if faces < _BAR_FROM_FACES:
         yield None
         return
-    console.print(gallery_estimate(faces))
+    console.print(gallery_estimate(faces, item_bytes=item_bytes))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     with Progress(
