@@ -13,7 +13,7 @@ SEED_MAX = 2**63 - 1 - SEEDS_MAX
 ROWS_MAX = DB_INT_MAX
 # The scenario model's bounds (simulation/scenario.py; a test holds them equal), repeated
 # here so that the CLI states them in --help without importing numpy at start-up.
-MAX_GALLERY = 20_000_000
+MAX_GALLERY = 100_000_000
 MAX_PROBES = 1_000_000
 # Rekognition's MaxFaces.
 MAX_FACES = 4096

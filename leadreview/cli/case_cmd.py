@@ -126,8 +126,7 @@ def _load_scenario_gallery(
     client.import_faces(
         collection_id,
         gallery.embeddings,
-        ExternalImageIds=[gallery.external_image_id(i) for i in range(gallery.size)],
-        FaceIds=[gallery.face_id(i) for i in range(gallery.size)],
+        Ids=gallery,  # ids computed per lead returned, not per face
     )
 
 

@@ -47,7 +47,8 @@ def replay(
     chosen = with_overrides(load_scenario(scenario), gallery_size=gallery_size, probes=probes)
     policies = load_policies(policy or chosen.policies)
     err = Console(stderr=True)
-    with gallery_progress(err, chosen.gallery.size) as progress:
+    item_bytes = 2 if chosen.gallery.storage == "float16" else 4
+    with gallery_progress(err, chosen.gallery.size, item_bytes) as progress:
         run = run_scenario(chosen, seed=seed, cache_dir=cache_dir, progress=progress)
     results = replay_policies(run.batch, policies, chosen.use_case)
     if record:

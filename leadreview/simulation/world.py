@@ -17,6 +17,7 @@ from leadreview.simulation.score_model import ScoreModel
 from leadreview.simulation.similarity import SimilarityMap
 
 FloatMatrix = npt.NDArray[np.float32]
+GalleryMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float16]
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class World:
     similarity: SimilarityMap
 
     @property
-    def gallery_embeddings(self) -> FloatMatrix:
+    def gallery_embeddings(self) -> GalleryMatrix:
         return self.gallery.embeddings
 
 
