@@ -55,11 +55,14 @@ def serve(
     demo: DemoOption = True,
 ) -> None:
     """Serve the review app to browsers (one process per browser session)."""
+    from leadreview.cli.waiting import require_free_port
+    from leadreview.errors import ConfigurationError
     from leadreview.settings import load_settings
     from leadreview.tui.factory import open_session
     from leadreview.tui.serving import GuardedServer, describe, is_loopback
 
     settings = load_settings()
+    require_free_port(host, port)
     # Open the store (and the demo's cases) once, here, so sessions never race to do it.
     session = open_session(settings, reviewer=reviewer, role=role, database_url=database, demo=demo)
     session.gateway.list_cases(session.actor)
@@ -73,7 +76,12 @@ def serve(
             f"browsers are accepted only from {describe(server.origins)}",
             err=True,
         )
-    server.serve()
+    try:
+        server.serve()
+    except OSError as exc:  # the port was taken between the check and the bind
+        raise ConfigurationError(
+            f"--port {port} on {host}: cannot listen ({exc.strerror or exc})"
+        ) from None
 
 
 def register(app: typer.Typer) -> None:

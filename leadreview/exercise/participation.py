@@ -13,7 +13,7 @@ from leadreview.exercise import records
 from leadreview.exercise.permissions import ExerciseAction, refuse, require
 from leadreview.exercise.records import ExerciseEvent, Status
 from leadreview.exercise.scenario import Assignment
-from leadreview.exercise.views import MyCase, ParticipantBoard, ParticipantView
+from leadreview.exercise.views import MyCase, ParticipantBoard, ParticipantView, PendingLead
 from leadreview.io.yamlfile import parse_model
 from leadreview.store.tables.exercise import (
     ExerciseAssignmentRow,
@@ -149,11 +149,13 @@ def board(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> ParticipantBo
         cases = []
         for c in mine:
             offense = session.get(CaseRow, c.case_id)
+            waiting = pending_leads(session, c.case_id, actor.name)
             cases.append(
                 MyCase(
                     case_id=c.case_id,
                     offense=offense.offense if offense else "?",
-                    pending_leads=tuple(pending_leads(session, c.case_id, actor.name)),
+                    pending_leads=tuple(waiting),
+                    pending=tuple(_scored(session, waiting)),
                 )
             )
         return ParticipantBoard(
@@ -165,6 +167,17 @@ def board(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> ParticipantBo
                 for i in records.injects(session, exercise_id, scenario, released_only=True)
             ),
         )
+
+
+def _scored(session: Session, lead_ids: list[int]) -> list[PendingLead]:
+    rows = session.exec(
+        select(LeadRow).where(col(LeadRow.id).in_(lead_ids)).order_by(col(LeadRow.rank))
+    ).all()
+    return [
+        PendingLead(lead_id=r.id, rank=r.rank, similarity=r.similarity)
+        for r in rows
+        if r.id is not None
+    ]
 
 
 def pending_leads(session: Session, case_id: int, name: str) -> list[int]:

@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 
     from leadreview.audit.models import AuditEvent
     from leadreview.domain.decision import DecisionKind
+    from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
     from leadreview.exercise.debrief import ExerciseDebrief
-    from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
+    from leadreview.exercise.views import ExerciseProgress, HotwashSheet, ParticipantBoard
     from leadreview.store.store import Store
+    from leadreview.tui.demo import DemoWorld
     from leadreview.tui.read_models import (
         AuditVerification,
         Debrief,
@@ -29,7 +31,13 @@ if TYPE_CHECKING:
         WrittenReport,
     )
     from leadreview.tui.service_gateway import ServiceGateway
-    from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
+    from leadreview.workflow.views import (
+        CaseDetail,
+        CaseSummary,
+        EnforcementView,
+        LeadDetail,
+        LeadView,
+    )
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Session:
     gateway: "ServiceGateway"
     store: "Store"
     actor: Actor
+    demo: "DemoWorld | None" = None
 
 
 def open_session(
@@ -51,11 +60,13 @@ def open_session(
 ) -> Session:
     """The store (schema upgraded), the workflow over it and the gateway for the app.
 
-    With `demo`, the bundled demo world supplies records, pictures and ground truth, and
-    (with `seed_demo`) its cases are opened on first use if the database has none.
+    Records, pictures and ground truth come from the world of the exercise each case
+    belongs to, rebuilt from its stored scenario. With `demo` and `seed_demo`, the bundled
+    demo's exercise is started on first use if the database has no cases.
     """
     from leadreview.audit.log import AuditLog
     from leadreview.audit.service import AuditContext
+    from leadreview.exercise.worlds import ExerciseWorlds
     from leadreview.policy.loader import load_bundled_policies
     from leadreview.store.store import open_store
     from leadreview.tui.demo import DemoWorld, seed_demo_cases
@@ -67,8 +78,9 @@ def open_session(
     store = open_store(settings, url=database_url)
     policies = PolicySet.of(load_bundled_policies(), in_force)
     ctx = WorkflowContext(store=store, audit=AuditLog())
-    world = DemoWorld() if demo else None
-    workflow = ReviewWorkflow(ctx=ctx, policies=policies, gallery=world)
+    worlds = ExerciseWorlds(store)
+    world = DemoWorld(worlds=worlds) if demo else None
+    workflow = ReviewWorkflow(ctx=ctx, policies=policies, gallery=worlds)
     prepare = None
     if world is not None and seed_demo:
         prepare = partial(seed_demo_cases, ctx, world)
@@ -77,12 +89,12 @@ def open_session(
         export_dir=settings.data_dir / "exports",
         report_dir=settings.data_dir / "reports",
         audit_context=AuditContext.from_settings(settings),
-        pictures=world,
-        truth=world,
+        pictures=worlds,
+        truth=worlds,
         prepare=prepare,
     )
     actor = Actor(name=reviewer or settings.resolved_actor(), role=role)
-    return Session(gateway=gateway, store=store, actor=actor)
+    return Session(gateway=gateway, store=store, actor=actor, demo=world)
 
 
 class LazyGateway:
@@ -129,11 +141,23 @@ class LazyGateway:
     ) -> "LeadView":
         return self._gateway.decide(actor, lead_id, kind, rationale, expected_version)
 
+    def request_enforcement(
+        self,
+        actor: Actor,
+        lead_id: int,
+        kind: "EnforcementKind",
+        evidence: "Sequence[EvidenceItem]",
+    ) -> "EnforcementView":
+        return self._gateway.request_enforcement(actor, lead_id, kind, evidence)
+
     def join_exercise(self, actor: Actor) -> "ParticipantBoard | None":
         return self._gateway.join_exercise(actor)
 
     def exercise_board(self, actor: Actor, exercise_id: int) -> "ParticipantBoard":
         return self._gateway.exercise_board(actor, exercise_id)
+
+    def change_mark(self) -> int:
+        return self._gateway.change_mark()
 
     def probe_picture(self, case_id: int) -> "Image | None":
         return self._gateway.probe_picture(case_id)
@@ -164,6 +188,38 @@ class LazyGateway:
 
     def reveal_truth(self, actor: Actor, exercise_id: int) -> "ExerciseState":
         return self._gateway.reveal_truth(actor, exercise_id)
+
+    def hotwash_sheet(self, actor: Actor) -> "HotwashSheet | None":
+        return self._gateway.hotwash_sheet(actor)
+
+    def answer_hotwash(self, actor: Actor, exercise_id: int, question: int, answer: str) -> None:
+        self._gateway.answer_hotwash(actor, exercise_id, question, answer)
+
+    def validate_expectation(
+        self, actor: Actor, exercise_id: int, expectation: str, met: bool, note: str
+    ) -> None:
+        self._gateway.validate_expectation(actor, exercise_id, expectation, met, note)
+
+    def start_exercise(self, actor: Actor, scenario: str) -> "ExerciseState":
+        return self._gateway.start_exercise(actor, scenario)
+
+    def assign_cases(
+        self,
+        actor: Actor,
+        exercise_id: int,
+        case_key: str | None = None,
+        participant: str | None = None,
+    ) -> int:
+        return self._gateway.assign_cases(actor, exercise_id, case_key, participant)
+
+    def release_inject(self, actor: Actor, exercise_id: int, inject_key: str) -> bool:
+        return self._gateway.release_inject(actor, exercise_id, inject_key)
+
+    def close_exercise(self, actor: Actor, exercise_id: int) -> None:
+        self._gateway.close_exercise(actor, exercise_id)
+
+    def export_exercise(self, actor: Actor, exercise_id: int) -> str:
+        return self._gateway.export_exercise(actor, exercise_id)
 
     def write_debrief_report(self, actor: Actor, path: "Path | None" = None) -> "WrittenReport":
         return self._gateway.write_debrief_report(actor, path)
