@@ -27,12 +27,13 @@ demo: $(STAMP)
 	$(BIN)/leadreview audit checkpoint
 	$(BIN)/leadreview audit verify
 
-## The whole test suite: lint, types, then every test (SQLite and PostgreSQL).
+## The whole test suite: lint (with the layers contract), types, then every test (SQLite and PostgreSQL).
 test: lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check leadreview tests bench
 	$(BIN)/ruff format --check leadreview tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
