@@ -25,16 +25,14 @@ def archive_command(
     from leadreview.audit.archive import archive_log, make_s3_client
     from leadreview.audit.canonical import format_time
     from leadreview.audit.checkpoint import CheckpointError
-    from leadreview.audit.service import AuditContext
+    from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
 
-    settings = load_settings()
-    context = AuditContext.from_settings(settings)
+    settings = application().settings
+    context = application().audit_context()
     signer = context.signer()
     checkpoints = context.checkpoint_store([signer.verifier()])
-    store = open_store(settings)
+    store = application().store()
     try:
         # The log must extend every checkpoint this installation has issued or seen too.
         seen = [stored.checkpoint for stored in checkpoints.all()]

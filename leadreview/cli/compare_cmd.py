@@ -161,13 +161,15 @@ def run_comparison(
     from rich.console import Console
 
     from leadreview.cli.compare_recording import ComparisonRecorder
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
+    from leadreview.cli.context import application
 
-    settings = load_settings()
-    store = open_store(settings)
+    store = application().store()
     try:
-        recorder = ComparisonRecorder(store, settings.resolved_actor(), policies, profiles)
+        # The recorder acts as an analyst, and as a facilitator for the simulated reviewers.
+        from leadreview.domain.roles import Role
+
+        who = application().principal(Role.ANALYST).name
+        recorder = ComparisonRecorder(store, who, policies, profiles)
         comparison = run(recorder.batches)
         recorder.finish(prepared.scenario.name, Console(stderr=True))
     finally:

@@ -6,7 +6,7 @@ from rich.console import Console
 
 from leadreview.analysis.run_batch import COLLECTION_ID, ScenarioRun
 from leadreview.domain.policy import LoadedPolicy
-from leadreview.domain.roles import Actor, Role
+from leadreview.domain.roles import Role
 
 # What the recorded searches were run under: the sheriff's practice, no threshold.
 IN_FORCE = "wcso-practice"
@@ -14,19 +14,17 @@ IN_FORCE = "wcso-practice"
 
 def record_run(run: ScenarioRun, policies: Sequence[LoadedPolicy], console: Console) -> None:
     from leadreview.audit.log import AuditLog
+    from leadreview.cli.context import application
     from leadreview.policy.loader import load_policies
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
     from leadreview.workflow.batch import record_batch, searches_from_result
     from leadreview.workflow.context import WorkflowContext
     from leadreview.workflow.policy_set import PolicySet
 
-    settings = load_settings()
     loaded = list(policies)
     if all(p.name != IN_FORCE for p in loaded):
         loaded.extend(load_policies([IN_FORCE]))
-    actor = Actor(name=settings.resolved_actor(), role=Role.ANALYST)
-    store = open_store(settings)
+    actor = application().principal(Role.ANALYST).actor
+    store = application().store()
     try:
         world = run.world
         recorded = record_batch(

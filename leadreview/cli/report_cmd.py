@@ -97,27 +97,25 @@ def report_audit(*, output: ReportOutputOpt) -> None:
 
     from leadreview.analysis.audit_report_html import audit_report_html
     from leadreview.audit.log import AuditLog
-    from leadreview.audit.service import AuditContext, verify_with_context
-    from leadreview.domain.roles import Actor, Role
+    from leadreview.audit.service import verify_with_context
+    from leadreview.cli.context import application
+    from leadreview.domain.roles import Role
     from leadreview.errors import InputFileError
     from leadreview.policy.loader import load_policies
-    from leadreview.settings import load_settings
-    from leadreview.store import open_store
     from leadreview.workflow.audit_report import build_audit_report, record_report
     from leadreview.workflow.context import WorkflowContext
     from leadreview.workflow.policy_set import DEFAULT_POLICY, PolicySet
     from leadreview.workflow.service import ReviewWorkflow
 
-    settings = load_settings()
-    actor = Actor(name=settings.resolved_actor(), role=Role.AUDITOR)
-    store = open_store(settings)
+    actor = application().principal(Role.AUDITOR).actor
+    store = application().store()
     partial = output.with_name(f".{output.name}.partial")
     try:
         workflow = ReviewWorkflow(
             ctx=WorkflowContext(store=store, audit=AuditLog()),
             policies=PolicySet.of(load_policies([DEFAULT_POLICY])),  # reads only
         )
-        context = AuditContext.from_settings(settings)
+        context = application().audit_context()
         report = build_audit_report(
             workflow, actor, verify=lambda: verify_with_context(store, context)
         )

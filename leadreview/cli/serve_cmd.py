@@ -52,12 +52,12 @@ def serve(
     """Serve the review app to browsers (one process per browser session)."""
     from textual_serve.server import Server
 
-    from leadreview.settings import load_settings
+    from leadreview.cli.context import application
     from leadreview.tui.factory import open_session
 
-    settings = load_settings()
+    app = application() if database is None else application().with_database(database)
     # Open the store (and the demo's cases) once, here, so sessions never race to do it.
-    session = open_session(settings, reviewer=reviewer, role=role, database_url=database, demo=demo)
+    session = open_session(app, reviewer=reviewer, role=role, demo=demo)
     session.gateway.list_cases(session.actor)
     session.store.dispose()
     command = serve_command_line(reviewer=reviewer, role=role, database=database, demo=demo)

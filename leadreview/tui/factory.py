@@ -7,7 +7,6 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from leadreview.domain.roles import Actor, Role
-from leadreview.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -16,10 +15,12 @@ if TYPE_CHECKING:
     # Type-only: these load SQLAlchemy, which the app's first paint does without.
     from PIL.Image import Image
 
+    from leadreview.app.bootstrap import Application
     from leadreview.audit.models import AuditEvent
     from leadreview.domain.decision import DecisionKind
     from leadreview.exercise.debrief import ExerciseDebrief
     from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
+    from leadreview.settings import Settings
     from leadreview.store.store import Store
     from leadreview.tui.read_models import (
         AuditVerification,
@@ -40,7 +41,7 @@ class Session:
 
 
 def open_session(
-    settings: Settings,
+    settings: "Settings | Application",
     *,
     reviewer: str | None = None,
     role: Role = Role.REVIEWER,
@@ -54,19 +55,20 @@ def open_session(
     With `demo`, the bundled demo world supplies records, pictures and ground truth, and
     (with `seed_demo`) its cases are opened on first use if the database has none.
     """
-    from leadreview.audit.log import AuditLog
-    from leadreview.audit.service import AuditContext
+    from leadreview.app.bootstrap import Application
     from leadreview.policy.loader import load_bundled_policies
-    from leadreview.store.store import open_store
     from leadreview.tui.demo import DemoWorld, seed_demo_cases
     from leadreview.tui.service_gateway import ServiceGateway
-    from leadreview.workflow.context import WorkflowContext
     from leadreview.workflow.policy_set import PolicySet
     from leadreview.workflow.service import ReviewWorkflow
 
-    store = open_store(settings, url=database_url)
+    # Given settings (tests do), the session gets its own composition root.
+    application = settings if isinstance(settings, Application) else Application(settings)
+    if database_url is not None:
+        application = application.with_database(database_url)
+    store = application.store()
     policies = PolicySet.of(load_bundled_policies(), in_force)
-    ctx = WorkflowContext(store=store, audit=AuditLog())
+    ctx = application.workflow_context()
     world = DemoWorld() if demo else None
     workflow = ReviewWorkflow(ctx=ctx, policies=policies, gallery=world)
     prepare = None
@@ -74,14 +76,14 @@ def open_session(
         prepare = partial(seed_demo_cases, ctx, world)
     gateway = ServiceGateway(
         workflow=workflow,
-        export_dir=settings.data_dir / "exports",
-        report_dir=settings.data_dir / "reports",
-        audit_context=AuditContext.from_settings(settings),
+        export_dir=application.settings.data_dir / "exports",
+        report_dir=application.settings.data_dir / "reports",
+        audit_context=application.audit_context(),
         pictures=world,
         truth=world,
         prepare=prepare,
     )
-    actor = Actor(name=reviewer or settings.resolved_actor(), role=role)
+    actor = application.principal(role, reviewer, named_by="--reviewer").actor
     return Session(gateway=gateway, store=store, actor=actor)
 
 
