@@ -99,7 +99,6 @@ class Settings(BaseSettings):
         return self.signing_key_path or user_config_dir() / "checkpoint-signing.key"
 
 
-
 def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
