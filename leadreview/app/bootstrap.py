@@ -20,6 +20,7 @@ from leadreview.domain.roles import Role
 from leadreview.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from leadreview.audit.archive import S3Client
     from leadreview.audit.service import AuditContext
     from leadreview.exercise.service import ExerciseService
     from leadreview.search.protocol import FaceSearchClient
@@ -97,6 +98,12 @@ class Application:
         from leadreview.search import rekognition
 
         return rekognition.make_search_client(self.settings)
+
+    def s3_client(self) -> "S3Client":
+        """An S3 client for the write-once archive, from the settings' AWS section."""
+        from leadreview.audit.archive import make_s3_client
+
+        return make_s3_client(self.settings.aws)
 
     def audit_context(self) -> "AuditContext":
         """Where this installation keeps its signing key and the checkpoints it has seen."""

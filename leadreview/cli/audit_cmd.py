@@ -38,11 +38,12 @@ def verify(
         raise typer.BadParameter("give --from or --from-s3, not both")
     extra = [read_verifier(key)] if key else []
     if from_s3 is not None:
-        from leadreview.cli.archive_cmd import verify_from_s3
+        from leadreview.audit.archive import parse_s3_location, verify_archive
 
         if key is None:
             raise typer.BadParameter("--from-s3 needs --key (the log's public key)")
-        report = verify_from_s3(from_s3, key, application().settings)
+        bucket, prefix = parse_s3_location(from_s3)
+        report = verify_archive(application().s3_client(), bucket, prefix, read_verifier(key))
     elif from_dir is not None:
         from leadreview.audit.export import verify_export
 

@@ -21,7 +21,6 @@ from leadreview.domain.roles import Role
 if TYPE_CHECKING:
     from leadreview.domain.case import CaseOpening
     from leadreview.domain.roles import Actor
-    from leadreview.search.protocol import FaceSearchClient
     from leadreview.store.store import Store
     from leadreview.workflow.cases import SearchBackend
     from leadreview.workflow.policy_set import PolicySet
@@ -97,24 +96,6 @@ def _read_image(path: Path) -> bytes:
         raise InputFileError(f"--image {path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _load_scenario_gallery(
-    client: "FaceSearchClient", collection_id: str, scenario: str, seed: int | None
-) -> None:
-    """Create the simulated collection and import the scenario world's gallery into it."""
-    from leadreview.cli.probe_cmd import scenario_world
-    from leadreview.search.simulated import SimulatedRekognition
-
-    assert isinstance(client, SimulatedRekognition)  # settings.backend == "simulated"
-    gallery = scenario_world(scenario, seed).gallery
-    client.create_collection(CollectionId=collection_id)
-    client.import_faces(
-        collection_id,
-        gallery.embeddings,
-        ExternalImageIds=[gallery.external_image_id(i) for i in range(gallery.size)],
-        FaceIds=[gallery.face_id(i) for i in range(gallery.size)],
-    )
-
-
 @case_app.command("open")
 def open_command(
     image: Annotated[Path, typer.Option("--image", help="the probe image (PNG or JPEG)")],
@@ -147,6 +128,7 @@ def open_command(
     """Search the image, record the case, its leads and every policy's verdict."""
     from leadreview.cli.context import application
     from leadreview.errors import InputFileError
+    from leadreview.runs.scenarios import load_scenario_gallery
     from leadreview.search.rekognition import make_search_client
     from leadreview.workflow.cases import SearchBackend
 
@@ -161,7 +143,7 @@ def open_command(
     policies = _policies(policy, in_force)
     client = make_search_client(settings)  # a bad region or profile ends here, in one line
     if settings.backend == "simulated":
-        _load_scenario_gallery(client, collection_id, scenario, seed)
+        load_scenario_gallery(client, collection_id, scenario, seed)
     store = application().store()
     try:
         workflow = _workflow(

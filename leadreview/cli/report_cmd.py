@@ -40,7 +40,8 @@ def report_compare(
 ) -> None:
     """A policy comparison as an HTML page: headline, tables by group, charts, sources."""
     from leadreview.analysis.report_html import comparison_report
-    from leadreview.cli.compare_cmd import run_comparison
+    from leadreview.cli.progress import with_progress
+    from leadreview.runs.comparison import run_comparison
 
     comparison = run_comparison(
         scenario=scenario,
@@ -50,6 +51,7 @@ def report_compare(
         probes=probes,
         policy=policy,
         reviewer_profile=reviewer_profile,
+        progress=with_progress,
     )
     emit(comparison_report(comparison), output)
     typer.echo(f"wrote {output}", err=True)
@@ -70,7 +72,8 @@ def report_sweep(
 ) -> None:
     """A threshold sweep as an HTML page: headline, chart, table at the policy thresholds."""
     from leadreview.analysis.report_html import sweep_report
-    from leadreview.cli.sweep_cmd import run_sweep
+    from leadreview.cli.progress import with_progress
+    from leadreview.runs.comparison import run_sweep
 
     result = run_sweep(
         scenario=scenario,
@@ -81,6 +84,7 @@ def report_sweep(
         policy=policy,
         step=step,
         max_candidates=max_candidates,
+        progress=with_progress,
     )
     emit(sweep_report(result), output)
     typer.echo(f"wrote {output}", err=True)
