@@ -200,3 +200,37 @@ def test_on_postgresql_the_log_records_the_login_that_opened_the_case(
     finally:
         store.dispose()
     assert event.actor == name
+
+
+def test_the_terminal_app_is_built_before_the_store_loads(tmp_path: Path) -> None:
+    # The gateway opens its parts in the first worker: building the app (what happens
+    # before the first paint) loads neither SQLAlchemy nor numpy, and opens nothing.
+    import os
+    import subprocess
+    import sys
+
+    database = tmp_path / "never-opened.db"
+    code = (
+        "import sys\n"
+        "from leadreview.cli.tui_cmd import build_app\n"
+        "from leadreview.domain.roles import Role\n"
+        f"build_app(reviewer='ann', role=Role.REVIEWER, database='sqlite:///{database}')\n"
+        "print([m for m in ('sqlalchemy', 'numpy') if m in sys.modules])\n"
+    )
+    env = {
+        **os.environ,
+        "LEADREVIEW_CONFIG": str(tmp_path / "absent.toml"),
+        "LEADREVIEW_DATA_DIR": str(tmp_path / "data"),
+        "LEADREVIEW_KEYMAP_FILE": str(tmp_path / "absent-keymap.toml"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert not database.exists()
