@@ -129,19 +129,19 @@ def open_command(
     from leadreview.cli.context import application
     from leadreview.errors import InputFileError
     from leadreview.runs.scenarios import load_scenario_gallery
-    from leadreview.search.rekognition import make_search_client
     from leadreview.workflow.cases import SearchBackend
 
     data = _read_image(image)
-    settings = application().settings
+    app = application()
     if backend is not None:
-        settings = settings.model_copy(update={"backend": backend.value})
+        app = app.with_settings(backend=backend.value)
+    settings = app.settings
     if collection is None and settings.backend == "rekognition":
         raise InputFileError("--collection: required with the rekognition backend")
     collection_id = collection or SIMULATED_COLLECTION
     who = _actor(actor, role)
     policies = _policies(policy, in_force)
-    client = make_search_client(settings)  # a bad region or profile ends here, in one line
+    client = app.search_client()  # a bad region or profile ends here, in one line
     if settings.backend == "simulated":
         load_scenario_gallery(client, collection_id, scenario, seed)
     store = application().store()
