@@ -58,10 +58,8 @@ def show_command(
     --reviewer NAME keeps the decisions NAME made; --actor NAME keeps all NAME did.
     With --filtered-by POLICY, --case, --reviewer and --limit narrow the leads listed.
     """
-    from leadreview.audit.log import AuditLog
     from leadreview.cli.context import application
     from leadreview.workflow.audit_filters import EventQuery, show_events
-    from leadreview.workflow.context import WorkflowContext
 
     if filtered_by is not None:
         unused = {"--type": event_type, "--actor": actor, "--since-seq": since_seq}
@@ -71,7 +69,7 @@ def show_command(
     viewer = application().principal(role, as_name, named_by="--as").actor
     store = application().store()
     try:
-        ctx = WorkflowContext(store=store, audit=AuditLog())
+        ctx = application().workflow_context()
         if filtered_by is not None:
             rows = _filtered_rows(ctx, viewer, filtered_by, case_id, reviewer, limit)
         else:

@@ -100,14 +100,12 @@ def report_audit(*, output: ReportOutputOpt) -> None:
     import hashlib
 
     from leadreview.analysis.audit_report_html import audit_report_html
-    from leadreview.audit.log import AuditLog
     from leadreview.audit.service import verify_with_context
     from leadreview.cli.context import application
     from leadreview.domain.roles import Role
     from leadreview.errors import InputFileError
     from leadreview.policy.loader import load_policies
     from leadreview.workflow.audit_report import build_audit_report, record_report
-    from leadreview.workflow.context import WorkflowContext
     from leadreview.workflow.policy_set import DEFAULT_POLICY, PolicySet
     from leadreview.workflow.service import ReviewWorkflow
 
@@ -116,7 +114,7 @@ def report_audit(*, output: ReportOutputOpt) -> None:
     partial = output.with_name(f".{output.name}.partial")
     try:
         workflow = ReviewWorkflow(
-            ctx=WorkflowContext(store=store, audit=AuditLog()),
+            ctx=application().workflow_context(),
             policies=PolicySet.of(load_policies([DEFAULT_POLICY])),  # reads only
         )
         context = application().audit_context()
