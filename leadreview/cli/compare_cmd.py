@@ -12,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from leadreview.analysis.compare_models import Comparison
+    from leadreview.analysis.disparity import DisparityRules
 
 T = TypeVar("T")
 
@@ -58,6 +59,40 @@ RecordOpt = Annotated[
         "searches as cases, through the review workflow",
     ),
 ]
+ReferenceOpt = Annotated[
+    str,
+    typer.Option(
+        "--reference-group",
+        help="compare each group with: 'largest' (the group with most searches), "
+        "'overall' (all searches) or a group's name",
+    ),
+]
+MinGroupOpt = Annotated[
+    int,
+    typer.Option(
+        "--min-group-size",
+        help="groups with fewer searches (over all seeds) get no ratio, only a flag",
+        min=1,
+        max=1_000_000,
+    ),
+]
+ParityBandOpt = Annotated[
+    bool,
+    typer.Option(
+        "--parity-band",
+        help="highlight a ratio only where its interval lies outside 0.8–1.25 (Aequitas)",
+    ),
+]
+
+
+def disparity_rules(reference: str, min_group_size: int, parity_band: bool) -> "DisparityRules":
+    from leadreview.analysis.disparity import AEQUITAS_BAND, DisparityRules
+
+    return DisparityRules(
+        reference=reference, min_units=min_group_size, band=AEQUITAS_BAND if parity_band else None
+    )
+
+
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="write to this file instead of stdout")
 ]
@@ -73,6 +108,7 @@ def run_comparison(
     policy: list[str] | None,
     reviewer_profile: list[str] | None,
     record: bool = False,
+    rules: "DisparityRules | None" = None,
 ) -> "Comparison":
     """`runs.comparison.run_comparison` with a progress bar; with `record`, on the
     application's store, as the acting principal (an analyst)."""
@@ -100,6 +136,7 @@ def run_comparison(
         reviewer_profile=reviewer_profile,
         progress=with_progress,
         record_to=record_to,
+        rules=rules,
     )
 
 
@@ -130,9 +167,13 @@ def compare_command(
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     record: RecordOpt = False,
+    reference_group: ReferenceOpt = "largest",
+    min_group_size: MinGroupOpt = 30,
+    parity_band: ParityBandOpt = False,
 ) -> None:
     """Compare policies and reviewer profiles on the same searches, overall and per group."""
     comparison = run_comparison(
+        rules=disparity_rules(reference_group, min_group_size, parity_band),
         scenario=scenario,
         seed=seed,
         seeds=seeds,

@@ -26,7 +26,13 @@ StepOpt = Annotated[
 ]
 MaxCandidatesOpt = Annotated[
     int | None,
-    typer.Option("--max-candidates", help="count only the top N leads (default: all returned)"),
+    # Rekognition's MaxFaces allows 1–4096; anything else is a typo, not a candidate list.
+    typer.Option(
+        "--max-candidates",
+        help="count only the top N leads, 1–4096 (default: all returned)",
+        min=1,
+        max=4096,
+    ),
 ]
 ChartOpt = Annotated[
     list[Path] | None,
