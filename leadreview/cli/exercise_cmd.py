@@ -157,6 +157,8 @@ def status(exercise: ExerciseOption = None, as_name: AsOption = None) -> None:
         injects.add_column(column)
     for i in progress.injects:
         due = "manual" if i.release_after_minutes is None else f"{i.release_after_minutes:g} min"
+        if i.condition is not None:
+            due = f"when {i.condition}"
         out = i.released_at.strftime("%H:%M:%S") if i.released_at else "-"
         injects.add_row(i.inject_key, i.kind, i.title, due, out)
     console.print(injects)
@@ -177,7 +179,15 @@ def board(
     finally:
         store.dispose()
     for c in mine.cases:
-        leads = ", ".join(str(i) for i in c.pending_leads) or "none"
+        # The rank and Similarity a reviewer sees in the app, so the CLI board can be read
+        # without opening each lead.
+        leads = (
+            ", ".join(
+                f"lead {p.lead_id} (rank {p.rank}, Similarity {p.similarity:.2f})"
+                for p in c.pending
+            )
+            or "none"
+        )
         typer.echo(f"case {c.case_id} {c.case_key}: {c.offense}; leads to decide: {leads}")
     for i in mine.injects:
         typer.echo(f"[{i.kind}] {i.title} — {i.sender}: {i.text}")

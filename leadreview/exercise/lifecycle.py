@@ -277,7 +277,10 @@ def release_inject(
 
 
 def release_due(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> list[str]:
-    """Release every scheduled inject whose time has come; the keys released now."""
+    """Release every scheduled inject whose time has come, and every conditional one whose
+    condition has been met in play; the keys released now."""
+    from leadreview.exercise.conditions import conditions_met
+
     require(ctx, actor, ExerciseAction.INJECT, {"exercise_id": exercise_id, "inject": "due"})
     now = ctx.clock()
     with ctx.store.reading() as session:
@@ -298,7 +301,12 @@ def release_due(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> list[st
             ).all()
             if started + timedelta(minutes=i.release_after_minutes or 0.0) <= now
         ]
-    return [k for k in due if release_inject(ctx, actor, exercise_id, k, trigger="schedule")]
+        chained = conditions_met(session, exercise_id, records.stored_scenario(row))
+    released = [k for k in due if release_inject(ctx, actor, exercise_id, k, trigger="schedule")]
+    for key, trigger in chained:
+        if release_inject(ctx, actor, exercise_id, key, trigger=f"condition {trigger}"):
+            released.append(key)
+    return released
 
 
 def reveal(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> Reveal:
