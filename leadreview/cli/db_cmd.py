@@ -12,11 +12,11 @@ db_app = typer.Typer(
 @db_app.command("upgrade")
 def upgrade() -> None:
     """Bring the database schema to the newest revision (also done on first use)."""
-    from leadreview.settings import load_settings
+    from leadreview.cli.context import application
     from leadreview.store import make_engine, upgrade_store
     from leadreview.store.store import Store
 
-    store = Store(make_engine(load_settings().resolved_database_url()))
+    store = Store(make_engine(application().settings.resolved_database_url()))
     try:
         before, after = upgrade_store(store)
     finally:
@@ -48,8 +48,8 @@ def revoke(login: LoginArgument, role: RoleArgument) -> None:
 
 def _change(login: str, role_text: str, *, grant: bool) -> None:
     from leadreview.audit.log import AuditLog
+    from leadreview.cli.context import application
     from leadreview.domain.roles import Role
-    from leadreview.store import open_store
     from leadreview.workflow.logins import change_role
 
     try:
@@ -57,11 +57,7 @@ def _change(login: str, role_text: str, *, grant: bool) -> None:
     except ValueError:
         names = ", ".join(r.value for r in Role)
         raise typer.BadParameter(f"role {role_text!r} is not one of {names}") from None
-    store = open_store()
-    try:
-        done = change_role(store, AuditLog(), login, role, grant=grant)
-    finally:
-        store.dispose()
+    done = change_role(application().store(), AuditLog(), login, role, grant=grant)
     if grant:
         state = "granted" if done.changed else "already held"
         typer.echo(f"{login}: role {role.value} {state} (by {done.owner})")

@@ -13,7 +13,7 @@ import typer
 from leadreview.cli.bounds import MAX_PROBES, SEED_MAX
 
 if TYPE_CHECKING:
-    from leadreview.simulation.world import World
+    pass
 
 probe_app = typer.Typer(
     help="Probe images from a scenario's synthetic world.", no_args_is_help=True
@@ -31,15 +31,6 @@ ScenarioOption = Annotated[
 SeedOption = Annotated[
     int | None, typer.Option(min=0, max=SEED_MAX, help="override the scenario's seed")
 ]
-
-
-def scenario_world(scenario: str, seed: int | None) -> "World":
-    """The scenario's world under `seed`: the same gallery and probes every time."""
-    from leadreview.simulation.scenario import load_scenario
-    from leadreview.simulation.score_model import load_score_model
-    from leadreview.simulation.world import build_world
-
-    return build_world(load_scenario(scenario), load_score_model(), seed=seed)
 
 
 @probe_app.command("render")
@@ -63,6 +54,7 @@ def render(
 ) -> None:
     """Write one probe image (face descriptor in its metadata) for `case open`."""
     from leadreview.errors import InputFileError
+    from leadreview.runs.scenarios import scenario_world
     from leadreview.search.probe_image import encode_probe_image
     from leadreview.simulation.face_renderer import render_face
 
@@ -77,10 +69,10 @@ def render(
         )
     shown = world.probes[probe]
     if reveal:  # refused (and recorded) before anything is written
-        from leadreview.workflow.truth_access import open_truth_from_settings
+        from leadreview.cli.truth import open_truth_as
 
         subject = {"scenario": world.scenario.name, "seed": world.seed, "probe": shown.probe_id}
-        open_truth_from_settings(actor, role, subject)
+        open_truth_as(actor, role, subject)
     embedding = world.probe_embeddings[probe]
     pixels = render_face(embedding, shown.quality, PROBE_PICTURE_SIZE)
     data = encode_probe_image(embedding, pixels, "PNG" if fmt == "PNG" else "JPEG")

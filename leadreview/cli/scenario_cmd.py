@@ -51,9 +51,9 @@ def show(
     loaded = load_exercise(scenario)
     s = loaded.scenario
     if reveal:
-        from leadreview.workflow.truth_access import open_truth_from_settings
+        from leadreview.cli.truth import open_truth_as
 
-        open_truth_from_settings(actor, role, {"scenario": s.name, "sha256": loaded.sha256})
+        open_truth_as(actor, role, {"scenario": s.name, "sha256": loaded.sha256})
     console = Console()
     console.print(f"[bold]{s.title}[/bold] ({s.name}, {loaded.path})")
     console.print(
