@@ -20,7 +20,7 @@ from leadreview.audit.note import (
 from leadreview.audit.service import AuditContext, make_checkpoint, verify_with_context
 from leadreview.audit.verify import BreakKind
 from leadreview.store import Store
-from tests.audit_support import append_events, behind_the_guards
+from tests.support.audit import append_events, behind_the_guards
 
 # Known-answer vectors published with golang.org/x/mod/sumdb/note, note_test.go
 # (https://github.com/golang/mod/blob/master/sumdb/note/note_test.go: TestNewSigner,

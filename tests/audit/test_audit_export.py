@@ -14,7 +14,7 @@ from leadreview.audit.note import Signer
 from leadreview.audit.service import AuditContext, make_checkpoint
 from leadreview.audit.verify import BreakKind
 from leadreview.store import Store, open_store
-from tests.audit_support import append_events
+from tests.support.audit import append_events
 
 
 def _export(store: Store, context: AuditContext, out: Path, fmt: ExportFormat) -> None:
@@ -96,7 +96,6 @@ def test_export_without_a_checkpoint_by_the_key_fails(
 def test_cli_export_then_offline_verify(sqlite_url: str, tmp_path: Path) -> None:
     env = {
         **os.environ,
-        "LEADREVIEW_CONFIG": str(tmp_path / "absent.toml"),
         "LEADREVIEW_DATABASE_URL": sqlite_url,
         "LEADREVIEW_DATA_DIR": str(tmp_path / "data"),
         "LEADREVIEW_SIGNING_KEY_PATH": str(tmp_path / "config" / "signing.key"),

@@ -8,7 +8,7 @@ from pathlib import Path
 from leadreview.audit.service import verify_store
 from leadreview.audit.verify import BreakKind
 from leadreview.store import Store
-from tests.audit_support import append_events, behind_the_guards, swap_sequence_numbers
+from tests.support.audit import append_events, behind_the_guards, swap_sequence_numbers
 
 
 def tamper_17_20_21_30(store: Store) -> None:
@@ -52,7 +52,6 @@ def test_the_cli_names_the_breaks_and_exits_non_zero(
     tamper_17_20_21_30(store)
     env = {
         **os.environ,
-        "LEADREVIEW_CONFIG": str(tmp_path / "absent.toml"),
         "LEADREVIEW_DATABASE_URL": database_url,
         "LEADREVIEW_DATA_DIR": str(tmp_path / "data"),
         "LEADREVIEW_SIGNING_KEY_PATH": str(tmp_path / "key"),

@@ -24,7 +24,7 @@ from leadreview.audit.archive import (
 from leadreview.audit.keys import key_name_for
 from leadreview.audit.note import Signer
 from leadreview.store import Store, open_store
-from tests.audit_support import append_events, behind_the_guards
+from tests.support.audit import append_events, behind_the_guards
 
 BUCKET = "wcso-audit-archive"
 PREFIX = "leadreview"
@@ -295,7 +295,6 @@ def test_the_cli_archives_and_refuses_in_one_line(
 ) -> None:
     from leadreview.cli.app import main
 
-    monkeypatch.setenv("LEADREVIEW_CONFIG", str(tmp_path / "absent.toml"))
     monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LEADREVIEW_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("LEADREVIEW_SIGNING_KEY_PATH", str(tmp_path / "key" / "signing.key"))

@@ -6,7 +6,6 @@ the service would accept and could return.
 """
 
 import io
-import os
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,28 +32,11 @@ from leadreview.search.response_shapes import (
 )
 from leadreview.settings import Settings, load_settings
 from leadreview.simulation.similarity import SimilarityMap
-from tests.rekognition_shapes import face_id, match, response
+from tests.support.rekognition_shapes import face_id, match, response
 
 COLLECTION = "wcso-bookings"
 IMAGE_NAME = "cctv-still-0042.png"
 METHOD = "search_faces_by_image"  # the Stubber speaks client method names
-
-# Bare names AwsSettings (a BaseSettings without prefix) would also read from the env.
-_LEAKY_ENV = ("REGION", "PROFILE", "ENDPOINT_URL", "MAX_ATTEMPTS")
-
-
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Dummy credentials, no shared AWS files, no instance metadata: nothing leaves the box."""
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "LEADREVIEW_")) or name in _LEAKY_ENV:
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("LEADREVIEW_CONFIG", str(tmp_path / "no-config.toml"))
 
 
 def settings(**aws: Any) -> Settings:

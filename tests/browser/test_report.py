@@ -1,7 +1,6 @@
 """HTML reports: the key figures are on the page, every string is escaped, nothing is fetched."""
 
 import re
-import subprocess
 from pathlib import Path
 
 from leadreview.analysis.compare import compare
@@ -11,9 +10,8 @@ from leadreview.analysis.report_html import comparison_report, sweep_report
 from leadreview.analysis.sweep import sweep
 from leadreview.policy.loader import load_policies
 from leadreview.simulation.reviewer_model import load_profiles
-from tests.browser import CHROMIUM, needs_chromium
-from tests.test_compare import POLICIES, known_batch
-from tests.test_sweep import random_batch
+from tests.support.batches import POLICIES, known_batch, random_batch
+from tests.support.browser import needs_chromium, run_chromium, without_sources
 
 HOSTILE = "<script>alert('x')</script> & \"quotes\""
 
@@ -37,10 +35,6 @@ def key_figures(result: Comparison) -> list[str]:
         figures.append(figure(overall["false_leads_shown"], "count"))
         figures.append(figure(overall["false_lead_probe_rate"], "percent"))
     return figures
-
-
-def without_sources(html: str) -> str:
-    return re.sub(r'<section id="sources">.*?</section>', "", html, flags=re.DOTALL)
 
 
 def test_comparison_report_holds_the_key_figures_and_tables() -> None:
@@ -82,23 +76,12 @@ def test_sweep_report() -> None:
     assert "<svg" in html and "http" not in without_sources(html)
 
 
-def _chromium(html_path: Path, tmp_path: Path, *mode: str) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM is not None
-    return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", *mode,
-         html_path.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-
-
 @needs_chromium
 def test_the_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     result = comparison()
     page = tmp_path / "report.html"
     page.write_text(comparison_report(result), encoding="utf-8")
-    dom = _chromium(page, tmp_path, "--dump-dom")
+    dom = run_chromium(page, tmp_path, "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
     text = re.sub(r"\s+", " ", dom.stdout)
     for value in key_figures(result):
@@ -106,7 +89,7 @@ def test_the_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert "Policy comparison — known" in text
     assert "<svg" in dom.stdout
     shot = tmp_path / "report.png"
-    _chromium(page, tmp_path, "--hide-scrollbars", "--window-size=1280,2000",
+    run_chromium(page, tmp_path, "--hide-scrollbars", "--window-size=1280,2000",
               f"--screenshot={shot}")  # fmt: skip
     assert shot.read_bytes().startswith(b"\x89PNG")
     assert shot.stat().st_size > 20_000  # a page with tables and charts, not a blank one

@@ -11,10 +11,8 @@ from leadreview.policy.loader import bundled_policy_paths
 from leadreview.search.probe_image import decode_face_descriptor
 from leadreview.store.store import Store
 from leadreview.store.tables.workflow import CaseRow, LeadRow, PolicyVerdictRow, ProbeRow
-from tests.case_cli_support import cli_env, db, events, run
-from tests.workflow_fixtures import count, rows
-
-__all__ = ["cli_env", "db"]  # fixtures
+from tests.support.cli import events, run
+from tests.support.workflow import count, rows
 
 TOP = 5  # wcso-practice, the default policy in force, shows the top 5
 

@@ -17,11 +17,9 @@ from leadreview.settings import load_settings
 from leadreview.store.store import Store
 from leadreview.store.tables.workflow import CaseRow, LeadRow, PolicyVerdictRow
 from leadreview.workflow import search_failures
-from tests.case_cli_support import cli_env, db, events, payload, png, run
-from tests.rekognition_shapes import match, response
-from tests.workflow_fixtures import count, rows
-
-__all__ = ["cli_env", "db"]  # fixtures
+from tests.support.cli import events, payload, png, run
+from tests.support.rekognition_shapes import match, response
+from tests.support.workflow import count, rows
 
 COLLECTION = "wcso-bookings"
 METHOD = "search_faces_by_image"

@@ -18,21 +18,15 @@ from leadreview.store.store import Store
 from leadreview.workflow.audit_report import build_audit_report, record_report
 from leadreview.workflow.audit_report_views import AuditReport
 from leadreview.workflow.service import ReviewWorkflow
-from tests.audit_support import behind_the_guards
-from tests.browser import needs_chromium
-from tests.test_report import _chromium, without_sources
-from tests.workflow_fixtures import (
+from tests.support.audit import behind_the_guards
+from tests.support.browser import needs_chromium, run_chromium, without_sources
+from tests.support.workflow import (
     ALICE,
     AUDITOR,
     INVESTIGATOR,
-    ctx,
     events,
     opening,
-    policy_dir,
-    workflow,
 )
-
-__all__ = ["ctx", "policy_dir", "workflow"]  # fixtures
 
 HOSTILE = "<script>alert('x')</script> & \"same scar\""
 POSSIBLE = DecisionKind.POSSIBLE_LEAD
@@ -185,14 +179,14 @@ def test_report_audit_command_writes_the_page_and_records_it(
 
 
 @needs_chromium
-def test_the_audit_report_renders_in_headless_chromium(
+def test_the_audit_report_renders_in_headlessrun_chromium(
     workflow: ReviewWorkflow, tmp_path: Path
 ) -> None:
     review(workflow)
     report = build_audit_report(workflow, AUDITOR)
     page = tmp_path / "audit.html"
     page.write_text(audit_report_html(report), encoding="utf-8")
-    dom = _chromium(page, tmp_path, "--dump-dom")
+    dom = run_chromium(page, tmp_path, "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
     text_ = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", dom.stdout))
     for figure in key_figures(report):
@@ -200,7 +194,7 @@ def test_the_audit_report_renders_in_headless_chromium(
     assert "Audit report — lead review" in text_
     assert "<script" not in dom.stdout  # the hostile rationale stayed text
     shot = tmp_path / "audit.png"
-    _chromium(page, tmp_path, "--hide-scrollbars", "--window-size=1280,1800",
+    run_chromium(page, tmp_path, "--hide-scrollbars", "--window-size=1280,1800",
               f"--screenshot={shot}")  # fmt: skip
     assert shot.read_bytes().startswith(b"\x89PNG")
     assert shot.stat().st_size > 20_000

@@ -12,19 +12,14 @@ from leadreview.audit.models import AuditEvent
 from leadreview.domain.decision import DecisionKind
 from leadreview.store.store import Store
 from leadreview.workflow.service import ReviewWorkflow
-from tests.workflow_fixtures import (
+from tests.support.workflow import (
     ALICE,
     AUDITOR,
     BOB,
     INVESTIGATOR,
-    ctx,
     events,
     opening,
-    policy_dir,
-    workflow,
 )
-
-__all__ = ["ctx", "policy_dir", "workflow"]  # fixtures
 
 POSSIBLE = DecisionKind.POSSIBLE_LEAD
 NOT_A_MATCH = DecisionKind.NOT_A_MATCH
@@ -64,8 +59,6 @@ def world(
             event_type="test.nested",
             payload={"cases": [{"case_id": first}], "caseXid": first},
         )
-    monkeypatch.setenv("LEADREVIEW_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LEADREVIEW_DATABASE_URL", database_url)
     monkeypatch.setenv("LEADREVIEW_ACTOR", AUDITOR.name)
     monkeypatch.setenv("COLUMNS", "250")  # rich's width when not on a terminal

@@ -22,10 +22,8 @@ from leadreview.workflow.batch import BatchSearch, record_batch
 from leadreview.workflow.batch_cases import open_batch_cases
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest
-from tests.test_workflow_batch import searches
-from tests.workflow_fixtures import count, ctx, events, policy_dir, policy_set, rows
-
-__all__ = ["ctx", "policy_dir"]  # fixtures
+from tests.support.batches import searches
+from tests.support.workflow import count, events, policy_set, rows
 
 PROBES = 12
 SHOWN = 5  # wcso-practice, the policy in force, shows the top 5

@@ -16,7 +16,7 @@ from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor, Role
 from leadreview.store.store import Store, open_store
 from leadreview.workflow.errors import DecisionConflict, LeadNotOpen
-from tests.exercise_support import FACILITATOR, events, service, small_world, table_rows
+from tests.support.exercise import FACILITATOR, events, service, small_world, table_rows
 
 PARTICIPANTS = 10
 CASES = 6

@@ -17,7 +17,7 @@ from leadreview.exercise.service import ExerciseService
 from leadreview.exercise.world import ExerciseWorld
 from leadreview.store.store import Store
 from leadreview.workflow.errors import InvalidRequest
-from tests.exercise_support import FACILITATOR, events, service, small_world, table_rows
+from tests.support.exercise import FACILITATOR, events, service, small_world, table_rows
 
 ANA = Actor(name="ana", role=Role.REVIEWER)
 BEN = Actor(name="ben", role=Role.REVIEWER)

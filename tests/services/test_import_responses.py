@@ -27,11 +27,9 @@ from leadreview.workflow import recording
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.import_responses import RESPONSE_IMPORTED, import_responses
 from leadreview.workflow.sql import as_utc
-from tests.workflow_fixtures import count, ctx, events, policy_dir, policy_set, rows
+from tests.support.workflow import count, events, policy_set, rows
 
-__all__ = ["ctx", "policy_dir"]  # fixtures; `store` and `database_url` come from conftest
-
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "responses"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "responses"
 FILES = ("wcso-18-0112.json", "wcso-18-0347.json", "wcso-18-0590.json")
 K = 5  # candidates per saved response, as the WCSO's searches returned
 CLERK = Actor(name="rita", role=Role.SUPERVISOR)
@@ -200,7 +198,6 @@ def test_re_importing_the_same_files_is_a_no_op(
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
-        "LEADREVIEW_CONFIG": str(tmp_path / "absent-config.toml"),
         "LEADREVIEW_DATA_DIR": str(tmp_path / "data"),
         "LEADREVIEW_SIGNING_KEY_PATH": str(tmp_path / "key" / "signing.key"),
         "LEADREVIEW_ACTOR": "rita",

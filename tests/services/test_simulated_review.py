@@ -26,20 +26,15 @@ from leadreview.workflow.simulated_review import (
     review_case,
     simulated_actor,
 )
-from tests.workflow_fixtures import (
+from tests.support.workflow import (
     INVESTIGATOR,
     TOP,
     count,
-    ctx,
     events,
     make_backend,
     opening,
-    policy_dir,
     policy_set,
-    workflow,
 )
-
-__all__ = ["ctx", "policy_dir", "workflow"]  # fixtures
 
 SEED = 7
 

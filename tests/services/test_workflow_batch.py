@@ -5,9 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from leadreview.domain.lead import Lead
 from leadreview.domain.policy import UseCase
-from leadreview.domain.probe import CaptureQuality
 from leadreview.domain.roles import Actor, Role
 from leadreview.errors import PermissionRefused
 from leadreview.store.store import Store
@@ -21,38 +19,16 @@ from leadreview.store.tables.workflow import (
 from leadreview.workflow import recording
 from leadreview.workflow.batch import BatchSearch, record_batch
 from leadreview.workflow.context import WorkflowContext
-from tests.workflow_fixtures import (
+from tests.support.batches import searches
+from tests.support.workflow import (
     ALICE,
     count,
-    ctx,
     events,
-    policy_dir,
     policy_set,
     rows,
 )
 
-__all__ = ["ctx", "policy_dir"]  # fixtures
-
 ANALYST = Actor(name="ana", role=Role.ANALYST)
-
-
-def searches(m: int, k: int) -> list[BatchSearch]:
-    return [
-        BatchSearch(
-            probe_ref=f"congress-{i:03d}",
-            quality=CaptureQuality.PORTRAIT,
-            leads=[
-                Lead(
-                    rank=r + 1,
-                    similarity=max(0.0, 99.0 - r * 1.7 - (i % 7)),
-                    face_id=f"{i:08d}-0000-0000-0000-{r:012d}",
-                    external_image_id=f"arrest-{(i * 31 + r) % 25000:05d}",
-                )
-                for r in range(k)
-            ],
-        )
-        for i in range(m)
-    ]
 
 
 def _record(ctx: WorkflowContext, policy_dir: Path, items: list[BatchSearch]):  # type: ignore[no-untyped-def]

@@ -21,24 +21,19 @@ from leadreview.workflow import recording
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest
 from leadreview.workflow.service import ReviewWorkflow
-from tests.workflow_fixtures import (
+from tests.support.workflow import (
     ALICE,
     AUDITOR,
     INVESTIGATOR,
     SIMILARITIES,
     TOP,
     count,
-    ctx,
     events,
     make_backend,
     opening,
-    policy_dir,
     policy_set,
     rows,
-    workflow,
 )
-
-__all__ = ["ctx", "policy_dir", "workflow"]  # fixtures
 
 WORKFLOW_TABLES = (ReviewerRow, CaseRow, ProbeRow, SearchRow, LeadRow, PolicyVerdictRow)
 

@@ -11,22 +11,17 @@ from leadreview.store.tables.workflow import DecisionRow, LeadRow
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import DecisionConflict, EmptyRationale, LeadNotOpen
 from leadreview.workflow.service import ReviewWorkflow
-from tests.workflow_fixtures import (
+from tests.support.workflow import (
     ALICE,
     BOB,
     INVESTIGATOR,
     count,
-    ctx,
     events,
     make_backend,
     opening,
-    policy_dir,
     policy_set,
     rows,
-    workflow,
 )
-
-__all__ = ["ctx", "policy_dir", "workflow"]  # fixtures
 
 POSSIBLE = DecisionKind.POSSIBLE_LEAD
 NOT_A_MATCH = DecisionKind.NOT_A_MATCH

@@ -8,19 +8,14 @@ from leadreview.store.store import Store
 from leadreview.store.tables.workflow import EnforcementRequestRow
 from leadreview.workflow.errors import EnforcementRefused
 from leadreview.workflow.service import ReviewWorkflow
-from tests.workflow_fixtures import (
+from tests.support.workflow import (
     ALICE,
     INVESTIGATOR,
     SUPERVISOR,
-    ctx,
     events,
     opening,
-    policy_dir,
     rows,
-    workflow,
 )
-
-__all__ = ["ctx", "policy_dir", "workflow"]  # fixtures
 
 LEAD_ITSELF = EvidenceItem(kind=EvidenceKind.FACE_SEARCH_LEAD, description="rank 1, 99.6")
 LINEUP = EvidenceItem(

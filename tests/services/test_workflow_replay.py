@@ -10,19 +10,14 @@ from leadreview.store.store import Store
 from leadreview.store.tables.workflow import PolicyDocumentRow, PolicyVerdictRow
 from leadreview.workflow.service import ReviewWorkflow
 from leadreview.workflow.sql import table_of
-from tests.workflow_fixtures import (
+from tests.support.workflow import (
     ALICE,
     AUDITOR,
     INVESTIGATOR,
     TOP,
-    ctx,
     opening,
-    policy_dir,
     rows,
-    workflow,
 )
-
-__all__ = ["ctx", "policy_dir", "workflow"]  # fixtures
 
 
 def test_recorded_verdicts_reproduce_from_their_policy_files(workflow: ReviewWorkflow) -> None:

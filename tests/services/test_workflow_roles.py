@@ -14,19 +14,14 @@ from leadreview.store.tables.workflow import (
     ReviewerRow,
 )
 from leadreview.workflow.service import ReviewWorkflow
-from tests.workflow_fixtures import (
+from tests.support.workflow import (
     ALICE,
     AUDITOR,
     INVESTIGATOR,
     count,
-    ctx,
     events,
     opening,
-    policy_dir,
-    workflow,
 )
-
-__all__ = ["ctx", "policy_dir", "workflow"]  # fixtures
 
 FINGERPRINT = EvidenceItem(kind=EvidenceKind.FINGERPRINT, description="print on the shelf")
 

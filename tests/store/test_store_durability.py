@@ -53,7 +53,7 @@ def test_a_committed_event_survives_sigkill(database_url: str, tmp_path: Path) -
         [sys.executable, "-c", CHILD, database_url],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).parents[1],
+        cwd=Path(__file__).parents[2],
     )
     try:
         assert child.stdout is not None

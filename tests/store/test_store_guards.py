@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from leadreview.audit import AuditLog
 from leadreview.store import Store, open_store
-from tests.audit_support import append_events
+from tests.support.audit import append_events
 
 SNAPSHOT = (
     "SELECT seq, time, actor, role, event_type, payload, prev_digest, digest "

@@ -55,7 +55,6 @@ def test_tables_match_the_migrated_schema(store: Store) -> None:
 def test_db_upgrade_command(tmp_path: Path) -> None:
     env = {
         **os.environ,
-        "LEADREVIEW_CONFIG": str(tmp_path / "absent.toml"),
         "LEADREVIEW_DATA_DIR": str(tmp_path / "nested" / "data"),
     }
     env.pop("LEADREVIEW_DATABASE_URL", None)
@@ -81,7 +80,6 @@ def test_db_upgrade_command(tmp_path: Path) -> None:
 def test_unusable_database_url_is_one_line(tmp_path: Path) -> None:
     env = {
         **os.environ,
-        "LEADREVIEW_CONFIG": str(tmp_path / "absent.toml"),
         "LEADREVIEW_DATABASE_URL": "postgresql://u:pw@127.0.0.1:1/x",
     }
     result = subprocess.run(

@@ -3,12 +3,10 @@ fixture (tests/conftest.py: SQLite and PostgreSQL), a simulated Rekognition whos
 gives known similarities, and helpers that read rows and events.
 """
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 import sqlalchemy as sa
 from PIL import Image
 from sqlmodel import SQLModel
@@ -18,12 +16,10 @@ from leadreview.audit.models import AuditEvent
 from leadreview.domain.case import CaseOpening
 from leadreview.domain.probe import CaptureQuality
 from leadreview.domain.roles import Actor, Role
-from leadreview.policy.loader import bundled_policy_paths, load_policy_file
+from leadreview.policy.loader import load_policy_file
 from leadreview.store.store import Store
 from leadreview.workflow.cases import SearchBackend
-from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.policy_set import PolicySet
-from leadreview.workflow.service import ReviewWorkflow
 from leadreview.workflow.sql import table_of
 
 COLLECTION = "wcso-booking"
@@ -100,29 +96,9 @@ def opening(**overrides: Any) -> CaseOpening:
     return CaseOpening(**fields)
 
 
-@pytest.fixture
-def policy_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "policies"
-    folder.mkdir()
-    for path in bundled_policy_paths():
-        shutil.copy(path, folder / path.name)
-    (folder / "two-reviewers.yaml").write_text(TWO_REVIEWERS_POLICY)
-    return folder
-
-
 def policy_set(policy_dir: Path, in_force: str = "wcso-practice") -> PolicySet:
     loaded = [load_policy_file(p) for p in sorted(policy_dir.glob("*.yaml"))]
     return PolicySet.of(loaded, in_force)
-
-
-@pytest.fixture
-def ctx(store: Store) -> WorkflowContext:
-    return WorkflowContext(store=store, audit=AuditLog())
-
-
-@pytest.fixture
-def workflow(ctx: WorkflowContext, policy_dir: Path) -> ReviewWorkflow:
-    return ReviewWorkflow(ctx=ctx, policies=policy_set(policy_dir), backend=make_backend())
 
 
 def count(store: Store, model: type[SQLModel], **where: Any) -> int:

@@ -25,34 +25,10 @@ from leadreview.simulation.reviewer_model import (
     LoadedProfile,
     ReviewerProfile,
 )
+from tests.support.batches import POLICIES, known_batch
 
-POLICIES = ["wcso-practice", "rekognition-default", "amazon-police-95", "amazon-documented-99"]
 ALMOST_ONE = 1 - 1e-12
 ALMOST_ZERO = 1e-12
-
-
-def known_batch() -> SearchBatch:
-    """Three searches, six leads each; the WCSO's 96.03 mate is search 0's rank 2."""
-    return SearchBatch(
-        similarities=np.array(
-            [
-                [99.5, 96.03, 81.0, 40.0, 10.0, 5.0],  # A, mated: mate at rank 2 (96.03)
-                [93.5, 85.0, 79.9, 20.0, 10.0, 1.0],  # B, mated: mate at rank 3 (79.9)
-                [99.2, 50.0, 49.0, 48.0, 47.0, 46.0],  # A, not mated
-                [60.0, 50.0, 40.0, 30.0, 20.0, 10.0],  # B, mated, mate not returned
-            ]
-        ),
-        is_true_mate=np.array(
-            [
-                [False, True, False, False, False, False],
-                [False, False, True, False, False, False],
-                [False] * 6,
-                [False] * 6,
-            ]
-        ),
-        probe_groups=np.array(["A", "B", "A", "B"]),
-        probe_mated=np.array([True, True, False, True]),
-    )
 
 
 def fixed_profile(name: str, forwards_everyone: bool) -> LoadedProfile:

@@ -13,7 +13,7 @@ from leadreview.exercise.loading import bundled_exercise_paths, load_exercise
 from leadreview.exercise.template import template
 from leadreview.exercise.world import build_exercise_world
 from leadreview.simulation.scenario import bundled_scenario_paths
-from tests.exercise_support import write_scenario
+from tests.support.exercise import write_scenario
 
 REQUIRED = {
     "wcso-cold-cases",

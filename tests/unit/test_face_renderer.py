@@ -5,7 +5,7 @@ import pytest
 
 from leadreview.domain.probe import CaptureQuality
 from leadreview.simulation.face_renderer import render_face
-from tests.search_support import near, unit_rows
+from tests.support.search import near, unit_rows
 
 
 def pixels(embedding: np.ndarray, quality: CaptureQuality = CaptureQuality.BOOKING) -> np.ndarray:

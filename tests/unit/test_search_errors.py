@@ -22,7 +22,7 @@ from PIL import Image
 from leadreview.search.probe_image import MAX_IMAGE_BYTES
 from leadreview.search.requests import ImageTypeDef, SearchFacesByImageRequest
 from leadreview.search.simulated import SimulatedRekognition
-from tests.search_support import gallery_client, logistic_similarity, probe_bytes, unit_rows
+from tests.support.search import gallery_client, logistic_similarity, probe_bytes, unit_rows
 
 COLLECTION_ID = re.compile(r"[a-zA-Z0-9_.\-]+")
 EXTERNAL_IMAGE_ID = re.compile(r"[a-zA-Z0-9_.\-:]+")

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadreview.search.simulated import SimulatedRekognition
-from tests.search_support import (
+from tests.support.search import (
     gallery_client,
     logistic_similarity,
     near,

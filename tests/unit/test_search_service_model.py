@@ -17,7 +17,7 @@ from botocore.stub import Stubber
 from PIL import Image
 
 from leadreview.search.simulated import SimulatedRekognition
-from tests.search_support import (
+from tests.support.search import (
     gallery_client,
     logistic_similarity,
     near,

@@ -13,17 +13,7 @@ from leadreview.analysis.sweep import sweep
 from leadreview.analysis.sweep_charts import sweep_figure, terminal_sweep_chart
 from leadreview.analysis.sweep_export import CSV_COLUMNS, sweep_csv
 from leadreview.errors import InputFileError
-
-
-def random_batch(seed: int, m: int = 400, k: int = 6) -> SearchBatch:
-    rng = np.random.default_rng(seed)
-    sims = -np.sort(-rng.uniform(0, 100, (m, k)), axis=1)
-    mated = rng.random(m) < 0.6
-    column = rng.integers(0, k + 2, m)  # k and k+1: the mate was not returned
-    mate = np.zeros((m, k), dtype=bool)
-    rows = np.flatnonzero(mated & (column < k))
-    mate[rows, column[rows]] = True
-    return SearchBatch(sims, mate, rng.choice(np.array(["x", "y", "z"]), m), mated)
+from tests.support.batches import random_batch
 
 
 def test_known_values() -> None:
