@@ -1,13 +1,12 @@
-"""The recording's fast verdicts are exactly `evaluate_lead`'s, for every bundled policy."""
+"""Plain verdict rows for bulk recording are exactly `evaluate_lead`'s, for every bundled policy."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadreview.domain.lead import Lead
 from leadreview.domain.policy import UseCase
-from leadreview.policy.evaluate import evaluate_leads
+from leadreview.policy.evaluate import evaluate_leads, verdict_rows
 from leadreview.policy.loader import load_bundled_policies
-from leadreview.workflow.fast_verdicts import verdict_rows
 
 POLICIES = load_bundled_policies()
 
