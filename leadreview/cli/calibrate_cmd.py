@@ -44,19 +44,6 @@ def _measure_with_progress(
         return run(report)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    from leadreview.errors import InputFileError
-
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InputFileError(f"{path}: cannot write score model ({exc.strerror})") from None
-
-
 def calibrate(
     output: Annotated[
         Path | None,
@@ -85,6 +72,7 @@ def calibrate(
     against achieved. Exits 1 if a target is missed (and then writes nothing)."""
     from rich.console import Console
 
+    from leadreview.io.atomic import write_atomically
     from leadreview.simulation.calibration.fit import CalibrationError, fit_score_model
     from leadreview.simulation.calibration.measure import all_met, measure
     from leadreview.simulation.calibration.render import render_score_model
@@ -123,7 +111,9 @@ def calibrate(
             f"{output or source} left unchanged"
         )
     destination = output or source
-    _write_atomically(destination, render_score_model(model, targets.aclu.reference_group))
+    write_atomically(
+        destination, render_score_model(model, targets.aclu.reference_group), "score model"
+    )
     console.print(f"wrote {destination}")
 
 
