@@ -8,9 +8,6 @@ from leadreview.analysis.run_batch import COLLECTION_ID, ScenarioRun
 from leadreview.domain.policy import LoadedPolicy
 from leadreview.domain.roles import Actor, Role
 
-# What the recorded searches were run under: the sheriff's practice, no threshold.
-IN_FORCE = "wcso-practice"
-
 
 def record_run(run: ScenarioRun, policies: Sequence[LoadedPolicy], console: Console) -> None:
     from leadreview.audit.log import AuditLog
@@ -19,12 +16,14 @@ def record_run(run: ScenarioRun, policies: Sequence[LoadedPolicy], console: Cons
     from leadreview.store.store import open_store
     from leadreview.workflow.batch import record_batch, searches_from_result
     from leadreview.workflow.context import WorkflowContext
-    from leadreview.workflow.policy_set import PolicySet
+    from leadreview.workflow.policy_set import DEFAULT_POLICY, PolicySet
 
     settings = load_settings()
     loaded = list(policies)
-    if all(p.name != IN_FORCE for p in loaded):
-        loaded.extend(load_policies([IN_FORCE]))
+    # The recorded searches run under the policy in force by default (the sheriff's
+    # practice); the others are evaluated in the shadow.
+    if all(p.name != DEFAULT_POLICY for p in loaded):
+        loaded.extend(load_policies([DEFAULT_POLICY]))
     actor = Actor(name=settings.resolved_actor(), role=Role.ANALYST)
     store = open_store(settings)
     try:
@@ -32,7 +31,7 @@ def record_run(run: ScenarioRun, policies: Sequence[LoadedPolicy], console: Cons
         recorded = record_batch(
             WorkflowContext(store=store, audit=AuditLog()),
             actor,
-            PolicySet.of(loaded, IN_FORCE),
+            PolicySet.of(loaded, DEFAULT_POLICY),
             searches_from_result(run.result, world.probes, world.gallery.external_image_id),
             label=f"replay {world.scenario.name} seed {world.seed}",
             use_case=world.scenario.use_case,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from leadreview.domain.roles import Actor, Role
 from leadreview.settings import Settings
+from leadreview.workflow.policy_set import DEFAULT_POLICY
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -47,7 +48,7 @@ def open_session(
     database_url: str | None = None,
     demo: bool = True,
     seed_demo: bool = True,
-    in_force: str = "wcso-practice",
+    in_force: str = DEFAULT_POLICY,
 ) -> Session:
     """The store (schema upgraded), the workflow over it and the gateway for the app.
 
