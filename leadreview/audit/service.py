@@ -10,6 +10,7 @@ from pathlib import Path
 
 from leadreview.audit.checkpoint import Checkpoint, CheckpointError, open_checkpoint
 from leadreview.audit.checkpoint_store import CheckpointStore, StoredCheckpoint
+from leadreview.audit.export import ExportFormat, ExportSummary, export_log
 from leadreview.audit.keys import load_or_create_signer, load_signer
 from leadreview.audit.log import AuditLog
 from leadreview.audit.note import Signer, Verifier
@@ -57,6 +58,19 @@ def make_checkpoint(store: Store, context: AuditContext) -> StoredCheckpoint:
         size, digest = AuditLog.head(session)
     signed = Checkpoint.of_head(context.origin, size, digest).sign(signer)
     return context.checkpoint_store([signer.verifier()]).add(signed)
+
+
+def export_with_context(
+    store: Store, context: AuditContext, directory: Path, fmt: ExportFormat
+) -> ExportSummary:
+    """The one export path, for `leadreview audit export` and the terminal app alike:
+    the events, every checkpoint this installation has seen (so an outsider can check
+    that the log only grew), and a fresh checkpoint signed over the exported head."""
+    signer = context.signer()
+    seen = [s.signed for s in context.checkpoint_store([signer.verifier()]).all()]
+    return export_log(
+        store, directory, fmt, signer=signer, origin=context.origin, seen_checkpoints=seen
+    )
 
 
 def load_checkpoint_files(

@@ -116,8 +116,8 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
 ) -> None:
     """Export the events and signed checkpoints for offline verification."""
-    from leadreview.audit.export import ExportFormat, export_log
-    from leadreview.audit.service import AuditContext
+    from leadreview.audit.export import ExportFormat
+    from leadreview.audit.service import AuditContext, export_with_context
     from leadreview.settings import load_settings
     from leadreview.store import open_store
 
@@ -129,15 +129,7 @@ def export(
     context = AuditContext.from_settings(settings)
     store = open_store(settings)
     try:
-        seen = [s.signed for s in context.checkpoint_store([context.signer().verifier()]).all()]
-        summary = export_log(
-            store,
-            output,
-            export_format,
-            signer=context.signer(),
-            origin=context.origin,
-            seen_checkpoints=seen,
-        )
+        summary = export_with_context(store, context, output, export_format)
     finally:
         store.dispose()
     typer.echo(
