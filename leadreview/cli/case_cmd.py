@@ -110,17 +110,11 @@ def _load_scenario_gallery(
 ) -> None:
     """Create the simulated collection and import the scenario world's gallery into it."""
     from leadreview.cli.probe_cmd import scenario_world
+    from leadreview.search.gallery_import import import_gallery
     from leadreview.search.simulated import SimulatedRekognition
 
     assert isinstance(client, SimulatedRekognition)  # settings.backend == "simulated"
-    gallery = scenario_world(scenario, seed).gallery
-    client.create_collection(CollectionId=collection_id)
-    client.import_faces(
-        collection_id,
-        gallery.embeddings,
-        ExternalImageIds=[gallery.external_image_id(i) for i in range(gallery.size)],
-        FaceIds=[gallery.face_id(i) for i in range(gallery.size)],
-    )
+    import_gallery(client, collection_id, scenario_world(scenario, seed).gallery)
 
 
 @case_app.command("open")

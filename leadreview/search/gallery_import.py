@@ -6,12 +6,17 @@ read once, a block at a time, and never copied.
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from leadreview.search.client_errors import ServiceError
 from leadreview.search.service_model import service_model
+
+if TYPE_CHECKING:
+    from leadreview.search.simulated import SimulatedRekognition
+    from leadreview.simulation.gallery import Gallery
 
 FloatMatrix = npt.NDArray[np.float32]
 
@@ -88,3 +93,17 @@ def check_ids(
                 f"ExternalImageId {external!r} must be 1-{max_length} characters of "
                 f"{external_pattern.pattern}",
             )
+
+
+def import_gallery(client: "SimulatedRekognition", collection_id: str, gallery: "Gallery") -> None:
+    """Create `collection_id` in the simulated client and import every face of a generated
+    gallery, under the gallery's own external image ids and face ids (so a lead names
+    the same face in every run of the same world). The one way a world's gallery becomes
+    a searchable collection: the batch replay, the exercise and `case open` all use it."""
+    client.create_collection(CollectionId=collection_id)
+    client.import_faces(
+        CollectionId=collection_id,
+        Embeddings=gallery.embeddings,
+        ExternalImageIds=[gallery.external_image_id(i) for i in range(gallery.size)],
+        FaceIds=[gallery.face_id(i) for i in range(gallery.size)],
+    )
