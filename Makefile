@@ -38,8 +38,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+## Tests run in parallel (pytest-xdist): each has its own folder, data directory and
+## PostgreSQL schema, and servers bind port 0. `make unit WORKERS=auto` on a bigger machine.
+WORKERS ?= 2
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS)
 
 ## The wheel a user installs: build it, install it into a fresh virtual environment
 ## outside the checkout, and run it from a folder where the checkout is not on the path,
