@@ -24,8 +24,16 @@ setup: $(STAMP)
 ## audit log, sign a checkpoint and verify the chain.
 demo: $(STAMP)
 	$(BIN)/leadreview replay aclu-2018 --record
+	@echo "The signed checkpoint (C2SP signed note) an outside auditor can hold the log to:"
 	$(BIN)/leadreview audit checkpoint
 	$(BIN)/leadreview audit verify
+	@echo ""
+	@echo "Done: every search, lead and policy verdict of the replay is in the audit log above,"
+	@echo "and the log verifies. What to try next (each command has --help):"
+	@echo "  $(BIN)/leadreview                        review leads yourself in the terminal app"
+	@echo "  $(BIN)/leadreview compare --seeds 10     the policies side by side, per group"
+	@echo "  $(BIN)/leadreview exercise start wcso-cold-cases   run a tabletop exercise"
+	@echo "  $(BIN)/leadreview audit show             who did what, under which policy"
 
 ## The whole test suite: lint, types, every test (SQLite and PostgreSQL), then the
 ## built wheel installed and run away from the checkout.

@@ -22,12 +22,14 @@ app = typer.Typer(
 def _register_commands() -> None:
     # Each module defines its commands cheaply; heavy imports wait inside the commands.
     from leadreview.cli import (
+        after_action_cmd,
         archive_cmd,
         audit_cmd,
         calibrate_cmd,
         case_cmd,
         compare_cmd,
         db_cmd,
+        enforce_cmd,
         exercise_cmd,
         import_cmd,
         policy_cmd,
@@ -55,7 +57,9 @@ def _register_commands() -> None:
         db_cmd,
         scenario_cmd,
         exercise_cmd,
+        after_action_cmd,
         case_cmd,
+        enforce_cmd,
         probe_cmd,
     ):
         module.register(app)

@@ -282,15 +282,26 @@ def export(
 
 
 @exercise_app.command("close")
-def close(exercise: ExerciseOption = None, as_name: AsOption = None) -> None:
-    """Close the exercise."""
+def close(
+    exercise: Annotated[
+        int,
+        typer.Option(
+            "--exercise",
+            min=1,
+            max=2**63 - 1,
+            help="the exercise to close, always named: closing cannot be undone",
+        ),
+    ],
+    as_name: AsOption = None,
+) -> None:
+    """Close an exercise (named by id: a second `close` must not close another one)."""
     service, store = _open()
     try:
-        exercise_id = _id(service, exercise)
-        service.close(_actor(as_name), exercise_id)
+        service.close(_actor(as_name), exercise)
+        title = service.summary(exercise).title
     finally:
         store.dispose()
-    typer.echo(f"exercise {exercise_id} closed")
+    typer.echo(f"exercise {exercise} closed: {title}")
 
 
 def register(app: typer.Typer) -> None:

@@ -54,3 +54,23 @@ def lead_status(decisions: Iterable[DecisionKind], reviewers_required: int) -> L
 def normalised_rationale(text: str) -> str:
     """The rationale as stored: surrounding whitespace removed. Empty means none was given."""
     return text.strip()
+
+
+DEFAULT_MIN_RATIONALE_WORDS = 2
+
+
+def rationale_words(text: str) -> int:
+    return len(text.split())
+
+
+def rationale_shortfall(text: str, min_words: int, policy_name: str) -> str | None:
+    """Why a rationale is not enough under the policy in force, or None if it is."""
+    words = rationale_words(text)
+    if words == 0:
+        return "a rationale is required: say what you compared and why"
+    if words < min_words:
+        return (
+            f"the policy in force ({policy_name}) asks for a rationale of at least "
+            f"{min_words} words, and this one has {words}: say what you compared and why"
+        )
+    return None

@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from leadreview.domain.decision import DEFAULT_MIN_RATIONALE_WORDS
+
 Similarity = Annotated[float, Field(ge=0.0, le=100.0)]
 PolicyName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
@@ -42,6 +44,14 @@ class Policy(BaseModel):
         description="a threshold that replaces min_similarity for one use case",
     )
     enforcement_requires_corroboration: bool = True
+    # A reviewer's reason is the record an auditor reads: "ok" or "2" explains nothing.
+    # Counted in words, since a keystroke can fill any number of characters.
+    min_rationale_words: int = Field(
+        default=DEFAULT_MIN_RATIONALE_WORDS,
+        ge=1,
+        le=100,
+        description="a decision's rationale must have at least this many words",
+    )
     notes: str = ""
 
     @model_validator(mode="after")

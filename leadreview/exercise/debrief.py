@@ -88,6 +88,20 @@ class BandRate(_Frozen):
         return self.wrong_forwards / self.wrong_decisions if self.wrong_decisions else None
 
 
+class EnforcementOutcome(_Frozen):
+    """An arrest, warrant or search asked for in the exercise, and the gate's answer."""
+
+    case_key: str
+    case_id: int
+    lead_id: int
+    requested_by: str
+    kind: str
+    granted: bool
+    reason: str
+    on_true_mate: bool  # False: the request was about someone who is not the probe's subject
+    independent_evidence: tuple[str, ...]
+
+
 class ExerciseDebrief(_Frozen):
     exercise: ExerciseSummary
     truth_sha256: str
@@ -101,6 +115,7 @@ class ExerciseDebrief(_Frozen):
     bands: tuple[BandRate, ...]
     injects: tuple[InjectView, ...]
     questions: tuple[str, ...]
+    enforcement: tuple[EnforcementOutcome, ...] = ()
 
 
 def build_debrief(session: Session, exercise_id: int) -> ExerciseDebrief:
@@ -131,6 +146,7 @@ def build_debrief(session: Session, exercise_id: int) -> ExerciseDebrief:
         bands=tuple(_band(low, high, decisions) for low, high in BANDS),
         injects=tuple(records.injects(session, exercise_id, scenario)),
         questions=tuple(scenario.debrief_questions),
+        enforcement=tuple(_enforcement(truths, details)),
     )
 
 
@@ -162,6 +178,7 @@ def _decisions(
                         and lead.face_id == truth.mate_face_id,
                         decided_at=as_utc(decision.decided_at),
                         seconds_taken=None,
+                        rationale=decision.rationale,
                         filtered_by=filtered_by,
                     )
                 )
@@ -262,6 +279,33 @@ def _policy_effect(
         mates_hidden=hidden,
         wrong_leads_shown=wrong_shown,
     )
+
+
+def _enforcement(
+    truths: Sequence[CaseTruthView], details: dict[int, CaseDetail]
+) -> list[EnforcementOutcome]:
+    out = []
+    for truth in truths:
+        detail = details[truth.case_id]
+        faces = {lead.lead_id: lead.face_id for lead in detail.leads}
+        for request in detail.enforcement:
+            out.append(
+                EnforcementOutcome(
+                    case_key=truth.case_key,
+                    case_id=truth.case_id,
+                    lead_id=request.lead_id,
+                    requested_by=request.requested_by,
+                    kind=request.kind.value,
+                    granted=request.granted,
+                    reason=request.reason,
+                    on_true_mate=truth.mate_face_id is not None
+                    and faces.get(request.lead_id) == truth.mate_face_id,
+                    independent_evidence=tuple(
+                        sorted({e.kind.value for e in request.evidence if e.independent})
+                    ),
+                )
+            )
+    return sorted(out, key=lambda e: (e.case_id, e.lead_id))
 
 
 def _band(low: float, high: float, decisions: Sequence[DecidedLead]) -> BandRate:

@@ -1,6 +1,7 @@
 """The exercise package: everything another person needs to check the debrief offline.
 
 report.html        the debrief
+aar.html, aar.md   the After-Action Report / Improvement Plan (HSEEP), journal appended
 debrief.json       the same figures, machine-readable
 events.jsonl       the whole audit log (a chain verifies only whole)
 checkpoints/       signed checkpoints, one over the exported head
@@ -15,7 +16,8 @@ from pathlib import Path
 from leadreview.audit.export import ExportFormat, export_log
 from leadreview.audit.service import AuditContext
 from leadreview.errors import ConfigurationError
-from leadreview.exercise.debrief import ExerciseDebrief
+from leadreview.exercise.aar_render import aar_html, aar_markdown
+from leadreview.exercise.after_action import AfterActionReport
 from leadreview.exercise.report import debrief_report
 from leadreview.store.store import Store
 from leadreview.store.tables.exercise import ExerciseRow
@@ -53,8 +55,9 @@ a hash chain can only be verified whole.
 
 
 def export_package(
-    store: Store, debrief: ExerciseDebrief, directory: Path, audit: AuditContext
+    store: Store, report: AfterActionReport, directory: Path, audit: AuditContext
 ) -> PackageSummary:
+    debrief = report.debrief
     ex = debrief.exercise
     with store.reading() as session:
         row = session.get(ExerciseRow, ex.exercise_id)
@@ -73,6 +76,8 @@ def export_package(
     )
     files = {
         "report.html": debrief_report(debrief),
+        "aar.html": aar_html(report),
+        "aar.md": aar_markdown(report),
         "debrief.json": debrief.model_dump_json(indent=2),
         "scenario.yaml": scenario_text,
         "verifier.pub": signer.verifier().text() + "\n",

@@ -27,6 +27,11 @@ class ExerciseAction(StrEnum):
     EXPORT = "exercise-export"
     JOIN = "exercise-join"
     DECIDE = "exercise-decide"
+    # After the reveal: the facilitator judges expectations and plans improvements; anyone
+    # who took part answers the hot wash (checked against the participants, not the role).
+    VALIDATE = "exercise-validate"
+    IMPROVE = "exercise-improve"
+    HOTWASH = "exercise-hotwash"
 
 
 PARTICIPANT_ACTIONS = frozenset({ExerciseAction.JOIN, ExerciseAction.DECIDE})

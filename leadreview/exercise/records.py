@@ -30,6 +30,10 @@ class ExerciseEvent(StrEnum):
     INJECT_RELEASED = "exercise.inject_released"
     REVEALED = "exercise.revealed"
     CLOSED = "exercise.closed"
+    # The after-action record: kept only as events, so the log is its one source.
+    EXPECTATION_VALIDATED = "exercise.expectation_validated"
+    HOTWASH_ANSWERED = "exercise.hotwash_answered"
+    IMPROVEMENT_PLANNED = "exercise.improvement_planned"
 
 
 class Status(StrEnum):

@@ -130,6 +130,7 @@ def debrief_report(debrief: ExerciseDebrief) -> str:
             d.is_mate,
             ", ".join(d.filtered_by) or DASH,
             d.seconds_taken,
+            d.rationale or DASH,
         ]
         for d in debrief.decisions
     ]
@@ -209,9 +210,30 @@ def debrief_report(debrief: ExerciseDebrief) -> str:
                     "true mate",
                     "filtered by",
                     "seconds",
+                    "rationale",
                 ],
                 decisions,
             ),
+        ),
+        Section(
+            "Enforcement requests",
+            _table(
+                ["case", "request", "by", "gate", "independent evidence", "true subject", "reason"],
+                [
+                    [
+                        e.case_key,
+                        e.kind,
+                        e.requested_by,
+                        "granted" if e.granted else "refused",
+                        ", ".join(e.independent_evidence) or "none",
+                        e.on_true_mate,
+                        e.reason,
+                    ]
+                    for e in debrief.enforcement
+                ],
+            )
+            if debrief.enforcement
+            else "<p><em>No arrest, warrant or search was asked for.</em></p>",
         ),
         Section("Injects", _table(["inject", "kind", "title", "from", "released"], injects)),
         Section("Debrief questions", questions),

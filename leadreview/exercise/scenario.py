@@ -156,6 +156,37 @@ class InjectSpec(_Strict):
         return self.release.after_minutes if isinstance(self.release, ReleaseAfter) else None
 
 
+class ExpectationCheck(StrEnum):
+    """How the debrief scores an expectation. `manual`: the facilitator validates it."""
+
+    MANUAL = "manual"
+    NO_WRONG_PERSON_FORWARDED = "no-wrong-person-forwarded"
+    TRUE_MATE_FORWARDED = "true-mate-forwarded"
+    TOP_WRONG_LEAD_REJECTED = "top-wrong-lead-rejected"
+    NO_ENFORCEMENT_WITHOUT_CORROBORATION = "no-enforcement-without-corroboration"
+
+
+class ExpectationSpec(_Strict):
+    """What the exercise's designers expect players to do (HSEEP's expected actions)."""
+
+    id: Key
+    text: Text
+    check: ExpectationCheck = ExpectationCheck.MANUAL
+    cases: list[Key] = Field(
+        default_factory=list, description="the cases it concerns; none: every case"
+    )
+    inject: Key | None = Field(default=None, description="the inject it answers, if any")
+
+
+class ObjectiveSpec(_Strict):
+    """An exercise objective, with the expectations that evaluate it (HSEEP EEG)."""
+
+    id: Key
+    text: Text
+    capability: Offense = Field(description="the capability it exercises, e.g. lead review")
+    expectations: list[Key] = Field(min_length=1)
+
+
 class RoleSlot(_Strict):
     role: Role
     max: int = Field(default=50, ge=1, le=500)
@@ -198,7 +229,26 @@ class ExerciseScenario(_Strict):
     cases: list[CaseSpec] = Field(min_length=1, max_length=MAX_CASES)
     injects: list[InjectSpec] = Field(default_factory=list)
     debrief_questions: list[Text] = Field(min_length=1)
+    objectives: list[ObjectiveSpec] = Field(default_factory=list)
+    expectations: list[ExpectationSpec] = Field(default_factory=list)
     notes: str = ""
+
+    @model_validator(mode="after")
+    def _evaluation_names_what_exists(self) -> "ExerciseScenario":
+        cases = {c.id for c in self.cases}
+        injects = {i.id for i in self.injects}
+        expectations = {e.id for e in self.expectations}
+        for e in self.expectations:
+            unknown = [c for c in e.cases if c not in cases]
+            if unknown:
+                raise ValueError(f"expectation {e.id!r} names unknown case(s) {unknown}")
+            if e.inject is not None and e.inject not in injects:
+                raise ValueError(f"expectation {e.id!r} names unknown inject {e.inject!r}")
+        for o in self.objectives:
+            unknown = [x for x in o.expectations if x not in expectations]
+            if unknown:
+                raise ValueError(f"objective {o.id!r} names unknown expectation(s) {unknown}")
+        return self
 
     @property
     def policy_names(self) -> list[str]:

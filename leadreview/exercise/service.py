@@ -6,12 +6,13 @@ thread worker.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor
-from leadreview.exercise import lifecycle, participation, records
+from leadreview.exercise import hotwash, lifecycle, participation, records
 from leadreview.exercise.debrief import ExerciseDebrief, build_debrief
 from leadreview.exercise.permissions import ExerciseAction, require
 from leadreview.exercise.progress import progress
@@ -29,6 +30,7 @@ from leadreview.workflow.views import LeadView
 
 if TYPE_CHECKING:
     from leadreview.audit.service import AuditContext
+    from leadreview.exercise.after_action import AfterActionReport
     from leadreview.exercise.package import PackageSummary
     from leadreview.exercise.world import ExerciseWorld
 
@@ -89,9 +91,59 @@ class ExerciseService:
         from leadreview.exercise.package import export_package
 
         require(self.ctx, viewer, ExerciseAction.EXPORT, {"exercise_id": exercise_id})
-        return export_package(self.ctx.store, self.debrief(viewer, exercise_id), directory, audit)
+        report = self.after_action(viewer, exercise_id)
+        return export_package(self.ctx.store, report, directory, audit)
+
+    def validate_expectation(
+        self, actor: Actor, exercise_id: int, expectation: str, met: bool, note: str
+    ) -> None:
+        hotwash.validate(self.ctx, actor, exercise_id, expectation, met, note)
+
+    def plan_improvement(
+        self,
+        actor: Actor,
+        exercise_id: int,
+        *,
+        area: str,
+        action: str,
+        owner: str,
+        due: date,
+        objective: str | None = None,
+    ) -> None:
+        hotwash.plan(
+            self.ctx,
+            actor,
+            exercise_id,
+            area=area,
+            action=action,
+            owner=owner,
+            due=due,
+            objective=objective,
+        )
+
+    def after_action(self, viewer: Actor, exercise_id: int) -> "AfterActionReport":
+        """The AAR/IP: the debrief, expectations scored, the hot wash and the plan."""
+        from leadreview.exercise.after_action import build_report
+        from leadreview.workflow.audit_queries import exercise_events
+
+        debrief = self.debrief(viewer, exercise_id)
+        with self.ctx.store.reading() as session:
+            scenario = records.stored_scenario(records.get_exercise(session, exercise_id))
+            journal = exercise_events(session, exercise_id, set(debrief.exercise.case_ids))
+            return build_report(
+                scenario,
+                debrief,
+                hotwash.validations(session, exercise_id),
+                hotwash.improvements(session, exercise_id),
+                hotwash.answers(session, exercise_id),
+                journal,
+            )
 
     # --- participants -------------------------------------------------------------------
+
+    def answer_hotwash(self, actor: Actor, exercise_id: int, question: int, answer: str) -> None:
+        """A hot-wash answer, after the reveal, by someone who took part or the facilitator."""
+        hotwash.answer(self.ctx, actor, exercise_id, question, answer)
 
     def join(self, actor: Actor, exercise_id: int) -> ParticipantView:
         return participation.join(self.ctx, actor, exercise_id)

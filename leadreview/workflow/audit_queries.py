@@ -94,3 +94,31 @@ def forwarded_leads_filtered_by(session: Session, policy_name: str) -> list[Filt
             )
         )
     return views
+
+
+def events_of_type(session: Session, event_type: str) -> list[AuditEvent]:
+    """Every event of one type, oldest first (the after-action record reads its own)."""
+    table = table_of(AuditEventRow)
+    rows = session.execute(
+        sa.select(*(table.c[name] for name in ROW_COLUMNS))
+        .where(table.c.event_type == event_type)
+        .order_by(table.c.seq)
+    ).all()
+    return [AuditEvent.from_raw(tuple(row)) for row in rows]
+
+
+def exercise_events(session: Session, exercise_id: int, case_ids: set[int]) -> list[AuditEvent]:
+    """The exercise's journal: every event naming the exercise or one of its cases."""
+    table = table_of(AuditEventRow)
+    rows = session.execute(
+        sa.select(*(table.c[name] for name in ROW_COLUMNS)).order_by(table.c.seq)
+    ).all()
+    out = []
+    for row in rows:
+        event = AuditEvent.from_raw(tuple(row))
+        payload = event.payload
+        subject = payload.get("subject")
+        named = [payload, subject] if isinstance(subject, dict) else [payload]
+        if any(p.get("exercise_id") == exercise_id or p.get("case_id") in case_ids for p in named):
+            out.append(event)
+    return out

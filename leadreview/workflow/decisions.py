@@ -9,13 +9,20 @@ and nothing is overwritten.
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from leadreview.domain.decision import DecisionKind, LeadStatus, lead_status, normalised_rationale
+from leadreview.domain.decision import (
+    DecisionKind,
+    LeadStatus,
+    lead_status,
+    normalised_rationale,
+    rationale_shortfall,
+)
 from leadreview.domain.roles import Action, Actor
 from leadreview.store.tables.workflow import CaseRow, DecisionRow, LeadRow, ReviewerRow
 from leadreview.workflow.audit_port import EventType
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import DecisionConflict, EmptyRationale, LeadNotOpen
 from leadreview.workflow.permissions import require
+from leadreview.workflow.policy_documents import min_rationale_words
 from leadreview.workflow.queries import get_lead
 from leadreview.workflow.reviewers import reviewer_id
 
@@ -63,6 +70,11 @@ def decide_lead(
                 f"lead {lead_id}: {actor.name!r} has already decided it; "
                 f"a second reviewer must be someone else"
             )
+        shortfall = rationale_shortfall(
+            text, min_rationale_words(session, case.policy_sha256), case.policy_name
+        )
+        if shortfall is not None:
+            raise EmptyRationale(f"decision on lead {lead_id}: {shortfall}")
         kinds = [k for _, _, k in earlier] + [kind]
         new_status = lead_status(kinds, case.reviewers_required)
         result = session.execute(

@@ -7,10 +7,12 @@ anyone re-evaluate the verdict later, even after the file on disk has been edite
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from sqlmodel import Session
 
+from leadreview.domain.decision import DEFAULT_MIN_RATIONALE_WORDS
 from leadreview.domain.policy import LoadedPolicy, Policy
 from leadreview.errors import InputFileError
 from leadreview.io.yamlfile import parse_model
@@ -61,3 +63,19 @@ def loaded_from_document(row: PolicyDocumentRow) -> LoadedPolicy:
         )
     policy = parse_model(row.content, Path(row.path), Policy, "policy")
     return LoadedPolicy(policy=policy, path=row.path, sha256=row.sha256)
+
+
+@lru_cache(maxsize=64)
+def _policy_from_bytes(sha256: str, content: bytes, path: str) -> Policy:
+    # Keyed by digest and bytes: a stored document never changes, so parse it once.
+    return parse_model(content, Path(path), Policy, "policy")
+
+
+def min_rationale_words(session: Session, sha256: str) -> int:
+    """The minimum rationale, in words, of the policy stored under `sha256`."""
+    row = session.get(PolicyDocumentRow, sha256)
+    if row is None or hashlib.sha256(row.content).hexdigest() != row.sha256:
+        # An altered or missing document is `audit verify`'s to report; the default
+        # still refuses a rationale of a keystroke.
+        return DEFAULT_MIN_RATIONALE_WORDS
+    return _policy_from_bytes(row.sha256, row.content, row.path).min_rationale_words

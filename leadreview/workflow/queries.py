@@ -26,6 +26,7 @@ from leadreview.store.tables.workflow import (
     SearchRow,
 )
 from leadreview.workflow.errors import NotFound
+from leadreview.workflow.policy_documents import min_rationale_words
 from leadreview.workflow.sql import as_utc
 from leadreview.workflow.views import (
     CaseDetail,
@@ -86,6 +87,9 @@ def case_summaries(
     pending: Counter[int] = Counter()
     if viewer is not None:
         decided, pending = _viewer_progress(session, viewer, ids)
+    rationale_minimums = {
+        sha: min_rationale_words(session, sha) for sha in {c.policy_sha256 for c, _ in cases}
+    }
     summaries = []
     for case, opener in cases:
         assert case.id is not None
@@ -102,6 +106,7 @@ def case_summaries(
                 policy_name=case.policy_name,
                 policy_sha256=case.policy_sha256,
                 reviewers_required=case.reviewers_required,
+                min_rationale_words=rationale_minimums[case.policy_sha256],
                 lead_count=totals[case.id],
                 shown_count=sum(c.values()),
                 awaiting_count=c[LeadStatus.AWAITING_REVIEW] + c[LeadStatus.AWAITING_AGREEMENT],

@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from leadreview.domain.case import CaseStatus
-from leadreview.domain.decision import DecisionKind, LeadStatus
+from leadreview.domain.decision import DEFAULT_MIN_RATIONALE_WORDS, DecisionKind, LeadStatus
 from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
 from leadreview.domain.identity import PersonRecord
 from leadreview.domain.policy import DecidingRule, UseCase, Verdict
@@ -113,6 +113,8 @@ class CaseSummary(_Frozen):
     policy_name: str
     policy_sha256: str
     reviewers_required: int
+    # From the policy in force: a decision's rationale needs at least this many words.
+    min_rationale_words: int = DEFAULT_MIN_RATIONALE_WORDS
     lead_count: int  # every lead the search returned
     shown_count: int  # leads the policy in force shows to reviewers
     awaiting_count: int  # shown leads still open for a decision

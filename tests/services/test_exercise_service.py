@@ -204,7 +204,7 @@ def test_a_participant_decides_only_assigned_cases_and_two_reviewers_must_agree(
     [refused] = [e for e in events(store, "permission.refused") if e.actor == "cleo"]
     assert refused.payload["action"] == "exercise-decide"
     svc.decide(ANA, exercise_id, first_lead, DecisionKind.POSSIBLE_LEAD, "same nose")
-    lead = svc.decide(BEN, exercise_id, first_lead, DecisionKind.POSSIBLE_LEAD, "agreed")
+    lead = svc.decide(BEN, exercise_id, first_lead, DecisionKind.POSSIBLE_LEAD, "agreed, same nose")
     assert lead.status.value == "forwarded"
     rows = table_rows(store, "decision", lead_id=first_lead)
     assert len(rows) == 2

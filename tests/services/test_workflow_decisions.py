@@ -165,3 +165,33 @@ def test_a_lead_filtered_by_the_policy_in_force_cannot_be_decided(
     with pytest.raises(LeadNotOpen, match="filtered"):
         workflow.decide(ALICE, filtered[0]["id"], POSSIBLE, "I still think so")
     assert count(store, DecisionRow) == 0
+
+
+@pytest.mark.parametrize("rationale", ["2", "ok", "  x  "])
+def test_a_one_word_rationale_is_refused_naming_the_policy(
+    workflow: ReviewWorkflow, store: Store, rationale: str
+) -> None:
+    lead_id = first_lead(workflow)
+    with pytest.raises(EmptyRationale, match=r"wcso-practice.*at least 2 words"):
+        workflow.decide(ALICE, lead_id, POSSIBLE, rationale)
+    assert count(store, DecisionRow) == 0
+    assert events(store, "lead.decided") == []
+
+
+def test_the_policy_in_force_sets_the_minimum_rationale(
+    ctx: WorkflowContext, policy_dir: Path, store: Store
+) -> None:
+    practice = (policy_dir / "wcso-practice.yaml").read_text()
+    (policy_dir / "strict-rationale.yaml").write_text(
+        practice.replace("name: wcso-practice", "name: strict-rationale")
+        + "min_rationale_words: 5\n"
+    )
+    strict = ReviewWorkflow(
+        ctx=ctx, policies=policy_set(policy_dir, "strict-rationale"), backend=make_backend()
+    )
+    lead_id = first_lead(strict)
+    with pytest.raises(EmptyRationale, match=r"strict-rationale.*at least 5 words.*has 4"):
+        strict.decide(ALICE, lead_id, POSSIBLE, "same scar, same ears")
+    view = strict.decide(ALICE, lead_id, POSSIBLE, "same scar and same ears")
+    assert view.status is LeadStatus.FORWARDED
+    assert strict.case(view.case_id or 0, ALICE).summary.min_rationale_words == 5

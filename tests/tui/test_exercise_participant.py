@@ -128,7 +128,7 @@ async def test_a_case_assigned_to_someone_else_is_refused_and_audited(real: Sess
         lead = app.screen.highlighted_lead()
         assert lead is not None
         lead_id = lead.lead_id
-        await pilot.press("d", "1", *"same chin", "enter")
+        await pilot.press("d", "1", *"same chin", "enter", "y")
         await settle(app, pilot)
         shown = [(n.title, n.message) for n in app._notifications]
         assert any(

@@ -121,7 +121,7 @@ async def test_a_lead_decided_in_another_session_is_reported_not_overwritten(
             bob, lead.lead_id, DecisionKind.INCONCLUSIVE, "too blurry", lead.version
         )
 
-        await pilot.press("d", "1", *"same chin", "enter")
+        await pilot.press("d", "1", *"same chin", "enter", "y")
         await settle(app, pilot)
         assert isinstance(app.screen, ErrorScreen)
         assert "bob" in str(app.screen.query_one("#error-message").render())
@@ -219,6 +219,6 @@ async def test_a_served_session_asks_who_is_reviewing(fake: FakeGateway) -> None
         await pilot.press(*"ana", "enter")
         await settle(app, pilot)
         assert isinstance(app.screen, CaseQueueScreen)
-        await pilot.press("enter", "d", "3", *"blurry", "enter")
+        await pilot.press("enter", "d", "3", *"too blurry", "enter")
         await settle(app, pilot)
     assert [(e.actor, e.role) for e in fake.events] == [("ana", SAM.role.value)]

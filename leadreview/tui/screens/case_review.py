@@ -198,6 +198,24 @@ class CaseReviewScreen(AppScreen):
         lead = self.highlighted_lead()
         if lead is None or self.case is None:
             return
+        # Refuse before the reviewer writes a rationale that cannot be recorded.
+        own = lead.decided_by(self.lr_app.actor.name)
+        if own is not None:
+            self.notify(
+                f"You decided lead rank {lead.rank} already ({decision_text(own.kind)}); "
+                "a decision stands once recorded, and a second opinion must be someone else's.",
+                title="Already decided",
+                severity="warning",
+            )
+            return
+        if not lead.status.open_for_decision:
+            self.notify(
+                f"Lead rank {lead.rank} is {STATUS_TEXT[lead.status]}: it is not open for a "
+                "decision.",
+                title="Not open",
+                severity="warning",
+            )
+            return
         dialog = DecisionScreen(lead, self.case.summary, self.lr_app.actor)
         self.app.push_screen(dialog, self._decision_made)
 

@@ -1,7 +1,10 @@
 """The decision dialog: possible lead, not a match or inconclusive, and why.
 
-A rationale is required; an empty one is refused here (and again by the service). The
-enforcement gate's rules stay in view: a possible lead is not an identification.
+Nothing is chosen for the reviewer: the dialog opens with no decision selected, and
+records nothing until one is. The rationale must meet the policy in force's minimum
+(in words); the reason for a refusal is shown. Forwarding a lead, the direction that can
+hurt someone, asks for confirmation with the enforcement gate's rule in view. The hint
+line says what the keys do where the focus is: in the rationale box digits are text.
 """
 
 from dataclasses import dataclass
@@ -11,11 +14,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.events import DescendantFocus
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
-from leadreview.domain.decision import DecisionKind, normalised_rationale
+from leadreview.domain.decision import DecisionKind, normalised_rationale, rationale_shortfall
 from leadreview.domain.roles import Actor
+from leadreview.tui.screens.confirm import ConfirmScreen
 from leadreview.tui.symbols import DECISION_TEXT
 from leadreview.workflow.views import CaseSummary, LeadView
 
@@ -23,6 +28,12 @@ GATE_RULES = (
     "A lead is not an identification. No arrest, warrant or search may rest on a lead "
     "alone: an enforcement request must cite evidence independent of it, and neither the "
     "lead nor a photo line-up built from it counts."
+)
+
+CHOICE_HINT = "1, 2 or 3 chooses and moves to the rationale; Tab moves; Esc cancels"
+TYPING_HINT = (
+    "Typing the rationale (digits are text here): Enter records; "
+    "Tab or shift+Tab back to the choices; Esc cancels"
 )
 
 
@@ -70,15 +81,21 @@ class DecisionScreen(ModalScreen[DecisionRequest | None]):
                 f"Decide lead rank {lead.rank} (Similarity {lead.similarity:.2f}) "
                 f"in case #{case.case_id} as {self.actor.name} ({self.actor.role.value})",
                 id="decision-title",
+                markup=False,
             )
             with RadioSet(id="decision-kind"):
                 for number, kind in enumerate(self.KINDS, start=1):
-                    yield RadioButton(f"{number} {DECISION_TEXT[kind]}", value=number == 1)
+                    yield RadioButton(f"{number} {DECISION_TEXT[kind]}", value=False)
             yield Static(self._chosen_text(), id="decision-chosen")
             yield Input(
-                placeholder="Rationale (required): what you compared, and why", id="rationale"
+                placeholder=(
+                    f"Rationale (at least {case.min_rationale_words} words): "
+                    "what you compared, and why"
+                ),
+                id="rationale",
             )
             yield Static("", id="decision-error")
+            yield Static(CHOICE_HINT, id="decision-hint")
             yield Static(
                 f"[b]Enforcement gate[/b] {GATE_RULES}\n"
                 f"Policy in force: {case.policy_name}: forwarding needs "
@@ -96,34 +113,65 @@ class DecisionScreen(ModalScreen[DecisionRequest | None]):
 
     def _chosen_text(self) -> str:
         # The radio buttons differ only by colour; this line says the choice in words.
-        kind = self.chosen() if self.is_mounted else self.KINDS[0]
-        return f"Chosen: {DECISION_TEXT[kind]}  (1, 2 or 3 chooses and moves to the rationale)"
+        kind = self.chosen() if self.is_mounted else None
+        if kind is None:
+            return "Chosen: nothing yet — choose 1, 2 or 3"
+        return f"Chosen: {DECISION_TEXT[kind]}"
+
+    @on(DescendantFocus)
+    def _focus_moved(self, event: DescendantFocus) -> None:
+        typing = isinstance(event.widget, Input)
+        self.query_one("#decision-hint", Static).update(TYPING_HINT if typing else CHOICE_HINT)
 
     @on(RadioSet.Changed)
     def _kind_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
         self.query_one("#decision-chosen", Static).update(self._chosen_text())
 
-    def chosen(self) -> DecisionKind:
+    def chosen(self) -> DecisionKind | None:
         index = self.query_one(RadioSet).pressed_index
-        return self.KINDS[index if index >= 0 else 0]
+        return self.KINDS[index] if index >= 0 else None
 
     def action_choose(self, index: int) -> None:
         buttons = list(self.query(RadioButton))
         buttons[index].value = True
         self.query_one("#rationale", Input).focus()
 
-    def action_submit(self) -> None:
-        rationale = normalised_rationale(self.query_one("#rationale", Input).value)
-        if not rationale:
-            self.query_one("#decision-error", Static).update(
-                "✖ Refused: a rationale is required. Say what you compared and why."
-            )
+    def _refuse(self, reason: str, *, focus_choices: bool) -> None:
+        self.query_one("#decision-error", Static).update(f"✖ Refused: {reason}")
+        if focus_choices:
+            self.query_one(RadioSet).focus()
+        else:
             self.query_one("#rationale", Input).focus()
+
+    def action_submit(self) -> None:
+        kind = self.chosen()
+        if kind is None:
+            self._refuse("no decision chosen. Press 1, 2 or 3 first.", focus_choices=True)
             return
-        self.dismiss(
-            DecisionRequest(self.lead.lead_id, self.lead.version, self.chosen(), rationale)
+        rationale = normalised_rationale(self.query_one("#rationale", Input).value)
+        shortfall = rationale_shortfall(
+            rationale, self.case.min_rationale_words, self.case.policy_name
         )
+        if shortfall is not None:
+            self._refuse(shortfall + ".", focus_choices=False)
+            return
+        request = DecisionRequest(self.lead.lead_id, self.lead.version, kind, rationale)
+        if kind is not DecisionKind.POSSIBLE_LEAD:
+            self.dismiss(request)
+            return
+        question = ConfirmScreen(
+            "Forward this lead to the investigator?",
+            f"Lead rank {self.lead.rank} (Similarity {self.lead.similarity:.2f}) goes to "
+            f"the investigator as a possible lead, never an identification.\n\n{GATE_RULES}",
+            yes="Forward",
+        )
+
+        def answered(forward: bool | None) -> None:
+            if forward:
+                self.dismiss(request)
+
+        self.app.push_screen(question, answered)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,143 @@
+"""`leadreview exercise hotwash|validate|improve|aar`: the after-action work (HSEEP).
+
+After the reveal, participants and the facilitator answer the debrief questions (the hot
+wash); the facilitator validates the expected actions that need a person's judgement and
+plans corrective actions with owners and dates; `aar` writes the After-Action Report /
+Improvement Plan as HTML and Markdown. `exercise export` puts the same report in the
+package beside the verifiable journal.
+"""
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadreview.cli.exercise_cmd import AsOption, ExerciseOption, _actor, _id, _open, exercise_app
+
+
+@exercise_app.command("hotwash")
+def hotwash(
+    question: Annotated[
+        int | None, typer.Option("--question", min=1, max=1000, help="the question's number")
+    ] = None,
+    answer: Annotated[str | None, typer.Option("--answer", help="your answer")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="your name")] = None,
+    role: Annotated[str, typer.Option("--role", help="the role you took part in")] = "reviewer",
+    exercise: ExerciseOption = None,
+) -> None:
+    """Answer a debrief question (after the reveal); without --answer, list the answers."""
+    from leadreview.domain.roles import Role
+    from leadreview.errors import InputFileError
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise InputFileError(f"--role {role!r}: use one of {', '.join(Role)}") from None
+    service, store = _open()
+    try:
+        exercise_id = _id(service, exercise)
+        actor = _actor(name, chosen)
+        if answer is not None:
+            if question is None:
+                raise InputFileError("--answer needs --question N")
+            service.answer_hotwash(actor, exercise_id, question, answer)
+            typer.echo(f"answer to question {question} recorded for {actor.name}")
+            return
+        report = service.after_action(_actor(None), exercise_id)
+    finally:
+        store.dispose()
+    for index, text in enumerate(report.debrief.questions, start=1):
+        typer.echo(f"Q{index}. {text}")
+        for a in (a for a in report.hotwash if a.question_index == index):
+            typer.echo(f"    {a.by} ({a.role}): {a.answer}")
+
+
+@exercise_app.command("validate")
+def validate(
+    expectation: Annotated[str, typer.Argument(help="the expectation's id in the scenario")],
+    met: Annotated[bool, typer.Option("--met/--not-met", help="your judgement")],
+    note: Annotated[str, typer.Option("--note", help="what you saw that decided it")],
+    exercise: ExerciseOption = None,
+    as_name: AsOption = None,
+) -> None:
+    """Validate an expected action by hand (the facilitator; the latest judgement counts)."""
+    service, store = _open()
+    try:
+        service.validate_expectation(
+            _actor(as_name), _id(service, exercise), expectation, met, note
+        )
+    finally:
+        store.dispose()
+    typer.echo(f"expectation {expectation}: {'met' if met else 'not met'} (recorded)")
+
+
+def _due(text: str) -> date:
+    from leadreview.errors import InputFileError
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputFileError(f"--due {text!r}: write a date as YYYY-MM-DD") from None
+
+
+@exercise_app.command("improve")
+def improve(
+    area: Annotated[str, typer.Option("--area", help="the area for improvement")],
+    action: Annotated[str, typer.Option("--action", help="the corrective action")],
+    owner: Annotated[str, typer.Option("--owner", help="who is responsible")],
+    due: Annotated[str, typer.Option("--due", help="completion date, YYYY-MM-DD")],
+    objective: Annotated[str | None, typer.Option("--objective", help="objective id")] = None,
+    exercise: ExerciseOption = None,
+    as_name: AsOption = None,
+) -> None:
+    """Add a corrective action to the improvement plan (the facilitator)."""
+    when = _due(due)
+    service, store = _open()
+    try:
+        service.plan_improvement(
+            _actor(as_name),
+            _id(service, exercise),
+            area=area,
+            action=action,
+            owner=owner,
+            due=when,
+            objective=objective,
+        )
+    finally:
+        store.dispose()
+    typer.echo(f"improvement planned: {action} — {owner}, due {when.isoformat()}")
+
+
+@exercise_app.command("aar")
+def aar(
+    output: Annotated[Path, typer.Option("--output", "-o", help="the directory to write")],
+    exercise: ExerciseOption = None,
+    as_name: AsOption = None,
+) -> None:
+    """Write the After-Action Report / Improvement Plan (aar.html, aar.md)."""
+    from leadreview.errors import InputFileError
+    from leadreview.exercise.aar_render import aar_html, aar_markdown
+
+    service, store = _open()
+    try:
+        report = service.after_action(_actor(as_name), _id(service, exercise))
+    finally:
+        store.dispose()
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        (output / "aar.html").write_text(aar_html(report), encoding="utf-8")
+        (output / "aar.md").write_text(aar_markdown(report), encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    met = sum(r.status.value == "met" for r in report.expectations)
+    typer.echo(
+        f"after-action report written to {output}/aar.html and aar.md: {met} of "
+        f"{len(report.expectations)} expected action(s) met, {len(report.improvements)} "
+        "corrective action(s); `leadreview exercise export` adds the verifiable journal"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """The commands above attach to `exercise_app` when this module is imported."""
+    del app
