@@ -26,10 +26,8 @@ from leadreview.exercise.world import build_exercise_world
 from leadreview.store.store import Store
 from leadreview.workflow.enforcement import request_enforcement
 from leadreview.workflow.errors import EnforcementRefused, InvalidRequest
-from tests.case_cli_support import Result, cli_env, run
-from tests.exercise_support import FACILITATOR, events, service, write_scenario
-
-__all__ = ["cli_env"]  # fixture
+from tests.support.cli import Result, run
+from tests.support.exercise import FACILITATOR, events, service, write_scenario
 
 ANA = Actor(name="ana", role=Role.REVIEWER)
 BEN = Actor(name="ben", role=Role.REVIEWER)

@@ -19,10 +19,8 @@ from leadreview.store.tables.workflow import EnforcementRequestRow
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.policy_set import PolicySet
 from leadreview.workflow.service import ReviewWorkflow
-from tests.case_cli_support import cli_env, db, events, run
-from tests.workflow_fixtures import count, rows
-
-__all__ = ["cli_env", "db"]  # fixtures
+from tests.support.cli import events, run
+from tests.support.workflow import count, rows
 
 ALICE = Actor(name="alice", role=Role.REVIEWER)
 
