@@ -13,10 +13,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from leadreview.analysis.batch import SearchBatch
-from leadreview.analysis.compare_models import Comparison, PolicyResult, ReviewerResult
+from leadreview.analysis.compare_models import (
+    Comparison,
+    MetricTable,
+    PolicyResult,
+    ReviewerResult,
+)
+from leadreview.analysis.disparity import DisparityRules, choose_reference
 from leadreview.analysis.intervals import INTERVAL_METHOD
 from leadreview.analysis.metric_specs import SHARED_COUNTS, metric_specs
-from leadreview.analysis.metric_table import Stack, build_table, probe_shares
+from leadreview.analysis.metric_table import Stack, build_table, pooled_searches, probe_shares
+from leadreview.analysis.pooled import POOLED_METHOD
 from leadreview.analysis.tallies import (
     Counts,
     GroupIndex,
@@ -74,6 +81,7 @@ def compare(
     use_case: UseCase = UseCase.INVESTIGATION,
     scenario: str = "",
     sources: Sequence[str] = (),
+    rules: DisparityRules = DisparityRules(),
     on_seed_done: Callable[[int], None] | None = None,
 ) -> Comparison:
     """Metrics for every policy (and policy x profile) over the (seed, batch) pairs given.
@@ -95,6 +103,13 @@ def compare(
     policy_specs = [m for m in specs if m.level == "policy"]
     reviewer_specs = [m for m in specs if m.level == "reviewer"]
     base = _stack(counted, ("base",), groups)
+    reference = choose_reference(pooled_searches(base, groups), rules)
+
+    def table(stack: Stack, level: str) -> MetricTable:
+        chosen = policy_specs if level == "policy" else reviewer_specs
+        shared = SHARED_COUNTS["policy" if level == "policy" else "reviewer"]
+        return build_table(stack, chosen, groups, shared, reference, rules)
+
     results: list[PolicyResult] = []
     for policy in policies:
         stack = base | _stack(counted, ("policy", policy.name), groups)
@@ -102,11 +117,9 @@ def compare(
             ReviewerResult(
                 profile=profile.name,
                 profile_sha256=profile.sha256,
-                metrics=build_table(
+                metrics=table(
                     base | _stack(counted, ("reviewer", policy.name, profile.name), groups),
-                    reviewer_specs,
-                    groups,
-                    SHARED_COUNTS["reviewer"],
+                    "reviewer",
                 ),
             )
             for profile in profiles
@@ -117,7 +130,7 @@ def compare(
                 policy_sha256=policy.sha256,
                 threshold=policy.policy.threshold_for(use_case),
                 max_candidates=policy.policy.max_candidates,
-                metrics=build_table(stack, policy_specs, groups, SHARED_COUNTS["policy"]),
+                metrics=table(stack, "policy"),
                 reviewers=reviewers,
             )
         )
@@ -130,7 +143,11 @@ def compare(
         scenario=scenario,
         use_case=use_case.value,
         seeds=seeds,
-        interval_method=INTERVAL_METHOD,
+        interval_method=f"{POOLED_METHOD}; counts: {INTERVAL_METHOD}",
+        disparity_method=rules.describe(),
+        reference=reference,
+        min_units=rules.min_units,
+        parity_band=rules.band,
         groups=groups,
         probe_share=probe_shares(base, groups),
         metrics=specs,

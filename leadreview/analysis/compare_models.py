@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict
 
+from leadreview.analysis.disparity import Disparity
 from leadreview.analysis.intervals import Estimate
 from leadreview.analysis.metric_specs import MetricInfo
 
@@ -13,8 +14,8 @@ class MetricTable(BaseModel):
 
     overall: dict[str, Estimate]  # metric -> estimate
     by_group: dict[str, dict[str, Estimate]]  # group -> metric -> estimate
-    ratio_to_best: dict[str, dict[str, Estimate]]  # group -> rate metric -> ratio
-    best_group: dict[str, str | None]  # rate metric -> the best-off group
+    reference: str | None  # the group ("(all)": every search) ratios are taken against
+    disparities: dict[str, dict[str, Disparity]]  # group -> rate metric -> vs reference
     shares: dict[str, dict[str, Estimate]]  # group -> count -> the group's share of it
 
 
@@ -44,6 +45,10 @@ class Comparison(BaseModel):
     use_case: str
     seeds: list[int]
     interval_method: str
+    disparity_method: str
+    reference: str | None  # as in every MetricTable
+    min_units: int  # groups with fewer units of a rate get no ratio
+    parity_band: tuple[float, float] | None = None  # the Aequitas band, when asked for
     groups: list[str]
     probe_share: dict[str, Estimate]  # group -> share of probes
     metrics: list[MetricInfo]

@@ -4,8 +4,10 @@ from rich.table import Table
 from rich.text import Text
 
 from leadreview.analysis.compare_models import Comparison, MetricTable, PolicyResult
+from leadreview.analysis.disparity import Disparity
 from leadreview.analysis.formatting import DASH, interval, number, threshold_text
 from leadreview.analysis.intervals import Estimate
+from leadreview.analysis.tallies import OVERALL
 
 POLICY_COLUMNS = (
     "searches", "leads_per_search", "hit_rate", "false_leads_shown", "false_leads_per_search",
@@ -76,22 +78,33 @@ def reviewer_table(comparison: Comparison) -> Table:
 
 def _with_ratio(comparison: Comparison, table: MetricTable, group: str, key: str) -> Text:
     est = table.by_group[group].get(key)
-    ratio = table.ratio_to_best[group].get(key)
-    if ratio is None or ratio.mean is None:
+    item = table.disparities[group].get(key)
+    if item is None:
         return value_text(est, comparison.metric(key).unit)
-    is_best = table.best_group.get(key) == group
-    label = "best" if is_best else f"×{ratio.mean:.2f}"
-    flag = not is_best and (ratio.mean >= 1.25 or ratio.mean <= 0.8)
-    return value_text(est, comparison.metric(key).unit, label, flag)
+    return value_text(est, comparison.metric(key).unit, disparity_text(item), item.highlight)
+
+
+def disparity_text(item: Disparity) -> str:
+    """The ratio with a mark that needs no colour: ▲ worse, ▼ better (interval clear of 1)."""
+    if item.status == "reference":
+        return "reference"
+    if item.status == "too-few":
+        return "too few"
+    if item.ratio is None or item.ratio.mean is None:
+        return ""
+    mark = {"worse": " ▲ worse", "better": " ▼ better"}.get(item.direction or "", "")
+    return f"×{item.ratio.mean:.2f}{mark}"
 
 
 def group_table(comparison: Comparison, result: PolicyResult) -> Table:
     table = Table(
-        title=f"{result.policy} by group (× = ratio to the best-off group)", title_justify="left"
+        title=f"{result.policy} by group (× = ratio to {_reference_name(comparison)}; "
+        "▲/▼ where the 95% interval excludes 1)",
+        title_justify="left",
     )
     table.add_column("group", style="bold")
-    table.add_column("share of probes", justify="right")
-    table.add_column("share of false-lead probes", justify="right")
+    table.add_column("share of searches", justify="right")
+    table.add_column("share of all false-lead searches", justify="right")
     for key in GROUP_RATES:
         table.add_column(SHORT[key], justify="right")
     for reviewer in result.reviewers:
@@ -113,11 +126,19 @@ def group_table(comparison: Comparison, result: PolicyResult) -> Table:
     return table
 
 
+def _reference_name(comparison: Comparison) -> str:
+    if comparison.reference is None:
+        return "no group (none large enough)"
+    if comparison.reference == OVERALL:
+        return "all searches"
+    return f"the {comparison.reference} group"
+
+
 def _seeds_note(comparison: Comparison) -> str:
     n = len(comparison.seeds)
     if n == 1:
         return f"seed {comparison.seeds[0]}"
-    return f"{n} seeds; {comparison.interval_method}"
+    return f"{n} seeds; 95% intervals pooled over seeds and probes"
 
 
 def comparison_tables(comparison: Comparison) -> list[Table]:

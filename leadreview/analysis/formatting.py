@@ -14,7 +14,18 @@ def number(value: float | None, unit: str) -> str:
         return f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
     if unit == "ratio":
         return f"×{value:.2f}"
+    if unit == "points":  # a difference of two shares, in percentage points
+        return _signed(f"{100.0 * value:+.1f}") + " pts"
+    if unit == "sci":  # rates far below one in a thousand (FMR)
+        return "0" if value == 0 else f"{value:.2e}"
+    if unit == "signed":
+        return _signed(f"{value:+.3f}")
     return f"{value:.3f}"
+
+
+def _signed(text: str) -> str:
+    """'+0.0' and '-0.0' (a rounded tiny difference) read as no difference: '0.0'."""
+    return text[1:] if text.lstrip("+-").strip("0.") == "" else text
 
 
 def interval(est: Estimate, unit: str) -> str:

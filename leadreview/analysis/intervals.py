@@ -39,7 +39,11 @@ def t_quantile_975(df: int) -> float:
 
 
 class Estimate(BaseModel):
-    """A metric's mean over seeds with its 95% interval (None with one seed or none)."""
+    """A metric's value with its 95% interval (None where there is none).
+
+    `n` is the number of seeds that counted; `units` the pooled denominator of a rate
+    (searches, mated searches, ...), None for figures averaged over seeds.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -47,6 +51,7 @@ class Estimate(BaseModel):
     low: float | None = None
     high: float | None = None
     n: int
+    units: float | None = None
 
     @property
     def defined(self) -> bool:

@@ -1,9 +1,9 @@
 """The comparison metrics: each one a count, or a ratio of two counts from `tallies`.
 
 `better` says which way is better for the people searched for or put in front of a
-reviewer; it picks the best-off group that ratios are taken against (as Fairlearn's
-MetricFrame reports ratios between groups). Counts are not compared between groups of
-different sizes, so only rates get ratios.
+reviewer: it says whether a ratio above 1 against the reference group is worse or
+better. Counts are not compared between groups of different sizes, so only rates get
+ratios. A rate's numerator over its denominator names the units it is pooled over.
 """
 
 from typing import Literal
@@ -34,6 +34,11 @@ class MetricInfo(BaseModel):
         if self.denominator is None:
             return "count"
         return "per-search" if self.key.endswith("_per_search") else "percent"
+
+    @property
+    def bounded(self) -> bool:
+        """A yes/no outcome per unit (a share), not a count per unit."""
+        return self.unit == "percent"
 
 
 def _m(
@@ -76,12 +81,12 @@ def metric_specs() -> list[MetricInfo]:
             "searches", "lower", "false leads shown, per search",
         ),
         _m(
-            "probes_with_false_lead", "probes with a false lead", "policy",
+            "probes_with_false_lead", "false-lead searches per run", "policy",
             "probes_with_false_lead", None, "lower",
             "searches showing at least one wrong person (the ACLU's 28 of 535)",
         ),
         _m(
-            "false_lead_probe_rate", "share of probes with a false lead", "policy",
+            "false_lead_probe_rate", "searches with a false lead", "policy",
             "probes_with_false_lead", "searches", "lower",
             "searches showing at least one wrong person, as a share of searches",
         ),

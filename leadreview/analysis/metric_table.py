@@ -1,11 +1,19 @@
-"""From per-seed counts to metrics overall and per group, ratios and shares, with intervals."""
+"""From per-seed counts to metrics overall and per group, disparities and shares.
+
+Rates are pooled over seeds and probes (`pooled`), each group is set against the
+reference the analyst chose (`disparity`); plain counts are means over seeds with a
+t-interval, since a count is a total per world, not a rate.
+"""
 
 import numpy as np
 import numpy.typing as npt
 
 from leadreview.analysis.compare_models import MetricTable
+from leadreview.analysis.disparity import Disparity, DisparityRules, disparity
 from leadreview.analysis.intervals import Estimate, estimate
 from leadreview.analysis.metric_specs import MetricInfo
+from leadreview.analysis.pooled import PooledRate, pooled_rate
+from leadreview.analysis.tallies import OVERALL
 
 Stack = dict[str, npt.NDArray[np.float64]]  # tally -> (seeds, groups + 1), overall last
 
@@ -17,98 +25,68 @@ def divide(num: npt.NDArray[np.float64], den: npt.NDArray[np.float64]) -> npt.ND
     return out
 
 
-def finite_means(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Column means over the finite entries only (NaN where a column has none)."""
-    finite = np.isfinite(values)
-    sums = np.where(finite, values, 0.0).sum(axis=0)
-    return divide(sums, finite.sum(axis=0).astype(np.float64))
+def rate_at(stack: Stack, spec: MetricInfo, column: int) -> PooledRate:
+    """One column's rate (a group, or -1 for all searches) pooled over seeds."""
+    assert spec.denominator is not None
+    squares = stack.get(f"{spec.numerator}:sq")
+    return pooled_rate(
+        stack[spec.numerator][:, column],
+        stack[spec.denominator][:, column],
+        None if spec.bounded or squares is None else squares[:, column],
+        bounded=spec.bounded,
+    )
 
 
-def metric_values(stack: Stack, spec: MetricInfo) -> npt.NDArray[np.float64]:
-    num = stack[spec.numerator]
-    return num.copy() if spec.denominator is None else divide(num, stack[spec.denominator])
-
-
-def _ratio(values: npt.NDArray[np.float64], better: str) -> npt.NDArray[np.float64]:
-    """Each group's value over the best-off group's, along the last axis.
-
-    0 over 0 is 1 (the groups are alike); a positive value over a best of 0 is infinite.
-    """
-    with np.errstate(all="ignore"):
-        finite = np.where(np.isfinite(values), values, np.nan)
-        all_nan = np.all(np.isnan(finite), axis=-1, keepdims=True)
-        safe = np.where(all_nan, 0.0, finite)
-        best = (
-            np.nanmin(safe, -1, keepdims=True)
-            if better == "lower"
-            else np.nanmax(safe, -1, keepdims=True)
-        )
-        ratio = values / best
-        ratio = np.where((best == 0) & (values == 0), 1.0, ratio)
-        return np.where(all_nan, np.nan, ratio)
-
-
-def _ratio_estimates(
-    values: npt.NDArray[np.float64], better: str, groups: list[str]
-) -> dict[str, Estimate]:
-    """Per-seed ratios with a t-interval when every seed has one; else the ratio of means.
-
-    A group with none of a harm where another group has some makes a per-seed ratio
-    infinite; the means over seeds are then the steadier comparison.
-    """
-    per_seed = _ratio(values, better)
-    means = finite_means(values)
-    pooled = _ratio(means, better)
-    out: dict[str, Estimate] = {}
-    for j, group in enumerate(groups):
-        column = per_seed[:, j]
-        if np.isfinite(column).all():
-            out[group] = estimate(column)
-        elif np.isfinite(pooled[j]):
-            out[group] = Estimate(mean=float(pooled[j]), n=int(values.shape[0]))
-        else:
-            out[group] = Estimate(mean=None, n=0)
-    return out
-
-
-def _best_group(values: npt.NDArray[np.float64], better: str, groups: list[str]) -> str | None:
-    means = finite_means(values)
-    if np.isnan(means).all():
-        return None
-    pick = np.nanargmin(means) if better == "lower" else np.nanargmax(means)
-    return groups[int(pick)]
+def pooled_searches(stack: Stack, groups: list[str]) -> dict[str, float]:
+    totals = stack["searches"].sum(axis=0)
+    return {group: float(totals[j]) for j, group in enumerate(groups)}
 
 
 def build_table(
-    stack: Stack, specs: list[MetricInfo], groups: list[str], shared: tuple[str, ...]
+    stack: Stack,
+    specs: list[MetricInfo],
+    groups: list[str],
+    shared: tuple[str, ...],
+    reference: str | None,
+    rules: DisparityRules,
 ) -> MetricTable:
     overall: dict[str, Estimate] = {}
     by_group: dict[str, dict[str, Estimate]] = {g: {} for g in groups}
-    ratios: dict[str, dict[str, Estimate]] = {g: {} for g in groups}
-    best: dict[str, str | None] = {}
+    disparities: dict[str, dict[str, Disparity]] = {g: {} for g in groups}
+    ref_column = (
+        None if reference is None else -1 if reference == OVERALL else groups.index(reference)
+    )
     for spec in specs:
-        values = metric_values(stack, spec)
-        upper = 1.0 if spec.unit == "percent" else None
-        overall[spec.key] = estimate(values[:, -1], upper=upper)
+        if not spec.is_rate:
+            overall[spec.key] = estimate(stack[spec.numerator][:, -1])
+            for j, group in enumerate(groups):
+                by_group[group][spec.key] = estimate(stack[spec.numerator][:, j])
+            continue
+        overall[spec.key] = rate_at(stack, spec, -1).estimate()
+        ref_rate = None if ref_column is None else rate_at(stack, spec, ref_column)
         for j, group in enumerate(groups):
-            by_group[group][spec.key] = estimate(values[:, j], upper=upper)
-        if spec.is_rate and groups:
-            group_values = values[:, :-1]
-            best[spec.key] = _best_group(group_values, spec.better, groups)
-            for group, ratio in _ratio_estimates(group_values, spec.better, groups).items():
-                ratios[group][spec.key] = ratio
+            rate = rate_at(stack, spec, j)
+            by_group[group][spec.key] = rate.estimate()
+            disparities[group][spec.key] = disparity(
+                rate, ref_rate, is_reference=group == reference, better=spec.better, rules=rules
+            )
     shares: dict[str, dict[str, Estimate]] = {g: {} for g in groups}
     for name in shared:
         counts = stack[name]
-        share = divide(counts[:, :-1], counts[:, -1:])
         for j, group in enumerate(groups):
-            shares[group][name] = estimate(share[:, j], upper=1.0)
+            shares[group][name] = pooled_rate(counts[:, j], counts[:, -1]).estimate()
     return MetricTable(
-        overall=overall, by_group=by_group, ratio_to_best=ratios, best_group=best, shares=shares
+        overall=overall,
+        by_group=by_group,
+        reference=reference,
+        disparities=disparities,
+        shares=shares,
     )
 
 
 def probe_shares(stack: Stack, groups: list[str]) -> dict[str, Estimate]:
     searches = stack["searches"]
-    share = divide(searches[:, :-1], searches[:, -1:])
-    return {group: estimate(share[:, j], upper=1.0) for j, group in enumerate(groups)}
+    return {
+        group: pooled_rate(searches[:, j], searches[:, -1]).estimate()
+        for j, group in enumerate(groups)
+    }

@@ -29,15 +29,45 @@ th, td { padding:6px 9px; border-bottom:1px solid var(--line); text-align:right;
          vertical-align:top; }
 th { background:var(--band); font-weight:600; }
 th:first-child, td:first-child { text-align:left; }
-td .ci { display:block; color:var(--muted); font-size:11.5px; }
+td .ci { display:block; color:var(--muted); font-size:11.5px; white-space:nowrap; }
 td .ratio { display:block; font-size:12px; }
 td .ratio.high { color:var(--warn); font-weight:600; }
-figure { margin:14px 0 24px; }
+th[scope=row] { background:none; font-weight:600; text-align:left; }
+caption { text-align:left; font-size:13px; color:var(--muted); padding:4px 0; }
+td.verdict { text-align:left; }
+td.verdict.worse { color:var(--warn); font-weight:650; }
+td.verdict.better { color:#1c6b3a; font-weight:650; }
+.scroll { overflow-x:auto; -webkit-overflow-scrolling:touch; }
+p.empty { border:1px dashed var(--line); padding:12px 16px; color:var(--muted); }
+figure { margin:14px 0 10px; }
 figure svg { width:100%; height:auto; }
 figcaption { color:var(--muted); font-size:13px; }
-ol.sources li { margin:4px 0; font-size:13.5px; }
+dl.glossary dt { font-weight:650; margin-top:8px; }
+dl.glossary dd { margin:2px 0 0 18px; font-size:14px; }
+ol.sources li { margin:4px 0; font-size:13.5px; overflow-wrap:anywhere; }
 footer { color:var(--muted); font-size:12px; border-top:1px solid var(--line);
          padding:14px 40px; }
+@media (max-width: 700px) {
+  header { padding:18px 16px 14px; }
+  header h1 { font-size:21px; }
+  main { padding:4px 14px 28px; }
+  .headline { font-size:16px; padding:10px 12px; }
+  table { font-size:12.5px; }
+  th, td { padding:5px 6px; }
+  /* A chart keeps a legible size and scrolls sideways, rather than shrinking its labels. */
+  figure { overflow-x:auto; }
+  figure svg { min-width:620px; }
+  footer { padding:12px 16px; }
+}
+@media print {
+  header { background:none; color:var(--ink); border-bottom:2px solid var(--ink); }
+  header p { color:var(--muted); }
+  main { max-width:none; padding:0 8px; }
+  .scroll { overflow:visible; }
+  figure, table, .headline, dl.glossary dd { break-inside:avoid; }
+  h2, h3 { break-after:avoid; }
+  a { color:inherit; }
+}
 """
 
 

@@ -51,6 +51,7 @@ def batch_from(world: World, result: EmbeddingSearchResult) -> SearchBatch:
         is_true_mate=(result.positions == mate_rows) & (mate_rows >= 0),
         probe_groups=np.array([t.subject_group for t in world.truth.truths]),
         probe_mated=world.truth.mate_index >= 0,
+        gallery_size=world.gallery.size,
     )
 
 

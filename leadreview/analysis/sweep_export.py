@@ -19,7 +19,16 @@ CSV_COLUMNS = (
     "mate_miss_low",
     "mate_miss_high",
     "seeds",
+    "fmr",
+    "fmr_low",
+    "fmr_high",
+    "fmr_exact",
+    "fpir",
+    "fpir_low",
+    "fpir_high",
+    "searches",
 )
+RANK_COLUMNS = ("scenario", "rank", "group", "fnir", "fnir_low", "fnir_high", "mated_searches")
 # Thresholds worth a row in the terminal table: the decades and the contested 90s.
 TABLE_THRESHOLDS = (0, 50, 70, 80, 85, 90, 93.5, 95, 96, 97, 98, 99, 99.5, 100)
 
@@ -32,9 +41,12 @@ def sweep_csv(sweep: Sweep) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
+    exact_from = sweep.fmr_exact_from
     for i, threshold in enumerate(sweep.thresholds):
         for curve in sweep.curves:
             false, miss = curve.false_lead_rate[i], curve.mate_miss_rate[i]
+            fmr = sweep.fmr(false)
+            fpir = curve.fpir[i] if curve.fpir else None
             writer.writerow(
                 {
                     "scenario": sweep.scenario,
@@ -47,8 +59,35 @@ def sweep_csv(sweep: Sweep) -> str:
                     "mate_miss_low": miss.low,
                     "mate_miss_high": miss.high,
                     "seeds": false.n,
+                    "fmr": fmr.mean,
+                    "fmr_low": fmr.low,
+                    "fmr_high": fmr.high,
+                    # Below this threshold some impostors fell off the candidate lists.
+                    "fmr_exact": "" if exact_from is None else threshold > exact_from,
+                    "fpir": None if fpir is None else fpir.mean,
+                    "fpir_low": None if fpir is None else fpir.low,
+                    "fpir_high": None if fpir is None else fpir.high,
+                    "searches": false.units,
                 }
             )
+    return buffer.getvalue()
+
+
+def sweep_rank_csv(sweep: Sweep) -> str:
+    """FNIR against candidate-list length (no threshold), one row per rank and group."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=RANK_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r, rank in enumerate(sweep.ranks):
+        for curve in sweep.curves:
+            if r >= len(curve.fnir_by_rank):
+                continue
+            est = curve.fnir_by_rank[r]
+            writer.writerow(
+                {"scenario": sweep.scenario, "rank": rank, "group": curve.group,
+                 "fnir": est.mean, "fnir_low": est.low, "fnir_high": est.high,
+                 "mated_searches": est.units}
+            )  # fmt: skip
     return buffer.getvalue()
 
 

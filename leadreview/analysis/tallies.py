@@ -50,11 +50,15 @@ def base_counts(batch: SearchBatch, index: GroupIndex) -> Counts:
 
 def policy_counts(batch: SearchBatch, index: GroupIndex, shown: npt.NDArray[np.bool_]) -> Counts:
     false_shown = shown & ~batch.is_true_mate
+    leads, false_leads = shown.sum(axis=1), false_shown.sum(axis=1)
     mate_shown = (shown & batch.is_true_mate).any(axis=1) & batch.probe_mated
     mate_returned = batch.is_true_mate.any(axis=1) & batch.probe_mated
     return {
-        "leads_shown": index.sums(shown.sum(axis=1)),
-        "false_leads_shown": index.sums(false_shown.sum(axis=1)),
+        "leads_shown": index.sums(leads),
+        "false_leads_shown": index.sums(false_leads),
+        # Sums of squares: the spread of a count per search, for its interval.
+        "leads_shown:sq": index.sums(leads.astype(np.float64) ** 2),
+        "false_leads_shown:sq": index.sums(false_leads.astype(np.float64) ** 2),
         "probes_with_false_lead": index.sums(false_shown.any(axis=1)),
         "mate_shown": index.sums(mate_shown),
         # The mate the no-threshold search returned but this policy hid (the 96.03 lead
@@ -68,9 +72,13 @@ def reviewer_counts(
 ) -> Counts:
     forwarded = decisions == POSSIBLE_LEAD
     wrongful = forwarded & ~batch.is_true_mate
+    per_search = forwarded.sum(axis=1).astype(np.float64)
+    wrong_per_search = wrongful.sum(axis=1).astype(np.float64)
     return {
-        "leads_forwarded": index.sums(forwarded.sum(axis=1)),
-        "wrongful_forwards": index.sums(wrongful.sum(axis=1)),
+        "leads_forwarded": index.sums(per_search),
+        "wrongful_forwards": index.sums(wrong_per_search),
+        "leads_forwarded:sq": index.sums(per_search**2),
+        "wrongful_forwards:sq": index.sums(wrong_per_search**2),
         "searches_with_wrongful_forward": index.sums(wrongful.any(axis=1)),
         "mate_forwarded": index.sums((forwarded & batch.is_true_mate).any(axis=1)),
     }

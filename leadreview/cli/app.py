@@ -34,6 +34,7 @@ def _register_commands() -> None:
         import_cmd,
         policy_cmd,
         probe_cmd,
+        rekognition_cmd,
         replay_cmd,
         report_cmd,
         scenario_cmd,
@@ -61,6 +62,7 @@ def _register_commands() -> None:
         case_cmd,
         enforce_cmd,
         probe_cmd,
+        rekognition_cmd,
     ):
         module.register(app)
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from leadreview.analysis.batch import SearchBatch
     from leadreview.analysis.batch_source import PreparedScenario
     from leadreview.analysis.compare_models import Comparison
+    from leadreview.analysis.disparity import DisparityRules
     from leadreview.domain.policy import LoadedPolicy
 
 T = TypeVar("T")
@@ -62,6 +63,40 @@ RecordOpt = Annotated[
         "searches as cases, through the review workflow",
     ),
 ]
+ReferenceOpt = Annotated[
+    str,
+    typer.Option(
+        "--reference-group",
+        help="compare each group with: 'largest' (the group with most searches), "
+        "'overall' (all searches) or a group's name",
+    ),
+]
+MinGroupOpt = Annotated[
+    int,
+    typer.Option(
+        "--min-group-size",
+        help="groups with fewer searches (over all seeds) get no ratio, only a flag",
+        min=1,
+        max=1_000_000,
+    ),
+]
+ParityBandOpt = Annotated[
+    bool,
+    typer.Option(
+        "--parity-band",
+        help="highlight a ratio only where its interval lies outside 0.8–1.25 (Aequitas)",
+    ),
+]
+
+
+def disparity_rules(reference: str, min_group_size: int, parity_band: bool) -> "DisparityRules":
+    from leadreview.analysis.disparity import AEQUITAS_BAND, DisparityRules
+
+    return DisparityRules(
+        reference=reference, min_units=min_group_size, band=AEQUITAS_BAND if parity_band else None
+    )
+
+
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="write to this file instead of stdout")
 ]
@@ -134,8 +169,10 @@ def run_comparison(
     policy: list[str] | None,
     reviewer_profile: list[str] | None,
     record: bool = False,
+    rules: "DisparityRules | None" = None,
 ) -> "Comparison":
     from leadreview.analysis.compare import compare
+    from leadreview.analysis.disparity import DisparityRules
     from leadreview.simulation.reviewer_model import bundled_profile_names, load_profiles
 
     prepared = prepare_scenario(scenario, seed, seeds, gallery_size, probes)
@@ -152,6 +189,7 @@ def run_comparison(
                 use_case=prepared.use_case,
                 scenario=prepared.scenario.name,
                 sources=prepared.scenario.sources,
+                rules=rules or DisparityRules(),
             ),
             source,
         )
@@ -197,9 +235,13 @@ def compare_command(
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     record: RecordOpt = False,
+    reference_group: ReferenceOpt = "largest",
+    min_group_size: MinGroupOpt = 30,
+    parity_band: ParityBandOpt = False,
 ) -> None:
     """Compare policies and reviewer profiles on the same searches, overall and per group."""
     comparison = run_comparison(
+        rules=disparity_rules(reference_group, min_group_size, parity_band),
         scenario=scenario,
         seed=seed,
         seeds=seeds,

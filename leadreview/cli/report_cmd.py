@@ -7,9 +7,12 @@ import typer
 
 from leadreview.cli.compare_cmd import (
     GalleryOpt,
+    MinGroupOpt,
+    ParityBandOpt,
     PolicyOpt,
     ProbesOpt,
     ProfileOpt,
+    ReferenceOpt,
     ScenarioOpt,
     SeedOpt,
     SeedsOpt,
@@ -37,12 +40,21 @@ def report_compare(
     probes: ProbesOpt = None,
     policy: PolicyOpt = None,
     reviewer_profile: ProfileOpt = None,
+    reference_group: ReferenceOpt = "largest",
+    min_group_size: MinGroupOpt = 30,
+    parity_band: ParityBandOpt = False,
 ) -> None:
-    """A policy comparison as an HTML page: headline, tables by group, charts, sources."""
+    """A policy comparison as an HTML page: the findings in words, then workload, wrongful
+    leads, mates lost and disparities, each chart with its table.
+
+    The same numbers are written beside the page as OUTPUT's stem + .csv and .json."""
+    from leadreview.analysis.compare_export import comparison_csv
+    from leadreview.analysis.report_exports import comparison_bundle_json
     from leadreview.analysis.report_html import comparison_report
-    from leadreview.cli.compare_cmd import run_comparison
+    from leadreview.cli.compare_cmd import disparity_rules, run_comparison
 
     comparison = run_comparison(
+        rules=disparity_rules(reference_group, min_group_size, parity_band),
         scenario=scenario,
         seed=seed,
         seeds=seeds,
@@ -51,8 +63,10 @@ def report_compare(
         policy=policy,
         reviewer_profile=reviewer_profile,
     )
-    emit(comparison_report(comparison), output)
-    typer.echo(f"wrote {output}", err=True)
+    emit(comparison_csv(comparison), output.with_suffix(".csv"))
+    emit(comparison_bundle_json(comparison), output.with_suffix(".json"))
+    emit(comparison_report(comparison, exports=output.stem), output)
+    typer.echo(f"wrote {output} (and {output.stem}.csv, {output.stem}.json)", err=True)
 
 
 @report_app.command("sweep")
@@ -68,8 +82,13 @@ def report_sweep(
     step: StepOpt = 1.0,
     max_candidates: MaxCandidatesOpt = None,
 ) -> None:
-    """A threshold sweep as an HTML page: headline, chart, table at the policy thresholds."""
-    from leadreview.analysis.report_html import sweep_report
+    """A threshold sweep as an HTML page: FMR, FPIR and FNIR against threshold and FNIR
+    against list length, per group, each chart with its table.
+
+    The same numbers are written beside the page as OUTPUT's stem + .csv, .ranks.csv and
+    .json."""
+    from leadreview.analysis.sweep_export import sweep_csv, sweep_json, sweep_rank_csv
+    from leadreview.analysis.sweep_report_html import sweep_report
     from leadreview.cli.sweep_cmd import run_sweep
 
     result = run_sweep(
@@ -82,8 +101,11 @@ def report_sweep(
         step=step,
         max_candidates=max_candidates,
     )
-    emit(sweep_report(result), output)
-    typer.echo(f"wrote {output}", err=True)
+    emit(sweep_csv(result), output.with_suffix(".csv"))
+    emit(sweep_rank_csv(result), output.with_suffix(".ranks.csv"))
+    emit(sweep_json(result), output.with_suffix(".json"))
+    emit(sweep_report(result, exports=output.stem), output)
+    typer.echo(f"wrote {output} (and the .csv, .ranks.csv and .json beside it)", err=True)
 
 
 @report_app.command("audit")

@@ -26,7 +26,13 @@ StepOpt = Annotated[
 ]
 MaxCandidatesOpt = Annotated[
     int | None,
-    typer.Option("--max-candidates", help="count only the top N leads (default: all returned)"),
+    # Rekognition's MaxFaces allows 1–4096; anything else is a typo, not a candidate list.
+    typer.Option(
+        "--max-candidates",
+        help="count only the top N leads, 1–4096 (default: all returned)",
+        min=1,
+        max=4096,
+    ),
 ]
 ChartOpt = Annotated[
     list[Path] | None,
@@ -49,10 +55,14 @@ def run_sweep(
     from leadreview.cli.compare_cmd import policies_for, prepare_scenario, with_progress
 
     prepared = prepare_scenario(scenario, seed, seeds, gallery_size, probes)
+    policies = policies_for(prepared, policy)
     marks = {
         p.name: threshold
-        for p in policies_for(prepared, policy)
+        for p in policies
         if (threshold := p.policy.threshold_for(prepared.use_case)) is not None
+    }
+    rank_marks = {
+        p.name: p.policy.max_candidates for p in policies if p.policy.max_candidates is not None
     }
     return with_progress(
         prepared,
@@ -62,6 +72,7 @@ def run_sweep(
             max_candidates=max_candidates,
             scenario=prepared.scenario.name,
             marks=marks,
+            rank_marks=rank_marks,
             sources=prepared.scenario.sources,
         ),
     )

@@ -10,11 +10,24 @@ policy file, so an audit entry says exactly which version of which policy said w
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic import Strict as _Strict
 
 from leadreview.domain.decision import DEFAULT_MIN_RATIONALE_WORDS
 
-Similarity = Annotated[float, Field(ge=0.0, le=100.0)]
+# Strict: YAML's `true` is a boolean, and a boolean where a number belongs is a mistake
+# to refuse, not 1.0 to act on (an integer such as 99 is still a number).
+Similarity = Annotated[float, _Strict(), Field(ge=0.0, le=100.0)]
+Count = Annotated[int, _Strict()]
 PolicyName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 
@@ -35,24 +48,44 @@ class Policy(BaseModel):
     min_similarity: Similarity | None = Field(
         default=None, description="leads below this are filtered; none means no threshold"
     )
-    max_candidates: int | None = Field(default=None, ge=1, le=4096)
-    human_review_required: bool = True
-    reviewers_required: int = Field(default=1, ge=1, le=5)
+    max_candidates: Count | None = Field(default=None, ge=1, le=4096)
+    human_review_required: StrictBool = True
+    reviewers_required: Count = Field(default=1, ge=1, le=5)
     allowed_use_cases: list[UseCase] = Field(min_length=1)
     use_case_min_similarity: dict[UseCase, Similarity | None] = Field(
         default_factory=dict,
         description="a threshold that replaces min_similarity for one use case",
     )
-    enforcement_requires_corroboration: bool = True
+    enforcement_requires_corroboration: StrictBool = True
     # A reviewer's reason is the record an auditor reads: "ok" or "2" explains nothing.
     # Counted in words, since a keystroke can fill any number of characters.
-    min_rationale_words: int = Field(
+    min_rationale_words: Count = Field(
         default=DEFAULT_MIN_RATIONALE_WORDS,
         ge=1,
         le=100,
         description="a decision's rationale must have at least this many words",
     )
     notes: str = ""
+
+    @field_validator("reviewers_required")
+    @classmethod
+    def _reviewers_need_review(cls, value: int, info: ValidationInfo) -> int:
+        # Fields validate in order, so human_review_required is known here; raising in
+        # this field's validator lets the error name the reviewers_required line.
+        if value > 1 and info.data.get("human_review_required") is False:
+            raise ValueError(
+                f"{value} reviewers required, but human_review_required is false: "
+                "a policy without human review cannot require reviewers to agree"
+            )
+        return value
+
+    @field_validator("allowed_use_cases")
+    @classmethod
+    def _use_cases_once(cls, value: list[UseCase]) -> list[UseCase]:
+        repeated = sorted({u.value for u in value if value.count(u) > 1})
+        if repeated:
+            raise ValueError(f"use case listed twice: {', '.join(repeated)}")
+        return value
 
     @model_validator(mode="after")
     def _overrides_name_allowed_use_cases(self) -> "Policy":

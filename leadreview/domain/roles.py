@@ -31,6 +31,8 @@ class Action(StrEnum):
     CHANGE_POLICY = "change-policy"
     OPEN_EXERCISE = "open-exercise"
     RECORD_BATCH = "record-batch"
+    # Issue and revoke the access keys that sign requests to the Rekognition endpoint.
+    MANAGE_ACCESS_KEYS = "manage-access-keys"
 
 
 _R = Role
@@ -51,6 +53,7 @@ PERMISSIONS: MappingProxyType[Role, frozenset[Action]] = MappingProxyType(
                 _A.REPLAY_VERDICTS,
                 _A.CHANGE_POLICY,
                 _A.OPEN_EXERCISE,
+                _A.MANAGE_ACCESS_KEYS,
             }
         ),
         _R.INVESTIGATOR: frozenset({_A.OPEN_CASE, _A.REQUEST_ENFORCEMENT}),

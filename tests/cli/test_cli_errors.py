@@ -1,30 +1,10 @@
 """User errors end in one clear line and a non-zero exit, never a traceback."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "leadreview", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("leadreview: error: ")
-    for needle in needles:
-        assert needle in lines[0]
+from tests.support.cli import assert_one_line_error, run_cli
 
 
 def test_help_works() -> None:

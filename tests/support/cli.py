@@ -2,6 +2,8 @@
 environment on the `database_url` backends, an in-process CLI run, and readers."""
 
 import io
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,3 +62,23 @@ def png(width: int = 120, height: int = 160) -> bytes:
 def payload(event: AuditEvent) -> dict[str, Any]:
     data: dict[str, Any] = event.payload
     return data
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "leadreview", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("leadreview: error: ")
+    for needle in needles:
+        assert needle in lines[0]

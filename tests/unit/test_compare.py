@@ -16,6 +16,7 @@ from leadreview.analysis.batch import SearchBatch
 from leadreview.analysis.compare import compare
 from leadreview.analysis.compare_export import CSV_COLUMNS, comparison_csv, comparison_json
 from leadreview.analysis.compare_models import Comparison
+from leadreview.analysis.disparity import DisparityRules
 from leadreview.analysis.intervals import estimate, t_quantile_975
 from leadreview.domain.policy import UseCase
 from leadreview.policy.loader import load_policies
@@ -45,13 +46,14 @@ def fixed_profile(name: str, forwards_everyone: bool) -> LoadedProfile:
     return LoadedProfile(profile, name, hashlib.sha256(name.encode()).hexdigest())
 
 
-def run(seeds: int = 1) -> Comparison:
+def run(seeds: int = 1, rules: DisparityRules = DisparityRules()) -> Comparison:
     return compare(
         [(seed, known_batch()) for seed in range(seeds)],
         policies=load_policies(POLICIES),
         profiles=[fixed_profile("credulous", True), fixed_profile("perfect", False)],
         use_case=UseCase.INVESTIGATION,
         scenario="known",
+        rules=rules,
     )
 
 
@@ -93,29 +95,58 @@ def test_reviewer_metrics_with_reviewers_whose_decisions_are_known() -> None:
 
 
 def test_group_figures_ratios_and_shares() -> None:
-    comparison = run()
+    comparison = run(rules=DisparityRules(reference="B", min_units=1))
     assert comparison.groups == ["A", "B"]
+    assert comparison.reference == "B"
     assert comparison.probe_share["A"].mean == 0.5
     default = next(p for p in comparison.policies if p.policy == "rekognition-default")
     table = default.metrics
     # False leads shown at 80: A has 2 + 1 = 3 over 2 searches, B has 2 over 2.
     assert table.by_group["A"]["false_leads_per_search"].mean == 1.5
     assert table.by_group["B"]["false_leads_per_search"].mean == 1.0
-    assert table.best_group["false_leads_per_search"] == "B"
-    assert table.ratio_to_best["A"]["false_leads_per_search"].mean == 1.5
-    assert table.ratio_to_best["B"]["false_leads_per_search"].mean == 1.0
+    assert table.reference == "B"
+    a_leads = table.disparities["A"]["false_leads_per_search"]
+    assert a_leads.ratio is not None and a_leads.ratio.mean == 1.5
+    assert a_leads.difference is not None and a_leads.difference.mean == 0.5
+    assert table.disparities["B"]["false_leads_per_search"].status == "reference"
     assert table.shares["A"]["false_leads_shown"].mean == pytest.approx(3 / 5)
     assert table.shares["A"]["probes_with_false_lead"].mean == pytest.approx(2 / 3)
-    # Hit rate: A 1 of 1, B 0 of 2; higher is better, so A is best and B's ratio is 0.
-    assert table.best_group["hit_rate"] == "A"
-    assert table.ratio_to_best["B"]["hit_rate"].mean == 0.0
+    # Hit rate: A 1 of 1, B 0 of 2 (the reference): a ratio against zero, finite.
+    a_hits = table.disparities["A"]["hit_rate"]
+    assert a_hits.ratio is not None and a_hits.ratio.mean is not None
+    assert 1 < a_hits.ratio.mean < float("inf")
 
 
-def test_a_constant_metric_has_a_zero_width_interval() -> None:
+def test_groups_too_small_get_no_ratio_and_no_reference() -> None:
+    """Two searches per group: with the default minimum (30) nobody is compared."""
+    comparison = run(seeds=3)
+    assert comparison.reference is None
+    for result in comparison.policies:
+        for group in comparison.groups:
+            for item in result.metrics.disparities[group].values():
+                assert item.ratio is None and not item.highlight
+                assert item.status in {"too-few", "undefined"}
+
+
+def test_overall_as_the_reference() -> None:
+    comparison = run(rules=DisparityRules(reference="overall", min_units=1))
+    assert comparison.reference == "(all)"
+    default = next(p for p in comparison.policies if p.policy == "rekognition-default")
+    item = default.metrics.disparities["A"]["false_leads_per_search"]
+    assert item.ratio is not None and item.ratio.mean == pytest.approx(1.5 / 1.25)
+
+
+def test_a_constant_count_has_a_zero_width_interval_but_a_rate_keeps_probe_noise() -> None:
+    """Identical worlds: no spread between seeds, yet 16 searches are still 16 probes."""
     comparison = run(seeds=4)
-    est = comparison.policies[1].metrics.overall["leads_per_search"]
-    assert est.n == 4
-    assert est.low == est.high == est.mean == 1.5
+    count = comparison.policies[1].metrics.overall["false_leads_shown"]
+    assert count.n == 4 and count.low == count.high == count.mean == 5  # 3 in A, 2 in B
+    rate = comparison.policies[1].metrics.overall["leads_per_search"]
+    assert rate.n == 4 and rate.units == 16 and rate.mean == 1.5
+    assert rate.low is not None and rate.high is not None and rate.low < 1.5 < rate.high
+    more = run(seeds=16).policies[1].metrics.overall["leads_per_search"]
+    assert more.low is not None and more.high is not None
+    assert more.high - more.low < (rate.high - rate.low) / 1.5  # more probes, narrower
 
 
 def test_intervals_shrink_with_seeds_and_use_student_t() -> None:
@@ -151,17 +182,23 @@ def test_json_and_csv_shapes() -> None:
     comparison = run(seeds=2)
     data = json.loads(comparison_json(comparison))
     assert data["seeds"] == [0, 1]
-    assert "Student t" in data["interval_method"]
+    assert "Wilson" in data["interval_method"] and "Student t" in data["interval_method"]
     assert [p["policy"] for p in data["policies"]] == POLICIES
     first = data["policies"][0]
-    assert set(first["metrics"]["overall"]["hit_rate"]) == {"mean", "low", "high", "n"}
+    assert set(first["metrics"]["overall"]["hit_rate"]) == {"mean", "low", "high", "n", "units"}
     assert [r["profile"] for r in first["reviewers"]] == ["credulous", "perfect"]
     rows = list(csv.DictReader(io.StringIO(comparison_csv(comparison))))
     assert tuple(rows[0]) == CSV_COLUMNS
     hit = [r for r in rows if r["metric"] == "hit_rate" and r["group"] == "(all)"]
     assert [r["policy"] for r in hit] == POLICIES
     assert float(hit[0]["mean"]) == pytest.approx(2 / 3)
-    assert any(r["metric"] == "false_leads_per_search:ratio_to_best" for r in rows)
+    small = comparison_csv(run(seeds=2, rules=DisparityRules(reference="A", min_units=1)))
+    small_rows = list(csv.DictReader(io.StringIO(small)))
+    ratio = [r for r in small_rows if r["metric"] == "false_leads_per_search:ratio_to_reference"]
+    assert ratio and all(r["reference"] == "A" for r in ratio)
+    assert {r["flag"] for r in small_rows if r["group"] == "A" and r["metric"] == "hit_rate"} == {
+        "reference"
+    }
     assert any(r["metric"] == "share_of:probes_with_false_lead" for r in rows)
 
 
