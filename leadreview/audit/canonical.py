@@ -128,3 +128,10 @@ def envelope(
         f'{{"actor":"{actor}","event_type":"{event_type}","payload":{payload_json},'
         f'"prev_digest":"{prev_digest}","role":"{role}","seq":{seq},"time":"{time}"}}'
     )
+
+
+def entry_bytes(row: tuple[Any, ...]) -> bytes:
+    """The bytes an event's chain digest covers and its Merkle leaf hashes (the tree's
+    *entry*), from a stored row in ROW_COLUMNS order. The one place that says so: the
+    appender and the verifier inline the same expression in their hot loops."""
+    return envelope(*row[:7]).encode("utf-8", "surrogatepass")

@@ -29,7 +29,10 @@ from leadreview.audit.canonical import (
     format_time,
     parse_time,
 )
+from leadreview.audit.merkle import leaf_hash
 from leadreview.audit.models import ROW_COLUMNS, AuditEvent, NewEvent, RawRow
+from leadreview.audit.tree_store import INSERT_ROW as _INSERT_TREE_ROW
+from leadreview.audit.tree_store import compact_range_at
 from leadreview.store.tables.audit import AUDIT_EVENT_TABLE
 
 _EVENT = AUDIT_EVENT_TABLE
@@ -92,19 +95,27 @@ class AuditLog:
         time = format_time(moment)
         moment = parse_time(time)  # exactly what is sealed: UTC, microseconds
         rows: list[RawRow] = []
+        tree_rows: list[tuple[int, bytes]] = []
         sha256 = hashlib.sha256
-        for actor, role, event_type, payload_json in prepared:
-            seq += 1
-            sealed = envelope(seq, time, actor, role, event_type, payload_json, prev)
-            digest = sha256(sealed.encode("utf-8")).hexdigest()
-            rows.append((seq, time, actor, role, event_type, payload_json, prev, digest))
-            prev = digest
-        # The driver's executemany with plain tuples, in the session's transaction:
-        # SQLAlchemy's per-row parameter handling would cost as much as the insert itself.
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         cursor = connection.connection.cursor()  # the session's own DBAPI connection
         try:
+            # The tree's right edge, read under the same writer lock as the head.
+            tree = compact_range_at(cursor, seq, mark)
+            for actor, role, event_type, payload_json in prepared:
+                seq += 1
+                sealed = envelope(seq, time, actor, role, event_type, payload_json, prev)
+                # One byte string for both: the Merkle leaf is over exactly what the
+                # chain digest covers (canonical.entry_bytes; docs/audit-format.md).
+                entry = sealed.encode("utf-8")
+                digest = sha256(entry).hexdigest()
+                rows.append((seq, time, actor, role, event_type, payload_json, prev, digest))
+                tree_rows.append((seq, b"".join(tree.append(leaf_hash(entry)))))
+                prev = digest
+            # The driver's executemany with plain tuples, in the session's transaction:
+            # SQLAlchemy's per-row parameter handling would cost as much as the insert.
             cursor.executemany(_INSERT.replace("?", mark), rows)
+            cursor.executemany(_INSERT_TREE_ROW.replace("?", mark), tree_rows)
         finally:
             cursor.close()
         # One validation call for the whole batch: half the cost of a constructor per row.
@@ -138,6 +149,14 @@ class AuditLog:
         if row is None:
             return 0, GENESIS_DIGEST
         return int(row[0]), str(row[1])
+
+    @staticmethod
+    def log_id(connection: Connection | Session) -> str:
+        """The id chosen when this log was created (audit_log_identity)."""
+        row = connection.execute(text("SELECT log_id FROM audit_log_identity WHERE id = 1")).first()
+        if row is None:
+            raise LookupError("audit_log_identity is empty: the log has no id")
+        return str(row[0])
 
     @staticmethod
     def events(

@@ -41,6 +41,7 @@ def _register_commands() -> None:
         serve_cmd,
         sweep_cmd,
         tui_cmd,
+        witness_cmd,
     )
 
     for module in (
@@ -63,6 +64,7 @@ def _register_commands() -> None:
         enforce_cmd,
         probe_cmd,
         rekognition_cmd,
+        witness_cmd,
     ):
         module.register(app)
 

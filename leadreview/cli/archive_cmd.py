@@ -25,7 +25,7 @@ def archive_command(
     from leadreview.audit.archive import archive_log, make_s3_client
     from leadreview.audit.canonical import format_time
     from leadreview.audit.checkpoint import CheckpointError
-    from leadreview.audit.service import AuditContext
+    from leadreview.audit.service import AuditContext, sign_tree
     from leadreview.errors import VerificationFailed
     from leadreview.settings import load_settings
     from leadreview.store.store import open_store
@@ -33,8 +33,9 @@ def archive_command(
     settings = load_settings()
     context = AuditContext.from_settings(settings)
     signer = context.signer()
-    checkpoints = context.checkpoint_store([signer.verifier()])
     store = open_store(settings)
+    origin = context.log_origin(store)
+    checkpoints = context.checkpoint_store(origin, [signer.verifier()])
     try:
         # The log must extend every checkpoint this installation has issued or seen too.
         seen = [stored.checkpoint for stored in checkpoints.all()]
@@ -44,13 +45,11 @@ def archive_command(
             bucket=bucket,
             prefix=prefix,
             signer=signer,
-            origin=context.origin,
+            origin=origin,
             retain_days=retain_days,
             seen=seen,
+            sign_tree=lambda size: sign_tree(store, context, size).signed,
         )
-        if summary.last_checkpoint is not None:
-            # Kept like any checkpoint issued: a later, shorter log is then a rollback.
-            checkpoints.add(summary.last_checkpoint)
     except CheckpointError as exc:
         raise VerificationFailed(str(exc)) from None
     finally:
