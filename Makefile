@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint typecheck unit fuzz bench calibrate tui serve clean
+.PHONY: setup demo test lint typecheck unit wheel-check fuzz bench calibrate tui serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,9 @@ demo: $(STAMP)
 	@echo "  $(BIN)/leadreview exercise start wcso-cold-cases   run a tabletop exercise"
 	@echo "  $(BIN)/leadreview audit show             who did what, under which policy"
 
-## The whole test suite: lint (with the layers contract), types, then every test (SQLite and PostgreSQL).
-test: lint typecheck unit
+## The whole test suite: lint (with the layers contract), types, every test (SQLite and
+## PostgreSQL), then the built wheel installed and run away from the checkout.
+test: lint typecheck unit wheel-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check leadreview tests bench
@@ -52,8 +53,33 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+## Tests run in parallel (pytest-xdist): each has its own folder, data directory and
+## PostgreSQL schema, and servers bind port 0. `make unit WORKERS=auto` on a bigger machine.
+WORKERS ?= 2
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS)
+
+## The wheel a user installs: build it, install it into a fresh virtual environment
+## outside the checkout, and run it from a folder where the checkout is not on the path,
+## with no config or data of the developer's: it must find its policies and fixtures.
+wheel-check: $(STAMP)
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	echo "wheel-check: building and installing the wheel in $$tmp"; \
+	$(BIN)/python -m pip wheel -qq --no-deps --wheel-dir "$$tmp/dist" . ; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install -qq "$$tmp"/dist/leadreview-*.whl; \
+	cd "$$tmp"; \
+	run() { env -i PATH=/usr/bin:/bin HOME="$$tmp/home" LANG=C.UTF-8 COLUMNS=200 \
+		XDG_CONFIG_HOME="$$tmp/config" XDG_DATA_HOME="$$tmp/data" \
+		"$$tmp/venv/bin/leadreview" "$$@"; }; \
+	"$$tmp/venv/bin/python" -c 'from leadreview.paths import data_root; \
+		assert "site-packages" in str(data_root()), data_root()'; \
+	run policy list | tee "$$tmp/policies.txt"; \
+	grep -q wcso-practice "$$tmp/policies.txt"; \
+	run replay aclu-2018 --json > "$$tmp/replay.json"; \
+	"$$tmp/venv/bin/python" -c 'import json, sys; r = json.load(open(sys.argv[1])); \
+		assert r["policies"], r; print("wheel-check: replay aclu-2018 --json:", \
+		len(r["policies"]), "policies")' "$$tmp/replay.json"
 
 ## The fuzzing harness at length: a few thousand generated hostile inputs (policy, scenario
 ## and config files, images, descriptors, exports, saved responses, command lines) through

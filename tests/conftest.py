@@ -21,6 +21,44 @@ if TYPE_CHECKING:
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
+# Variables that steer the test run itself, not the application: kept from the host.
+_HARNESS_ENV = frozenset(
+    {"LEADREVIEW_TEST_POSTGRES_URL", "LEADREVIEW_REQUIRE_POSTGRES", "LEADREVIEW_KEEP_SCREENSHOT"}
+)
+# Bare names a leaky settings model could read; cleared with every AWS_ variable.
+_LEAKY_ENV = ("REGION", "PROFILE", "ENDPOINT_URL", "MAX_ATTEMPTS")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test, and every process it starts, runs away from the developer's machine:
+    no LEADREVIEW_ or AWS_ variable of the host; config file, keymap, data directory and
+    the platform's config and data directories all inside a folder of the test's own
+    (beside `tmp_path`, which stays empty for the test; the config file and keymap are
+    absent unless a test writes them); dummy AWS credentials, no
+    shared AWS files (`tmp_path / "aws-config"` and `"aws-credentials"`, absent until a
+    test writes them) and no instance metadata, so nothing can leave the box. Tests set
+    what they need on top of this. Returns the folder (`home / "data"` is the data dir)."""
+    home = tmp_path_factory.mktemp("home")
+    for name in list(os.environ):
+        leadreview = name.startswith("LEADREVIEW_") and name not in _HARNESS_ENV
+        if leadreview or name.startswith("AWS_") or name in _LEAKY_ENV:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("LEADREVIEW_CONFIG", str(home / "config.toml"))
+    monkeypatch.setenv("LEADREVIEW_KEYMAP_FILE", str(home / "keymap.toml"))
+    monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(home / "data"))
+    # The defaults (signing key beside the config, data dir) come from platformdirs.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return home
+
 
 def postgres_base_url() -> str:
     return os.environ.get("LEADREVIEW_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)

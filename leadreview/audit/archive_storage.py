@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from leadreview.errors import ConfigurationError, LeadreviewError
 
@@ -87,19 +87,14 @@ def parse_s3_location(text: str) -> tuple[str, str]:
 
 
 def make_s3_client(aws: "AwsSettings") -> S3Client:
-    """An S3 client from `settings.aws` (region, profile, endpoint URL, retries)."""
-    import boto3
+    """An S3 client from `settings.aws` (region, profile, endpoint URL, retries: see
+    `leadreview.aws.clients`)."""
     from botocore import exceptions as bx
-    from botocore.config import Config
 
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": aws.max_attempts},
-        connect_timeout=aws.connect_timeout,
-        read_timeout=aws.read_timeout,
-    )
+    from leadreview.aws.clients import aws_client
+
     try:
-        session = boto3.session.Session(profile_name=aws.profile, region_name=aws.region)
-        return session.client("s3", endpoint_url=aws.endpoint_url, config=config)
+        return cast("S3Client", aws_client("s3", aws))
     except bx.ProfileNotFound as exc:
         raise ConfigurationError(f"aws.profile: {exc}") from None
     except ValueError as exc:  # botocore: "Invalid endpoint: ..."

@@ -17,6 +17,7 @@ from leadreview.audit.checkpoint_store import (
     CheckpointStore,
     StoredCheckpoint,
 )
+from leadreview.audit.export import ExportFormat, ExportSummary, export_log
 from leadreview.audit.keys import load_or_create_signer, load_signer
 from leadreview.audit.log import AuditLog
 from leadreview.audit.merkle import ProofError, check_consistency, leaf_hash
@@ -164,6 +165,21 @@ def _check_new_leaves(session: object, tree: StoredTree, after: int, size: int) 
         seq = row[0]
         if leaves.get(seq) != leaf_hash(entry_bytes(tuple(row))):
             raise ProofError(f"event {seq} does not hash to its leaf in the Merkle tree")
+
+
+def export_with_context(
+    store: Store, context: AuditContext, directory: Path, fmt: ExportFormat
+) -> ExportSummary:
+    """The one export path, for `leadreview audit export` and the terminal app alike:
+    the events, this log's checkpoints seen (so an outsider can check that the log only
+    grew), and a fresh checkpoint signed over the exported tree."""
+    return export_log(
+        store,
+        directory,
+        fmt,
+        sign_tree=tree_signer(store, context),
+        seen_checkpoints=own_checkpoints(store, context),
+    )
 
 
 def load_checkpoint_files(

@@ -160,8 +160,8 @@ def export(
 ) -> None:
     """Export the events and signed checkpoints for offline verification."""
     from leadreview.audit.checkpoint import CheckpointError
-    from leadreview.audit.export import ExportFormat, export_log
-    from leadreview.audit.service import own_checkpoints, tree_signer
+    from leadreview.audit.export import ExportFormat
+    from leadreview.audit.service import export_with_context
     from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
 
@@ -172,13 +172,7 @@ def export(
     context = application().audit_context()
     store = application().store()
     try:
-        summary = export_log(
-            store,
-            output,
-            export_format,
-            sign_tree=tree_signer(store, context),
-            seen_checkpoints=own_checkpoints(store, context),
-        )
+        summary = export_with_context(store, context, output, export_format)
     except CheckpointError as exc:
         raise VerificationFailed(str(exc)) from None
     finally:

@@ -44,19 +44,6 @@ def _measure_with_progress(
         return run(report)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    from leadreview.errors import InputFileError
-
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InputFileError(f"{path}: cannot write score model ({exc.strerror})") from None
-
-
 def calibrate(
     output: Annotated[
         Path | None,
@@ -89,6 +76,7 @@ def calibrate(
     from leadreview.calibration.measure import all_met, measure
     from leadreview.calibration.render import render_score_model
     from leadreview.calibration.targets import load_targets
+    from leadreview.io.atomic import write_atomically
     from leadreview.simulation.scenario import load_scenario
     from leadreview.simulation.score_model import default_score_model_path, load_score_model
 
@@ -123,7 +111,9 @@ def calibrate(
             f"{output or source} left unchanged"
         )
     destination = output or source
-    _write_atomically(destination, render_score_model(model, targets.aclu.reference_group))
+    write_atomically(
+        destination, render_score_model(model, targets.aclu.reference_group), "score model"
+    )
     console.print(f"wrote {destination}")
 
 

@@ -154,14 +154,9 @@ def emit(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
         return
-    from leadreview.errors import InputFileError
+    from leadreview.io.atomic import write_atomically
 
-    partial = output.with_name(f".{output.name}.partial")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(output)
-    except OSError as exc:
-        raise InputFileError(f"{output}: cannot write ({exc.strerror})") from None
+    write_atomically(output, text)
 
 
 def compare_command(

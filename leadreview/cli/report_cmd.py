@@ -123,13 +123,11 @@ def report_audit(*, output: ReportOutputOpt) -> None:
 
     Acts as the configured actor in the auditor role; producing the report is recorded in
     the log (`report.generated`, with the file's SHA-256) before the file appears."""
-    import hashlib
-
     from leadreview.analysis.audit_report_html import audit_report_html
     from leadreview.audit.service import verify_with_context
     from leadreview.cli.context import application
     from leadreview.domain.roles import Role
-    from leadreview.errors import InputFileError
+    from leadreview.io.atomic import write_on_record
     from leadreview.policy.loader import load_policies
     from leadreview.workflow.audit_report import build_audit_report, record_report
     from leadreview.workflow.policy_set import DEFAULT_POLICY, PolicySet
@@ -137,7 +135,6 @@ def report_audit(*, output: ReportOutputOpt) -> None:
 
     actor = application().principal(Role.AUDITOR).actor
     store = application().store()
-    partial = output.with_name(f".{output.name}.partial")
     try:
         workflow = ReviewWorkflow(
             ctx=application().workflow_context(),
@@ -157,23 +154,18 @@ def report_audit(*, output: ReportOutputOpt) -> None:
         html = audit_report_html(report).encode("utf-8")
         # Written aside first, recorded, then put in place: no report exists that the
         # log does not know about.
-        try:
-            partial.write_bytes(html)
-        except OSError as exc:
-            raise InputFileError(f"{output}: cannot write ({exc.strerror})") from None
-        try:
-            record_report(
+        write_on_record(
+            output,
+            html,
+            lambda digest: record_report(
                 workflow,
                 actor,
                 report,
                 fmt="html",
-                output_sha256=hashlib.sha256(html).hexdigest(),
+                output_sha256=digest,
                 destination=output.name,
-            )
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        partial.replace(output)
+            ),
+        )
     finally:
         store.dispose()
     status = "verified" if report.chain.ok else "FAILED verification"

@@ -42,24 +42,14 @@ _JPEG_MAGIC = b"\xff\xd8\xff"
 
 
 def make_rekognition_client(settings: "Settings") -> FaceSearchClient:
-    """A boto3 `rekognition` client configured from `settings.aws`.
-
-    botocore's standard retry mode retries throttling and 5xx answers with backoff; its
-    `total_max_attempts` counts the first call too, as `aws.max_attempts` does.
-    """
-    import boto3
+    """A boto3 `rekognition` client configured from `settings.aws` (retries, timeouts:
+    see `leadreview.aws.clients`); a configuration it cannot use is one line."""
     from botocore import exceptions as bx
-    from botocore.config import Config
 
-    aws = settings.aws
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": aws.max_attempts},
-        connect_timeout=aws.connect_timeout,
-        read_timeout=aws.read_timeout,
-    )
+    from leadreview.aws.clients import aws_client
+
     try:
-        session = boto3.session.Session(profile_name=aws.profile, region_name=aws.region)
-        client = session.client("rekognition", endpoint_url=aws.endpoint_url, config=config)
+        client = aws_client("rekognition", settings.aws)
     except (bx.NoRegionError, bx.ProfileNotFound) as exc:
         converted = backend_error(exc, operation="CreateClient")
         assert converted is not None  # both are converted by backend_error

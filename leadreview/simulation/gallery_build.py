@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from leadreview.io.atomic import replacing
 from leadreview.simulation.allocation import allocate_classes
 from leadreview.simulation.embedding import assemble, blur, individuals
 from leadreview.simulation.gallery import (
@@ -184,19 +185,14 @@ def _write_cached(
     progress: ProgressCallback | None,
     dtype: str,
 ) -> GalleryMatrix:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    try:
+    # Readers only ever see a complete file: it appears under its name all at once.
+    with replacing(path) as partial:
         matrix = np.lib.format.open_memmap(
             partial, mode="w+", dtype=np.dtype(dtype), shape=(len(columns), model.dims)
         )
         fill_embeddings(matrix, columns, model, seed, progress)
         matrix.flush()
         del matrix
-        # Readers only ever see a complete file: it appears under its name all at once.
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
     loaded = _cached_matrix(path, len(columns), model.dims, dtype)
     if loaded is None:
         raise OSError(f"{path}: gallery cache unreadable right after writing")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from leadreview.errors import InputFileError
+from leadreview.io import atomic
 
 if TYPE_CHECKING:
     from leadreview.audit.models import AuditEvent
@@ -35,17 +35,5 @@ def fresh_path(directory: Path, stem: str, now: datetime | None = None) -> Path:
 def write_on_record(target: Path, html: str, record: Recorder) -> tuple[str, "AuditEvent"]:
     """Write `html` to `target` once `record` has put its SHA-256 on record."""
     data = html.encode("utf-8")
-    digest = hashlib.sha256(data).hexdigest()
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(data)
-    except OSError as exc:
-        raise InputFileError(f"{target}: cannot write ({exc.strerror or exc})") from None
-    try:
-        event = record(digest, target.name)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    partial.replace(target)
-    return digest, event
+    event = atomic.write_on_record(target, data, lambda digest: record(digest, target.name))
+    return hashlib.sha256(data).hexdigest(), event

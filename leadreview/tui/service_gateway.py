@@ -296,17 +296,12 @@ class ServiceGateway:
         self.workflow.authorize(actor, Action.VIEW_AUDIT, {"audit": f"export {fmt}"})
         if self.audit_context is None:
             raise PermissionRefused("export: no signing key configured for checkpoints")
-        from leadreview.audit.export import ExportFormat, export_log
-        from leadreview.audit.service import own_checkpoints, tree_signer
+        from leadreview.audit.export import ExportFormat
+        from leadreview.audit.service import export_with_context
 
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        summary = export_log(
-            self._store,
-            self.export_dir / f"audit-{stamp}",
-            ExportFormat(fmt),
-            sign_tree=tree_signer(self._store, self.audit_context),
-            seen_checkpoints=own_checkpoints(self._store, self.audit_context),
-        )
+        directory = self.export_dir / f"audit-{stamp}"
+        summary = export_with_context(self._store, self.audit_context, directory, ExportFormat(fmt))
         return f"{summary.events_file} ({summary.events} events)"
 
     def debrief(self, actor: Actor) -> Debrief:

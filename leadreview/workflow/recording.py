@@ -23,10 +23,11 @@ from leadreview.domain.decision import LeadStatus
 from leadreview.domain.lead import Lead
 from leadreview.domain.policy import UseCase, Verdict
 from leadreview.domain.roles import Actor
+from leadreview.policy.evaluate import verdict_rows
+from leadreview.policy.rules import VerdictRow
 from leadreview.store.tables.workflow import LeadRow, PolicyVerdictRow, SearchRow
 from leadreview.workflow.audit_port import AuditAppender, EventType
 from leadreview.workflow.bulk import allocate_ids, insert_rows
-from leadreview.workflow.fast_verdicts import VerdictRow, verdict_rows
 from leadreview.workflow.policy_set import PolicySet
 from leadreview.workflow.sql import table_of
 

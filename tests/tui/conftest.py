@@ -26,25 +26,13 @@ RAE = Actor(name="rae", role=Role.REVIEWER)
 FAY = Actor(name="fay", role=Role.FACILITATOR)
 
 
-@pytest.fixture(autouse=True)
-def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No test reads the developer's config, keymap or data directory."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("LEADREVIEW_CONFIG", str(home / "config.toml"))
-    monkeypatch.setenv("LEADREVIEW_KEYMAP_FILE", str(home / "keymap.toml"))
-    monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(home / "data"))
-    monkeypatch.delenv("LEADREVIEW_DATABASE_URL", raising=False)
-    return home
-
-
 @pytest.fixture
 def fake() -> FakeGateway:
     return FakeGateway()
 
 
 @pytest.fixture
-def real(isolated_config: Path, database_url: str) -> Iterator[Session]:
+def real(isolated_home: Path, database_url: str) -> Iterator[Session]:
     """The real workflow and audit services on a fresh database (SQLite, and PostgreSQL
     when the server answers: the shared `database_url` fixture), with the demo's cases."""
     settings = load_settings()

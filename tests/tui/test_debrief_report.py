@@ -82,7 +82,7 @@ def _assert_on_record(
 
 @sync
 async def test_facilitator_reveals_the_truth_and_writes_the_report(
-    real: Session, isolated_config: Path
+    real: Session, isolated_home: Path
 ) -> None:
     exercises, exercise_id = _rae_takes_part(real)
     written: list[ReportWritten] = []
@@ -128,7 +128,7 @@ async def test_facilitator_reveals_the_truth_and_writes_the_report(
         assert any(written[0].report.path in m for m in shown)
 
     assert len(written) == 1
-    _assert_on_record(real, exercises, exercise_id, written[0], isolated_config)
+    _assert_on_record(real, exercises, exercise_id, written[0], isolated_home)
 
 
 @sync

@@ -54,7 +54,7 @@ async def test_command_palette_goes_to_a_case_and_verifies(fake: FakeGateway) ->
 
 
 @sync
-async def test_an_unreachable_database_opens_the_error_modal(isolated_config: Path) -> None:
+async def test_an_unreachable_database_opens_the_error_modal(isolated_home: Path) -> None:
     from leadreview.cli.tui_cmd import build_app
     from leadreview.domain.roles import Role
 
@@ -67,7 +67,7 @@ async def test_an_unreachable_database_opens_the_error_modal(isolated_config: Pa
 
 
 @sync
-async def test_the_cli_app_reviews_the_demo(isolated_config: Path, tmp_path: Path) -> None:
+async def test_the_cli_app_reviews_the_demo(isolated_home: Path, tmp_path: Path) -> None:
     from leadreview.cli.tui_cmd import build_app
     from leadreview.domain.roles import Role
 

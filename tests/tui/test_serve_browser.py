@@ -21,7 +21,7 @@ from leadreview.domain.roles import Actor, Role
 from leadreview.settings import load_settings
 from leadreview.store.tables.workflow import DecisionRow, ReviewerRow
 from leadreview.tui.factory import open_session
-from tests.browser import CHROMIUM, needs_chromium
+from tests.support.browser import CHROMIUM, needs_chromium
 from tests.tui.conftest import seat_in_demo
 
 pytestmark = [
@@ -74,7 +74,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def database(isolated_config: Path, tmp_path: Path) -> Iterator[str]:
+def database(isolated_home: Path, tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'served.db'}"
     # Open the store and the demo's cases before the server starts.
     session = open_session(load_settings(), database_url=url, role=Role.SUPERVISOR)

@@ -14,17 +14,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.browser import CHROMIUM, needs_chromium
+from tests.support.browser import CHROMIUM, needs_chromium
 from tests.tui.test_serve_browser import (
     CHROMIUM_FLAGS,
-    database,
     free_port,
-    server,
     stop,
     wait_for_port,
 )
-
-__all__ = ["database", "server"]  # fixtures
 
 pytestmark = [pytest.mark.slow]
 

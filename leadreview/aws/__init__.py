@@ -1,0 +1,1 @@
+"""What every AWS client of leadreview shares: one session and client factory."""
