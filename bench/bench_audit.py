@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench import BenchResult
 from leadreview.audit import AuditLog, NewEvent
-from leadreview.audit.canonical import envelope
+from leadreview.audit.canonical import row_envelope
 from leadreview.audit.service import verify_store
 from leadreview.store import Store, open_store
 
@@ -28,7 +28,7 @@ APPEND_BATCH = 200  # about one search: 50 leads x 4 policies, verdict events
 VERIFY_EVENTS = 1_000_000
 VERIFY_TARGET = 300_000.0
 _SELECT = (
-    "SELECT seq, time, actor, role, event_type, payload, prev_digest, digest "
+    "SELECT seq, time, actor, role, event_type, payload, prev_digest, digest, format, auth, login "
     "FROM audit_event ORDER BY seq"
 )
 
@@ -118,7 +118,7 @@ def _fill(store: Store, n: int) -> None:
 def _canonical_bytes(store: Store, limit: int) -> list[bytes]:
     with store.engine.connect() as connection:
         result = connection.exec_driver_sql(f"{_SELECT} LIMIT {limit}")
-        return [envelope(*row[:7]).encode() for row in result]
+        return [row_envelope(tuple(row)).encode() for row in result]
 
 
 def bench_verify() -> BenchResult:

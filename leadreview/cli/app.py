@@ -5,7 +5,7 @@ import sys
 import typer
 from typer.exceptions import Abort, Exit, TyperException
 
-from leadreview.errors import LeadreviewError
+from leadreview.errors import LeadreviewError, PermissionRefused
 
 app = typer.Typer(
     name="leadreview",
@@ -71,6 +71,17 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+def _database_refusal(exc: BaseException) -> str | None:
+    """The one line for a privilege PostgreSQL refused this login (docs/security.md)."""
+    errors = sys.modules.get("sqlalchemy.exc")  # never imported just for this check
+    if errors is None or not isinstance(exc, errors.DBAPIError):
+        return None
+    if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+        return None
+    lines = str(exc.orig).strip().splitlines()
+    return f"the database refused: {lines[0] if lines else 'insufficient privilege'}"
+
+
 def main(argv: list[str] | None = None) -> None:
     _register_commands()
     command = typer.main.get_command(app)
@@ -96,5 +107,10 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(exc.exit_code) from None
     except BrokenPipeError:
         raise SystemExit(0) from None
+    except Exception as exc:
+        refusal = _database_refusal(exc)
+        if refusal is None:
+            raise
+        fail(refusal, PermissionRefused.exit_code)
     if isinstance(result, int) and result != 0:
         raise SystemExit(result)

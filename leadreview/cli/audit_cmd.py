@@ -59,6 +59,9 @@ def verify(
             report = verify_with_context(
                 store, AuditContext.from_settings(settings), checkpoint or [], extra
             )
+            from leadreview.exercise.row_checks import row_breaks
+
+            report.breaks.extend(row_breaks(store))
         finally:
             store.dispose()
     for line in report.lines():

@@ -250,8 +250,11 @@ def _opening(
         raise InputFileError(f"--{field.replace('_', '-')}: {first['msg']}") from None
 
 
-def print_case(detail: "CaseDetail", title: str = "") -> None:
-    """The case's ranked leads, one column per policy with its verdict (* in force)."""
+def print_case(
+    detail: "CaseDetail", title: str = "", disagreements: "dict[int, list[str]] | None" = None
+) -> None:
+    """The case's ranked leads, one column per policy with its verdict (* in force); a
+    lead whose row disagrees with the log is marked `≠ log` and explained below."""
     from rich.console import Console
     from rich.table import Table
 
@@ -284,10 +287,12 @@ def print_case(detail: "CaseDetail", title: str = "") -> None:
             str(lead.lead_id),
             f"{lead.similarity:.2f}",
             lead.external_image_id or lead.face_id,
-            lead.status.value,
+            lead.status.value + (" ≠ log" if lead.lead_id in (disagreements or {}) else ""),
             *cells,
         )
     console.print(table)
+    for lead_id, details in sorted((disagreements or {}).items()):
+        console.print(f"lead {lead_id} disagrees with the log: {'; '.join(details)}")
     if detail.hidden_filtered:
         console.print(f"{detail.hidden_filtered} filtered lead(s) not shown to this role")
 
@@ -352,9 +357,16 @@ def show_command(
     store = open_store(settings)
     try:
         detail = _workflow(store, _policies(None, None)).case(case_id, who)
+        from leadreview.workflow.row_checks import case_lead_disagreements
+
+        with store.reading() as session:
+            shown = {lead.lead_id for lead in detail.leads}
+            disagreements = {
+                k: v for k, v in case_lead_disagreements(session, case_id).items() if k in shown
+            }
     finally:
         store.dispose()
-    print_case(detail)
+    print_case(detail, disagreements=disagreements)
     probe = detail.probe
     sha = probe.image_sha256[:16] if probe.image_sha256 else "-"
     typer.echo(

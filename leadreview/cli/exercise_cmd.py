@@ -181,7 +181,7 @@ def board(
         store.dispose()
     for c in mine.cases:
         leads = ", ".join(str(i) for i in c.pending_leads) or "none"
-        typer.echo(f"case {c.case_id} {c.case_key}: {c.offense}; leads to decide: {leads}")
+        typer.echo(f"case {c.case_id}: {c.offense}; leads to decide: {leads}")
     for i in mine.injects:
         typer.echo(f"[{i.kind}] {i.title} — {i.sender}: {i.text}")
 

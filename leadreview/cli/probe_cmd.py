@@ -45,8 +45,15 @@ def render(
     scenario: ScenarioOption = DEFAULT_SCENARIO,
     seed: SeedOption = None,
     reveal: Annotated[
-        bool, typer.Option("--reveal", help="also print the ground truth: is it mated?")
+        bool,
+        typer.Option("--reveal", help="also print the ground truth (the facilitator's; recorded)"),
     ] = False,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="who asks; default: settings, else OS user")
+    ] = None,
+    role: Annotated[
+        str, typer.Option("--role", help="the role you act in (--reveal: facilitator)")
+    ] = "investigator",
 ) -> None:
     """Write one probe image (face descriptor in its metadata) for `case open`."""
     from leadreview.errors import InputFileError
@@ -63,6 +70,11 @@ def render(
             f"--probe {probe}: scenario {world.scenario.name} has probes 0 to {count - 1}"
         )
     shown = world.probes[probe]
+    if reveal:  # refused (and recorded) before anything is written
+        from leadreview.workflow.truth_access import open_truth_from_settings
+
+        subject = {"scenario": world.scenario.name, "seed": world.seed, "probe": shown.probe_id}
+        open_truth_from_settings(actor, role, subject)
     embedding = world.probe_embeddings[probe]
     pixels = render_face(embedding, shown.quality, PROBE_PICTURE_SIZE)
     data = encode_probe_image(embedding, pixels, "PNG" if fmt == "PNG" else "JPEG")

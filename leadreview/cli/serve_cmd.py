@@ -1,5 +1,7 @@
 """`leadreview serve`: the same review app in browsers, via textual-serve.
 
+Listens on loopback unless told otherwise; WebSockets are accepted only from the served
+page's own origin, and the page loads nothing from the internet (see `tui/serving.py`).
 Every browser session runs its own `leadreview tui` process on the shared database, so
 reviewers in a room each act as themselves while the audit log stays one chain. Use
 PostgreSQL for many reviewers at once; SQLite serialises writers but works for a room.
@@ -36,7 +38,10 @@ def serve_command_line(
 
 
 def serve(
-    host: Annotated[str, typer.Option("--host", help="interface to listen on")] = "localhost",
+    host: Annotated[
+        str,
+        typer.Option("--host", help="interface to listen on (default loopback: this machine only)"),
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     public_url: Annotated[
         str | None, typer.Option("--public-url", help="the URL browsers use, behind a proxy")
@@ -50,10 +55,9 @@ def serve(
     demo: DemoOption = True,
 ) -> None:
     """Serve the review app to browsers (one process per browser session)."""
-    from textual_serve.server import Server
-
     from leadreview.settings import load_settings
     from leadreview.tui.factory import open_session
+    from leadreview.tui.serving import GuardedServer, describe, is_loopback
 
     settings = load_settings()
     # Open the store (and the demo's cases) once, here, so sessions never race to do it.
@@ -61,7 +65,15 @@ def serve(
     session.gateway.list_cases(session.actor)
     session.store.dispose()
     command = serve_command_line(reviewer=reviewer, role=role, database=database, demo=demo)
-    Server(command, host=host, port=port, title="leadreview", public_url=public_url).serve()
+    server = GuardedServer(command, host=host, port=port, public_url=public_url)
+    if not is_loopback(host):
+        # Told to listen beyond this machine: say so, every time.
+        typer.echo(
+            f"leadreview: serving on {host}:{port}, reachable from other machines; "
+            f"browsers are accepted only from {describe(server.origins)}",
+            err=True,
+        )
+    server.serve()
 
 
 def register(app: typer.Typer) -> None:

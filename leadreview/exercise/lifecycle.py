@@ -307,11 +307,13 @@ def reveal(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> Reveal:
     now = ctx.clock()
     with ctx.store.transaction() as session:
         row = records.get_exercise(session, exercise_id, lock=True)
-        records.require_status(row, Status.RUNNING, Status.REVEALED)
+        # A closed exercise can still be revealed (once): closing never publishes truth.
+        records.require_status(row, Status.RUNNING, Status.REVEALED, Status.CLOSED)
         truths = records.truth_views(session, exercise_id)
         digest = records.truth_digest([records.truth_payload(v) for v in truths])
-        if row.status == Status.RUNNING.value:
-            row.status = Status.REVEALED.value
+        if row.revealed_at is None:
+            if row.status == Status.RUNNING.value:
+                row.status = Status.REVEALED.value
             row.revealed_at = now
             session.add(row)
             _event(

@@ -142,17 +142,15 @@ def board(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> ParticipantBo
         person = _seat(session, exercise_id, actor)
         scenario = records.stored_scenario(row)
         open_play = row.assignment == Assignment.OPEN.value
-        mine = [
-            c
-            for c in records.cases(session, exercise_id)
-            if open_play or _assigned(session, c, person)
-        ]
+        every_case = records.cases(session, exercise_id)
+        mine = [c for c in every_case if open_play or _assigned(session, c, person)]
+        # Injects name cases by their scenario key; participants see the case number.
+        opaque = {c.case_key: f"case {c.case_id}" for c in every_case}
         cases = []
         for c in mine:
             offense = session.get(CaseRow, c.case_id)
             cases.append(
                 MyCase(
-                    case_key=c.case_key,
                     case_id=c.case_id,
                     offense=offense.offense if offense else "?",
                     pending_leads=tuple(pending_leads(session, c.case_id, actor.name)),
@@ -162,7 +160,10 @@ def board(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> ParticipantBo
             exercise=records.summary(session, row),
             participant=records.participant_view(person),
             cases=tuple(cases),
-            injects=tuple(records.injects(session, exercise_id, scenario, released_only=True)),
+            injects=tuple(
+                i.model_copy(update={"cases": tuple(opaque.get(k, "a case") for k in i.cases)})
+                for i in records.injects(session, exercise_id, scenario, released_only=True)
+            ),
         )
 
 

@@ -72,6 +72,23 @@ def require_status(row: ExerciseRow, *allowed: Status) -> None:
         raise InvalidRequest(f"exercise {row.id} is {row.status}, not {wanted}")
 
 
+def require_revealed(session: Session, row: ExerciseRow) -> None:
+    """Ground truth leaves the database only after an `exercise.revealed` event: the
+    row's status alone is not enough (closing without a reveal, or a status edited
+    behind the application's back, must not open the truth)."""
+    from leadreview.audit.log import AuditLog
+
+    revealed = any(
+        event.payload.get("exercise_id") == row.id
+        for event in AuditLog.events(session, event_type=ExerciseEvent.REVEALED.value)
+    )
+    if row.revealed_at is None or not revealed:
+        raise InvalidRequest(
+            f"exercise {row.id}: the ground truth is sealed until the facilitator reveals it "
+            f"(leadreview exercise reveal); no exercise.revealed event is on record"
+        )
+
+
 def stored_scenario(row: ExerciseRow) -> ExerciseScenario:
     """The scenario the exercise ran, from the bytes stored when it started."""
     return parse_model(

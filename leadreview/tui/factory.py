@@ -116,6 +116,9 @@ class LazyGateway:
     def get_lead(self, actor: Actor, lead_id: int) -> "LeadDetail":
         return self._gateway.get_lead(actor, lead_id)
 
+    def log_disagreements(self, case_id: int) -> dict[int, list[str]]:
+        return self._gateway.log_disagreements(case_id)
+
     def decide(
         self,
         actor: Actor,

@@ -106,6 +106,12 @@ class ServiceGateway:
     def get_lead(self, actor: Actor, lead_id: int) -> LeadDetail:
         return self.workflow.lead(lead_id, actor)
 
+    def log_disagreements(self, case_id: int) -> dict[int, list[str]]:
+        from leadreview.workflow.row_checks import case_lead_disagreements
+
+        with self._store.reading() as session:
+            return case_lead_disagreements(session, case_id)
+
     def decide(
         self,
         actor: Actor,
