@@ -19,6 +19,21 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _assemble(ctx: typer.Context) -> None:
+    """Put the composition root on the context: commands find it with `application()`.
+
+    Nothing is read or opened here; the settings are read and the store opened the
+    first time a command asks, and the store is closed when the command ends."""
+    from leadreview.app.bootstrap import bootstrap
+    from leadreview.cli import context
+
+    application = bootstrap()
+    ctx.obj = application
+    context.enter(application)
+    ctx.call_on_close(context.leave)
+
+
 def _register_commands() -> None:
     # Each module defines its commands cheaply; heavy imports wait inside the commands.
     from leadreview.cli import (

@@ -32,17 +32,18 @@ def verify(
 ) -> None:
     """Walk the chain; exit 0 if everything holds, else 1 with one line per break."""
     from leadreview.audit.keys import read_verifier
-    from leadreview.settings import load_settings
+    from leadreview.cli.context import application
 
     if from_dir is not None and from_s3 is not None:
         raise typer.BadParameter("give --from or --from-s3, not both")
     extra = [read_verifier(key)] if key else []
     if from_s3 is not None:
-        from leadreview.cli.archive_cmd import verify_from_s3
+        from leadreview.audit.archive import parse_s3_location, verify_archive
 
         if key is None:
             raise typer.BadParameter("--from-s3 needs --key (the log's public key)")
-        report = verify_from_s3(from_s3, key, load_settings())
+        bucket, prefix = parse_s3_location(from_s3)
+        report = verify_archive(application().s3_client(), bucket, prefix, read_verifier(key))
     elif from_dir is not None:
         from leadreview.audit.export import verify_export
 
@@ -50,14 +51,12 @@ def verify(
             raise typer.BadParameter("--from needs --key (the log's public key)")
         report = verify_export(from_dir, extra, checkpoint or [])
     else:
-        from leadreview.audit.service import AuditContext, verify_with_context
-        from leadreview.store import open_store
+        from leadreview.audit.service import verify_with_context
 
-        settings = load_settings()
-        store = open_store(settings)
+        store = application().store()
         try:
             report = verify_with_context(
-                store, AuditContext.from_settings(settings), checkpoint or [], extra
+                store, application().audit_context(), checkpoint or [], extra
             )
             from leadreview.exercise.row_checks import row_breaks
 
@@ -78,15 +77,13 @@ def checkpoint(
 ) -> None:
     """Sign the log's head (C2SP tlog-checkpoint) and keep it with the checkpoints seen."""
     from leadreview.audit.checkpoint_store import CheckpointRollbackError
-    from leadreview.audit.service import AuditContext, make_checkpoint
+    from leadreview.audit.service import make_checkpoint
+    from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
-    from leadreview.settings import load_settings
-    from leadreview.store import open_store
 
-    settings = load_settings()
-    store = open_store(settings)
+    store = application().store()
     try:
-        stored = make_checkpoint(store, AuditContext.from_settings(settings))
+        stored = make_checkpoint(store, application().audit_context())
     except CheckpointRollbackError as exc:
         raise VerificationFailed(str(exc)) from None
     finally:
@@ -103,9 +100,9 @@ def key() -> None:
 
     The private key is created on first use at the settings path (mode 0600)."""
     from leadreview.audit.keys import load_or_create_signer
-    from leadreview.settings import load_settings
+    from leadreview.cli.context import application
 
-    settings = load_settings()
+    settings = application().settings
     path = settings.resolved_signing_key_path()
     signer, created = load_or_create_signer(path, settings.log_origin)
     if created:
@@ -120,17 +117,14 @@ def export(
 ) -> None:
     """Export the events and signed checkpoints for offline verification."""
     from leadreview.audit.export import ExportFormat, export_log
-    from leadreview.audit.service import AuditContext
-    from leadreview.settings import load_settings
-    from leadreview.store import open_store
+    from leadreview.cli.context import application
 
     try:
         export_format = ExportFormat(fmt)
     except ValueError:
         raise typer.BadParameter(f"--format {fmt!r}: use jsonl or csv") from None
-    settings = load_settings()
-    context = AuditContext.from_settings(settings)
-    store = open_store(settings)
+    context = application().audit_context()
+    store = application().store()
     try:
         seen = [s.signed for s in context.checkpoint_store([context.signer().verifier()]).all()]
         summary = export_log(

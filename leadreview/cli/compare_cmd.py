@@ -4,7 +4,6 @@ The option types are shared with `leadreview report compare` (and the scenario o
 `sweep`), so the commands cannot drift apart.
 """
 
-from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -12,11 +11,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 if TYPE_CHECKING:
-    from leadreview.analysis.batch import SearchBatch
-    from leadreview.analysis.batch_source import PreparedScenario
     from leadreview.analysis.compare_models import Comparison
-    from leadreview.analysis.disparity import DisparityRules
-    from leadreview.domain.policy import LoadedPolicy
 
 T = TypeVar("T")
 
@@ -63,100 +58,9 @@ RecordOpt = Annotated[
         "searches as cases, through the review workflow",
     ),
 ]
-ReferenceOpt = Annotated[
-    str,
-    typer.Option(
-        "--reference-group",
-        help="compare each group with: 'largest' (the group with most searches), "
-        "'overall' (all searches) or a group's name",
-    ),
-]
-MinGroupOpt = Annotated[
-    int,
-    typer.Option(
-        "--min-group-size",
-        help="groups with fewer searches (over all seeds) get no ratio, only a flag",
-        min=1,
-        max=1_000_000,
-    ),
-]
-ParityBandOpt = Annotated[
-    bool,
-    typer.Option(
-        "--parity-band",
-        help="highlight a ratio only where its interval lies outside 0.8–1.25 (Aequitas)",
-    ),
-]
-
-
-def disparity_rules(reference: str, min_group_size: int, parity_band: bool) -> "DisparityRules":
-    from leadreview.analysis.disparity import AEQUITAS_BAND, DisparityRules
-
-    return DisparityRules(
-        reference=reference, min_units=min_group_size, band=AEQUITAS_BAND if parity_band else None
-    )
-
-
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="write to this file instead of stdout")
 ]
-
-
-def prepare_scenario(
-    scenario: str, seed: int | None, seeds: int, gallery_size: int | None, probes: int | None
-) -> "PreparedScenario":
-    from leadreview.analysis.batch_source import ScenarioRequest, prepare
-
-    return prepare(ScenarioRequest(scenario, seed, seeds, gallery_size, probes))
-
-
-# Makes a scenario's batches; the callback shows a note beside the progress bar.
-BatchSource = Callable[
-    ["PreparedScenario", Callable[[str], None]], Iterator[tuple[int, "SearchBatch"]]
-]
-
-
-def with_progress(
-    prepared: "PreparedScenario",
-    work: Callable[[Iterator[tuple[int, "SearchBatch"]]], T],
-    source: BatchSource | None = None,
-) -> T:
-    """Run `work` over the scenario's batches with a progress bar over seeds (on stderr).
-
-    `source` makes the batches (default: `scenario_batches`, which only searches)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from leadreview.analysis.batch_source import scenario_batches
-
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"{prepared.scenario.name}: searching", total=len(prepared.seeds))
-
-        def batches() -> Iterator[tuple[int, "SearchBatch"]]:
-            name = prepared.scenario.name
-            items = (
-                scenario_batches(prepared)
-                if source is None
-                else source(prepared, lambda note: progress.update(task, description=note))
-            )
-            for item in items:
-                progress.update(task, description=f"{name}: seed {item[0]}")
-                yield item
-                progress.advance(task)
-
-        return work(batches())
-
-
-def policies_for(prepared: "PreparedScenario", refs: list[str] | None) -> list["LoadedPolicy"]:
-    from leadreview.policy.loader import load_policies
-
-    return load_policies(refs or list(prepared.scenario.policies))
 
 
 def run_comparison(
@@ -169,48 +73,34 @@ def run_comparison(
     policy: list[str] | None,
     reviewer_profile: list[str] | None,
     record: bool = False,
-    rules: "DisparityRules | None" = None,
 ) -> "Comparison":
-    from leadreview.analysis.compare import compare
-    from leadreview.analysis.disparity import DisparityRules
-    from leadreview.simulation.reviewer_model import bundled_profile_names, load_profiles
+    """`runs.comparison.run_comparison` with a progress bar; with `record`, on the
+    application's store, as the acting principal (an analyst)."""
+    from leadreview.cli.progress import with_progress
+    from leadreview.runs import comparison
 
-    prepared = prepare_scenario(scenario, seed, seeds, gallery_size, probes)
-    policies = policies_for(prepared, policy)
-    profiles = load_profiles(reviewer_profile or bundled_profile_names())
+    record_to = None
+    if record:
+        from rich.console import Console
 
-    def run(source: BatchSource | None) -> "Comparison":
-        return with_progress(
-            prepared,
-            lambda batches: compare(
-                batches,
-                policies=policies,
-                profiles=profiles,
-                use_case=prepared.use_case,
-                scenario=prepared.scenario.name,
-                sources=prepared.scenario.sources,
-                rules=rules or DisparityRules(),
-            ),
-            source,
-        )
+        from leadreview.cli.context import application
+        from leadreview.domain.roles import Role
 
-    if not record:
-        return run(None)
-    from rich.console import Console
-
-    from leadreview.cli.compare_recording import ComparisonRecorder
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
-
-    settings = load_settings()
-    store = open_store(settings)
-    try:
-        recorder = ComparisonRecorder(store, settings.resolved_actor(), policies, profiles)
-        comparison = run(recorder.batches)
-        recorder.finish(prepared.scenario.name, Console(stderr=True))
-    finally:
-        store.dispose()
-    return comparison
+        app = application()
+        # The recorder acts as an analyst, and as a facilitator for the simulated reviewers.
+        who = app.principal(Role.ANALYST).name
+        record_to = comparison.RecordTo(app.store(), who, Console(stderr=True))
+    return comparison.run_comparison(
+        scenario=scenario,
+        seed=seed,
+        seeds=seeds,
+        gallery_size=gallery_size,
+        probes=probes,
+        policy=policy,
+        reviewer_profile=reviewer_profile,
+        progress=with_progress,
+        record_to=record_to,
+    )
 
 
 def emit(text: str, output: Path | None) -> None:
@@ -240,13 +130,9 @@ def compare_command(
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     record: RecordOpt = False,
-    reference_group: ReferenceOpt = "largest",
-    min_group_size: MinGroupOpt = 30,
-    parity_band: ParityBandOpt = False,
 ) -> None:
     """Compare policies and reviewer profiles on the same searches, overall and per group."""
     comparison = run_comparison(
-        rules=disparity_rules(reference_group, min_group_size, parity_band),
         scenario=scenario,
         seed=seed,
         seeds=seeds,

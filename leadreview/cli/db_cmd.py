@@ -12,11 +12,11 @@ db_app = typer.Typer(
 @db_app.command("upgrade")
 def upgrade() -> None:
     """Bring the database schema to the newest revision (also done on first use)."""
-    from leadreview.settings import load_settings
+    from leadreview.cli.context import application
     from leadreview.store import make_engine, upgrade_store
     from leadreview.store.store import Store
 
-    store = Store(make_engine(load_settings().resolved_database_url()))
+    store = Store(make_engine(application().settings.resolved_database_url()))
     try:
         before, after = upgrade_store(store)
     finally:

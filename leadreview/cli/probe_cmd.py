@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from leadreview.simulation.world import World
+    pass
 
 probe_app = typer.Typer(
     help="Probe images from a scenario's synthetic world.", no_args_is_help=True
@@ -27,15 +27,6 @@ ScenarioOption = Annotated[
     typer.Option("--scenario", help="a bundled batch scenario name (e.g. wcso-cctv) or a file"),
 ]
 SeedOption = Annotated[int | None, typer.Option(min=0, help="override the scenario's seed")]
-
-
-def scenario_world(scenario: str, seed: int | None) -> "World":
-    """The scenario's world under `seed`: the same gallery and probes every time."""
-    from leadreview.simulation.scenario import load_scenario
-    from leadreview.simulation.score_model import load_score_model
-    from leadreview.simulation.world import build_world
-
-    return build_world(load_scenario(scenario), load_score_model(), seed=seed)
 
 
 @probe_app.command("render")
@@ -57,6 +48,7 @@ def render(
 ) -> None:
     """Write one probe image (face descriptor in its metadata) for `case open`."""
     from leadreview.errors import InputFileError
+    from leadreview.runs.scenarios import scenario_world
     from leadreview.search.probe_image import encode_probe_image
     from leadreview.simulation.face_renderer import render_face
 

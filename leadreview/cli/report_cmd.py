@@ -1,21 +1,15 @@
 """`leadreview report compare|sweep|audit`: a self-contained HTML page to open, send or print."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from leadreview.audit.verify import VerifyReport
-
 from leadreview.cli.compare_cmd import (
     GalleryOpt,
-    MinGroupOpt,
-    ParityBandOpt,
     PolicyOpt,
     ProbesOpt,
     ProfileOpt,
-    ReferenceOpt,
     ScenarioOpt,
     SeedOpt,
     SeedsOpt,
@@ -43,21 +37,13 @@ def report_compare(
     probes: ProbesOpt = None,
     policy: PolicyOpt = None,
     reviewer_profile: ProfileOpt = None,
-    reference_group: ReferenceOpt = "largest",
-    min_group_size: MinGroupOpt = 30,
-    parity_band: ParityBandOpt = False,
 ) -> None:
-    """A policy comparison as an HTML page: the findings in words, then workload, wrongful
-    leads, mates lost and disparities, each chart with its table.
-
-    The same numbers are written beside the page as OUTPUT's stem + .csv and .json."""
-    from leadreview.analysis.compare_export import comparison_csv
-    from leadreview.analysis.report_exports import comparison_bundle_json
+    """A policy comparison as an HTML page: headline, tables by group, charts, sources."""
     from leadreview.analysis.report_html import comparison_report
-    from leadreview.cli.compare_cmd import disparity_rules, run_comparison
+    from leadreview.cli.progress import with_progress
+    from leadreview.runs.comparison import run_comparison
 
     comparison = run_comparison(
-        rules=disparity_rules(reference_group, min_group_size, parity_band),
         scenario=scenario,
         seed=seed,
         seeds=seeds,
@@ -65,11 +51,10 @@ def report_compare(
         probes=probes,
         policy=policy,
         reviewer_profile=reviewer_profile,
+        progress=with_progress,
     )
-    emit(comparison_csv(comparison), output.with_suffix(".csv"))
-    emit(comparison_bundle_json(comparison), output.with_suffix(".json"))
-    emit(comparison_report(comparison, exports=output.stem), output)
-    typer.echo(f"wrote {output} (and {output.stem}.csv, {output.stem}.json)", err=True)
+    emit(comparison_report(comparison), output)
+    typer.echo(f"wrote {output}", err=True)
 
 
 @report_app.command("sweep")
@@ -85,14 +70,10 @@ def report_sweep(
     step: StepOpt = 1.0,
     max_candidates: MaxCandidatesOpt = None,
 ) -> None:
-    """A threshold sweep as an HTML page: FMR, FPIR and FNIR against threshold and FNIR
-    against list length, per group, each chart with its table.
-
-    The same numbers are written beside the page as OUTPUT's stem + .csv, .ranks.csv and
-    .json."""
-    from leadreview.analysis.sweep_export import sweep_csv, sweep_json, sweep_rank_csv
-    from leadreview.analysis.sweep_report_html import sweep_report
-    from leadreview.cli.sweep_cmd import run_sweep
+    """A threshold sweep as an HTML page: headline, chart, table at the policy thresholds."""
+    from leadreview.analysis.report_html import sweep_report
+    from leadreview.cli.progress import with_progress
+    from leadreview.runs.comparison import run_sweep
 
     result = run_sweep(
         scenario=scenario,
@@ -103,12 +84,10 @@ def report_sweep(
         policy=policy,
         step=step,
         max_candidates=max_candidates,
+        progress=with_progress,
     )
-    emit(sweep_csv(result), output.with_suffix(".csv"))
-    emit(sweep_rank_csv(result), output.with_suffix(".ranks.csv"))
-    emit(sweep_json(result), output.with_suffix(".json"))
-    emit(sweep_report(result, exports=output.stem), output)
-    typer.echo(f"wrote {output} (and the .csv, .ranks.csv and .json beside it)", err=True)
+    emit(sweep_report(result), output)
+    typer.echo(f"wrote {output}", err=True)
 
 
 @report_app.command("audit")
@@ -122,37 +101,28 @@ def report_audit(*, output: ReportOutputOpt) -> None:
 
     from leadreview.analysis.audit_report_html import audit_report_html
     from leadreview.audit.log import AuditLog
-    from leadreview.audit.service import AuditContext, verify_with_context
-    from leadreview.domain.roles import Actor, Role
+    from leadreview.audit.service import verify_with_context
+    from leadreview.cli.context import application
+    from leadreview.domain.roles import Role
     from leadreview.errors import InputFileError
     from leadreview.policy.loader import load_policies
-    from leadreview.settings import load_settings
-    from leadreview.store import open_store
     from leadreview.workflow.audit_report import build_audit_report, record_report
     from leadreview.workflow.context import WorkflowContext
     from leadreview.workflow.policy_set import DEFAULT_POLICY, PolicySet
     from leadreview.workflow.service import ReviewWorkflow
 
-    settings = load_settings()
-    actor = Actor(name=settings.resolved_actor(), role=Role.AUDITOR)
-    store = open_store(settings)
+    actor = application().principal(Role.AUDITOR).actor
+    store = application().store()
     partial = output.with_name(f".{output.name}.partial")
     try:
         workflow = ReviewWorkflow(
             ctx=WorkflowContext(store=store, audit=AuditLog()),
             policies=PolicySet.of(load_policies([DEFAULT_POLICY])),  # reads only
         )
-        context = AuditContext.from_settings(settings)
-
-        def verified() -> "VerifyReport":
-            # The chain, and the working rows and policy files against it (P15).
-            from leadreview.exercise.row_checks import row_breaks
-
-            result = verify_with_context(store, context)
-            result.breaks.extend(row_breaks(store))
-            return result
-
-        report = build_audit_report(workflow, actor, verify=verified)
+        context = application().audit_context()
+        report = build_audit_report(
+            workflow, actor, verify=lambda: verify_with_context(store, context)
+        )
         html = audit_report_html(report).encode("utf-8")
         # Written aside first, recorded, then put in place: no report exists that the
         # log does not know about.

@@ -55,13 +55,13 @@ def serve(
     demo: DemoOption = True,
 ) -> None:
     """Serve the review app to browsers (one process per browser session)."""
-    from leadreview.settings import load_settings
+    from leadreview.cli.context import application
     from leadreview.tui.factory import open_session
     from leadreview.tui.serving import GuardedServer, describe, is_loopback
 
-    settings = load_settings()
+    app = application() if database is None else application().with_database(database)
     # Open the store (and the demo's cases) once, here, so sessions never race to do it.
-    session = open_session(settings, reviewer=reviewer, role=role, database_url=database, demo=demo)
+    session = open_session(app, reviewer=reviewer, role=role, demo=demo)
     session.gateway.list_cases(session.actor)
     session.store.dispose()
     command = serve_command_line(reviewer=reviewer, role=role, database=database, demo=demo)

@@ -22,7 +22,7 @@ from leadreview.store.tables.exercise import (
     ExerciseParticipantRow,
     ExerciseRow,
 )
-from leadreview.store.tables.workflow import CaseRow
+from leadreview.workflow import exercise_reads
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest, NotFound
 from leadreview.workflow.policy_set import PolicySet
@@ -192,8 +192,7 @@ def _round_robin(
     pairs = []
     turn = 0
     for case in cases:
-        db_case = session.get(CaseRow, case.case_id)
-        needed = min(len(people), db_case.reviewers_required if db_case else 1)
+        needed = min(len(people), exercise_reads.reviewers_required(session, case.case_id))
         for _ in range(needed):
             pairs.append((case, people[turn % len(people)]))
             turn += 1

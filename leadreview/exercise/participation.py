@@ -2,34 +2,23 @@
 released so far, and decide leads — through the review workflow, so that a decision in
 an exercise is the same row and the same audit event as any other."""
 
-from pathlib import Path
-
 from sqlmodel import Session, col, select
 
-from leadreview.domain.decision import DecisionKind, LeadStatus
-from leadreview.domain.policy import LoadedPolicy, Policy
+from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor
 from leadreview.exercise import records
 from leadreview.exercise.permissions import ExerciseAction, refuse, require
 from leadreview.exercise.records import ExerciseEvent, Status
 from leadreview.exercise.scenario import Assignment
 from leadreview.exercise.views import MyCase, ParticipantBoard, ParticipantView
-from leadreview.io.yamlfile import parse_model
 from leadreview.store.tables.exercise import (
     ExerciseAssignmentRow,
     ExerciseCaseRow,
     ExerciseParticipantRow,
 )
-from leadreview.store.tables.workflow import (
-    CaseRow,
-    DecisionRow,
-    LeadRow,
-    PolicyDocumentRow,
-    ReviewerRow,
-)
+from leadreview.workflow import exercise_reads
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest, NotFound
-from leadreview.workflow.policy_set import PolicySet
 from leadreview.workflow.reviewers import reviewer_id
 from leadreview.workflow.service import ReviewWorkflow
 from leadreview.workflow.views import LeadView
@@ -106,13 +95,11 @@ def decide(
     refusal: str | None = None
     with ctx.store.reading() as session:
         row = records.get_exercise(session, exercise_id)
-        lead = session.get(LeadRow, lead_id)
-        if lead is None:
-            raise NotFound(f"lead {lead_id}: no such lead")
+        lead_case_id = exercise_reads.lead_case_id(session, lead_id)
         case = session.exec(
             select(ExerciseCaseRow).where(
                 col(ExerciseCaseRow.exercise_id) == exercise_id,
-                col(ExerciseCaseRow.case_id) == lead.case_id,
+                col(ExerciseCaseRow.case_id) == lead_case_id,
             )
         ).first()
         if case is None:
@@ -130,7 +117,9 @@ def decide(
                 refusal = (
                     f"lead {lead_id}: case {case.case_key!r} is not assigned to {actor.name!r}"
                 )
-        workflow = ReviewWorkflow(ctx=ctx, policies=policy_set_of(session, lead.case_id or 0))
+        workflow = ReviewWorkflow(
+            ctx=ctx, policies=exercise_reads.policy_set_of(session, lead_case_id)
+        )
     if refusal is not None:
         refuse(ctx, actor, ExerciseAction.DECIDE.value, subject, refusal)
     return workflow.decide(actor, lead_id, kind, rationale, expected_version=expected_version)
@@ -148,12 +137,14 @@ def board(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> ParticipantBo
         opaque = {c.case_key: f"case {c.case_id}" for c in every_case}
         cases = []
         for c in mine:
-            offense = session.get(CaseRow, c.case_id)
+            offense = exercise_reads.case_offense(session, c.case_id)
             cases.append(
                 MyCase(
                     case_id=c.case_id,
-                    offense=offense.offense if offense else "?",
-                    pending_leads=tuple(pending_leads(session, c.case_id, actor.name)),
+                    offense=offense or "?",
+                    pending_leads=tuple(
+                        exercise_reads.pending_leads(session, c.case_id, actor.name)
+                    ),
                 )
             )
         return ParticipantBoard(
@@ -165,28 +156,6 @@ def board(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> ParticipantBo
                 for i in records.injects(session, exercise_id, scenario, released_only=True)
             ),
         )
-
-
-def pending_leads(session: Session, case_id: int, name: str) -> list[int]:
-    """Shown leads of the case still open for a decision that `name` has not decided."""
-    open_ids = session.exec(
-        select(LeadRow.id)
-        .where(
-            col(LeadRow.case_id) == case_id,
-            col(LeadRow.status).in_(
-                [LeadStatus.AWAITING_REVIEW.value, LeadStatus.AWAITING_AGREEMENT.value]
-            ),
-        )
-        .order_by(col(LeadRow.rank))
-    ).all()
-    decided = set(
-        session.exec(
-            select(DecisionRow.lead_id)
-            .join(ReviewerRow, col(ReviewerRow.id) == col(DecisionRow.reviewer_id))
-            .where(col(ReviewerRow.name) == name, col(DecisionRow.lead_id).in_(list(open_ids)))
-        ).all()
-    )
-    return [i for i in open_ids if i is not None and i not in decided]
 
 
 def _seat(session: Session, exercise_id: int, actor: Actor) -> ExerciseParticipantRow:
@@ -213,16 +182,3 @@ def _assigned(session: Session, case: ExerciseCaseRow, person: ExerciseParticipa
         ).first()
         is not None
     )
-
-
-def policy_set_of(session: Session, case_id: int) -> PolicySet:
-    """The case's policy in force, from the exact bytes stored when it opened (the
-    workflow needs a policy set; deciding a lead evaluates no policy)."""
-    case = session.get(CaseRow, case_id)
-    if case is None:
-        raise NotFound(f"case {case_id}: no such case")
-    document = session.get(PolicyDocumentRow, case.policy_sha256)
-    assert document is not None  # a case's policy document is stored with it
-    policy = parse_model(document.content, Path(document.path), Policy, "policy")
-    loaded = LoadedPolicy(policy=policy, path=document.path, sha256=document.sha256)
-    return PolicySet.of([loaded], loaded.name)

@@ -18,7 +18,7 @@ from leadreview.store.tables.exercise import (
     ExerciseParticipantRow,
     ExerciseRow,
 )
-from leadreview.store.tables.workflow import CaseRow, ReviewerRow
+from leadreview.workflow import exercise_reads
 from leadreview.workflow.errors import InvalidRequest, NotFound
 from leadreview.workflow.sql import as_utc
 
@@ -101,7 +101,7 @@ def stored_scenario(row: ExerciseRow) -> ExerciseScenario:
 
 def summary(session: Session, row: ExerciseRow) -> ExerciseSummary:
     assert row.id is not None
-    starter = session.get(ReviewerRow, row.started_by_id)
+    starter = exercise_reads.reviewer_name(session, row.started_by_id)
     return ExerciseSummary(
         exercise_id=row.id,
         scenario_name=row.scenario_name,
@@ -110,7 +110,7 @@ def summary(session: Session, row: ExerciseRow) -> ExerciseSummary:
         seed=row.seed,
         policy_in_force=row.policy_in_force,
         assignment=row.assignment,
-        started_by=starter.name if starter else "?",
+        started_by=starter or "?",
         started_at=as_utc(row.started_at),
         case_ids=tuple(c.case_id for c in cases(session, row.id)),
     )
@@ -179,12 +179,12 @@ def injects(
 def truth_views(session: Session, exercise_id: int) -> list[CaseTruthView]:
     views = []
     for row in cases(session, exercise_id):
-        case = session.get(CaseRow, row.case_id)
+        offense = exercise_reads.case_offense(session, row.case_id)
         views.append(
             CaseTruthView(
                 case_key=row.case_key,
                 case_id=row.case_id,
-                offense=case.offense if case else "?",
+                offense=offense or "?",
                 mated=row.mated,
                 mate_face_id=row.mate_face_id,
                 mate_rank=row.mate_rank,
