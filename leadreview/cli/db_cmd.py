@@ -48,8 +48,8 @@ def revoke(login: LoginArgument, role: RoleArgument) -> None:
 
 def _change(login: str, role_text: str, *, grant: bool) -> None:
     from leadreview.audit.log import AuditLog
+    from leadreview.cli.context import application
     from leadreview.domain.roles import Role
-    from leadreview.store import open_store
     from leadreview.workflow.logins import change_role
 
     try:
@@ -57,11 +57,8 @@ def _change(login: str, role_text: str, *, grant: bool) -> None:
     except ValueError:
         names = ", ".join(r.value for r in Role)
         raise typer.BadParameter(f"role {role_text!r} is not one of {names}") from None
-    store = open_store()
-    try:
-        done = change_role(store, AuditLog(), login, role, grant=grant)
-    finally:
-        store.dispose()
+    store = application().store()
+    done = change_role(store, AuditLog(), login, role, grant=grant)
     if grant:
         state = "granted" if done.changed else "already held"
         typer.echo(f"{login}: role {role.value} {state} (by {done.owner})")

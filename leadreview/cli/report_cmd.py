@@ -71,7 +71,7 @@ def report_sweep(
     max_candidates: MaxCandidatesOpt = None,
 ) -> None:
     """A threshold sweep as an HTML page: headline, chart, table at the policy thresholds."""
-    from leadreview.analysis.report_html import sweep_report
+    from leadreview.analysis.sweep_report_html import sweep_report
     from leadreview.cli.progress import with_progress
     from leadreview.runs.comparison import run_sweep
 

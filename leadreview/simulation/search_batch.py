@@ -20,6 +20,8 @@ class SearchBatch:
     is_true_mate: npt.NDArray[np.bool_]  # (m, k): the lead is the probe's own identity
     probe_groups: npt.NDArray[np.str_]  # (m,): the probe subject's demographic group
     probe_mated: npt.NDArray[np.bool_]  # (m,): the probe's identity is in the gallery
+    # Faces in the gallery searched: every search is that many comparisons (for FMR).
+    gallery_size: int | None = None
 
     def __post_init__(self) -> None:
         m = self.similarities.shape[0]

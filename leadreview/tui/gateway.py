@@ -66,6 +66,11 @@ class ReviewGateway(Protocol):
         """
         ...
 
+    def sign_in(self, join_code: str) -> Actor:
+        """The principal a facilitator's join code names (the code is used up), for a
+        served room; `PermissionRefused` (audited) for a code that signs nobody in."""
+        ...
+
     def join_exercise(self, actor: Actor) -> "ParticipantBoard | None":
         """Join the running exercise in the actor's role (idempotent; `exercise.joined`
         on the first join) and return their board: assigned cases, released injects.

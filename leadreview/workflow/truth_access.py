@@ -23,26 +23,3 @@ def open_truth(ctx: WorkflowContext, actor: Actor, subject: Mapping[str, Any]) -
             event_type=EventType.TRUTH_VIEWED.value,
             payload=dict(subject),
         )
-
-
-def open_truth_from_settings(actor_name: str | None, role: str, subject: Mapping[str, Any]) -> None:
-    """`open_truth` for a command that has no store open: opens it, checks, records."""
-    from pydantic import ValidationError
-
-    from leadreview.audit.log import AuditLog
-    from leadreview.domain.roles import Role
-    from leadreview.errors import InputFileError
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
-
-    settings = load_settings()
-    name = actor_name or settings.resolved_actor()
-    try:
-        actor = Actor(name=name, role=Role(role))
-    except (ValidationError, ValueError) as exc:
-        raise InputFileError(f"--actor {name!r} / --role {role!r}: {exc}") from None
-    store = open_store(settings)
-    try:
-        open_truth(WorkflowContext(store=store, audit=AuditLog()), actor, subject)
-    finally:
-        store.dispose()
