@@ -50,7 +50,6 @@ def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LEADREVIEW_DATABASE_URL", database_url)
     monkeypatch.setenv("LEADREVIEW_SIGNING_KEY_PATH", str(tmp_path / "key" / "signing.key"))
-    monkeypatch.setenv("LEADREVIEW_ACTOR", "ivy")
     monkeypatch.setenv("COLUMNS", "200")  # rich tables: keep cells whole for the asserts
     return database_url
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from leadreview.audit.log import AuditLog
+from leadreview.audit.log import AuditLog, os_login
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor, Role
 from leadreview.policy.loader import load_bundled_policies
@@ -73,7 +73,7 @@ def test_the_gate_answers_an_arrest_request_from_the_command_line(
         ("arrest", True),
     ]
     refused = events(db, "enforcement.refused")
-    assert len(refused) == 3 and {e.actor for e in refused} == {"ivy"}
+    assert len(refused) == 3 and {e.actor for e in refused} == {os_login()}
     assert {e.role for e in refused} == {"investigator"}
     [accepted] = events(db, "enforcement.granted")
     assert accepted.payload["independent_evidence"] == ["fingerprint"]

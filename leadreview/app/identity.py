@@ -33,9 +33,16 @@ class Principal:
 
 
 def os_user() -> str:
-    from leadreview.audit.log import os_login
+    """The operating-system user running this process, named as `audit.log.os_login`
+    names the login that stores events (kept apart so that resolving the principal
+    loads no SQLAlchemy before the terminal app paints)."""
+    import getpass
+    import os
 
-    return os_login()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid-{os.getuid()}"
 
 
 def exercise_clock(exercise_id: int) -> Principal:

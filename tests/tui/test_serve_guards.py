@@ -79,8 +79,6 @@ def serve_process(database: str, tmp_path: Path) -> Iterator[object]:
                 *host,
                 "--port",
                 str(port),
-                "--reviewer",
-                "sam",
                 "--database",
                 database,
             ],
