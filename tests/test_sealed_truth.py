@@ -87,7 +87,7 @@ def test_closing_without_a_reveal_never_opens_the_truth(
         ]
     assert keys and not any(key in board.out for key in keys)  # opaque: case numbers only
 
-    assert run(capsys, "exercise", "close").code == 0
+    assert run(capsys, "exercise", "close", "--exercise", "1").code == 0
     report = tmp_path / "debrief.html"
     sealed = run(capsys, "exercise", "debrief", "-o", str(report), "--exercise", "1")
     assert sealed.code != 0

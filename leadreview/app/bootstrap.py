@@ -131,17 +131,19 @@ class Application:
         """Who is acting, in `role`: the OS user on SQLite, the database login on
         PostgreSQL (see `identity.resolve_principal`), refused — on record — unless the
         database's owner granted them `role` (`leadreview db grant`). Opens the store."""
-        from leadreview.audit.log import AuditLog
-        from leadreview.workflow.logins import holds_role, refuse_role
-
         url = self.database_url
         principal = resolve_principal(
             role,
             dialect="postgresql" if url.startswith("postgresql") else "sqlite",
             session_user=self._session_user,
         )
-        if sqlite_owned_by(url, principal.name):
-            return principal  # the database's owner acts in every role; no need to open it
+        if sqlite_owned_by(url, principal.name) or not url.startswith(("sqlite", "postgresql")):
+            # The database's owner acts in every role (no need to open it); a URL of
+            # another kind opens no store at all, and says so in one line when tried.
+            return principal
+        from leadreview.audit.log import AuditLog
+        from leadreview.workflow.logins import holds_role, refuse_role
+
         store = self.store()
         if not holds_role(store, principal.name, role):
             refuse_role(store, AuditLog(), principal.name, role, principal.authenticated_by)

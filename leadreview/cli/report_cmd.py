@@ -1,9 +1,12 @@
 """`leadreview report compare|sweep|audit`: a self-contained HTML page to open, send or print."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from leadreview.audit.verify import VerifyReport
 
 from leadreview.cli.compare_cmd import (
     GalleryOpt,
@@ -86,7 +89,7 @@ def report_sweep(
         max_candidates=max_candidates,
         progress=with_progress,
     )
-    emit(sweep_report(result), output)
+    emit(sweep_report(result, exports=output.stem), output)
     typer.echo(f"wrote {output}", err=True)
 
 
@@ -120,9 +123,16 @@ def report_audit(*, output: ReportOutputOpt) -> None:
             policies=PolicySet.of(load_policies([DEFAULT_POLICY])),  # reads only
         )
         context = application().audit_context()
-        report = build_audit_report(
-            workflow, actor, verify=lambda: verify_with_context(store, context)
-        )
+
+        def verified() -> "VerifyReport":
+            # The chain, and the working rows and policy files against it (P15).
+            from leadreview.exercise.row_checks import row_breaks
+
+            result = verify_with_context(store, context)
+            result.breaks.extend(row_breaks(store))
+            return result
+
+        report = build_audit_report(workflow, actor, verify=verified)
         html = audit_report_html(report).encode("utf-8")
         # Written aside first, recorded, then put in place: no report exists that the
         # log does not know about.

@@ -134,13 +134,21 @@ async def _screen(cdp: Any) -> str:
     return str(await cdp.evaluate("document.querySelector('.xterm-rows')?.innerText || ''"))
 
 
-async def _wait_for(cdp: Any, text: str, end: float) -> str:
+async def _wait_for(cdp: Any, text: str, end: float, *, settle: float = 5.0) -> str:
+    """Until the terminal shows `text` (DOM renderer) or, failing that (a canvas shows
+    no text), until the first byte has arrived and the app has had `settle` seconds."""
+    first_byte_at: float | None = None
     while time.monotonic() < end:
         screen = await _screen(cdp)
         if text in screen:
             return screen
+        started = await cdp.evaluate("document.body.classList.contains('-first-byte')")
+        if started and first_byte_at is None:
+            first_byte_at = time.monotonic()
+        if first_byte_at is not None and time.monotonic() - first_byte_at > settle:
+            return screen
         await asyncio.sleep(0.3)
-    raise TimeoutError(f"the served app never showed {text!r}: {await _screen(cdp)!r}")
+    raise TimeoutError(f"the served app never showed {text!r}")
 
 
 async def _review_in_browser(url: str, debug_port: int, database: str, code: str) -> str:
