@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
 		|| echo "note: chromium is not installed; the browser test will be skipped"
+	@# Go's sumdb/note and sumdb/tlog check our checkpoints, tiles and proofs
+	@# (tests/test_audit_go_interop.py, which fails without them).
+	@{ command -v go >/dev/null 2>&1 && [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ]; } \
+		|| { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq golang-go golang-golang-x-mod-dev; } \
+		|| echo "note: golang-go and golang-golang-x-mod-dev are needed by the Go interop test"
 	touch $(STAMP)
 
 ## Install everything a fresh machine needs (the venv, and chromium for the report test).

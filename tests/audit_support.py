@@ -25,19 +25,30 @@ def append_events(store: Store, n: int, *, actor: str = "alice", batch: int = 1)
         done += size
 
 
+GUARDED_TABLES = ("audit_event", "audit_merkle", "audit_log_identity")
+
+
 @contextmanager
 def behind_the_guards(store: Store) -> Iterator[Connection]:
     """A transaction in which the append-only guards are off, as an attacker with the
     database owner's rights (or file access, on SQLite) could arrange."""
     with store.engine.begin() as connection:
-        if store.dialect == "postgresql":
-            connection.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER USER")
-        else:
-            connection.exec_driver_sql("DROP TRIGGER audit_event_refuse_update")
-            connection.exec_driver_sql("DROP TRIGGER audit_event_refuse_delete")
+        for table in GUARDED_TABLES:
+            if store.dialect == "postgresql":
+                connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            else:
+                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_refuse_update")
+                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_refuse_delete")
         yield connection
         if store.dialect == "postgresql":
-            connection.exec_driver_sql("ALTER TABLE audit_event ENABLE TRIGGER USER")
+            for table in GUARDED_TABLES:
+                connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+
+def truncate_log(connection: Connection, after: int) -> None:
+    """Remove every event after `after`, and its Merkle hashes: a thorough attacker."""
+    connection.exec_driver_sql(f"DELETE FROM audit_event WHERE seq > {after}")
+    connection.exec_driver_sql(f"DELETE FROM audit_merkle WHERE seq > {after}")
 
 
 def swap_sequence_numbers(connection: Connection, a: int, b: int) -> None:

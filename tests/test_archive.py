@@ -307,7 +307,8 @@ def test_the_cli_archives_and_refuses_in_one_line(
     main(["audit", "archive", "--bucket", BUCKET, "--prefix", PREFIX, "--retain-days", "7"])
     out = capsys.readouterr().out
     assert "sealed" in out and "5 event(s) archived" in out
-    assert (tmp_path / "data" / "checkpoints" / "checkpoint-000000000005.txt").is_file()
+    # Kept in the log's own folder (named by its origin) beside the checkpoint signed.
+    assert len(list((tmp_path / "data" / "checkpoints").glob("*/checkpoint-000000000005.txt"))) == 1
 
     main(["audit", "archive", "--bucket", BUCKET, "--prefix", PREFIX])
     assert "up to date" in capsys.readouterr().out

@@ -20,7 +20,7 @@ from leadreview.audit.note import (
 from leadreview.audit.service import AuditContext, make_checkpoint, verify_with_context
 from leadreview.audit.verify import BreakKind
 from leadreview.store import Store
-from tests.audit_support import append_events, behind_the_guards
+from tests.audit_support import append_events, behind_the_guards, truncate_log
 
 # Known-answer vectors published with golang.org/x/mod/sumdb/note, note_test.go
 # (https://github.com/golang/mod/blob/master/sumdb/note/note_test.go: TestNewSigner,
@@ -113,7 +113,7 @@ def test_truncation_below_a_checkpoint_is_not_an_extension(
     assert verify_with_context(store, audit_context, [held]).ok
 
     with behind_the_guards(store) as connection:
-        connection.exec_driver_sql("DELETE FROM audit_event WHERE seq > 38")
+        truncate_log(connection, 38)
 
     report = verify_with_context(store, audit_context, [held])
     assert not report.ok
@@ -128,7 +128,7 @@ def test_a_rewritten_tail_with_a_recomputed_chain_is_not_an_extension(
     held = _checkpoint_file(store, audit_context, tmp_path)
     append_events(store, 10, batch=10)
     with behind_the_guards(store) as connection:
-        connection.exec_driver_sql("DELETE FROM audit_event WHERE seq >= 39")
+        truncate_log(connection, 38)
     with store.transaction() as session:  # a perfectly valid chain, but a different one
         AuditLog().append_many(
             session, [NewEvent("mallory", "reviewer", "lead.decided", {"i": i}) for i in range(12)]
@@ -146,11 +146,16 @@ def test_a_checkpoint_smaller_than_one_seen_is_rejected(
     append_events(store, 40, batch=40)
     make_checkpoint(store, audit_context)
     with behind_the_guards(store) as connection:
-        connection.exec_driver_sql("DELETE FROM audit_event WHERE seq > 38")
-    with pytest.raises(CheckpointRollbackError, match="smaller than size 40"):
+        truncate_log(connection, 38)
+    with pytest.raises(
+        CheckpointRollbackError, match="fewer than the 40 already signed: the log was truncated"
+    ):
         make_checkpoint(store, audit_context)
     # Only the honest checkpoint is kept.
-    assert [s.checkpoint.size for s in audit_context.checkpoint_store().all()] == [40]
+    assert [
+        s.checkpoint.size
+        for s in audit_context.checkpoint_store(audit_context.log_origin(store)).all()
+    ] == [40]
 
 
 def test_a_checkpoint_signed_by_an_unknown_key_does_not_count(

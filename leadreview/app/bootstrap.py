@@ -115,12 +115,7 @@ class Application:
         """Where this installation keeps its signing key and the checkpoints it has seen."""
         from leadreview.audit.service import AuditContext
 
-        settings = self.settings
-        return AuditContext(
-            key_path=settings.resolved_signing_key_path(),
-            checkpoint_dir=settings.data_dir / "checkpoints",
-            origin=settings.log_origin,
-        )
+        return AuditContext.from_settings(self.settings)
 
     def exercise_service(self) -> "ExerciseService":
         from leadreview.exercise.service import ExerciseService

@@ -45,9 +45,12 @@ class Checkpoint:
         if len(lines) < 4 or lines[-1] != "":
             raise CheckpointError("checkpoint body must be origin, size, root hash lines")
         origin, size_text, root_b64 = lines[:3]
-        # Extension lines (lines[3:-1]) are allowed by the format; we write none.
-        if not origin:
+        # Extension lines (lines[3:-1]) are allowed by the format, but never empty; we
+        # write none.
+        if not origin.strip():
             raise CheckpointError("checkpoint origin line is empty")
+        if any(not line for line in lines[3:-1]):
+            raise CheckpointError("checkpoint has an empty extension line")
         if not size_text.isascii() or not size_text.isdigit() or size_text != str(int(size_text)):
             raise CheckpointError(f"checkpoint tree size {size_text!r} is not a decimal number")
         try:

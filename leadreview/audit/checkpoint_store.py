@@ -23,9 +23,10 @@ class StoredCheckpoint:
 
 
 class CheckpointStore:
-    def __init__(self, directory: Path, verifiers: list[Verifier]) -> None:
+    def __init__(self, directory: Path, verifiers: list[Verifier], origin: str) -> None:
         self.directory = directory
         self._verifiers = verifiers
+        self.origin = origin
 
     def all(self) -> list[StoredCheckpoint]:
         """Every stored checkpoint, smallest first; raises CheckpointError naming a bad file."""
@@ -33,9 +34,13 @@ class CheckpointStore:
             return []
         found: list[StoredCheckpoint] = []
         for path in sorted(self.directory.glob("checkpoint-*.txt")):
-            signed = path.read_text(encoding="utf-8")
             try:
-                checkpoint = open_checkpoint(signed, self._verifiers)
+                signed = path.read_text(encoding="utf-8")
+                checkpoint = open_checkpoint(signed, self._verifiers, origin=self.origin)
+            except UnicodeDecodeError:
+                raise CheckpointError(f"{path}: not UTF-8 text") from None
+            except OSError as exc:
+                raise CheckpointError(f"{path}: {exc.strerror or exc}") from None
             except CheckpointError as exc:
                 raise CheckpointError(f"{path}: {exc}") from None
             found.append(StoredCheckpoint(path, signed, checkpoint))
@@ -62,7 +67,13 @@ class CheckpointStore:
             )
 
     def add(self, signed: str) -> StoredCheckpoint:
-        checkpoint = open_checkpoint(signed, self._verifiers)
+        checkpoint = open_checkpoint(signed, self._verifiers, origin=self.origin)
+        latest = self.latest()
+        if latest is not None and checkpoint.size < latest.checkpoint.size:
+            # An older size, already proven consistent by the signer: keep it beside.
+            path = self.directory / f"checkpoint-{checkpoint.size:012d}.txt"
+            path.write_text(signed, encoding="utf-8")
+            return StoredCheckpoint(path, signed, checkpoint)
         self.check_consistent(checkpoint)
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"checkpoint-{checkpoint.size:012d}.txt"

@@ -9,15 +9,16 @@ as hashed, so that no JSON re-encoding stands between the file and the digest.
 
 import csv
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from leadreview.audit.canonical import GENESIS_DIGEST
-from leadreview.audit.checkpoint import Checkpoint, read_unverified
+from leadreview.audit.canonical import GENESIS_DIGEST, entry_bytes
+from leadreview.audit.checkpoint import read_unverified
+from leadreview.audit.merkle import CompactRange, leaf_hash
 from leadreview.audit.models import RawRow
-from leadreview.audit.note import Signer, Verifier
+from leadreview.audit.note import Verifier
 from leadreview.audit.stream import stream_rows
 from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
 from leadreview.errors import ConfigurationError
@@ -46,6 +47,7 @@ CHECKPOINT_SUBDIR = "checkpoints"
 class ExportFormat(StrEnum):
     JSONL = "jsonl"
     CSV = "csv"
+    TILES = "tiles"  # C2SP tlog-tiles, see tiles.py
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,14 @@ def export_log(
     directory: Path,
     fmt: ExportFormat,
     *,
-    signer: Signer,
-    origin: str,
+    sign_tree: Callable[[int, str], str],
     seen_checkpoints: Sequence[str] = (),
 ) -> ExportSummary:
-    """Write the events, the checkpoints seen, and a fresh checkpoint of the exported head."""
+    """Write the events, the log's checkpoints seen, and a fresh checkpoint of the
+    exported tree: `sign_tree(size, root_hex)` signs it (after its consistency checks)
+    and returns the signed note."""
+    if fmt is ExportFormat.TILES:
+        return export_tiles(store, directory, sign_tree=sign_tree)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / CHECKPOINT_SUBDIR).mkdir(exist_ok=True)
@@ -74,6 +79,7 @@ def export_log(
         raise ConfigurationError(f"export directory {directory}: {exc.strerror or exc}") from None
     events_file = directory / f"events.{fmt.value}"
     count, head = 0, GENESIS_DIGEST
+    tree = CompactRange()
     with events_file.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle) if fmt is ExportFormat.CSV else None
         if writer is not None:
@@ -87,10 +93,13 @@ def export_log(
                     + "\n"
                     for row in chunk
                 )
+            for row in chunk:
+                entry = entry_bytes(row)
+                tree.push(leaf_hash(entry))
             count += len(chunk)
             head = str(chunk[-1][7])
     written: set[Path] = set()
-    for signed in [*seen_checkpoints, Checkpoint.of_head(origin, count, head).sign(signer)]:
+    for signed in [*seen_checkpoints, sign_tree(count, tree.root().hex())]:
         size = read_unverified(signed).size
         path = directory / CHECKPOINT_SUBDIR / f"checkpoint-{size:012d}.txt"
         path.write_text(signed, encoding="utf-8")
@@ -98,14 +107,51 @@ def export_log(
     return ExportSummary(directory, events_file, count, head, len(written))
 
 
+MAX_LINE_CHARS = 16 << 20
+
+
+def export_tiles(
+    store: Store, directory: Path, *, sign_tree: Callable[[int, str], str]
+) -> ExportSummary:
+    """The log as a static tlog-tiles directory, with a checkpoint signed over it."""
+    from leadreview.audit.tiles import write_tiles
+
+    entries: list[bytes] = []
+    tree = CompactRange()
+    head = GENESIS_DIGEST
+    for chunk in stream_rows(store):
+        for row in chunk:
+            entry = entry_bytes(row)
+            entries.append(entry)
+            tree.push(leaf_hash(entry))
+        head = str(chunk[-1][7])
+    signed = sign_tree(len(entries), tree.root().hex())
+    write_tiles(directory, entries, signed)
+    return ExportSummary(directory, directory / "checkpoint", len(entries), head, 1)
+
+
+def _unreadable(number: int) -> RawRow:
+    return (f"line {number}", "", "", "", "", "null", "", f"unreadable line {number}")
+
+
 def _jsonl_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]]:
     chunk: list[RawRow] = []
+    blank_lines: list[int] = []  # blank lines count as unreadable only if a record follows
     with path.open(encoding="utf-8", errors="surrogateescape") as handle:
         for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                blank_lines.append(number)
+                continue
+            for blank in blank_lines:
+                chunk.append(_unreadable(blank))
+            blank_lines.clear()
             try:
+                if len(line) > MAX_LINE_CHARS:
+                    raise ValueError("line too long")
+                # json nests by recursion: a 200,000-deep array would overflow the stack.
                 record = _V1_DEFAULTS | json.loads(line)
                 row = tuple(record[c] for c in EXPORT_COLUMNS)
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 # Keep walking: a placeholder row fails every check at this position.
                 row = (f"line {number}", "", "", "", "", "null", "", f"unreadable line {number}")
                 row += (1, "", "")
@@ -150,6 +196,10 @@ def verify_export(
     """
     from leadreview.audit.service import load_checkpoint_files
 
+    if (directory / "checkpoint").is_file() and (directory / "tile").is_dir():
+        from leadreview.audit.tiles import verify_tiles
+
+        return verify_tiles(directory, verifiers)
     jsonl, csv_path = directory / "events.jsonl", directory / "events.csv"
     if jsonl.is_file():
         chunks, source = _jsonl_chunks(jsonl), jsonl

@@ -19,10 +19,21 @@ def key_name_for(origin: str) -> str:
     return name or "leadreview"
 
 
+def check_origin(origin: str) -> str:
+    """A checkpoint origin is one non-empty line of printable text (C2SP tlog-checkpoint)."""
+    if not origin.strip() or any(c < " " or c == "\x7f" for c in origin):
+        raise ConfigurationError(
+            f"log origin {origin!r} must be one non-empty line without control characters"
+        )
+    return origin
+
+
 def load_signer(path: Path) -> Signer:
     try:
         mode = path.stat().st_mode
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"signing key {path}: not UTF-8 text") from None
     except FileNotFoundError:
         raise ConfigurationError(
             f"signing key {path} does not exist (run `leadreview audit key` to create it)"
@@ -57,15 +68,23 @@ def load_or_create_signer(path: Path, origin: str) -> tuple[Signer, bool]:
     return signer, True
 
 
-def read_verifier(key: str) -> Verifier:
-    """A verifier key given as text or as the path of a file holding it."""
+def read_verifier_text(key: str) -> str:
+    """A public key given as text, or the text of the file it names."""
     candidate = Path(key)
     text = key
     try:
         if candidate.is_file():
             text = candidate.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"public key {key}: not UTF-8 text") from None
     except OSError:
         pass
+    return text
+
+
+def read_verifier(key: str) -> Verifier:
+    """A verifier key given as text or as the path of a file holding it."""
+    text = read_verifier_text(key)
     try:
         return Verifier.parse(text)
     except NoteError as exc:

@@ -30,7 +30,10 @@ from leadreview.audit.canonical import (
     format_time,
     parse_time,
 )
+from leadreview.audit.merkle import leaf_hash
 from leadreview.audit.models import ROW_COLUMNS, AuditEvent, NewEvent, RawRow
+from leadreview.audit.tree_store import INSERT_ROW as _INSERT_TREE_ROW
+from leadreview.audit.tree_store import compact_range_at
 from leadreview.errors import PermissionRefused
 from leadreview.store.tables.audit import AUDIT_EVENT_TABLE
 
@@ -126,23 +129,33 @@ class AuditLog:
         time = format_time(moment)
         moment = parse_time(time)  # exactly what is sealed: UTC, microseconds
         rows: list[RawRow] = []
+        tree_rows: list[tuple[int, bytes]] = []
         sha256 = hashlib.sha256
         version = CURRENT_FORMAT
-        for (actor, role, event_type, payload_json), auth in zip(prepared, auths, strict=True):
-            seq += 1
-            sealed = envelope(
-                seq, time, actor, role, event_type, payload_json, prev, version, auth, login
-            )
-            digest = sha256(sealed.encode("utf-8")).hexdigest()
-            row = (seq, time, actor, role, event_type, payload_json, prev, digest)
-            rows.append((*row, version, auth, login))
-            prev = digest
-        # The driver's executemany with plain tuples, in the session's transaction:
-        # SQLAlchemy's per-row parameter handling would cost as much as the insert itself.
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         cursor = connection.connection.cursor()  # the session's own DBAPI connection
         try:
+            # The tree's right edge, read under the same writer lock as the head.
+            tree = compact_range_at(cursor, seq, mark)
+            for (actor, role, event_type, payload_json), auth in zip(
+                prepared, auths, strict=True
+            ):
+                seq += 1
+                sealed = envelope(
+                    seq, time, actor, role, event_type, payload_json, prev, version, auth, login
+                )
+                # One byte string for both: the Merkle leaf is over exactly what the
+                # chain digest covers (canonical.entry_bytes; docs/audit-format.md).
+                entry = sealed.encode("utf-8")
+                digest = sha256(entry).hexdigest()
+                row = (seq, time, actor, role, event_type, payload_json, prev, digest)
+                rows.append((*row, version, auth, login))
+                tree_rows.append((seq, b"".join(tree.append(leaf_hash(entry)))))
+                prev = digest
+            # The driver's executemany with plain tuples, in the session's transaction:
+            # SQLAlchemy's per-row parameter handling would cost as much as the insert.
             cursor.executemany(_INSERT.replace("?", mark), rows)
+            cursor.executemany(_INSERT_TREE_ROW.replace("?", mark), tree_rows)
         except Exception as exc:
             # PostgreSQL's trigger refuses an event in a role the login does not hold.
             if getattr(exc, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
@@ -193,6 +206,14 @@ class AuditLog:
         if row is None:
             return 0, GENESIS_DIGEST
         return int(row[0]), str(row[1])
+
+    @staticmethod
+    def log_id(connection: Connection | Session) -> str:
+        """The id chosen when this log was created (audit_log_identity)."""
+        row = connection.execute(text("SELECT log_id FROM audit_log_identity WHERE id = 1")).first()
+        if row is None:
+            raise LookupError("audit_log_identity is empty: the log has no id")
+        return str(row[0])
 
     @staticmethod
     def events(

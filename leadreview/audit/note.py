@@ -173,6 +173,8 @@ def parse_note(message: str) -> tuple[str, list[Signature]]:
         raise NoteError("malformed note: signature block must end in a newline")
     signatures: list[Signature] = []
     for line in block[:-1].split("\n"):
+        if any(c < " " or c == "\x7f" for c in line):
+            raise NoteError("malformed note: control character in a signature line")
         if not line.startswith(SIG_PREFIX):
             raise NoteError(f"malformed note: unexpected line {line[:40]!r}")
         name, _, blob_b64 = line[len(SIG_PREFIX) :].partition(" ")
@@ -196,10 +198,14 @@ def open_note(message: str, verifiers: Iterable[Verifier]) -> OpenedNote:
     for signature in signatures:
         verifier = known.get((signature.name, signature.key_hash))
         if verifier is None:
-            unverified.append(signature)
+            if signature not in unverified:  # repeated identical lines count once
+                unverified.append(signature)
+        elif any((v.name, v.key_hash) == (signature.name, signature.key_hash) for v in verified):
+            raise NoteError(
+                f"malformed note: two signatures by {signature.name}+{signature.key_hash:08x}"
+            )
         elif verifier.verify(text.encode(), signature.signature):
-            if signature not in verified:
-                verified.append(signature)
+            verified.append(signature)
         else:
             raise BadSignatureError(
                 f"invalid signature for key {signature.name}+{signature.key_hash:08x}"

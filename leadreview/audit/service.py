@@ -4,18 +4,33 @@ The functions take what they need (a store, a key path, a directory) rather than
 settings; the composition root builds the `AuditContext` (`Application.audit_context`).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
+from leadreview.audit.canonical import entry_bytes
 from leadreview.audit.checkpoint import Checkpoint, CheckpointError, open_checkpoint
-from leadreview.audit.checkpoint_store import CheckpointStore, StoredCheckpoint
-from leadreview.audit.keys import load_or_create_signer, load_signer
+from leadreview.audit.checkpoint_store import (
+    CheckpointRollbackError,
+    CheckpointStore,
+    StoredCheckpoint,
+)
+from leadreview.audit.keys import check_origin, load_or_create_signer, load_signer
 from leadreview.audit.log import AuditLog
+from leadreview.audit.merkle import ProofError, check_consistency, leaf_hash
 from leadreview.audit.note import Signer, Verifier
+from leadreview.audit.signed_state import SignedState, has_signed_anything
 from leadreview.audit.stream import stream_rows
+from leadreview.audit.tree_store import StoredTree
 from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
+from leadreview.errors import ConfigurationError
+from leadreview.settings import Settings
 from leadreview.store.store import Store
+
+if TYPE_CHECKING:
+    from leadreview.audit.proofs import ConsistencyProof, InclusionProof
 
 
 @dataclass(frozen=True)
@@ -26,9 +41,30 @@ class AuditContext:
     checkpoint_dir: Path
     origin: str
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "AuditContext":
+        return cls(
+            key_path=settings.resolved_signing_key_path(),
+            checkpoint_dir=settings.data_dir / "checkpoints",
+            origin=check_origin(settings.log_origin),
+        )
+
     def signer(self) -> Signer:
-        """The signing key, created (0600) on first use."""
+        """The signing key, created (0600) on first use — but never silently replaced:
+        once it has signed checkpoints, a missing key is an error."""
+        if not self.key_path.exists() and has_signed_anything(self.key_path):
+            raise ConfigurationError(
+                f"signing key {self.key_path} is missing, but it has signed checkpoints "
+                f"(see {self.key_path.name}.signed/); restore it — a new key would let the "
+                "log's history start over unnoticed"
+            )
         return load_or_create_signer(self.key_path, self.origin)[0]
+
+    def log_origin(self, store: Store) -> str:
+        """The checkpoint origin of the log in `store`: the configured prefix and the
+        log's own id, so no two databases share an origin."""
+        with store.reading() as session:
+            return f"{self.origin}/{AuditLog.log_id(session)}"
 
     def known_verifiers(self, extra: Sequence[Verifier] = ()) -> list[Verifier]:
         verifiers = list(extra)
@@ -36,31 +72,127 @@ class AuditContext:
             verifiers.append(load_signer(self.key_path).verifier())
         return verifiers
 
-    def checkpoint_store(self, extra: Sequence[Verifier] = ()) -> CheckpointStore:
-        return CheckpointStore(self.checkpoint_dir, self.known_verifiers(extra))
+    def checkpoint_store(self, origin: str, extra: Sequence[Verifier] = ()) -> CheckpointStore:
+        """The copies of this log's checkpoints in the data folder, one folder per log."""
+        return CheckpointStore(
+            self.checkpoint_dir / quote(origin, safe=""), self.known_verifiers(extra), origin
+        )
 
 
 def make_checkpoint(store: Store, context: AuditContext) -> StoredCheckpoint:
-    """Sign the current head and record it; refuses if the log shrank or forked since
-    the last checkpoint seen (CheckpointRollbackError)."""
+    """Sign the tree's current root (C2SP tlog-checkpoint) and record it."""
+    return sign_tree(store, context)
+
+
+def sign_tree(
+    store: Store, context: AuditContext, size: int | None = None, expected_root: str = ""
+) -> StoredCheckpoint:
+    """Sign the root of the first `size` events (default: all), and record it.
+
+    Refuses (CheckpointRollbackError) to sign a tree that is not consistent with the last
+    checkpoint this key signed for the log — checked with a consistency proof against the
+    copy kept beside the key, not the data folder's — or whose events signed for the first
+    time do not hash to their stored leaves, or (given `expected_root`, e.g. an export's
+    recomputed root) whose stored root differs from it.
+    """
+    origin = context.log_origin(store)
+    state = SignedState(context.key_path, origin)
     signer = context.signer()
+    last = state.last(signer.verifier())
     with store.reading() as session:
-        size, digest = AuditLog.head(session)
-    signed = Checkpoint.of_head(context.origin, size, digest).sign(signer)
-    return context.checkpoint_store([signer.verifier()]).add(signed)
+        head, _ = AuditLog.head(session)
+        size = head if size is None else size
+        tree = StoredTree(session.connection())
+        try:
+            if tree.size() != head:
+                raise ProofError(
+                    f"the stored Merkle tree holds {tree.size()} events but the log {head}"
+                )
+            root = tree.root(size)
+            if expected_root and root.hex() != expected_root:
+                raise ProofError("the stored tree's root is not the root of the events read")
+            if last is not None:
+                if head < last.size:
+                    raise ProofError(
+                        f"the log holds {head} events, fewer than the {last.size} already "
+                        "signed: the log was truncated"
+                    )
+                signed_root = bytes.fromhex(last.root_hex)
+                if size >= last.size:
+                    proof = tree.consistency(last.size, size)
+                    check_consistency(last.size, size, signed_root, root, proof)
+                else:  # an older prefix: what was signed must extend it
+                    proof = tree.consistency(size, last.size)
+                    check_consistency(size, last.size, root, signed_root, proof)
+            _check_new_leaves(session, tree, 0 if last is None else last.size, size)
+        except ProofError as exc:
+            raise CheckpointRollbackError(
+                f"refusing to sign {origin} at size {size}: {exc}"
+            ) from None
+    signed = Checkpoint(origin, size, root.hex()).sign(signer)
+    if last is None or size > last.size:
+        state.save(signed)
+    return context.checkpoint_store(origin, [signer.verifier()]).add(signed)
+
+
+def tree_signer(store: Store, context: AuditContext) -> Callable[[int, str], str]:
+    """For exports: sign the tree of the first `size` events after checking that the
+    stored tree has the root the exported events give."""
+
+    def sign(size: int, root_hex: str) -> str:
+        return sign_tree(store, context, size, root_hex).signed
+
+    return sign
+
+
+def own_checkpoints(store: Store, context: AuditContext) -> list[str]:
+    """The signed checkpoints of this log (its origin) in the data folder: an export
+    carries only these, never another database's."""
+    signer = context.signer()
+    return [
+        s.signed
+        for s in context.checkpoint_store(context.log_origin(store), [signer.verifier()]).all()
+    ]
+
+
+def _check_new_leaves(session: object, tree: StoredTree, after: int, size: int) -> None:
+    """Events signed for the first time must hash to the leaves the tree holds for them."""
+    from sqlalchemy import text
+
+    from leadreview.audit.models import ROW_COLUMNS
+
+    leaves = tree.leaves(after + 1, size)
+    query = text(
+        f"SELECT {', '.join(ROW_COLUMNS)} FROM audit_event "
+        "WHERE seq > :after AND seq <= :size ORDER BY seq"
+    )
+    for row in session.execute(query, {"after": after, "size": size}):  # type: ignore[attr-defined]
+        seq = row[0]
+        if leaves.get(seq) != leaf_hash(entry_bytes(tuple(row))):
+            raise ProofError(f"event {seq} does not hash to its leaf in the Merkle tree")
 
 
 def load_checkpoint_files(
-    files: Sequence[Path], verifiers: Sequence[Verifier]
+    files: Sequence[Path], verifiers: Sequence[Verifier], origins: Sequence[str] | None = None
 ) -> tuple[list[Checkpoint], list[Break]]:
-    """Open each file; a bad or unverifiable one becomes a break, not an exception."""
+    """Open each file; a bad or unverifiable one, or one of another log (its origin not
+    in `origins`), becomes a break, not an exception."""
     checkpoints: list[Checkpoint] = []
     breaks: list[Break] = []
     for path in files:
         try:
             signed = path.read_text(encoding="utf-8")
-            checkpoints.append(open_checkpoint(signed, verifiers))
-        except (OSError, UnicodeDecodeError, CheckpointError) as exc:
+            checkpoint = open_checkpoint(signed, verifiers)
+            if origins is not None and checkpoint.origin not in origins:
+                raise CheckpointError(
+                    f"checkpoint origin {checkpoint.origin!r} is not this log's ({origins[0]!r})"
+                )
+            checkpoints.append(checkpoint)
+        except UnicodeDecodeError:
+            breaks.append(Break(0, BreakKind.BAD_CHECKPOINT, f"{path}: not UTF-8 text"))
+        except OSError as exc:
+            breaks.append(Break(0, BreakKind.BAD_CHECKPOINT, f"{path}: {exc.strerror or exc}"))
+        except CheckpointError as exc:
             breaks.append(Break(0, BreakKind.BAD_CHECKPOINT, f"{path}: {exc}"))
     return checkpoints, breaks
 
@@ -68,8 +200,23 @@ def load_checkpoint_files(
 def verify_store(
     store: Store, checkpoints: Sequence[Checkpoint] = (), chunk_rows: int | None = None
 ) -> VerifyReport:
+    """The chain, and the stored Merkle tree checked row by row against the events'
+    leaves; checkpoints are compared with the stored tree's roots."""
     chunks = stream_rows(store) if chunk_rows is None else stream_rows(store, chunk_rows)
-    return walk(store.url, chunks, checkpoints)
+    report = walk(store.url, chunks, checkpoints, _stored_roots(store))
+    _check_stored_tree(store, report)
+    return report
+
+
+def _stored_roots(store: Store) -> Callable[[int], bytes | None]:
+    def root(size: int) -> bytes | None:
+        try:
+            with store.reading() as session:
+                return StoredTree(session.connection()).root(size)
+        except ProofError:
+            return None  # rows missing: _check_stored_tree names the problem
+
+    return root
 
 
 def verify_with_context(
@@ -80,13 +227,140 @@ def verify_with_context(
 ) -> VerifyReport:
     """The chain, plus every checkpoint this installation has seen and any given."""
     verifiers = context.known_verifiers(extra_keys)
-    checkpoints, breaks = load_checkpoint_files(checkpoint_files, verifiers)
-    seen, seen_breaks = load_checkpoint_files(_stored_files(context.checkpoint_dir), verifiers)
+    origin = context.log_origin(store)
+    # A checkpoint from before the log had an id names the bare prefix; it verifies as
+    # what it was (the chain head), see ChainWalker._check_extension.
+    origins = (origin, context.origin)
+    checkpoints, breaks = load_checkpoint_files(checkpoint_files, verifiers, origins)
+    own_folder = context.checkpoint_store(origin).directory
+    seen, seen_breaks = load_checkpoint_files(_stored_files(own_folder), verifiers, origins)
     # The same checkpoint may be both stored and given; check it once.
     report = verify_store(store, list(dict.fromkeys([*seen, *checkpoints])))
     report.breaks.extend(breaks + seen_breaks)
     return report
 
 
+def _check_stored_tree(store: Store, report: VerifyReport) -> None:
+    """Every row of audit_merkle must be what appending the events' leaves stores: the
+    leaves those of the events (compared through one digest over all of them), each
+    higher hash the parent of the two below it, one row per event, in order. Checked a
+    level at a time over each chunk (list comprehensions, n − 1 hashes in all)."""
+    import hashlib
+
+    from leadreview.audit.stream import stream_tree_rows
+
+    sha256 = hashlib.sha256
+    leaves = hashlib.sha256()
+    unpaired: dict[int, bytes] = {}  # a level's last node, waiting for its right sibling
+    count = 0
+    problem = ""
+    for chunk in stream_tree_rows(store):
+        if chunk[0][0] != count + 1 or chunk[-1][0] != count + len(chunk):
+            problem = f"audit_merkle rows after event {count} are not consecutive"
+            break
+        blobs = [bytes(blob) for _, blob in chunk]
+        count += len(blobs)
+        nodes = [blob[:32] for blob in blobs]
+        leaves.update(b"".join(nodes))
+        level = 0
+        while nodes:
+            if level in unpaired:
+                nodes.insert(0, unpaired.pop(level))
+            if len(nodes) & 1:
+                unpaired[level] = nodes.pop()
+            expected = [
+                sha256(b"\x01" + left + right).digest()
+                for left, right in zip(nodes[0::2], nodes[1::2], strict=True)
+            ]
+            offset = 32 * (level + 1)
+            stored = [blob[offset : offset + 32] for blob in blobs if len(blob) > offset]
+            if expected != stored:
+                problem = (
+                    f"audit_merkle holds wrong level-{level + 1} hashes in events up to {count}"
+                )
+                break
+            if not stored:
+                break  # nothing new above this level in this chunk
+            nodes = stored
+            level += 1
+        if problem:
+            break
+    if not problem and count != report.events:
+        problem = f"audit_merkle holds {count} events, the log {report.events}"
+    if not problem and leaves.hexdigest() != report.leaves_sha256:
+        problem = "audit_merkle's leaf hashes are not those of the events"
+    if problem:
+        report.breaks.append(
+            Break(0, BreakKind.TREE_MISMATCH, f"{problem}: the stored tree was altered")
+        )
+
+
 def _stored_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("checkpoint-*.txt")) if directory.is_dir() else []
+
+
+def prove_inclusion(
+    store: Store, context: AuditContext, seq: int, size: int | None = None
+) -> "InclusionProof":
+    """Event `seq` is in the tree of `size` events (default: all); ProofError if not."""
+    from sqlalchemy import text
+
+    from leadreview.audit.proofs import InclusionProof
+
+    origin = context.log_origin(store)
+    with store.reading() as session:
+        head, _ = AuditLog.head(session)
+        size = head if size is None else size
+        if not 1 <= seq <= size <= head:
+            raise ProofError(f"event {seq} is not in a log of {size} events (head {head})")
+        from leadreview.audit.models import ROW_COLUMNS
+
+        row = session.execute(
+            text(f"SELECT {', '.join(ROW_COLUMNS)} FROM audit_event WHERE seq = :seq"),
+            {"seq": seq},
+        ).first()
+        if row is None:
+            raise ProofError(f"event {seq} is missing from the log")
+        entry = entry_bytes(tuple(row))
+        hashes = StoredTree(session.connection()).inclusion(seq - 1, size)
+    return InclusionProof(origin, size, seq - 1, entry, tuple(hashes))
+
+
+def prove_consistency(
+    store: Store, context: AuditContext, old: int, new: int
+) -> "ConsistencyProof":
+    from leadreview.audit.proofs import ConsistencyProof
+
+    origin = context.log_origin(store)
+    with store.reading() as session:
+        head, _ = AuditLog.head(session)
+        if not 0 <= old <= new <= head:
+            raise ProofError(f"no consistency proof from {old} to {new} in a log of {head} events")
+        hashes = StoredTree(session.connection()).consistency(old, new)
+    return ConsistencyProof(origin, old, new, tuple(hashes))
+
+
+def collect_cosignatures(
+    store: Store, context: AuditContext, stored: StoredCheckpoint, urls: Sequence[str]
+) -> tuple[StoredCheckpoint, list[str]]:
+    """Ask each witness to cosign `stored`; keep the checkpoint with every cosignature
+    received. Returns it and one line per witness that could not or would not cosign."""
+    from leadreview.audit.witness_http import WitnessUnavailable, request_cosignature
+
+    def consistency(old: int) -> list[bytes]:
+        return prove_consistency(store, context, old, stored.checkpoint.size).hashes_list()
+
+    lines: list[str] = []
+    failures: list[str] = []
+    for url in urls:
+        try:
+            lines.append(request_cosignature(url, stored.signed, consistency))
+        except (WitnessUnavailable, ProofError) as exc:
+            failures.append(str(exc))
+    if not lines:
+        return stored, failures
+    signed = stored.signed + "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    signer = context.signer()
+    return context.checkpoint_store(stored.checkpoint.origin, [signer.verifier()]).add(
+        signed
+    ), failures

@@ -16,23 +16,33 @@ CHUNK_ROWS = 20_000
 _SELECT = f"SELECT {', '.join(ROW_COLUMNS)} FROM audit_event ORDER BY seq"
 
 
-def stream_rows(store: Store, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[RawRow]]:
+_SELECT_TREE = "SELECT seq, hashes FROM audit_merkle ORDER BY seq"
+
+
+def stream_rows(
+    store: Store, chunk_rows: int = CHUNK_ROWS, select: str = _SELECT
+) -> Iterator[list[RawRow]]:
     raw = store.engine.raw_connection()
     try:
         driver: Any = raw.driver_connection
         if store.dialect == "postgresql":
-            yield from _postgres_chunks(driver, chunk_rows)
+            yield from _postgres_chunks(driver, chunk_rows, select)
         else:
-            yield from _sqlite_chunks(driver, chunk_rows)
+            yield from _sqlite_chunks(driver, chunk_rows, select)
     finally:
         raw.close()
 
 
-def _sqlite_chunks(connection: Any, chunk_rows: int) -> Iterator[list[RawRow]]:
+def stream_tree_rows(store: Store, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[RawRow]]:
+    """(seq, hashes) of audit_merkle, in order."""
+    return stream_rows(store, chunk_rows, _SELECT_TREE)
+
+
+def _sqlite_chunks(connection: Any, chunk_rows: int, select: str) -> Iterator[list[RawRow]]:
     # A deferred read transaction: one snapshot for the whole walk, no writer lock.
     connection.execute("BEGIN DEFERRED")
     try:
-        cursor = connection.execute(_SELECT)
+        cursor = connection.execute(select)
         while chunk := cursor.fetchmany(chunk_rows):
             yield chunk
     finally:
@@ -40,12 +50,12 @@ def _sqlite_chunks(connection: Any, chunk_rows: int) -> Iterator[list[RawRow]]:
             connection.execute("ROLLBACK")
 
 
-def _postgres_chunks(connection: Any, chunk_rows: int) -> Iterator[list[RawRow]]:
+def _postgres_chunks(connection: Any, chunk_rows: int, select: str) -> Iterator[list[RawRow]]:
     # psycopg opens a transaction implicitly; one SELECT sees one snapshot.
     try:
         with connection.cursor(name="leadreview_audit_stream") as cursor:
             cursor.itersize = chunk_rows
-            cursor.execute(_SELECT)
+            cursor.execute(select)
             while chunk := cursor.fetchmany(chunk_rows):
                 yield chunk
     finally:

@@ -8,12 +8,13 @@ objects, so a million events verify in a few seconds.
 """
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from leadreview.audit.canonical import FORMAT_V1, GENESIS_DIGEST, KNOWN_FORMATS, envelope
 from leadreview.audit.checkpoint import Checkpoint
+from leadreview.audit.merkle import CompactRange
 from leadreview.audit.models import RawRow
 
 # How far around its position a changed event is searched for, to tell a reordering
@@ -34,6 +35,7 @@ class BreakKind(StrEnum):
     # Not about an event: a working row or policy file that disagrees with the log (P15).
     ROW_DISAGREES = "disagrees with the log"
     POLICY_FILE_CHANGED = "policy file edited after its verdicts"
+    TREE_MISMATCH = "merkle tree mismatch"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class VerifyReport:
     events: int = 0
     head_seq: int = 0
     head_digest: str = GENESIS_DIGEST
+    root_hex: str = ""  # the RFC 6962 root recomputed from the events
+    leaves_sha256: str = ""  # SHA-256 over every recomputed leaf hash, in order
     checkpoints: int = 0
     breaks: list[Break] = field(default_factory=list)
 
@@ -73,7 +77,8 @@ class VerifyReport:
         if self.ok:
             return [
                 f"ok: {self.source}: {self.events} events verified, head seq {self.head_seq} "
-                f"digest {self.head_digest}, {self.checkpoints} checkpoint(s) extended"
+                f"digest {self.head_digest}, merkle root {self.root_hex}, "
+                f"{self.checkpoints} checkpoint(s) extended"
             ]
         out = [
             f"FAILED: {self.source}: {len(self.bad_seqs)} bad sequence number(s); "
@@ -90,20 +95,53 @@ def _short(digest: object) -> str:
 class ChainWalker:
     """Feed rows (in ROW_COLUMNS order, by ascending sequence) in chunks, then finish."""
 
-    def __init__(self, source: str, checkpoints: Sequence[Checkpoint] = ()) -> None:
+    def __init__(
+        self,
+        source: str,
+        checkpoints: Sequence[Checkpoint] = (),
+        stored_root: Callable[[int], bytes | None] | None = None,
+    ) -> None:
+        """`stored_root(size)`: the root of a stored tree that is checked separately
+        against these events' leaves (the database's audit_merkle); given it, the walker
+        does not rebuild the tree itself, sparing n − 1 hashes."""
         self.report = VerifyReport(source)
         self._expected = 1
         self._last = GENESIS_DIGEST
         self._count = 0
         self._pending = sorted(checkpoints, key=lambda c: c.size)
         self._seen_digests: dict[int, str] = {}
+        # The Merkle tree rebuilt from the events, and its root at each checkpoint size.
+        self._tree = CompactRange()
+        self._leaves = hashlib.sha256()
+        self._roots: dict[int, bytes] = {0: self._tree.root()}
+        self._stored_root = stored_root
+        self._root_sizes = sorted({c.size for c in self._pending if c.size > 0})
         self._suspects: list[RawRow] = []
         self.report.checkpoints = len(self._pending)
 
     def feed(self, rows: Sequence[RawRow]) -> None:
+        """Walk `rows`, cut where a checkpoint's size falls so its root can be taken."""
+        start = 0
+        while start < len(rows):
+            if self._stored_root is not None:
+                self._feed_segment(rows[start:])
+                return
+            position = self._tree.size
+            cut = next(
+                (s for s in self._root_sizes if position < s <= position + len(rows) - start), None
+            )
+            end = len(rows) if cut is None else start + cut - position
+            self._feed_segment(rows[start:end])
+            if cut is not None:
+                self._roots[cut] = self._tree.root()
+            start = end
+
+    def _feed_segment(self, rows: Sequence[RawRow]) -> None:
         if not rows:
             return
         sha256 = hashlib.sha256
+        entries: list[bytes] = []
+        keep = entries.append
         expected = self._expected
         last = self._last
         for row in rows:
@@ -120,7 +158,9 @@ class ChainWalker:
                     f'"login":"{login}","payload":{payload},"prev_digest":"{prev}",'
                     f'"role":"{role}","seq":{seq},"time":"{time}","v":{version}}}'
                 )
-            computed = sha256(sealed.encode("utf-8", "surrogatepass")).hexdigest()
+            entry = sealed.encode("utf-8", "surrogatepass")  # canonical.entry_bytes, inlined
+            computed = sha256(entry).hexdigest()
+            keep(entry)
             labels = f"{actor}{event_type}{role}{time}{prev}{auth}{login}"
             if (
                 computed != digest
@@ -133,6 +173,13 @@ class ChainWalker:
                 self._slow(row, computed, expected, last)
             last = digest
             expected = seq + 1 if isinstance(seq, int) else expected + 1
+        # merkle.leaf_hash, inlined; the tree is grown a chunk at a time (CompactRange.extend).
+        leaves = [sha256(b"\x00" + entry).digest() for entry in entries]
+        if self._stored_root is None:
+            self._tree.extend(leaves)
+        else:
+            self._tree.size += len(leaves)  # only counted; the stored tree is checked
+        self._leaves.update(b"".join(leaves))
         self._expected = expected
         self._last = last
         self._count += len(rows)
@@ -240,6 +287,15 @@ class ChainWalker:
         report.events = self._count
         report.head_seq = self._expected - 1
         report.head_digest = self._last
+        if self._stored_root is not None:
+            for size in {report.events, *(c.size for c in self._pending)}:
+                if 0 < size <= report.events and (root := self._stored_root(size)) is not None:
+                    self._roots[size] = root
+            head_root = self._roots.get(report.events)
+            report.root_hex = head_root.hex() if head_root is not None else ""
+        else:
+            report.root_hex = self._tree.root().hex()
+        report.leaves_sha256 = self._leaves.hexdigest()
         for checkpoint in self._pending:
             self._check_extension(checkpoint)
         return report
@@ -249,25 +305,31 @@ class ChainWalker:
         if size == 0:
             return  # every log extends the empty log
         stored = self._seen_digests.get(size)
-        if size > self.report.head_seq or stored is None:
+        root = self._roots.get(size)
+        if root is not None and root.hex() == checkpoint.root_hex:
+            return  # the tree of `size` events has exactly the signed root
+        if stored is not None and stored == checkpoint.root_hex:
+            return  # a checkpoint from before the Merkle tree: the chain head it signed
+        if size > self.report.events or root is None:
             detail = (
                 f"the log ends at sequence {self.report.head_seq} but the checkpoint "
                 f"covers {size} events: the log was truncated"
             )
-        elif stored != checkpoint.root_hex:
-            detail = (
-                f"event {size} has digest {_short(stored)} but the checkpoint's root is "
-                f"{_short(checkpoint.root_hex)}: the log was rewritten"
-            )
         else:
-            return
+            detail = (
+                f"the first {size} events have merkle root {_short(root.hex())} but the "
+                f"checkpoint's root is {_short(checkpoint.root_hex)}: the log was rewritten"
+            )
         self.report.breaks.append(Break(size, BreakKind.NOT_EXTENSION, detail))
 
 
 def walk(
-    source: str, chunks: Iterable[Sequence[RawRow]], checkpoints: Sequence[Checkpoint] = ()
+    source: str,
+    chunks: Iterable[Sequence[RawRow]],
+    checkpoints: Sequence[Checkpoint] = (),
+    stored_root: Callable[[int], bytes | None] | None = None,
 ) -> VerifyReport:
-    walker = ChainWalker(source, checkpoints)
+    walker = ChainWalker(source, checkpoints, stored_root)
     for chunk in chunks:
         walker.feed(chunk)
     return walker.finish()

@@ -49,12 +49,14 @@ def _register_commands() -> None:
         import_cmd,
         policy_cmd,
         probe_cmd,
+        rekognition_cmd,
         replay_cmd,
         report_cmd,
         scenario_cmd,
         serve_cmd,
         sweep_cmd,
         tui_cmd,
+        witness_cmd,
     )
 
     for module in (
@@ -76,6 +78,8 @@ def _register_commands() -> None:
         case_cmd,
         enforce_cmd,
         probe_cmd,
+        rekognition_cmd,
+        witness_cmd,
     ):
         module.register(app)
 

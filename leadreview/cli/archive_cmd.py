@@ -24,13 +24,15 @@ def archive_command(
     from leadreview.audit.archive import archive_log
     from leadreview.audit.canonical import format_time
     from leadreview.audit.checkpoint import CheckpointError
+    from leadreview.audit.service import sign_tree
     from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
 
     context = application().audit_context()
     signer = context.signer()
-    checkpoints = context.checkpoint_store([signer.verifier()])
     store = application().store()
+    origin = context.log_origin(store)
+    checkpoints = context.checkpoint_store(origin, [signer.verifier()])
     try:
         # The log must extend every checkpoint this installation has issued or seen too.
         seen = [stored.checkpoint for stored in checkpoints.all()]
@@ -40,13 +42,11 @@ def archive_command(
             bucket=bucket,
             prefix=prefix,
             signer=signer,
-            origin=context.origin,
+            origin=origin,
             retain_days=retain_days,
             seen=seen,
+            sign_tree=lambda size: sign_tree(store, context, size).signed,
         )
-        if summary.last_checkpoint is not None:
-            # Kept like any checkpoint issued: a later, shorter log is then a rollback.
-            checkpoints.add(summary.last_checkpoint)
     except CheckpointError as exc:
         raise VerificationFailed(str(exc)) from None
     finally:

@@ -1,11 +1,16 @@
 """`leadreview audit verify|checkpoint|key|export|show`."""
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from leadreview.cli.audit_show import show_command
+
+if TYPE_CHECKING:
+    from leadreview.audit.service import AuditContext
+    from leadreview.store.store import Store
 
 audit_app = typer.Typer(
     help="Verify, checkpoint, export and browse the audit log.", no_args_is_help=True
@@ -29,11 +34,32 @@ def verify(
         str | None,
         typer.Option("--key", help="the public (verifier) key, as text or a file holding it"),
     ] = None,
+    proof: Annotated[
+        Path | None,
+        typer.Option("--proof", help="check a proof offline against --checkpoint and --key"),
+    ] = None,
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option("--witness-key", help="a witness's public key, text or file (repeatable)"),
+    ] = None,
+    quorum: Annotated[
+        int | None,
+        typer.Option(
+            "--quorum", min=1, help="cosignatures required (default: every --witness-key)"
+        ),
+    ] = None,
 ) -> None:
     """Walk the chain; exit 0 if everything holds, else 1 with one line per break."""
     from leadreview.audit.keys import read_verifier
     from leadreview.cli.context import application
 
+    if proof is not None:
+        from leadreview.audit.proof_check import check_proof_files
+
+        if key is None or not checkpoint:
+            raise typer.BadParameter("--proof needs --checkpoint FILE and --key KEY")
+        typer.echo(check_proof_files(proof, checkpoint, read_verifier(key)))
+        return
     if from_dir is not None and from_s3 is not None:
         raise typer.BadParameter("give --from or --from-s3, not both")
     extra = [read_verifier(key)] if key else []
@@ -63,6 +89,10 @@ def verify(
             report.breaks.extend(row_breaks(store))
         finally:
             store.dispose()
+    if witness_key:
+        from leadreview.audit.witness_quorum import check_quorum
+
+        check_quorum(report, witness_key, quorum, checkpoint or [], from_dir)
     for line in report.lines():
         typer.echo(line)
     if not report.ok:
@@ -74,17 +104,25 @@ def checkpoint(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="also write the checkpoint here")
     ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option("--witness", help="a witness URL to collect a cosignature from (repeatable)"),
+    ] = None,
 ) -> None:
-    """Sign the log's head (C2SP tlog-checkpoint) and keep it with the checkpoints seen."""
-    from leadreview.audit.checkpoint_store import CheckpointRollbackError
-    from leadreview.audit.service import make_checkpoint
+    """Sign the tree's root (C2SP tlog-checkpoint) and keep it with the checkpoints seen."""
+    from leadreview.audit.checkpoint import CheckpointError
+    from leadreview.audit.service import collect_cosignatures, make_checkpoint
     from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
 
     store = application().store()
     try:
-        stored = make_checkpoint(store, application().audit_context())
-    except CheckpointRollbackError as exc:
+        context = application().audit_context()
+        stored = make_checkpoint(store, context)
+        failures: list[str] = []
+        if witness:
+            stored, failures = collect_cosignatures(store, context, stored, witness)
+    except CheckpointError as exc:  # a refusal, or a bad file among the copies
         raise VerificationFailed(str(exc)) from None
     finally:
         store.dispose()
@@ -92,6 +130,10 @@ def checkpoint(
         output.write_text(stored.signed, encoding="utf-8")
         typer.echo(f"checkpoint of size {stored.checkpoint.size} written to {output}", err=True)
     typer.echo(stored.signed, nl=False)
+    if failures:
+        raise VerificationFailed(
+            f"{len(failures)} of {len(witness or [])} witness(es) did not cosign: {failures[0]}"
+        )
 
 
 @audit_app.command("key")
@@ -99,48 +141,100 @@ def key() -> None:
     """Print the public key (a signed-note verifier key) for an outside auditor.
 
     The private key is created on first use at the settings path (mode 0600)."""
-    from leadreview.audit.keys import load_or_create_signer
     from leadreview.cli.context import application
 
-    settings = application().settings
-    path = settings.resolved_signing_key_path()
-    signer, created = load_or_create_signer(path, settings.log_origin)
-    if created:
-        typer.echo(f"created signing key {path}", err=True)
+    context = application().audit_context()
+    existed = context.key_path.exists()
+    signer = context.signer()  # refuses to replace a key that has signed checkpoints
+    if not existed:
+        typer.echo(f"created signing key {context.key_path}", err=True)
     typer.echo(signer.verifier().text())
 
 
 @audit_app.command("export")
 def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="directory to write")],
-    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl, csv or tiles (C2SP tlog-tiles)")
+    ] = "jsonl",
 ) -> None:
     """Export the events and signed checkpoints for offline verification."""
+    from leadreview.audit.checkpoint import CheckpointError
     from leadreview.audit.export import ExportFormat, export_log
+    from leadreview.audit.service import own_checkpoints, tree_signer
     from leadreview.cli.context import application
+    from leadreview.errors import VerificationFailed
 
     try:
         export_format = ExportFormat(fmt)
     except ValueError:
-        raise typer.BadParameter(f"--format {fmt!r}: use jsonl or csv") from None
+        raise typer.BadParameter(f"--format {fmt!r}: use jsonl, csv or tiles") from None
     context = application().audit_context()
     store = application().store()
     try:
-        seen = [s.signed for s in context.checkpoint_store([context.signer().verifier()]).all()]
         summary = export_log(
             store,
             output,
             export_format,
-            signer=context.signer(),
-            origin=context.origin,
-            seen_checkpoints=seen,
+            sign_tree=tree_signer(store, context),
+            seen_checkpoints=own_checkpoints(store, context),
         )
+    except CheckpointError as exc:
+        raise VerificationFailed(str(exc)) from None
     finally:
         store.dispose()
+    if export_format is ExportFormat.TILES:
+        typer.echo(f"{summary.events} events as tlog-tiles in {summary.directory}")
+        return
     typer.echo(
         f"{summary.events} events to {summary.events_file}, "
         f"{summary.checkpoints} checkpoint(s) in {summary.directory / 'checkpoints'}"
     )
+
+
+prove_app = typer.Typer(help="Print inclusion and consistency proofs.", no_args_is_help=True)
+
+
+@prove_app.command("inclusion")
+def prove_inclusion_command(
+    seq: Annotated[int, typer.Argument(help="the event's sequence number", min=1)],
+    size: Annotated[
+        int | None, typer.Option("--size", help="the tree size (default: the whole log)", min=1)
+    ] = None,
+) -> None:
+    """Print a proof that event SEQ is in the tree (docs/audit-format.md, "Proofs")."""
+    from leadreview.audit.service import prove_inclusion
+
+    _print_proof(lambda store, context: prove_inclusion(store, context, seq, size).text())
+
+
+@prove_app.command("consistency")
+def prove_consistency_command(
+    old: Annotated[int, typer.Argument(help="the older tree size", min=0)],
+    new: Annotated[int, typer.Argument(help="the newer tree size", min=0)],
+) -> None:
+    """Print a proof that the tree of NEW events extends the tree of OLD events."""
+    from leadreview.audit.service import prove_consistency
+
+    _print_proof(lambda store, context: prove_consistency(store, context, old, new).text())
+
+
+def _print_proof(make: "Callable[[Store, AuditContext], str]") -> None:
+    from leadreview.audit.merkle import ProofError
+    from leadreview.cli.context import application
+    from leadreview.errors import VerificationFailed
+
+    context = application().audit_context()
+    store = application().store()
+    try:
+        typer.echo(make(store, context), nl=False)
+    except ProofError as exc:
+        raise VerificationFailed(str(exc)) from None
+    finally:
+        store.dispose()
+
+
+audit_app.add_typer(prove_app, name="prove")
 
 
 # Filters, summaries and the --filtered-by table live in audit_show.py.

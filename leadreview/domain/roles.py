@@ -33,6 +33,8 @@ class Action(StrEnum):
     RECORD_BATCH = "record-batch"
     # Ground truth (is the probe mated, where is the mate) before an exercise's reveal.
     VIEW_GROUND_TRUTH = "view-ground-truth"
+    # Issue and revoke the access keys that sign requests to the Rekognition endpoint.
+    MANAGE_ACCESS_KEYS = "manage-access-keys"
 
 
 _R = Role
@@ -53,6 +55,7 @@ PERMISSIONS: MappingProxyType[Role, frozenset[Action]] = MappingProxyType(
                 _A.REPLAY_VERDICTS,
                 _A.CHANGE_POLICY,
                 _A.OPEN_EXERCISE,
+                _A.MANAGE_ACCESS_KEYS,
             }
         ),
         _R.INVESTIGATOR: frozenset({_A.OPEN_CASE, _A.REQUEST_ENFORCEMENT}),

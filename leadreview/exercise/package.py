@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leadreview.audit.export import ExportFormat, export_log
-from leadreview.audit.service import AuditContext
+from leadreview.audit.service import AuditContext, own_checkpoints, tree_signer
 from leadreview.errors import ConfigurationError
 from leadreview.exercise.aar_render import aar_html, aar_markdown
 from leadreview.exercise.after_action import AfterActionReport
@@ -65,14 +65,12 @@ def export_package(
         scenario_text = row.scenario_text
         scenario_sha256 = row.scenario_sha256
     signer = audit.signer()
-    seen = [s.signed for s in audit.checkpoint_store([signer.verifier()]).all()]
     summary = export_log(
         store,
         directory,
         ExportFormat.JSONL,
-        signer=signer,
-        origin=audit.origin,
-        seen_checkpoints=seen,
+        sign_tree=tree_signer(store, audit),
+        seen_checkpoints=own_checkpoints(store, audit),
     )
     files = {
         "report.html": debrief_report(debrief),

@@ -77,7 +77,7 @@ def require(
     if action is ExerciseAction.INJECT and actor.name == clock_name(int(exercise_id)):
         return
     owner = facilitator_of(ctx, int(exercise_id))
-    if owner is not None and owner != actor.name and owner != DEMO_FACILITATOR_NAME:
+    if owner is not None and owner not in (actor.name, DEMO_FACILITATOR_NAME):
         reason = f"only exercise {exercise_id}'s facilitator {owner!r} may {action.value}"
         refuse(ctx, actor, action.value, subject, reason)
 

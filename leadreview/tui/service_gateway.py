@@ -274,14 +274,15 @@ class ServiceGateway:
         if self.audit_context is None:
             raise PermissionRefused("export: no signing key configured for checkpoints")
         from leadreview.audit.export import ExportFormat, export_log
+        from leadreview.audit.service import own_checkpoints, tree_signer
 
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         summary = export_log(
             self._store,
             self.export_dir / f"audit-{stamp}",
             ExportFormat(fmt),
-            signer=self.audit_context.signer(),
-            origin=self.audit_context.origin,
+            sign_tree=tree_signer(self._store, self.audit_context),
+            seen_checkpoints=own_checkpoints(self._store, self.audit_context),
         )
         return f"{summary.events_file} ({summary.events} events)"
 

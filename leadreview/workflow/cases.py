@@ -49,8 +49,15 @@ def open_case(
     backend: SearchBackend,
     policies: PolicySet,
     probe_images: ProbeImages | None = None,
+    max_faces: int | None = None,
+    face_match_threshold: float = SEARCH_THRESHOLD,
 ) -> int:
-    """Open a case and record its search; returns the new case id."""
+    """Open a case and record its search; returns the new case id.
+
+    `max_faces` (default: what the policies need) and `face_match_threshold` (default 0)
+    are for callers that search as someone else asked, e.g. the Rekognition endpoint,
+    which records a client's search with the client's own parameters.
+    """
     require(ctx, actor, Action.OPEN_CASE, {"offense": opening.offense})
     if policies.chosen:
         # Choosing the policy in force is setting policy, not just using it.
@@ -74,11 +81,19 @@ def open_case(
         client=backend.client,
         collection_id=backend.collection_id,
         image=image,
-        max_faces=policies.max_faces(),
-        face_match_threshold=SEARCH_THRESHOLD,
+        max_faces=max_faces or policies.max_faces(),
+        face_match_threshold=face_match_threshold,
     )
     return _record_case(
-        ctx, actor, opening, image=image, outcome=outcome, backend=backend, policies=policies
+        ctx,
+        actor,
+        opening,
+        image=image,
+        outcome=outcome,
+        backend=backend,
+        policies=policies,
+        max_faces=max_faces or policies.max_faces(),
+        face_match_threshold=face_match_threshold,
     )
 
 
@@ -172,6 +187,8 @@ def _record_case(
     outcome: SearchOutcome,
     backend: SearchBackend,
     policies: PolicySet,
+    max_faces: int,
+    face_match_threshold: float,
 ) -> int:
     now = ctx.clock()
     with ctx.store.transaction() as session:
@@ -190,8 +207,8 @@ def _record_case(
                     batch_run_id=None,
                     use_case=opening.use_case,
                     collection_id=backend.collection_id,
-                    face_match_threshold=SEARCH_THRESHOLD,
-                    max_faces=policies.max_faces(),
+                    face_match_threshold=face_match_threshold,
+                    max_faces=max_faces,
                     face_model_version=outcome.response.get("FaceModelVersion"),
                     leads=outcome.leads,
                 )

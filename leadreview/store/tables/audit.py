@@ -1,7 +1,16 @@
 """The audit log's tables. The schema itself is owned by the Alembic migrations; these
 classes describe it for queries and must stay in step with them (a test checks)."""
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 from sqlmodel import Field, SQLModel
 
 # SQLite only makes `INTEGER PRIMARY KEY` an alias of the rowid (a clustered key); a
@@ -68,3 +77,34 @@ class AuditHeadRow(SQLModel, table=True):
 
 # SQLModel sets __table__ at class creation, but its stubs do not declare it.
 AUDIT_EVENT_TABLE: Table = AuditEventRow.__table__  # type: ignore[attr-defined]
+
+
+class AuditMerkleRow(SQLModel, table=True):
+    """The RFC 6962 tree hashes event `seq` stores (see audit/merkle.py): its leaf hash,
+    then the root of each complete subtree it closes, 32 bytes each. Written in the same
+    transaction as the event; append-only like it."""
+
+    __tablename__ = "audit_merkle"
+    __table_args__ = (
+        CheckConstraint("seq >= 1", name="ck_audit_merkle_seq_positive"),
+        CheckConstraint(
+            "length(hashes) >= 32 AND length(hashes) % 32 = 0", name="ck_audit_merkle_hashes"
+        ),
+    )
+
+    seq: int = Field(sa_column=Column("seq", SEQ_TYPE, primary_key=True, autoincrement=False))
+    hashes: bytes = Field(sa_column=Column("hashes", LargeBinary, nullable=False))
+
+
+class AuditLogIdentityRow(SQLModel, table=True):
+    """The log's id, chosen at random when the log is created: checkpoints name the log
+    by it (their origin), so two databases never share checkpoints. Never changes."""
+
+    __tablename__ = "audit_log_identity"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_audit_log_identity_single_row"),)
+
+    id: int = Field(sa_column=Column("id", Integer, primary_key=True, autoincrement=False))
+    log_id: str = Field(sa_column=Column("log_id", String(64), nullable=False))
+
+
+AUDIT_MERKLE_TABLE: Table = AuditMerkleRow.__table__  # type: ignore[attr-defined]

@@ -3,7 +3,7 @@ event; on PostgreSQL the database stamps the login itself (`session_user`) and r
 event in a role the login does not hold.
 
 Revision ID: 0004_login_stamp
-Revises: 0003_exercise
+Revises: 0004_merkle
 Create Date: 2025-01-04
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_login_stamp"
-down_revision: str | None = "0003_exercise"
+down_revision: str | None = "0004_merkle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,134 @@
+"""What the Merkle tree costs the appender.
+
+- `AuditLog.append_many` (which now also hashes each event into the RFC 6962 tree and
+  stores 1 + trailing_ones(n) hashes per event) against the chain-only append it replaced,
+  replayed here as it was (same validation, canonical JSON, chaining and executemany,
+  without the tree). Target: at most 1.25× its time (rate ratio >= 0.8).
+- The same against plain sqlite3 `executemany` of the very same rows, events and tree
+  rows, with the same pragmas and one transaction per batch. Target: ratio >= 0.5.
+"""
+
+import hashlib
+import sqlite3
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench import BenchResult
+from bench.bench_audit import APPEND_BATCH, APPEND_EVENTS, _event, _fresh_store
+from leadreview.audit import AuditLog, NewEvent
+from leadreview.audit.canonical import canonical_payload, check_label, envelope, format_time
+from leadreview.audit.log import utc_now
+from leadreview.store import Store
+
+_INSERT_EVENT = "INSERT INTO audit_event VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_TREE = "INSERT INTO audit_merkle VALUES (?, ?)"
+
+
+def _chain_only_append(session: object, events: Sequence[NewEvent]) -> None:
+    """The append before the tree: validate, seal, chain, one executemany."""
+    prepared = [
+        (
+            check_label("actor", e.actor),
+            check_label("role", e.role),
+            check_label("event_type", e.event_type),
+            canonical_payload(e.payload),
+        )
+        for e in events
+    ]
+    connection = session.connection()  # type: ignore[attr-defined]
+    seq, prev = AuditLog.head(connection)
+    time_text = format_time(utc_now())
+    rows = []
+    for actor, role, event_type, payload_json in prepared:
+        seq += 1
+        sealed = envelope(seq, time_text, actor, role, event_type, payload_json, prev)
+        digest = hashlib.sha256(sealed.encode("utf-8")).hexdigest()
+        rows.append((seq, time_text, actor, role, event_type, payload_json, prev, digest))
+        prev = digest
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(_INSERT_EVENT, rows)
+    finally:
+        cursor.close()
+
+
+def _time_batches(store: Store, events: list[NewEvent], append: object) -> float:
+    start = time.perf_counter()
+    for k in range(0, len(events), APPEND_BATCH):
+        with store.transaction() as session:
+            append(session, events[k : k + APPEND_BATCH])  # type: ignore[operator]
+    return time.perf_counter() - start
+
+
+def _time_plain(
+    path: Path, events: list[tuple[object, ...]], tree: list[tuple[object, ...]]
+) -> float:
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = FULL"):
+        connection.execute(f"PRAGMA {pragma}")
+    start = time.perf_counter()
+    for k in range(0, len(events), APPEND_BATCH):
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany(_INSERT_EVENT, events[k : k + APPEND_BATCH])
+        connection.executemany(_INSERT_TREE, tree[k : k + APPEND_BATCH])
+        connection.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed
+
+
+def run() -> list[BenchResult]:
+    events = [_event(i) for i in range(APPEND_EVENTS)]
+    ours, chain_only, plain = [], [], []
+    for rep in range(4):  # the first round only warms caches and imports
+        with tempfile.TemporaryDirectory(prefix="bench-merkle-") as tmp:
+            store = _fresh_store(Path(tmp), "ours.db")
+            elapsed = _time_batches(store, events, AuditLog().append_many)
+            with store.engine.connect() as connection:
+                event_rows = [
+                    tuple(r)
+                    for r in connection.exec_driver_sql("SELECT * FROM audit_event ORDER BY seq")
+                ]
+                tree_rows = [
+                    tuple(r)
+                    for r in connection.exec_driver_sql("SELECT * FROM audit_merkle ORDER BY seq")
+                ]
+            store.dispose()
+            before = _fresh_store(Path(tmp), "chain.db")
+            chain_elapsed = _time_batches(before, events, _chain_only_append)
+            before.dispose()
+            _fresh_store(Path(tmp), "plain.db").dispose()
+            plain_elapsed = _time_plain(Path(tmp) / "plain.db", event_rows, tree_rows)
+        if rep:
+            ours.append(elapsed)
+            chain_only.append(chain_elapsed)
+            plain.append(plain_elapsed)
+    ours_rate = APPEND_EVENTS / sorted(ours)[1]
+    chain_rate = APPEND_EVENTS / sorted(chain_only)[1]
+    plain_rate = APPEND_EVENTS / sorted(plain)[1]
+    name = (
+        f"audit append_many with Merkle hashes, {APPEND_EVENTS:,} events "
+        f"in batches of {APPEND_BATCH}"
+    )
+    return [
+        BenchResult(
+            name=name,
+            value=ours_rate,
+            unit="events/s",
+            baseline_name="the chain-only append it replaced",
+            baseline=chain_rate,
+            target="ratio >= 0.8 (at most 1.25x the time)",
+            passed=ours_rate >= 0.8 * chain_rate,
+        ),
+        BenchResult(
+            name=name,
+            value=ours_rate,
+            unit="events/s",
+            baseline_name="plain sqlite3 executemany of the same event and tree rows",
+            baseline=plain_rate,
+            target="ratio >= 0.5",
+            passed=ours_rate >= 0.5 * plain_rate,
+        ),
+    ]

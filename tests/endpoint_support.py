@@ -1,0 +1,158 @@
+"""Shared helpers for the Rekognition endpoint tests (not a test module): a small world, its
+probe images, an endpoint served on a free loopback port in a thread, and clients."""
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from leadreview.domain.roles import Actor, Role
+from leadreview.endpoint.access_keys import IssuedKey
+from leadreview.endpoint.build import (
+    EndpointOptions,
+    build_server,
+    key_ring,
+    simulated_collections,
+)
+from leadreview.endpoint.key_admin import issue_key
+from leadreview.endpoint.server import EndpointServer
+from leadreview.settings import Settings, load_settings
+from leadreview.store.store import Store, open_store
+
+SMALL_WORLD_SIZE = 2000
+COLLECTION = "booking-photos"
+
+
+def write_small_scenario(directory: Path) -> Path:
+    """A scenario like wcso-cctv with a 2,000-face gallery, so tests build it in a blink."""
+    path = directory / "small-world.yaml"
+    path.write_text(
+        "\n".join(
+            [
+                "name: small-world",
+                'title: "a small booking gallery for endpoint tests"',
+                "sources: ['test fixture']",
+                "seed: 7",
+                "gallery:",
+                f"  size: {SMALL_WORLD_SIZE}",
+                "  group_mix: {white: 0.6, black: 0.2, hispanic: 0.2}",
+                "  female_share: 0.3",
+                "probes:",
+                "  count: 10",
+                "  quality: portrait",
+                "  mated_fraction: 1.0",
+                "  source: 'test still (synthetic)'",
+                "use_case: investigation",
+                "max_faces: 5",
+                "policies: [wcso-practice, rekognition-default, amazon-police-95]",
+                "",
+            ]
+        )
+    )
+    return path
+
+
+def probe_png(scenario: Path, index: int) -> tuple[bytes, str]:
+    """Probe `index` of the scenario's world as a PNG, and its mate's ExternalImageId."""
+    from leadreview.endpoint.build import load_world
+    from leadreview.search.probe_image import encode_probe_image
+    from leadreview.simulation.face_renderer import render_face
+
+    world = load_world(str(scenario), None)
+    embedding = world.probe_embeddings[index]
+    pixels = render_face(embedding, world.probes[index].quality, 160)
+    mate = int(world.truth.mate_index[index])
+    return encode_probe_image(embedding, pixels, "PNG"), world.gallery.external_image_id(mate)
+
+
+def plain_png(side: int = 120) -> bytes:
+    """A picture with no face descriptor: what a real photograph is to the simulator."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (side, side), (200, 180, 160)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@dataclass
+class Endpoint:
+    server: EndpointServer
+    url: str
+    key: IssuedKey
+    settings: Settings
+    store: Store
+
+    def client(
+        self, *, secret: str | None = None, key_id: str | None = None, retries: int = 1
+    ) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "rekognition",
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id=key_id or self.key.key.access_key_id,
+            aws_secret_access_key=secret or self.key.secret_access_key,
+            config=Config(retries={"mode": "standard", "total_max_attempts": retries}),
+        )
+
+
+def issue(
+    settings: Settings, store: Store, principal: str, role: Role = Role.INVESTIGATOR
+) -> IssuedKey:
+    from leadreview.audit.log import AuditLog
+    from leadreview.workflow.context import WorkflowContext
+
+    ctx = WorkflowContext(store=store, audit=AuditLog())
+    return issue_key(
+        ctx,
+        key_ring(settings),
+        Actor(name="sam", role=Role.SUPERVISOR),
+        Actor(name=principal, role=role),
+    )
+
+
+def start_endpoint(
+    settings: Settings,
+    store: Store,
+    key: IssuedKey,
+    *,
+    options: EndpointOptions | None = None,
+    world: Path | None = None,
+) -> EndpointServer:
+    from leadreview.cli.case_cmd import _policies
+
+    options = options or EndpointOptions()
+    collections = None
+    if options.upstream_client is None:
+        collections = simulated_collections(settings)
+        if world is not None:
+            collections.seed_world(COLLECTION, str(world), None)
+    server = build_server(settings, store, _policies(None, None), options, collections)
+    server.start_in_thread()
+    return server
+
+
+@pytest.fixture
+def endpoint(cli_env: str, tmp_path: Path) -> Iterator[Endpoint]:
+    """The simulated endpoint over a 2,000-face world, one investigator's key ("ivan")."""
+    settings = load_settings()
+    store = open_store(settings)
+    key = issue(settings, store, "ivan")
+    server = start_endpoint(settings, store, key, world=write_small_scenario(tmp_path))
+    try:
+        yield Endpoint(server=server, url=server.url, key=key, settings=settings, store=store)
+    finally:
+        server.shutdown()
+        server.server_close()
+        store.dispose()
+
+
+def events(store: Store, event_type: str | None = None) -> list[Any]:
+    from leadreview.audit.log import AuditLog
+
+    with store.reading() as session:
+        return AuditLog.events(session, event_type=event_type)
