@@ -67,7 +67,6 @@ def world(
     monkeypatch.setenv("LEADREVIEW_CONFIG", str(tmp_path / "absent.toml"))
     monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LEADREVIEW_DATABASE_URL", database_url)
-    monkeypatch.setenv("LEADREVIEW_ACTOR", AUDITOR.name)
     monkeypatch.setenv("COLUMNS", "250")  # rich's width when not on a terminal
     return {"first": first, "second": second, "a": a, "b": b}
 

@@ -203,7 +203,6 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "LEADREVIEW_CONFIG": str(tmp_path / "absent-config.toml"),
         "LEADREVIEW_DATA_DIR": str(tmp_path / "data"),
         "LEADREVIEW_SIGNING_KEY_PATH": str(tmp_path / "key" / "signing.key"),
-        "LEADREVIEW_ACTOR": "rita",
     }
     return subprocess.run(
         [sys.executable, "-m", "leadreview", "audit", "import-responses", *args],

@@ -150,15 +150,21 @@ def holds_role(store: Store, login: str, role: Role) -> bool:
 def refuse_role(store: Store, audit: AuditLog, login: str, role: Role, how: str) -> None:
     """Record that `login` asked to act in a role not granted to them, then raise.
 
-    On PostgreSQL the audit table's trigger refuses any event in a role the login does
-    not hold, the refusal included: there the database's own error is the record."""
+    On PostgreSQL the audit table's trigger accepts only events in a role the login
+    holds: the refusal is recorded in one of the roles they do hold (the role they asked
+    for is in the payload); a login that holds none cannot write to the log at all, and
+    the refusal is then only the one-line error."""
     message = f"{login!r} ({how}) does not hold the role {role.value!r}; the owner grants it"
-    if store.dialect != "postgresql":
+    recorded_as: str | None = role.value
+    if store.dialect == "postgresql":
+        held = [r for r in Role if holds_role(store, login, r)]
+        recorded_as = held[0].value if held else None
+    if recorded_as is not None:
         with store.transaction() as session:
             audit.append(
                 session,
                 actor=login,
-                role=role.value,
+                role=recorded_as,
                 event_type=REFUSED,
                 payload={
                     "action": "act-in-role",
