@@ -113,9 +113,15 @@ class Application:
 
     def audit_context(self) -> "AuditContext":
         """Where this installation keeps its signing key and the checkpoints it has seen."""
+        from leadreview.audit.keys import check_origin
         from leadreview.audit.service import AuditContext
 
-        return AuditContext.from_settings(self.settings)
+        settings = self.settings
+        return AuditContext(
+            key_path=settings.resolved_signing_key_path(),
+            checkpoint_dir=settings.data_dir / "checkpoints",
+            origin=check_origin(settings.log_origin),
+        )
 
     def exercise_service(self) -> "ExerciseService":
         from leadreview.exercise.service import ExerciseService

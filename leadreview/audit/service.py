@@ -17,7 +17,7 @@ from leadreview.audit.checkpoint_store import (
     CheckpointStore,
     StoredCheckpoint,
 )
-from leadreview.audit.keys import check_origin, load_or_create_signer, load_signer
+from leadreview.audit.keys import load_or_create_signer, load_signer
 from leadreview.audit.log import AuditLog
 from leadreview.audit.merkle import ProofError, check_consistency, leaf_hash
 from leadreview.audit.note import Signer, Verifier
@@ -26,7 +26,6 @@ from leadreview.audit.stream import stream_rows
 from leadreview.audit.tree_store import StoredTree
 from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
 from leadreview.errors import ConfigurationError
-from leadreview.settings import Settings
 from leadreview.store.store import Store
 
 if TYPE_CHECKING:
@@ -40,14 +39,6 @@ class AuditContext:
     key_path: Path
     checkpoint_dir: Path
     origin: str
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "AuditContext":
-        return cls(
-            key_path=settings.resolved_signing_key_path(),
-            checkpoint_dir=settings.data_dir / "checkpoints",
-            origin=check_origin(settings.log_origin),
-        )
 
     def signer(self) -> Signer:
         """The signing key, created (0600) on first use — but never silently replaced:
