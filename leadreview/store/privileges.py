@@ -33,7 +33,8 @@ UPDATABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 # Tables the application reads but never writes.
 # `role_grant` is SQLite's: on PostgreSQL roles are the database's own, and a login that
 # could add rows there would only confuse a reader.
-READ_ONLY_TABLES = frozenset({"alembic_version", "role_grant"})
+# `audit_log_identity` is written once by the owner's migration (the log's id, h12).
+READ_ONLY_TABLES = frozenset({"alembic_version", "role_grant", "audit_log_identity"})
 
 
 def role_name(role: Role) -> str:
