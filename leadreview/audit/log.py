@@ -137,9 +137,7 @@ class AuditLog:
         try:
             # The tree's right edge, read under the same writer lock as the head.
             tree = compact_range_at(cursor, seq, mark)
-            for (actor, role, event_type, payload_json), auth in zip(
-                prepared, auths, strict=True
-            ):
+            for (actor, role, event_type, payload_json), auth in zip(prepared, auths, strict=True):
                 seq += 1
                 sealed = envelope(
                     seq, time, actor, role, event_type, payload_json, prev, version, auth, login

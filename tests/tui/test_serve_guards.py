@@ -64,7 +64,7 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 @pytest.fixture
-def serve_process(database: str, tmp_path: Path) -> Iterator[object]:
+def serve_process(database: tuple[str, str], tmp_path: Path) -> Iterator[object]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(*host: str) -> tuple[subprocess.Popen[bytes], int, Path]:
@@ -80,7 +80,7 @@ def serve_process(database: str, tmp_path: Path) -> Iterator[object]:
                 "--port",
                 str(port),
                 "--database",
-                database,
+                database[0],
             ],
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
