@@ -92,3 +92,13 @@ def png(width: int = 120, height: int = 160) -> bytes:
 def payload(event: AuditEvent) -> dict[str, Any]:
     data: dict[str, Any] = event.payload
     return data
+
+
+def principal_of(store: Store) -> str:
+    """Who the CLI acts as on `store`: the OS user on SQLite, the login on PostgreSQL
+    (no option or setting names anyone)."""
+    from leadreview.audit.log import os_login
+
+    if store.dialect == "sqlite":
+        return os_login()
+    return str(store.engine.url.username)

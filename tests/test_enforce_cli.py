@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from leadreview.audit.log import AuditLog, os_login
+from leadreview.audit.log import AuditLog
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor, Role
 from leadreview.policy.loader import load_bundled_policies
@@ -19,7 +19,7 @@ from leadreview.store.tables.workflow import EnforcementRequestRow
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.policy_set import PolicySet
 from leadreview.workflow.service import ReviewWorkflow
-from tests.case_cli_support import cli_env, db, events, run
+from tests.case_cli_support import cli_env, db, events, principal_of, run
 from tests.workflow_fixtures import count, rows
 
 __all__ = ["cli_env", "db"]  # fixtures
@@ -73,7 +73,7 @@ def test_the_gate_answers_an_arrest_request_from_the_command_line(
         ("arrest", True),
     ]
     refused = events(db, "enforcement.refused")
-    assert len(refused) == 3 and {e.actor for e in refused} == {os_login()}
+    assert len(refused) == 3 and {e.actor for e in refused} == {principal_of(db)}
     assert {e.role for e in refused} == {"investigator"}
     [accepted] = events(db, "enforcement.granted")
     assert accepted.payload["independent_evidence"] == ["fingerprint"]

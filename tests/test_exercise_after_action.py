@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from leadreview.audit.export import verify_export
 from leadreview.audit.keys import read_verifier
@@ -209,7 +210,7 @@ def test_the_after_action_commands(
     # Someone who did not take part is refused: one OS user cannot be two people on
     # SQLite, so that is tested through the service (above) and as PostgreSQL logins.
     listed = _cli(capsys, "hotwash")
-    me = os_login()
+    me = os_login() if cli_env.startswith("sqlite") else str(make_url(cli_env).username)
     assert "Q1. What did you rely on?" in listed.out and f"{me} (reviewer): rank 1 pulled" in (
         listed.out
     )

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from leadreview.audit.log import AuditLog, os_login
+from leadreview.audit.log import AuditLog
 from leadreview.audit.models import AuditEvent
 from leadreview.store.store import Store
-from tests.case_cli_support import cli_env, db, run
+from tests.case_cli_support import cli_env, db, principal_of, run
 
 __all__ = ["cli_env", "db"]  # fixtures
 
@@ -31,7 +31,7 @@ def test_probe_render_reveals_the_truth_to_the_facilitator_only(
     assert "may not view-ground-truth" in refused.one_error_line()
     assert "ground truth" not in refused.out and not image.exists()
     (refusal,) = _events(db, "permission.refused")
-    assert (refusal.actor, refusal.role) == (os_login(), "investigator")
+    assert (refusal.actor, refusal.role) == (principal_of(db), "investigator")
     assert refusal.payload["action"] == "view-ground-truth"
 
     shown = run(capsys, "probe", "render", "--probe", "3", "-o", str(image), "--reveal",
@@ -40,7 +40,7 @@ def test_probe_render_reveals_the_truth_to_the_facilitator_only(
     assert "ground truth: mated" in shown.out
     (viewed,) = _events(db, "truth.viewed")
     assert (viewed.actor, viewed.role, viewed.payload["probe"]) == (
-        os_login(),
+        principal_of(db),
         "facilitator",
         viewed.payload["probe"],
     )
