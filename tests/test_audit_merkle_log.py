@@ -198,44 +198,27 @@ def test_inclusion_and_consistency_proofs_from_the_database(
 
 
 def test_migration_backfills_an_existing_log(tmp_path: Path, audit_context: AuditContext) -> None:
-    """A log written before the tree existed gets the same tree as one written with it.
-
-    Before the tree (0003_exercise) every event was format 1 (format 2 arrived with
-    0004_login_stamp, after the tree): the old log is written as such, by hand."""
-    import hashlib
-    from datetime import UTC, datetime, timedelta
-
-    from alembic import command
-
-    from leadreview.audit.canonical import GENESIS_DIGEST, envelope, format_time
+    """A log written before the tree existed gets the same tree as one written with it."""
+    from leadreview.audit.canonical import entry_bytes
     from leadreview.audit.merkle import CompactRange
-    from leadreview.store.migrate import _config
+    from leadreview.audit.stream import stream_rows
+    from tests.test_audit_formats import _old_log
 
+    # Written as main wrote logs before the tree (schema 0003, format 1 events): going
+    # down and up again through 0004_login_stamp would discard format 2's auth and login.
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    store = open_store(url=url)
-    with store.engine.begin() as connection:
-        command.downgrade(_config(connection), "0003_exercise")
+    _old_log(url, 25)
+    store = open_store(url=url)  # upgrades to head, building the tree from the events
     tree = CompactRange()
-    prev = GENESIS_DIGEST
-    with store.engine.begin() as connection:
-        for seq in range(1, 26):
-            time = format_time(datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=seq))
-            payload = f'{{"lead":{seq},"ok":true}}'
-            sealed = envelope(seq, time, "alice", "reviewer", "lead.decided", payload, prev)
-            digest = hashlib.sha256(sealed.encode()).hexdigest()
-            connection.exec_driver_sql(
-                "INSERT INTO audit_event (seq, time, actor, role, event_type, payload, "
-                "prev_digest, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (seq, time, "alice", "reviewer", "lead.decided", payload, prev, digest),
-            )
-            tree.append(leaf_hash(sealed.encode()))
-            prev = digest
+    for chunk in stream_rows(store):
+        for row in chunk:
+            tree.push(leaf_hash(entry_bytes(row)))
     expected = tree.root().hex()
-    with store.engine.begin() as connection:
-        command.upgrade(_config(connection), "head")
     report = verify_with_context(store, audit_context)
     assert report.ok, report.lines()
     assert report.root_hex == expected
+    assert make_checkpoint(store, audit_context).checkpoint.root_hex == expected
+    store.dispose()
 
 
 def test_proof_file_garbage_is_one_line() -> None:

@@ -150,10 +150,7 @@ def envelope(
 
 
 def row_envelope(row: "tuple[object, ...]") -> str:
-    """The sealed text of a stored row in ROW_COLUMNS order (8 columns: version 1).
-
-    The one function that turns a row into the bytes its digest (and any structure built
-    over events, such as a Merkle leaf) covers."""
+    """The sealed text of a stored row in ROW_COLUMNS order (8 columns: format 1)."""
     if len(row) > 8:
         return envelope(*row[:7], *row[8:11])
     return envelope(*row[:7])
@@ -161,7 +158,6 @@ def row_envelope(row: "tuple[object, ...]") -> str:
 
 def entry_bytes(row: tuple[Any, ...]) -> bytes:
     """The bytes an event's chain digest covers and its Merkle leaf hashes (the tree's
-    *entry*), from a stored row in ROW_COLUMNS order: its envelope in the row's own format.
-    The one place that says so: the appender and the verifier inline the same expression
-    in their hot loops."""
+    *entry*), from a stored row in ROW_COLUMNS order (format 1 or 2). The one place that
+    says so: the appender and the verifier inline the same expression in their hot loops."""
     return row_envelope(row).encode("utf-8", "surrogatepass")

@@ -131,7 +131,8 @@ def export_tiles(
 
 
 def _unreadable(number: int) -> RawRow:
-    return (f"line {number}", "", "", "", "", "null", "", f"unreadable line {number}", 1, "", "")
+    row = (f"line {number}", "", "", "", "", "null", "", f"unreadable line {number}")
+    return (*row, 1, "", "")
 
 
 def _jsonl_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]]:
@@ -153,7 +154,8 @@ def _jsonl_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]
                 row = tuple(record[c] for c in EXPORT_COLUMNS)
             except (ValueError, KeyError, TypeError, RecursionError):
                 # Keep walking: a placeholder row fails every check at this position.
-                row = _unreadable(number)
+                row = (f"line {number}", "", "", "", "", "null", "", f"unreadable line {number}")
+                row += (1, "", "")
             chunk.append(row)
             if len(chunk) >= chunk_rows:
                 yield chunk

@@ -32,10 +32,10 @@ class BreakKind(StrEnum):
     MALFORMED = "malformed"
     NOT_EXTENSION = "not an extension of checkpoint"
     BAD_CHECKPOINT = "bad checkpoint"
+    TREE_MISMATCH = "merkle tree mismatch"
     # Not about an event: a working row or policy file that disagrees with the log (P15).
     ROW_DISAGREES = "disagrees with the log"
     POLICY_FILE_CHANGED = "policy file edited after its verdicts"
-    TREE_MISMATCH = "merkle tree mismatch"
 
 
 @dataclass(frozen=True)

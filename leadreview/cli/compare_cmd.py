@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from leadreview.cli.bounds import MAX_GALLERY, MAX_PROBES, SEED_MAX, SEEDS_MAX
+
 if TYPE_CHECKING:
     from leadreview.analysis.compare_models import Comparison
+    from leadreview.analysis.disparity import DisparityRules
 
 T = TypeVar("T")
 
@@ -26,15 +29,22 @@ ScenarioOpt = Annotated[
     str, typer.Option("--scenario", help="a bundled scenario's name or a scenario file")
 ]
 SeedOpt = Annotated[
-    int | None, typer.Option("--seed", help="first seed (default: the scenario's)", min=0)
+    int | None,
+    typer.Option("--seed", help="first seed (default: the scenario's)", min=0, max=SEED_MAX),
 ]
 SeedsOpt = Annotated[
-    int, typer.Option("--seeds", help="how many seeds (worlds) to run: seed, seed+1, …", min=1)
+    int,
+    typer.Option(
+        "--seeds", help="how many seeds (worlds) to run: seed, seed+1, …", min=1, max=SEEDS_MAX
+    ),
 ]
 GalleryOpt = Annotated[
-    int | None, typer.Option("--gallery-size", help="override the gallery size", min=1)
+    int | None,
+    typer.Option("--gallery-size", help="override the gallery size", min=1, max=MAX_GALLERY),
 ]
-ProbesOpt = Annotated[int | None, typer.Option("--probes", help="override the probe count", min=1)]
+ProbesOpt = Annotated[
+    int | None, typer.Option("--probes", help="override the probe count", min=1, max=MAX_PROBES)
+]
 PolicyOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -58,6 +68,40 @@ RecordOpt = Annotated[
         "searches as cases, through the review workflow",
     ),
 ]
+ReferenceOpt = Annotated[
+    str,
+    typer.Option(
+        "--reference-group",
+        help="compare each group with: 'largest' (the group with most searches), "
+        "'overall' (all searches) or a group's name",
+    ),
+]
+MinGroupOpt = Annotated[
+    int,
+    typer.Option(
+        "--min-group-size",
+        help="groups with fewer searches (over all seeds) get no ratio, only a flag",
+        min=1,
+        max=1_000_000,
+    ),
+]
+ParityBandOpt = Annotated[
+    bool,
+    typer.Option(
+        "--parity-band",
+        help="highlight a ratio only where its interval lies outside 0.8–1.25 (Aequitas)",
+    ),
+]
+
+
+def disparity_rules(reference: str, min_group_size: int, parity_band: bool) -> "DisparityRules":
+    from leadreview.analysis.disparity import AEQUITAS_BAND, DisparityRules
+
+    return DisparityRules(
+        reference=reference, min_units=min_group_size, band=AEQUITAS_BAND if parity_band else None
+    )
+
+
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="write to this file instead of stdout")
 ]
@@ -73,6 +117,7 @@ def run_comparison(
     policy: list[str] | None,
     reviewer_profile: list[str] | None,
     record: bool = False,
+    rules: "DisparityRules | None" = None,
 ) -> "Comparison":
     """`runs.comparison.run_comparison` with a progress bar; with `record`, on the
     application's store, as the acting principal (an analyst)."""
@@ -100,6 +145,7 @@ def run_comparison(
         reviewer_profile=reviewer_profile,
         progress=with_progress,
         record_to=record_to,
+        rules=rules,
     )
 
 
@@ -130,9 +176,13 @@ def compare_command(
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     record: RecordOpt = False,
+    reference_group: ReferenceOpt = "largest",
+    min_group_size: MinGroupOpt = 30,
+    parity_band: ParityBandOpt = False,
 ) -> None:
     """Compare policies and reviewer profiles on the same searches, overall and per group."""
     comparison = run_comparison(
+        rules=disparity_rules(reference_group, min_group_size, parity_band),
         scenario=scenario,
         seed=seed,
         seeds=seeds,

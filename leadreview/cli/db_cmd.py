@@ -57,8 +57,7 @@ def _change(login: str, role_text: str, *, grant: bool) -> None:
     except ValueError:
         names = ", ".join(r.value for r in Role)
         raise typer.BadParameter(f"role {role_text!r} is not one of {names}") from None
-    store = application().store()
-    done = change_role(store, AuditLog(), login, role, grant=grant)
+    done = change_role(application().store(), AuditLog(), login, role, grant=grant)
     if grant:
         state = "granted" if done.changed else "already held"
         typer.echo(f"{login}: role {role.value} {state} (by {done.owner})")

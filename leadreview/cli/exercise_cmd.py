@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadreview.cli.bounds import DB_INT_MAX
+
 if TYPE_CHECKING:
     from datetime import timedelta
 
@@ -21,8 +23,22 @@ if TYPE_CHECKING:
 exercise_app = typer.Typer(help="Run a tabletop exercise.", no_args_is_help=True)
 
 ExerciseOption = Annotated[
-    int | None, typer.Option("--exercise", help="exercise id (default: the newest running)")
+    int | None,
+    typer.Option(
+        "--exercise", help="exercise id (default: the newest running)", min=1, max=DB_INT_MAX
+    ),
 ]
+
+
+def _role(value: str) -> "Role":
+    """The role named on the command line, or one line listing the roles there are."""
+    from leadreview.domain.roles import Role
+    from leadreview.errors import InputFileError
+
+    try:
+        return Role(value)
+    except ValueError:
+        raise InputFileError(f"--role {value!r}: use one of {', '.join(Role)}") from None
 
 
 def _open() -> "tuple[ExerciseService, Store]":
@@ -70,13 +86,8 @@ def join(
     exercise: ExerciseOption = None,
 ) -> None:
     """Join the exercise as a participant."""
-    from leadreview.domain.roles import Role
-    from leadreview.errors import InputFileError
 
-    try:
-        chosen = Role(role)
-    except ValueError:
-        raise InputFileError(f"--role {role!r}: use one of {', '.join(Role)}") from None
+    chosen = _role(role)
     service, store = _open()
     try:
         seat = service.join(_actor(chosen), _id(service, exercise))
@@ -155,6 +166,8 @@ def status(exercise: ExerciseOption = None) -> None:
         injects.add_column(column)
     for i in progress.injects:
         due = "manual" if i.release_after_minutes is None else f"{i.release_after_minutes:g} min"
+        if i.condition is not None:
+            due = f"when {i.condition}"
         out = i.released_at.strftime("%H:%M:%S") if i.released_at else "-"
         injects.add_row(i.inject_key, i.kind, i.title, due, out)
     console.print(injects)
@@ -166,15 +179,22 @@ def board(
     exercise: ExerciseOption = None,
 ) -> None:
     """A participant's cases, the leads they still have to decide, and injects released."""
-    from leadreview.domain.roles import Role
 
     service, store = _open()
     try:
-        mine = service.board(_actor(Role(role)), _id(service, exercise))
+        mine = service.board(_actor(_role(role)), _id(service, exercise))
     finally:
         store.dispose()
     for c in mine.cases:
-        leads = ", ".join(str(i) for i in c.pending_leads) or "none"
+        # The rank and Similarity a reviewer sees in the app, so the CLI board can be read
+        # without opening each lead.
+        leads = (
+            ", ".join(
+                f"lead {p.lead_id} (rank {p.rank}, Similarity {p.similarity:.2f})"
+                for p in c.pending
+            )
+            or "none"
+        )
         typer.echo(f"case {c.case_id}: {c.offense}; leads to decide: {leads}")
     for i in mine.injects:
         typer.echo(f"[{i.kind}] {i.title} — {i.sender}: {i.text}")
@@ -182,7 +202,7 @@ def board(
 
 @exercise_app.command("decide")
 def decide(
-    lead_id: Annotated[int, typer.Argument(help="the lead to decide")],
+    lead_id: Annotated[int, typer.Argument(help="the lead to decide", min=1, max=DB_INT_MAX)],
     kind: Annotated[
         str, typer.Option("--decision", help="possible-lead, not-a-match, inconclusive")
     ],
@@ -192,7 +212,6 @@ def decide(
 ) -> None:
     """Decide a lead of one of your cases."""
     from leadreview.domain.decision import DecisionKind
-    from leadreview.domain.roles import Role
     from leadreview.errors import InputFileError
 
     try:
@@ -202,7 +221,7 @@ def decide(
     service, store = _open()
     try:
         lead = service.decide(
-            _actor(Role(role)), _id(service, exercise), lead_id, chosen, rationale
+            _actor(_role(role)), _id(service, exercise), lead_id, chosen, rationale
         )
     finally:
         store.dispose()

@@ -35,10 +35,8 @@ def import_responses_command(
     from rich.console import Console
     from rich.table import Table
 
-    from leadreview.audit.log import AuditLog
     from leadreview.cli.context import application
     from leadreview.policy.loader import load_bundled_policies, load_policies
-    from leadreview.workflow.context import WorkflowContext
     from leadreview.workflow.import_responses import import_responses, summary_rows
     from leadreview.workflow.policy_set import DEFAULT_POLICY, PolicySet
 
@@ -49,9 +47,7 @@ def import_responses_command(
     policies = PolicySet.of(loaded, chosen, chosen=bool(policy) or in_force is not None)
     store = application().store()
     try:
-        report = import_responses(
-            WorkflowContext(store=store, audit=AuditLog()), who, policies, path
-        )
+        report = import_responses(application().workflow_context(), who, policies, path)
     finally:
         store.dispose()
 

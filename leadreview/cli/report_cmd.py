@@ -10,9 +10,12 @@ if TYPE_CHECKING:
 
 from leadreview.cli.compare_cmd import (
     GalleryOpt,
+    MinGroupOpt,
+    ParityBandOpt,
     PolicyOpt,
     ProbesOpt,
     ProfileOpt,
+    ReferenceOpt,
     ScenarioOpt,
     SeedOpt,
     SeedsOpt,
@@ -40,13 +43,23 @@ def report_compare(
     probes: ProbesOpt = None,
     policy: PolicyOpt = None,
     reviewer_profile: ProfileOpt = None,
+    reference_group: ReferenceOpt = "largest",
+    min_group_size: MinGroupOpt = 30,
+    parity_band: ParityBandOpt = False,
 ) -> None:
-    """A policy comparison as an HTML page: headline, tables by group, charts, sources."""
+    """A policy comparison as an HTML page: the findings in words, then workload, wrongful
+    leads, mates lost and disparities, each chart with its table.
+
+    The same numbers are written beside the page as OUTPUT's stem + .csv and .json."""
+    from leadreview.analysis.compare_export import comparison_csv
+    from leadreview.analysis.report_exports import comparison_bundle_json
     from leadreview.analysis.report_html import comparison_report
+    from leadreview.cli.compare_cmd import disparity_rules
     from leadreview.cli.progress import with_progress
     from leadreview.runs.comparison import run_comparison
 
     comparison = run_comparison(
+        rules=disparity_rules(reference_group, min_group_size, parity_band),
         scenario=scenario,
         seed=seed,
         seeds=seeds,
@@ -56,8 +69,10 @@ def report_compare(
         reviewer_profile=reviewer_profile,
         progress=with_progress,
     )
-    emit(comparison_report(comparison), output)
-    typer.echo(f"wrote {output}", err=True)
+    emit(comparison_csv(comparison), output.with_suffix(".csv"))
+    emit(comparison_bundle_json(comparison), output.with_suffix(".json"))
+    emit(comparison_report(comparison, exports=output.stem), output)
+    typer.echo(f"wrote {output} (and {output.stem}.csv, {output.stem}.json)", err=True)
 
 
 @report_app.command("sweep")
@@ -73,7 +88,12 @@ def report_sweep(
     step: StepOpt = 1.0,
     max_candidates: MaxCandidatesOpt = None,
 ) -> None:
-    """A threshold sweep as an HTML page: headline, chart, table at the policy thresholds."""
+    """A threshold sweep as an HTML page: FMR, FPIR and FNIR against threshold and FNIR
+    against list length, per group, each chart with its table.
+
+    The same numbers are written beside the page as OUTPUT's stem + .csv, .ranks.csv and
+    .json."""
+    from leadreview.analysis.sweep_export import sweep_csv, sweep_json, sweep_rank_csv
     from leadreview.analysis.sweep_report_html import sweep_report
     from leadreview.cli.progress import with_progress
     from leadreview.runs.comparison import run_sweep
@@ -89,8 +109,11 @@ def report_sweep(
         max_candidates=max_candidates,
         progress=with_progress,
     )
+    emit(sweep_csv(result), output.with_suffix(".csv"))
+    emit(sweep_rank_csv(result), output.with_suffix(".ranks.csv"))
+    emit(sweep_json(result), output.with_suffix(".json"))
     emit(sweep_report(result, exports=output.stem), output)
-    typer.echo(f"wrote {output}", err=True)
+    typer.echo(f"wrote {output} (and the .csv, .ranks.csv and .json beside it)", err=True)
 
 
 @report_app.command("audit")
@@ -103,14 +126,12 @@ def report_audit(*, output: ReportOutputOpt) -> None:
     import hashlib
 
     from leadreview.analysis.audit_report_html import audit_report_html
-    from leadreview.audit.log import AuditLog
     from leadreview.audit.service import verify_with_context
     from leadreview.cli.context import application
     from leadreview.domain.roles import Role
     from leadreview.errors import InputFileError
     from leadreview.policy.loader import load_policies
     from leadreview.workflow.audit_report import build_audit_report, record_report
-    from leadreview.workflow.context import WorkflowContext
     from leadreview.workflow.policy_set import DEFAULT_POLICY, PolicySet
     from leadreview.workflow.service import ReviewWorkflow
 
@@ -119,7 +140,7 @@ def report_audit(*, output: ReportOutputOpt) -> None:
     partial = output.with_name(f".{output.name}.partial")
     try:
         workflow = ReviewWorkflow(
-            ctx=WorkflowContext(store=store, audit=AuditLog()),
+            ctx=application().workflow_context(),
             policies=PolicySet.of(load_policies([DEFAULT_POLICY])),  # reads only
         )
         context = application().audit_context()

@@ -46,9 +46,12 @@ def serve(
     """Serve the review app to browsers (one process per browser session); each signs in
     with a join code from `leadreview exercise invite`."""
     from leadreview.cli.context import application
+    from leadreview.cli.waiting import require_free_port
+    from leadreview.errors import ConfigurationError
     from leadreview.tui.factory import open_session
     from leadreview.tui.serving import GuardedServer, describe, is_loopback
 
+    require_free_port(host, port)
     app = application() if database is None else application().with_database(database)
     # Open the store (and the demo's cases) once, here, so sessions never race to do it.
     # Whoever serves the room runs it: checked as the facilitator, like `exercise invite`.
@@ -64,7 +67,12 @@ def serve(
             f"browsers are accepted only from {describe(server.origins)}",
             err=True,
         )
-    server.serve()
+    try:
+        server.serve()
+    except OSError as exc:  # the port was taken between the check and the bind
+        raise ConfigurationError(
+            f"--port {port} on {host}: cannot listen ({exc.strerror or exc})"
+        ) from None
 
 
 def register(app: typer.Typer) -> None:

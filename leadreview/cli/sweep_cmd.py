@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadreview.cli.bounds import MAX_FACES
 from leadreview.cli.compare_cmd import (
     FormatOpt,
     GalleryOpt,
@@ -26,7 +27,13 @@ StepOpt = Annotated[
 ]
 MaxCandidatesOpt = Annotated[
     int | None,
-    typer.Option("--max-candidates", help="count only the top N leads (default: all returned)"),
+    # Rekognition's MaxFaces allows 1–4096; anything else is a typo, not a candidate list.
+    typer.Option(
+        "--max-candidates",
+        help="count only the top N leads, 1–4096 (default: all returned)",
+        min=1,
+        max=MAX_FACES,
+    ),
 ]
 ChartOpt = Annotated[
     list[Path] | None,

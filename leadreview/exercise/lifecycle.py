@@ -291,6 +291,8 @@ def release_due(ctx: WorkflowContext, exercise_id: int) -> list[str]:
     The exercise's clock releases them (`system-clock`), whoever's command noticed that
     they were due: a participant refreshing their board releases nothing in their name."""
     clock = Actor(name=clock_name(exercise_id), role=Role.FACILITATOR)
+    from leadreview.exercise.conditions import conditions_met
+
     now = ctx.clock()
     with ctx.store.reading() as session:
         row = records.get_exercise(session, exercise_id)
@@ -310,11 +312,17 @@ def release_due(ctx: WorkflowContext, exercise_id: int) -> list[str]:
             ).all()
             if started + timedelta(minutes=i.release_after_minutes or 0.0) <= now
         ]
-    return [
+        chained = conditions_met(session, exercise_id, records.stored_scenario(row))
+    released = [
         k
         for k in due
         if release_inject(ctx, clock, exercise_id, k, trigger="schedule", auth=SYSTEM_CLOCK)
     ]
+    for key, trigger in chained:
+        condition = f"condition {trigger}"
+        if release_inject(ctx, clock, exercise_id, key, trigger=condition, auth=SYSTEM_CLOCK):
+            released.append(key)
+    return released
 
 
 def reveal(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> Reveal:

@@ -145,6 +145,9 @@ def _cross_check(scenario: ExerciseScenario) -> Problem | None:
         unknown = [c for c in inject.cases if c not in known]
         if unknown:
             return ("injects", index, "cases"), f"unknown case(s) {', '.join(unknown)}"
+        condition = inject.condition
+        if condition is not None and condition.case not in known:
+            return ("injects", index, "release", "case"), f"unknown case {condition.case!r}"
     if scenario.policy_in_force in scenario.shadow_policies:
         where = scenario.shadow_policies.index(scenario.policy_in_force)
         return ("shadow_policies", where), "the policy in force is not shadowed as well"

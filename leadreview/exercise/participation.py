@@ -10,7 +10,7 @@ from leadreview.exercise import records
 from leadreview.exercise.permissions import ExerciseAction, refuse, require
 from leadreview.exercise.records import ExerciseEvent, Status
 from leadreview.exercise.scenario import Assignment
-from leadreview.exercise.views import MyCase, ParticipantBoard, ParticipantView
+from leadreview.exercise.views import MyCase, ParticipantBoard, ParticipantView, PendingLead
 from leadreview.store.tables.exercise import (
     ExerciseAssignmentRow,
     ExerciseCaseRow,
@@ -138,12 +138,17 @@ def board(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> ParticipantBo
         cases = []
         for c in mine:
             offense = exercise_reads.case_offense(session, c.case_id)
+            waiting = exercise_reads.pending_leads(session, c.case_id, actor.name)
             cases.append(
                 MyCase(
                     case_id=c.case_id,
                     offense=offense or "?",
-                    pending_leads=tuple(
-                        exercise_reads.pending_leads(session, c.case_id, actor.name)
+                    pending_leads=tuple(waiting),
+                    pending=tuple(
+                        PendingLead(lead_id=lead_id, rank=rank, similarity=similarity)
+                        for lead_id, rank, similarity in exercise_reads.ranked_leads(
+                            session, waiting
+                        )
                     ),
                 )
             )

@@ -174,6 +174,9 @@ def injects(
                 sender=spec.sender,
                 cases=tuple(spec.cases),
                 release_after_minutes=row.release_after_minutes,
+                condition=(
+                    f"{spec.condition.when.value}:{spec.condition.case}" if spec.condition else None
+                ),
                 released_at=as_utc(row.released_at) if row.released_at else None,
                 released_by=row.released_by,
             )

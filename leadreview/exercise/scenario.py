@@ -135,6 +135,21 @@ class ReleaseAfter(_Strict):
     after_minutes: float = Field(ge=0.0, le=24 * 60)
 
 
+class ReleaseCondition(StrEnum):
+    """What a conditional inject waits for in play."""
+
+    CASE_DECIDED = "case_decided"  # the first decision on any lead of the case
+    LEAD_FORWARDED = "lead_forwarded"  # a lead of the case forwarded as a possible lead
+
+
+class ReleaseWhen(_Strict):
+    """Released by the exercise clock once something has happened in play: a chained
+    inject (e.g. the pressure for an arrest once a lead is forwarded)."""
+
+    when: ReleaseCondition
+    case: Key = Field(description="the case whose play releases it")
+
+
 class InjectKind(StrEnum):
     EVIDENCE = "evidence"  # new corroborating (or exculpatory) evidence
     PRESSURE = "pressure"  # someone pressing for an arrest
@@ -148,12 +163,16 @@ class InjectSpec(_Strict):
     title: Offense
     text: Text
     sender: Offense = Field(default="exercise control", description="who it comes from")
-    release: Literal["manual"] | ReleaseAfter = "manual"
+    release: Literal["manual"] | ReleaseAfter | ReleaseWhen = "manual"
     cases: list[Key] = Field(default_factory=list, description="the cases it concerns")
 
     @property
     def after_minutes(self) -> float | None:
         return self.release.after_minutes if isinstance(self.release, ReleaseAfter) else None
+
+    @property
+    def condition(self) -> ReleaseWhen | None:
+        return self.release if isinstance(self.release, ReleaseWhen) else None
 
 
 class ExpectationCheck(StrEnum):

@@ -21,6 +21,8 @@ from leadreview.exercise.views import (
     Assignment,
     ExerciseProgress,
     ExerciseSummary,
+    ExpectationState,
+    HotwashSheet,
     ParticipantBoard,
     ParticipantView,
     Reveal,
@@ -165,6 +167,36 @@ class ExerciseService:
         from leadreview.exercise import invites
 
         return invites.redeem(self.ctx, code)
+
+    def hotwash_sheet(self, actor: Actor, exercise_id: int) -> HotwashSheet:
+        """The questions and the actor's own answers; the expectations and their
+        judgements. Nothing is written; answering checks who may."""
+        with self.ctx.store.reading() as session:
+            row = records.get_exercise(session, exercise_id)
+            records.require_status(row, Status.REVEALED, Status.CLOSED)
+            scenario = records.stored_scenario(row)
+            mine: dict[int, str] = {}
+            for given in hotwash.answers(session, exercise_id):
+                if given.by == actor.name:
+                    mine[given.question_index] = given.answer  # the latest counts
+            judged = hotwash.validations(session, exercise_id)
+            title, status = row.title, row.status
+        return HotwashSheet(
+            exercise_id=exercise_id,
+            title=title,
+            status=status,
+            questions=tuple(scenario.debrief_questions),
+            my_answers=tuple(mine.get(i) for i in range(1, len(scenario.debrief_questions) + 1)),
+            expectations=tuple(
+                ExpectationState(
+                    expectation=e.id,
+                    text=e.text,
+                    check=e.check.value,
+                    met=judged[e.id].met if e.id in judged else None,
+                )
+                for e in scenario.expectations
+            ),
+        )
 
     def join(self, actor: Actor, exercise_id: int) -> ParticipantView:
         return participation.join(self.ctx, actor, exercise_id)

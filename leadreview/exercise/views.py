@@ -40,7 +40,8 @@ class InjectView(_Frozen):
     text: str
     sender: str
     cases: tuple[str, ...]
-    release_after_minutes: float | None  # None: released by hand
+    release_after_minutes: float | None  # None: released by hand or on a condition
+    condition: str | None = None  # e.g. "lead_forwarded:car-break-in", released when met
     released_at: datetime | None
     released_by: str | None
 
@@ -96,12 +97,21 @@ class Reveal(_Frozen):
     cases: tuple[CaseTruthView, ...]
 
 
+class PendingLead(_Frozen):
+    """A lead still to decide, as a reviewer meets it: its place and its score."""
+
+    lead_id: int
+    rank: int
+    similarity: float
+
+
 class MyCase(_Frozen):
     # No scenario case key: authors name cases after their answer ("theft-true-lead").
     # A participant knows a case by its number only, until the reveal.
     case_id: int
     offense: str
     pending_leads: tuple[int, ...]  # lead ids the participant still has to decide
+    pending: tuple[PendingLead, ...] = ()  # the same leads, with rank and Similarity
 
 
 class ParticipantBoard(_Frozen):
@@ -126,3 +136,22 @@ class DecidedLead(_Frozen):
     seconds_taken: float | None  # since the case was assigned, or their previous decision
     rationale: str = ""  # the reviewer's own words: the debrief's first question is about them
     filtered_by: tuple[str, ...]  # policies that would have hidden this lead
+
+
+class ExpectationState(_Frozen):
+    expectation: str
+    text: str
+    check: str  # "manual" for the facilitator to judge; otherwise scored by the debrief
+    met: bool | None  # the facilitator's latest judgement; None: not judged yet
+
+
+class HotwashSheet(_Frozen):
+    """The hot wash as one person meets it after the reveal: the debrief questions with
+    their own latest answers, and (for the facilitator) the expectations to judge."""
+
+    exercise_id: int
+    title: str
+    status: str
+    questions: tuple[str, ...]
+    my_answers: tuple[str | None, ...]  # per question, 1-based order as the questions
+    expectations: tuple[ExpectationState, ...]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from leadreview.analysis.batch import SearchBatch
     from leadreview.analysis.batch_source import PreparedScenario
     from leadreview.analysis.compare_models import Comparison
+    from leadreview.analysis.disparity import DisparityRules
     from leadreview.analysis.sweep import Sweep
     from leadreview.store.store import Store
 
@@ -62,8 +63,10 @@ def run_comparison(
     reviewer_profile: list[str] | None,
     progress: ProgressRunner = without_progress,
     record_to: RecordTo | None = None,
+    rules: "DisparityRules | None" = None,
 ) -> "Comparison":
     from leadreview.analysis.compare import compare
+    from leadreview.analysis.disparity import DisparityRules
     from leadreview.runs.scenarios import policies_for, prepare_scenario
     from leadreview.simulation.reviewer_model import bundled_profile_names, load_profiles
 
@@ -81,6 +84,7 @@ def run_comparison(
                 use_case=prepared.use_case,
                 scenario=prepared.scenario.name,
                 sources=prepared.scenario.sources,
+                rules=rules or DisparityRules(),
             ),
             source,
         )
@@ -111,10 +115,14 @@ def run_sweep(
     from leadreview.runs.scenarios import policies_for, prepare_scenario
 
     prepared = prepare_scenario(scenario, seed, seeds, gallery_size, probes)
+    policies = policies_for(prepared, policy)
     marks = {
         p.name: threshold
-        for p in policies_for(prepared, policy)
+        for p in policies
         if (threshold := p.policy.threshold_for(prepared.use_case)) is not None
+    }
+    rank_marks = {
+        p.name: p.policy.max_candidates for p in policies if p.policy.max_candidates is not None
     }
     return progress(
         prepared,
@@ -124,6 +132,7 @@ def run_sweep(
             max_candidates=max_candidates,
             scenario=prepared.scenario.name,
             marks=marks,
+            rank_marks=rank_marks,
             sources=prepared.scenario.sources,
         ),
     )

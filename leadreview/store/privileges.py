@@ -31,10 +31,8 @@ UPDATABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "exercise_invite": ("used_at", "revoked_at"),
 }
 # Tables the application reads but never writes.
-# `role_grant` is SQLite's: on PostgreSQL roles are the database's own, and a login that
-# could add rows there would only confuse a reader.
-# `audit_log_identity` is written once by the owner's migration (the log's id, h12).
-READ_ONLY_TABLES = frozenset({"alembic_version", "role_grant", "audit_log_identity"})
+# `role_grant` is SQLite's: on PostgreSQL roles are the database's own.
+READ_ONLY_TABLES = frozenset({"alembic_version", "audit_log_identity", "role_grant"})
 
 
 def role_name(role: Role) -> str:

@@ -13,16 +13,23 @@ from leadreview.domain.roles import Action, Actor, Role, may
 from leadreview.errors import LeadreviewError
 from leadreview.tui.commands import LeadReviewCommands
 from leadreview.tui.gateway import ReviewGateway
-from leadreview.tui.messages import AuditExported, AuditVerified
+from leadreview.tui.messages import AuditExported, AuditVerified, ChangesSeen
 from leadreview.tui.screens.audit import AuditScreen
+from leadreview.tui.screens.base import AppScreen
 from leadreview.tui.screens.case_queue import CaseQueueScreen
 from leadreview.tui.screens.case_review import CaseReviewScreen
+from leadreview.tui.screens.console import ConsoleScreen
 from leadreview.tui.screens.debrief import DebriefScreen
 from leadreview.tui.screens.error import ErrorScreen
 from leadreview.tui.screens.help import HelpScreen, binding_rows
+from leadreview.tui.screens.hotwash import HotwashScreen
 from leadreview.tui.screens.sign_in import SignInScreen
 from leadreview.tui.widgets.face_picture import PictureMode
 from leadreview.workflow.views import CaseSummary
+
+# How often the app asks whether anything was recorded: a one-row read, so a few seconds
+# costs nothing and a participant sees an assignment or an inject without pressing `r`.
+LIVE_SECONDS = 2.0
 
 
 class LeadReviewApp(App[None]):
@@ -41,6 +48,20 @@ class LeadReviewApp(App[None]):
         Binding("a", "audit", "Audit", id="app.audit", tooltip="The audit log and its status"),
         Binding("b", "debrief", "Debrief", id="app.debrief", tooltip="Facilitator: the truth"),
         Binding("c", "queue", "Cases", id="app.queue", tooltip="Back to the case queue"),
+        Binding(
+            "f",
+            "console",
+            "Console",
+            id="app.console",
+            tooltip="Facilitator: run the exercise (assign, injects, reveal, export, close)",
+        ),
+        Binding(
+            "o",
+            "hotwash",
+            "Hot wash",
+            id="app.hotwash",
+            tooltip="After the reveal: answer the debrief questions (facilitator: judge)",
+        ),
         Binding("t", "change_theme", "Theme", id="app.theme", tooltip="Pick a colour theme"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave leadreview"),
     ]
@@ -56,6 +77,7 @@ class LeadReviewApp(App[None]):
         initial_case: int | None = None,
         cursor_blink: bool = True,
         join_code: bool = False,
+        live_seconds: float | None = LIVE_SECONDS,
     ) -> None:
         super().__init__()
         self.gateway = gateway
@@ -73,6 +95,8 @@ class LeadReviewApp(App[None]):
         self.cursor_blink = cursor_blink
         # A served room: the principal is whoever the join code names (see SignInScreen).
         self._join_code = join_code
+        self._live_seconds = live_seconds
+        self._change_mark: int | None = None
 
     @property
     def may_debrief(self) -> bool:
@@ -100,10 +124,31 @@ class LeadReviewApp(App[None]):
         self.push_screen(CaseQueueScreen())
         if self._initial_case is not None:
             self.open_case(self._initial_case)
+        if self._live_seconds:
+            self.set_interval(self._live_seconds, self._poll_changes)
+
+    # Live views: poll the change mark; when it moves, the screen on top reads again.
+
+    @work(thread=True, exclusive=True, group="live-poll", exit_on_error=False)
+    def _poll_changes(self) -> None:
+        self.post_message(ChangesSeen(self.gateway.change_mark()))
+
+    @on(ChangesSeen)
+    def _changes_seen(self, message: ChangesSeen) -> None:
+        if self._change_mark is None:
+            self._change_mark = message.mark  # what the first screen loaded
+            return
+        # Only a screen of the app refreshes: with a dialog (a decision, a confirmation)
+        # on top, nothing moves under the reviewer, and the change stays unseen until the
+        # dialog has closed.
+        if message.mark == self._change_mark or not isinstance(self.screen, AppScreen):
+            return
+        self._change_mark = message.mark
+        self.screen.live_refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Hidden from the footer, and refused, for roles that may not use them.
-        if action == "debrief":
+        if action in ("debrief", "console"):
             return self.may_debrief
         if action == "audit":
             return may(self.actor.role, Action.VIEW_AUDIT)
@@ -137,6 +182,17 @@ class LeadReviewApp(App[None]):
             return
         if not isinstance(self.screen, DebriefScreen):
             self.push_screen(DebriefScreen())
+
+    def action_console(self) -> None:
+        if not self.may_debrief:
+            self.notify("The console is for the facilitator.", severity="warning")
+            return
+        if not isinstance(self.screen, ConsoleScreen):
+            self.push_screen(ConsoleScreen())
+
+    def action_hotwash(self) -> None:
+        if not isinstance(self.screen, HotwashScreen):
+            self.push_screen(HotwashScreen())
 
     def action_help(self) -> None:
         screen = self.screen
@@ -183,6 +239,8 @@ class LeadReviewApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:
             return
+        if event.worker.group == "live-poll":
+            return  # a failed poll is retried; an error modal every few seconds helps no one
         error = event.worker.error
         if isinstance(error, LeadreviewError):
             message = error.message
@@ -198,6 +256,7 @@ def _describe(group: str) -> str:
         "probe-picture": "load the probe's picture",
         "lead-open": "open the lead",
         "decide": "record the decision",
+        "enforce": "send the enforcement request",
         "audit-load": "load the audit log",
         "audit-verify": "verify the audit log",
         "audit-export": "export the audit log",
@@ -207,6 +266,17 @@ def _describe(group: str) -> str:
         "debrief-progress": "load the exercise's progress",
         "debrief-reveal": "reveal the ground truth",
         "debrief-report": "write the report",
+        "console-load": "load the exercise",
+        "hotwash-load": "load the hot wash",
+        "hotwash-save": "record the answers",
+        "hotwash-judge": "record the judgement",
+        "console-board": "load the exercise's board",
+        "console-start": "start the exercise",
+        "console-assign": "assign the cases",
+        "console-release": "release the inject",
+        "console-reveal": "reveal the ground truth",
+        "console-export": "export the exercise",
+        "console-close": "close the exercise",
     }.get(group, "finish the task")
 
 
@@ -214,7 +284,9 @@ def known_binding_ids() -> set[str]:
     """Every binding id a user keymap may name: the app's, each screen's and widget's."""
     from leadreview.tui.screens.confirm import ConfirmScreen
     from leadreview.tui.screens.decision import DecisionScreen
+    from leadreview.tui.screens.enforcement import EnforcementScreen
     from leadreview.tui.screens.error import ErrorScreen
+    from leadreview.tui.screens.scenario_pick import ScenarioPickScreen
     from leadreview.tui.widgets.nav_table import NavTable
 
     classes: tuple[type, ...] = (
@@ -222,8 +294,12 @@ def known_binding_ids() -> set[str]:
         CaseQueueScreen,
         CaseReviewScreen,
         DecisionScreen,
+        EnforcementScreen,
         AuditScreen,
         DebriefScreen,
+        ConsoleScreen,
+        ScenarioPickScreen,
+        HotwashScreen,
         ConfirmScreen,
         HelpScreen,
         ErrorScreen,

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from leadreview.app.bootstrap import Application
     from leadreview.settings import Settings
     from leadreview.store.store import Store
+    from leadreview.tui.demo import DemoWorld
     from leadreview.tui.service_gateway import GatewayParts, ServiceGateway
 
 DEFAULT_IN_FORCE = "wcso-practice"
@@ -22,6 +23,7 @@ class Session:
     gateway: "ServiceGateway"
     store: "Store"
     actor: Actor
+    demo: "DemoWorld | None" = None
 
 
 def _application(given: "Settings | Application", database_url: str | None) -> "Application":
@@ -41,9 +43,11 @@ def gateway_parts(
 ) -> "GatewayParts":
     """The store (schema upgraded), the workflow over it, and what the gateway needs.
 
-    With `demo`, the bundled demo world supplies records, pictures and ground truth, and
-    (with `seed_demo`) its cases are opened on first use if the database has none.
+    Records, pictures and ground truth come from the world of the exercise each case
+    belongs to, rebuilt from its stored scenario. With `demo` and `seed_demo`, the bundled
+    demo's exercise is started on first use if the database has no cases.
     """
+    from leadreview.exercise.worlds import ExerciseWorlds
     from leadreview.policy.loader import load_bundled_policies
     from leadreview.tui.demo import DemoWorld, seed_demo_cases
     from leadreview.tui.service_gateway import GatewayParts
@@ -52,8 +56,9 @@ def gateway_parts(
 
     policies = PolicySet.of(load_bundled_policies(), in_force)
     ctx = application.workflow_context()
-    world = DemoWorld() if demo else None
-    workflow = ReviewWorkflow(ctx=ctx, policies=policies, gallery=world)
+    worlds = ExerciseWorlds(ctx.store)
+    world = DemoWorld(worlds=worlds) if demo else None
+    workflow = ReviewWorkflow(ctx=ctx, policies=policies, gallery=worlds)
     prepare = None
     if world is not None and seed_demo:
         prepare = partial(seed_demo_cases, ctx, world)
@@ -62,9 +67,10 @@ def gateway_parts(
         export_dir=application.settings.data_dir / "exports",
         report_dir=application.settings.data_dir / "reports",
         audit_context=application.audit_context(),
-        pictures=world,
-        truth=world,
+        pictures=worlds,
+        truth=worlds,
         prepare=prepare,
+        demo=world,
     )
 
 
@@ -92,4 +98,6 @@ def open_session(
     application = _application(settings, database_url)
     parts = gateway_parts(application, demo=demo, seed_demo=seed_demo, in_force=in_force)
     actor = application.principal(role).actor
-    return Session(gateway=ServiceGateway(parts), store=application.store(), actor=actor)
+    return Session(
+        gateway=ServiceGateway(parts), store=application.store(), actor=actor, demo=parts.demo
+    )

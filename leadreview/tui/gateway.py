@@ -19,15 +19,22 @@ from leadreview.tui.read_models import (
     ExerciseState,
     WrittenReport,
 )
-from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
+from leadreview.workflow.views import (
+    CaseDetail,
+    CaseSummary,
+    EnforcementView,
+    LeadDetail,
+    LeadView,
+)
 
 if TYPE_CHECKING:
     # Type-only: importing the audit package loads SQLAlchemy, which start-up avoids.
     from PIL.Image import Image
 
     from leadreview.audit.models import AuditEvent
+    from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
     from leadreview.exercise.debrief import ExerciseDebrief
-    from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
+    from leadreview.exercise.views import ExerciseProgress, HotwashSheet, ParticipantBoard
 
 
 class ReviewGateway(Protocol):
@@ -71,6 +78,18 @@ class ReviewGateway(Protocol):
         served room; `PermissionRefused` (audited) for a code that signs nobody in."""
         ...
 
+    def request_enforcement(
+        self,
+        actor: Actor,
+        lead_id: int,
+        kind: "EnforcementKind",
+        evidence: "Sequence[EvidenceItem]",
+    ) -> "EnforcementView":
+        """Ask the enforcement gate; the granted request. Raises `EnforcementRefused`
+        (the refusal already on record) when the gate refuses, `PermissionRefused` for a
+        role that may not ask."""
+        ...
+
     def join_exercise(self, actor: Actor) -> "ParticipantBoard | None":
         """Join the running exercise in the actor's role (idempotent; `exercise.joined`
         on the first join) and return their board: assigned cases, released injects.
@@ -80,6 +99,11 @@ class ReviewGateway(Protocol):
 
     def exercise_board(self, actor: Actor, exercise_id: int) -> "ParticipantBoard":
         """A joined participant's board, read again (nothing is written)."""
+        ...
+
+    def change_mark(self) -> int:
+        """A number that grows whenever anything is recorded (the audit log's head):
+        cheap enough to poll every few seconds, so that views update on their own."""
         ...
 
     def probe_picture(self, case_id: int) -> "Image | None": ...
@@ -113,6 +137,49 @@ class ReviewGateway(Protocol):
 
     def reveal_truth(self, actor: Actor, exercise_id: int) -> ExerciseState:
         """Open the sealed ground truth: an `exercise.revealed` event; idempotent."""
+        ...
+
+    def hotwash_sheet(self, actor: Actor) -> "HotwashSheet | None":
+        """The debrief questions and the actor's own answers, and the expectations, for
+        the exercise whose truth is revealed; None before the reveal (nothing written)."""
+        ...
+
+    def answer_hotwash(self, actor: Actor, exercise_id: int, question: int, answer: str) -> None:
+        """One hot-wash answer (question numbered from 1), an audited event; refused
+        (audited) for someone who did not take part."""
+        ...
+
+    def validate_expectation(
+        self, actor: Actor, exercise_id: int, expectation: str, met: bool, note: str
+    ) -> None:
+        """The facilitator's judgement of an expectation, with a note; the latest counts."""
+        ...
+
+    def start_exercise(self, actor: Actor, scenario: str) -> ExerciseState:
+        """Start an exercise from a scenario (a bundled name or a path): its world built,
+        its cases opened, `exercise.started` on record (facilitator only)."""
+        ...
+
+    def assign_cases(
+        self,
+        actor: Actor,
+        exercise_id: int,
+        case_key: str | None = None,
+        participant: str | None = None,
+    ) -> int:
+        """Assign one case to one participant, or (neither given) every case round robin;
+        how many assignments were made."""
+        ...
+
+    def release_inject(self, actor: Actor, exercise_id: int, inject_key: str) -> bool:
+        """Release an inject by hand; False when it was already out."""
+        ...
+
+    def close_exercise(self, actor: Actor, exercise_id: int) -> None: ...
+
+    def export_exercise(self, actor: Actor, exercise_id: int) -> str:
+        """Write the exercise package (the AAR/IP and the signed journal) into the data
+        directory once the truth is revealed; says where it went."""
         ...
 
     def write_debrief_report(self, actor: Actor, path: Path | None = None) -> WrittenReport:

@@ -103,3 +103,19 @@ class TruthRevealed(Message):
 @dataclass
 class ReportWritten(Message):
     report: WrittenReport
+
+
+@dataclass
+class EnforcementAnswered(Message):
+    """The enforcement gate's answer, granted or refused; either way on record."""
+
+    lead_id: int
+    granted: bool
+    reason: str
+
+
+@dataclass
+class ChangesSeen(Message):
+    """The change mark (the audit log's head), read by the app's live poll."""
+
+    mark: int

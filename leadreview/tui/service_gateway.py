@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from leadreview.domain.decision import DecisionKind
+from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
 from leadreview.domain.probe import ProbeTruth
 from leadreview.domain.roles import Action, Actor, Role
 from leadreview.errors import PermissionRefused
-from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
+from leadreview.exercise.views import ExerciseProgress, HotwashSheet, ParticipantBoard
 from leadreview.tui.debrief import build_debrief
 from leadreview.tui.read_models import (
     AuditVerification,
@@ -28,7 +29,13 @@ from leadreview.tui.read_models import (
 )
 from leadreview.tui.report_file import fresh_path, write_on_record
 from leadreview.workflow.errors import NotFound
-from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
+from leadreview.workflow.views import (
+    CaseDetail,
+    CaseSummary,
+    EnforcementView,
+    LeadDetail,
+    LeadView,
+)
 
 if TYPE_CHECKING:
     # Type-only: these load SQLAlchemy and numpy, which the app's first paint does
@@ -41,6 +48,7 @@ if TYPE_CHECKING:
     from leadreview.exercise.debrief import ExerciseDebrief
     from leadreview.exercise.service import ExerciseService
     from leadreview.store.store import Store
+    from leadreview.tui.demo import DemoWorld
     from leadreview.workflow.service import ReviewWorkflow
 
 
@@ -72,6 +80,8 @@ class GatewayParts:
     # Run once, on the first call that needs it, in a worker thread: e.g. opening the
     # demo's cases.
     prepare: Callable[[], object] | None = None
+    # The bundled demo's world, when the app runs the demo (tests read it).
+    demo: "DemoWorld | None" = None
 
 
 class ServiceGateway:
@@ -196,6 +206,15 @@ class ServiceGateway:
             case_id = get_lead(session, lead_id).case_id
         return exercise.exercise_id if case_id in exercise.case_ids else None
 
+    def request_enforcement(
+        self,
+        actor: Actor,
+        lead_id: int,
+        kind: EnforcementKind,
+        evidence: Sequence[EvidenceItem],
+    ) -> EnforcementView:
+        return self.workflow.request_enforcement(actor, lead_id, kind, evidence)
+
     # --- the exercise, for a participant ------------------------------------------------
 
     def sign_in(self, join_code: str) -> Actor:
@@ -220,6 +239,14 @@ class ServiceGateway:
     def exercise_board(self, actor: Actor, exercise_id: int) -> ParticipantBoard:
         return self._exercises.board(actor, exercise_id)
 
+    def change_mark(self) -> int:
+        # Every write of the workflow and the exercise appends an audit event in the same
+        # transaction, so the head's sequence number moves exactly when something changed.
+        from leadreview.audit.log import AuditLog
+
+        with self._store.reading() as session:
+            return AuditLog.head(session)[0]
+
     def probe_picture(self, case_id: int) -> "Image | None":
         data = self.workflow.probe_image(case_id)
         if not data:
@@ -229,7 +256,7 @@ class ServiceGateway:
         try:
             with Image.open(io.BytesIO(data)) as image:
                 return image.convert("RGB")
-        except (UnidentifiedImageError, OSError):
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
             return None
 
     def lead_picture(self, lead_id: int) -> "Image | None":
@@ -321,6 +348,71 @@ class ServiceGateway:
         self._exercises.reveal(actor, exercise_id)
         summary = self._exercises.summary(exercise_id)
         return ExerciseState(exercise_id=exercise_id, title=summary.title, status=summary.status)
+
+    # --- the hot wash, after the reveal ----------------------------------------------
+
+    def hotwash_sheet(self, actor: Actor) -> HotwashSheet | None:
+        from leadreview.exercise.records import Status
+
+        try:
+            exercise_id = self._exercises.current_exercise_id()
+        except NotFound:
+            return None
+        if self._exercises.summary(exercise_id).status != Status.REVEALED.value:
+            return None
+        return self._exercises.hotwash_sheet(actor, exercise_id)
+
+    def answer_hotwash(self, actor: Actor, exercise_id: int, question: int, answer: str) -> None:
+        self._exercises.answer_hotwash(actor, exercise_id, question, answer)
+
+    def validate_expectation(
+        self, actor: Actor, exercise_id: int, expectation: str, met: bool, note: str
+    ) -> None:
+        self._exercises.validate_expectation(actor, exercise_id, expectation, met, note)
+
+    # --- the facilitator's console ----------------------------------------------------
+
+    def start_exercise(self, actor: Actor, scenario: str) -> ExerciseState:
+        from leadreview.exercise.loading import load_exercise
+        from leadreview.exercise.permissions import ExerciseAction, require
+        from leadreview.exercise.world import build_exercise_world
+        from leadreview.exercise.worlds import ExerciseWorlds
+
+        # The role first: a refusal is audited before seconds go into building a world.
+        require(self.workflow.ctx, actor, ExerciseAction.START, {"scenario": scenario})
+        world = build_exercise_world(load_exercise(scenario))
+        if isinstance(self.pictures, ExerciseWorlds):
+            self.pictures.remember(world)  # its pictures are then not built again
+        summary = self._exercises.start(actor, world)
+        return ExerciseState(
+            exercise_id=summary.exercise_id, title=summary.title, status=summary.status
+        )
+
+    def assign_cases(
+        self,
+        actor: Actor,
+        exercise_id: int,
+        case_key: str | None = None,
+        participant: str | None = None,
+    ) -> int:
+        made = self._exercises.assign(
+            actor, exercise_id, case_key=case_key, participant=participant
+        )
+        return len(made)
+
+    def release_inject(self, actor: Actor, exercise_id: int, inject_key: str) -> bool:
+        return self._exercises.release_inject(actor, exercise_id, inject_key)
+
+    def close_exercise(self, actor: Actor, exercise_id: int) -> None:
+        self._exercises.close(actor, exercise_id)
+
+    def export_exercise(self, actor: Actor, exercise_id: int) -> str:
+        if self.audit_context is None:
+            raise PermissionRefused("export: no signing key configured for checkpoints")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = (self.report_dir or self.export_dir) / f"exercise-{exercise_id}-{stamp}"
+        summary = self._exercises.export(actor, exercise_id, target, self.audit_context)
+        return f"{summary.directory} ({len(summary.files)} files, {summary.events} events)"
 
     def write_debrief_report(self, actor: Actor, path: Path | None = None) -> WrittenReport:
         from leadreview.workflow.audit_report import build_audit_report, record_report

@@ -67,6 +67,14 @@ def pending_leads(session: Session, case_id: int, name: str) -> list[int]:
     return [i for i in open_ids if i is not None and i not in decided]
 
 
+def ranked_leads(session: Session, lead_ids: list[int]) -> list[tuple[int, int, float]]:
+    """(lead id, rank, Similarity) of these leads, by rank."""
+    rows = session.exec(
+        select(LeadRow).where(col(LeadRow.id).in_(lead_ids)).order_by(col(LeadRow.rank))
+    ).all()
+    return [(r.id, r.rank, r.similarity) for r in rows if r.id is not None]
+
+
 def cases_with_open_leads(session: Session, case_ids: list[int]) -> set[int]:
     return {
         case_id

@@ -14,6 +14,11 @@ from typing import TYPE_CHECKING
 from leadreview.audit.models import AuditEvent
 from leadreview.domain.case import CaseStatus
 from leadreview.domain.decision import DecisionKind, LeadStatus, lead_status, normalised_rationale
+from leadreview.domain.enforcement import (
+    EnforcementKind,
+    EvidenceItem,
+    why_not_corroborated,
+)
 from leadreview.domain.identity import AgeBand, PersonRecord, Sex
 from leadreview.domain.policy import DecidingRule, UseCase, Verdict
 from leadreview.domain.probe import CaptureQuality
@@ -28,11 +33,18 @@ from leadreview.tui.read_models import (
     GroupDisparity,
     WrittenReport,
 )
-from leadreview.workflow.errors import DecisionConflict, EmptyRationale, LeadNotOpen, NotFound
+from leadreview.workflow.errors import (
+    DecisionConflict,
+    EmptyRationale,
+    EnforcementRefused,
+    LeadNotOpen,
+    NotFound,
+)
 from leadreview.workflow.views import (
     CaseDetail,
     CaseSummary,
     DecisionView,
+    EnforcementView,
     LeadDetail,
     LeadView,
     PolicyRef,
@@ -44,7 +56,7 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
     from leadreview.exercise.debrief import ExerciseDebrief
-    from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
+    from leadreview.exercise.views import ExerciseProgress, HotwashSheet, ParticipantBoard
 
 CLOCK = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 POLICIES = (("wcso-practice", None), ("rekognition-default", 80.0), ("amazon-police-95", 95.0))
@@ -106,6 +118,9 @@ class FakeGateway:
         self.exercise: ExerciseState | None = None
         # No seat either: the queue shows every case, as it does without an exercise.
         self.board: ParticipantBoard | None = None
+        # The console's board, when a test gives one (fixed, so snapshots are stable).
+        self.progress: ExerciseProgress | None = None
+        self.sheet: HotwashSheet | None = None  # the hot wash, when a test gives one
         self.report_dir = report_dir or Path(tempfile.gettempdir()) / "leadreview-fake-reports"
         self.cases: dict[int, _Case] = {}
         self.leads: dict[int, _Lead] = {}
@@ -322,6 +337,47 @@ class FakeGateway:
             raise NotFound("the fake gateway runs no exercise")
         return self.board
 
+    def request_enforcement(
+        self,
+        actor: Actor,
+        lead_id: int,
+        kind: EnforcementKind,
+        evidence: Sequence[EvidenceItem],
+    ) -> EnforcementView:
+        """The real gate's rule on the fake's leads: forwarded, and corroborated."""
+        with self._lock:
+            status = self._lead_view(self.leads[lead_id]).status
+            reason = (
+                why_not_corroborated(evidence)
+                if status is LeadStatus.FORWARDED
+                else f"lead {lead_id} is {status.value}, not forwarded by review"
+            )
+            event = self._append(
+                actor,
+                "enforcement.refused" if reason else "enforcement.granted",
+                {"lead_id": lead_id, "kind": kind.value, "reason": reason},
+            )
+            if reason is not None:
+                raise EnforcementRefused(f"{kind.value} refused: {reason}", request_id=event.seq)
+            return EnforcementView(
+                request_id=event.seq,
+                lead_id=lead_id,
+                requested_by=actor.name,
+                role=actor.role,
+                kind=kind,
+                evidence=tuple(evidence),
+                granted=True,
+                reason="corroborated by independent evidence",
+                requested_at=event.time,
+            )
+
+    def hotwash_sheet(self, actor: Actor) -> "HotwashSheet | None":
+        return self.sheet
+
+    def change_mark(self) -> int:
+        with self._lock:
+            return len(self.events)
+
     def probe_picture(self, case_id: int) -> "Image | None":
         if not self.pictures:
             return None
@@ -403,7 +459,9 @@ class FakeGateway:
         return self.exercise
 
     def exercise_progress(self, actor: Actor, exercise_id: int) -> "ExerciseProgress":
-        raise NotFound("the fake gateway runs no exercise")
+        if self.progress is None:
+            raise NotFound("the fake gateway runs no exercise")
+        return self.progress
 
     def exercise_debrief(self, actor: Actor, exercise_id: int) -> "ExerciseDebrief":
         raise NotFound("the fake gateway runs no exercise")

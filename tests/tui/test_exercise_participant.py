@@ -36,7 +36,7 @@ def _round_robin(world: ExerciseWorld) -> ExerciseWorld:
 
 def _start(real: Session) -> tuple[ExerciseService, int]:
     """The facilitator starts the demo's exercise; Rae joins before Pat opens the app."""
-    world = real.gateway.pictures
+    world = real.demo
     assert isinstance(world, DemoWorld)
     exercises = ExerciseService(real.gateway.workflow.ctx)
     exercise_id = exercises.start(FAY, _round_robin(world.world)).exercise_id

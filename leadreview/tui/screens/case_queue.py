@@ -154,3 +154,8 @@ class CaseQueueScreen(AppScreen):
 
     def action_refresh(self) -> None:
         self.load_cases()
+
+    def live_refresh(self) -> None:
+        # New assignments and injects appear without pressing `r`; the cursor stays on
+        # the highlighted case (show_cases keeps it).
+        self.load_cases()

@@ -9,22 +9,26 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Static
 
+from leadreview.domain.decision import LeadStatus
+from leadreview.domain.roles import Action, may
 from leadreview.errors import LeadreviewError
 from leadreview.tui.messages import (
     CaseLoaded,
     DecisionRefused,
+    EnforcementAnswered,
     LeadDecided,
     LeadOpened,
     ProbePictureLoaded,
 )
 from leadreview.tui.screens.base import AppScreen
 from leadreview.tui.screens.decision import DecisionRequest, DecisionScreen
+from leadreview.tui.screens.enforcement import EnforcementDraft, EnforcementScreen
 from leadreview.tui.screens.error import ErrorScreen
 from leadreview.tui.symbols import STATUS_TEXT, VERDICT_TEXT, column_label, decision_text
 from leadreview.tui.widgets.face_picture import FacePicture
 from leadreview.tui.widgets.lead_panels import lead_text, probe_text, verdict_lines
 from leadreview.tui.widgets.nav_table import NavTable
-from leadreview.workflow.errors import DecisionConflict
+from leadreview.workflow.errors import DecisionConflict, EnforcementRefused
 from leadreview.workflow.views import CaseDetail, LeadDetail, LeadView
 
 # Marks a lead whose row disagrees with the audit log (text, not colour alone).
@@ -46,6 +50,13 @@ class CaseReviewScreen(AppScreen):
             "Next undecided",
             id="lead.next-undecided",
             tooltip="Jump to the next lead you have not decided",
+        ),
+        Binding(
+            "e",
+            "enforce",
+            "Enforce",
+            id="lead.enforce",
+            tooltip="Investigator: ask for an arrest, warrant or search on a forwarded lead",
         ),
         Binding("y", "copy_lead", "Copy", id="lead.copy", tooltip="Copy the lead's summary"),
         Binding("r", "refresh", "Refresh", id="case.refresh", tooltip="Reload the case"),
@@ -100,6 +111,10 @@ class CaseReviewScreen(AppScreen):
         app = self.lr_app
         case = app.gateway.get_case(app.actor, self.case_id)
         self.post_message(CaseLoaded(case, app.gateway.log_disagreements(self.case_id)))
+
+    def live_refresh(self) -> None:
+        # Another reviewer's decision changes a lead's status; the highlighted lead stays.
+        self.load_case()
 
     @work(thread=True, exclusive=True, group="probe-picture", exit_on_error=False)
     def load_probe_picture(self) -> None:
@@ -282,6 +297,57 @@ class CaseReviewScreen(AppScreen):
             self.load_case()
             return
         self.notify(message.reason, title="Decision not recorded", severity="error")
+
+    # Enforcement: the investigator's request, answered by the gate and kept on record.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enforce":
+            return may(self.lr_app.actor.role, Action.REQUEST_ENFORCEMENT)
+        return True
+
+    def action_enforce(self) -> None:
+        lead = self.highlighted_lead()
+        if lead is None or not may(self.lr_app.actor.role, Action.REQUEST_ENFORCEMENT):
+            return
+        if lead.status is not LeadStatus.FORWARDED:
+            self.notify(
+                f"Lead rank {lead.rank} is {STATUS_TEXT[lead.status]}: only a lead that "
+                "review forwarded may be acted on.",
+                title="Not forwarded",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(EnforcementScreen(lead, self.lr_app.actor), self._drafted)
+
+    def _drafted(self, draft: EnforcementDraft | None) -> None:
+        if draft is not None:
+            self.request_enforcement(draft)
+
+    @work(thread=True, exit_on_error=False, group="enforce")
+    def request_enforcement(self, draft: EnforcementDraft) -> None:
+        app = self.lr_app
+        try:
+            view = app.gateway.request_enforcement(
+                app.actor, draft.lead_id, draft.kind, draft.evidence
+            )
+        except EnforcementRefused as refused:
+            self.post_message(EnforcementAnswered(draft.lead_id, False, refused.message))
+            return
+        self.post_message(
+            EnforcementAnswered(draft.lead_id, True, f"{view.kind.value} granted: {view.reason}")
+        )
+
+    @on(EnforcementAnswered)
+    def show_enforcement(self, message: EnforcementAnswered) -> None:
+        if message.granted:
+            self.notify(message.reason, title="Enforcement request granted", timeout=15)
+        else:
+            self.notify(
+                message.reason, title="Enforcement request refused", severity="error", timeout=30
+            )
+        # The lead's panel lists its requests: read it again.
+        self.lead_detail = None
+        self._show_lead()
 
     # Navigation and the rest.
 

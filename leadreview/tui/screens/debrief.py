@@ -211,6 +211,11 @@ class DebriefScreen(AppScreen):
             timeout=20,
         )
 
+    def live_refresh(self) -> None:
+        # After the reveal the debrief changes as hot-wash answers and validations come in.
+        if self.exercise is not None and self.exercise.revealed:
+            self.load()
+
     def action_refresh(self) -> None:
         self.load()
 

@@ -43,6 +43,13 @@ def lead_text(lead: LeadView, detail: LeadDetail | None, viewer: str) -> str:
             f"{record.sex.value}, {record.age_band.value}, group {escape(record.group)}",
             f"booked {record.booking_date:%Y-%m-%d}: {escape(record.booking_charge)}",
         ]
+    if detail is not None and detail.lead.lead_id == lead.lead_id:
+        for request in detail.enforcement:
+            answer = "granted" if request.granted else "REFUSED"
+            lines.append(
+                f"{request.kind.value} request by {escape(request.requested_by)}: {answer} — "
+                f"{escape(request.reason)}"
+            )
     others = [d for d in lead.decisions if d.reviewer != viewer]
     for decision in others:
         lines.append(

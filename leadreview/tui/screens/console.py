@@ -1,0 +1,275 @@
+"""The facilitator's console: run an exercise from the app.
+
+Start one from a scenario, assign its cases round robin, release injects by hand (timed
+and conditional ones come out by themselves: each poll of the board is a tick of the
+exercise clock), watch the board of who has done what, reveal the truth, export the
+after-action package and close. Every step is the exercise service's own audited write;
+the console only asks for it, in a worker thread.
+"""
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from leadreview.tui.messages import ProgressLoaded
+from leadreview.tui.read_models import ExerciseState
+from leadreview.tui.screens.base import AppScreen
+from leadreview.tui.screens.confirm import ConfirmScreen
+from leadreview.tui.screens.scenario_pick import ScenarioPickScreen
+from leadreview.tui.widgets.nav_table import NavTable
+from leadreview.tui.widgets.progress_panel import ProgressPanel
+
+# Each poll may release a due inject, so it is the exercise clock's resolution too.
+CONSOLE_SECONDS = 2.0
+NO_EXERCISE = "No exercise is running. Press n to start one from a scenario."
+
+
+class ConsoleStateLoaded(Message):
+    def __init__(self, state: ExerciseState | None) -> None:
+        super().__init__()
+        self.state = state
+
+
+class ConsoleDone(Message):
+    """A facilitator's step has been recorded: say so and read the board again."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+def release_text(minutes: float | None, condition: str | None) -> str:
+    if condition is not None:
+        return f"when {condition}"
+    return "by hand" if minutes is None else f"at {minutes:g} min"
+
+
+class ConsoleScreen(AppScreen):
+    CSS_PATH = "console.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "start", "New", id="console.start", tooltip="Start an exercise"),
+        Binding("a", "assign", "Assign", id="console.assign", tooltip="Assign round robin"),
+        Binding("i", "release", "Release", id="console.release", tooltip="Release this inject"),
+        Binding("v", "reveal", "Reveal", id="console.reveal", tooltip="Reveal the truth"),
+        Binding("w", "export", "Export", id="console.export", tooltip="Write the AAR package"),
+        Binding("x", "close_exercise", "Close", id="console.close", tooltip="End it"),
+        Binding("r", "refresh", "Refresh", id="console.refresh", tooltip="Read it again"),
+        Binding("escape,h", "back", "Back", id="console.back", tooltip="Back"),
+    ]
+
+    def __init__(self, poll_seconds: float = CONSOLE_SECONDS) -> None:
+        super().__init__()
+        self.exercise: ExerciseState | None = None
+        self._poll_seconds = poll_seconds
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Facilitator's console", classes="screen-title")
+        yield Static("loading…", id="console-status", markup=False)
+        yield ProgressPanel(id="console-board")
+        yield Static("[b]Injects[/b] (timeline)", classes="section")
+        yield NavTable(id="inject-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#console-board").display = False
+        self.query_one("#inject-table", NavTable).focus()
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        running = self.exercise is not None and self.exercise.status == "running"
+        if action in ("assign", "release"):
+            return running
+        if action == "reveal":
+            return running
+        if action == "export":
+            return self.exercise is not None and self.exercise.revealed
+        if action == "close_exercise":
+            return self.exercise is not None
+        if action == "start":
+            return self.exercise is None
+        return True
+
+    # Reading: the exercise's state, then its board on a timer.
+
+    @work(thread=True, exclusive=True, group="console-load", exit_on_error=False)
+    def load(self) -> None:
+        app = self.lr_app
+        self.post_message(ConsoleStateLoaded(app.gateway.exercise_state(app.actor)))
+
+    @on(ConsoleStateLoaded)
+    def _state_loaded(self, message: ConsoleStateLoaded) -> None:
+        self.exercise = message.state
+        self.query_one("#console-board").display = message.state is not None
+        if message.state is None:
+            self.query_one("#console-status", Static).update(NO_EXERCISE)
+            self.query_one("#inject-table", NavTable).clear(columns=True)
+        elif self._timer is None:
+            self._timer = self.set_interval(self._poll_seconds, self._poll)
+        self._poll()
+        self.refresh_bindings()
+
+    def _poll(self) -> None:
+        if self.exercise is not None:
+            self.load_board(self.exercise.exercise_id)
+
+    @work(thread=True, exclusive=True, group="console-board", exit_on_error=False)
+    def load_board(self, exercise_id: int) -> None:
+        app = self.lr_app
+        self.post_message(ProgressLoaded(app.gateway.exercise_progress(app.actor, exercise_id)))
+
+    @on(ProgressLoaded)
+    def _board_loaded(self, message: ProgressLoaded) -> None:
+        progress = message.progress
+        exercise = progress.exercise
+        # The clock, cases and injects are on the board's own line below.
+        self.query_one("#console-status", Static).update(
+            f"Exercise #{exercise.exercise_id}: {exercise.title} — {exercise.status} "
+            f"(scenario {exercise.scenario_name}, seed {exercise.seed}, policy in force "
+            f"{exercise.policy_in_force}, assignment {exercise.assignment})"
+        )
+        self.query_one(ProgressPanel).fill(progress)
+        table = self.query_one("#inject-table", NavTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns("inject", "kind", "title", "release", "out at", "by")
+        for inject in progress.injects:
+            table.add_row(
+                inject.inject_key,
+                inject.kind,
+                inject.title,
+                release_text(inject.release_after_minutes, inject.condition),
+                f"{inject.released_at:%H:%M:%S}" if inject.released_at else "—",
+                inject.released_by or "—",
+                key=inject.inject_key,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
+
+    def live_refresh(self) -> None:
+        self.load()
+
+    # The facilitator's steps: one audited write each, then the board again.
+
+    def _highlighted_inject(self) -> str | None:
+        table = self.query_one("#inject-table", NavTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return str(key) if key is not None else None
+
+    def action_start(self) -> None:
+        self.app.push_screen(ScenarioPickScreen(), self._picked)
+
+    def _picked(self, scenario: str | None) -> None:
+        if scenario:
+            self.notify(f"Starting {scenario}: building its world…")
+            self.start(scenario)
+
+    @work(thread=True, exit_on_error=False, group="console-start")
+    def start(self, scenario: str) -> None:
+        app = self.lr_app
+        state = app.gateway.start_exercise(app.actor, scenario)
+        self.post_message(ConsoleDone(f"Exercise #{state.exercise_id} started: {state.title}"))
+
+    def action_assign(self) -> None:
+        if self.exercise is not None:
+            self.assign(self.exercise.exercise_id)
+
+    @work(thread=True, exit_on_error=False, group="console-assign")
+    def assign(self, exercise_id: int) -> None:
+        app = self.lr_app
+        made = app.gateway.assign_cases(app.actor, exercise_id)
+        self.post_message(ConsoleDone(f"{made} assignment(s) made, round robin"))
+
+    def action_release(self) -> None:
+        key = self._highlighted_inject()
+        if self.exercise is not None and key is not None:
+            self.release(self.exercise.exercise_id, key)
+
+    @work(thread=True, exit_on_error=False, group="console-release")
+    def release(self, exercise_id: int, key: str) -> None:
+        app = self.lr_app
+        done = app.gateway.release_inject(app.actor, exercise_id, key)
+        self.post_message(
+            ConsoleDone(f"Inject {key} " + ("released" if done else "was already out"))
+        )
+
+    def action_reveal(self) -> None:
+        exercise = self.exercise
+        if exercise is None:
+            return
+        question = ConfirmScreen(
+            "Reveal the ground truth?",
+            "Participants' remaining decisions will be made knowing it. Recorded as "
+            "exercise.revealed, with the truth's digest published at the start.",
+            yes="Reveal",
+        )
+        self.app.push_screen(question, lambda yes: self._reveal(exercise.exercise_id, yes))
+
+    def _reveal(self, exercise_id: int, yes: bool | None) -> None:
+        if yes:
+            self.reveal(exercise_id)
+
+    @work(thread=True, exit_on_error=False, group="console-reveal")
+    def reveal(self, exercise_id: int) -> None:
+        app = self.lr_app
+        app.gateway.reveal_truth(app.actor, exercise_id)
+        self.post_message(ConsoleDone("Ground truth revealed: the debrief is open (b)"))
+
+    def action_export(self) -> None:
+        if self.exercise is not None:
+            self.export(self.exercise.exercise_id)
+
+    @work(thread=True, exit_on_error=False, group="console-export")
+    def export(self, exercise_id: int) -> None:
+        app = self.lr_app
+        where = app.gateway.export_exercise(app.actor, exercise_id)
+        self.post_message(ConsoleDone(f"After-action package written: {where}"))
+
+    def action_close_exercise(self) -> None:
+        exercise = self.exercise
+        if exercise is None:
+            return
+        question = ConfirmScreen(
+            f"Close exercise #{exercise.exercise_id}?",
+            f"{exercise.title}: nobody can decide or join once it is closed.",
+            yes="Close",
+        )
+        self.app.push_screen(question, lambda yes: self._close(exercise.exercise_id, yes))
+
+    def _close(self, exercise_id: int, yes: bool | None) -> None:
+        if yes:
+            self.close_exercise(exercise_id)
+
+    @work(thread=True, exit_on_error=False, group="console-close")
+    def close_exercise(self, exercise_id: int) -> None:
+        app = self.lr_app
+        app.gateway.close_exercise(app.actor, exercise_id)
+        self.post_message(ConsoleDone(f"Exercise #{exercise_id} closed"))
+
+    @on(ConsoleDone)
+    def _done(self, message: ConsoleDone) -> None:
+        self.notify(message.text)
+        self.load()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # A failing poll would otherwise open an error modal every few seconds.
+        failed = event.state is WorkerState.ERROR
+        if failed and event.worker.group == "console-board" and self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        super().on_worker_state_changed(event)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
