@@ -22,7 +22,7 @@ from tests.tui.conftest import FAY, RAE, SAM, SIZE, make_app, settle, sync
 def _cold_cases(database_url: str) -> tuple[Session, int]:
     """A database with no demo, and the facilitator's `wcso-cold-cases` running in it."""
     real = open_session(
-        load_settings(), database_url=database_url, reviewer=SAM.name, role=SAM.role, demo=False
+        load_settings(), database_url=database_url, role=SAM.role, demo=False
     )
     world = build_exercise_world(load_exercise("wcso-cold-cases"))
     exercise_id = ExerciseService(real.gateway.workflow.ctx).start(FAY, world).exercise_id
