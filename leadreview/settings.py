@@ -69,10 +69,8 @@ class Settings(BaseSettings):
         default="leadreview.local/audit", description="checkpoint origin line (C2SP)"
     )
     backend: Literal["simulated", "rekognition"] = "simulated"
-    actor: str | None = Field(
-        default=None,
-        description="who acts; default: the OS user (the login on PostgreSQL), see app.identity",
-    )
+    # No `actor` setting: who acts is established (the OS user, the database login, a
+    # join code), never configured; an old config naming one is refused (extra="forbid").
     aws: AwsSettings = Field(default_factory=AwsSettings)
     keymap: dict[str, str] = Field(
         default_factory=dict, description="terminal app: binding id -> keys, e.g. decide = 'D'"

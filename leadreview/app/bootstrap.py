@@ -48,6 +48,10 @@ class Application:
         self._database_url = database_url
         self._store: Store | None = None
         self._lock = threading.Lock()
+        # How the people this process acts for are authenticated, when it is not the
+        # store's own way: "join-code" for a session of `serve`, whose OS user is the
+        # server's, not the participant's.
+        self.authenticated_by: str | None = None
 
     @cached_property
     def settings(self) -> Settings:
@@ -64,6 +68,7 @@ class Application:
         changed = Application(self.settings.model_copy(update=changes))
         changed._database_url = self._database_url
         changed._store = self._store
+        changed.authenticated_by = self.authenticated_by
         return changed
 
     def with_database(self, url: str) -> "Application":
@@ -72,6 +77,7 @@ class Application:
             raise RuntimeError("the store is already open; choose the database before")
         changed = Application(self.settings)
         changed._database_url = url
+        changed.authenticated_by = self.authenticated_by
         return changed
 
     @property
@@ -91,7 +97,7 @@ class Application:
         from leadreview.audit.log import AuditLog
         from leadreview.workflow.context import WorkflowContext
 
-        return WorkflowContext(store=self.store(), audit=AuditLog())
+        return WorkflowContext(store=self.store(), audit=AuditLog(auth=self.authenticated_by))
 
     def search_client(self) -> "FaceSearchClient":
         """The backend the settings name; a bad region or profile ends here, in one line."""
@@ -122,20 +128,27 @@ class Application:
 
         return ExerciseService(self.workflow_context())
 
-    def principal(
-        self, role: Role, asserted: str | None = None, *, named_by: str = "--actor"
-    ) -> Principal:
-        """Who is acting, in `role`: see `identity.resolve_principal`. On PostgreSQL with
-        no name given or configured, this opens the store to ask for `session_user`."""
+    def principal(self, role: Role) -> Principal:
+        """Who is acting, in `role`: the OS user on SQLite, the database login on
+        PostgreSQL (see `identity.resolve_principal`), refused — on record — unless the
+        database's owner granted them `role` (`leadreview db grant`). Opens the store."""
         url = self.database_url
-        return resolve_principal(
+        principal = resolve_principal(
             role,
-            asserted=asserted,
-            configured=self.settings.actor,
             dialect="postgresql" if url.startswith("postgresql") else "sqlite",
             session_user=self._session_user,
-            named_by=named_by,
         )
+        if sqlite_owned_by(url, principal.name) or not url.startswith(("sqlite", "postgresql")):
+            # The database's owner acts in every role (no need to open it); a URL of
+            # another kind opens no store at all, and says so in one line when tried.
+            return principal
+        from leadreview.audit.log import AuditLog
+        from leadreview.workflow.logins import holds_role, refuse_role
+
+        store = self.store()
+        if not holds_role(store, principal.name, role):
+            refuse_role(store, AuditLog(), principal.name, role, principal.authenticated_by)
+        return principal
 
     def _session_user(self) -> str:
         from sqlalchemy import text
@@ -148,6 +161,23 @@ class Application:
         with self._lock:
             if self._store is not None:
                 self._store.dispose()
+
+
+def sqlite_owned_by(url: str, name: str) -> bool:
+    """True if `url` is a SQLite file that `name` owns, or will own by creating it."""
+    import os
+
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return False
+    path = url[len(prefix) :].split("?", 1)[0]
+    if not path or path == ":memory:":
+        return True
+    if not os.path.exists(path):
+        return True
+    from leadreview.workflow.logins import file_owner
+
+    return file_owner(path) == name
 
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Application:

@@ -1,10 +1,10 @@
 """Who is acting: the one place a command, the terminal app or `serve` decides it.
 
-Before this module the actor was worked out six ways (each CLI command group, the audit
-viewer, the report, the terminal app). Now every entry point asks `resolve_principal`,
-which says not only who but how we know: the operating-system user on SQLite, the
-database login (`session_user`) on PostgreSQL, or a name asserted on the command line
-or in the settings, which nothing checks.
+No option and no setting names who you are. The principal is established, never
+claimed: the operating-system user running the process on SQLite, the database login
+(`session_user`) on PostgreSQL, a facilitator's join code in a served room, or an
+exercise's clock for the injects it releases on schedule. `--role` only chooses which
+of the principal's granted roles they act in; `app.grants` checks it.
 """
 
 from collections.abc import Callable
@@ -14,14 +14,13 @@ from typing import Literal
 from leadreview.domain.roles import Actor, Role
 from leadreview.errors import InputFileError
 
-# How the name was established. "asserted" is a name given by an option (`--actor`,
-# `--as`, `--reviewer`) or by the `actor` setting: taken on trust, recorded as given.
-AuthenticatedBy = Literal["os-user", "postgres-login", "asserted"]
+# How the name was established (the audit envelope's `auth`, docs/security.md).
+AuthenticatedBy = Literal["os-user", "postgres-login", "join-code", "system-clock"]
 
 
 @dataclass(frozen=True)
 class Principal:
-    """A person acting in one role, and how the application came to believe the name."""
+    """A person acting in one role, and how the application came to know the name."""
 
     name: str
     role: Role
@@ -34,39 +33,38 @@ class Principal:
 
 
 def os_user() -> str:
+    """The operating-system user running this process, named as `audit.log.os_login`
+    names the login that stores events (kept apart so that resolving the principal
+    loads no SQLAlchemy before the terminal app paints)."""
     import getpass
+    import os
 
     try:
         return getpass.getuser()
     except (KeyError, OSError):
-        return "unknown"
+        return f"uid-{os.getuid()}"
+
+
+def exercise_clock(exercise_id: int) -> Principal:
+    """The system principal that releases an exercise's timed injects: not whoever
+    happened to run the command that noticed they were due."""
+    return Principal(f"exercise-{exercise_id}-clock", Role.FACILITATOR, "system-clock")
 
 
 def resolve_principal(
     role: Role,
     *,
-    asserted: str | None = None,
-    configured: str | None = None,
     dialect: str = "sqlite",
     session_user: Callable[[], str] | None = None,
-    named_by: str = "--actor",
 ) -> Principal:
-    """The principal acting in `role`.
-
-    A name given on the command line (`asserted`) wins, then the `actor` setting
-    (`configured`); otherwise the login the store was opened with on PostgreSQL
-    (`session_user`, called only then, so SQLite never connects for it) and the
-    operating-system user everywhere else. A name the audit log cannot seal is a
-    user error naming the option it came from.
-    """
+    """The principal acting in `role`: the login the store was opened with on
+    PostgreSQL (`session_user`, called only then, so SQLite never connects for it) and
+    the operating-system user everywhere else. Whether they hold `role` is
+    `app.grants.check_role`'s question, asked by the composition root."""
     from pydantic import ValidationError
 
     how: AuthenticatedBy
-    if asserted:
-        name, how = asserted, "asserted"
-    elif configured:
-        name, how, named_by = configured, "asserted", "actor setting"
-    elif dialect == "postgresql" and session_user is not None:
+    if dialect == "postgresql" and session_user is not None:
         name, how, named_by = session_user(), "postgres-login", "PostgreSQL session_user"
     else:
         name, how, named_by = os_user(), "os-user", "operating-system user"

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from leadreview.cli.exercise_cmd import AsOption, ExerciseOption, _actor, _id, _open, exercise_app
+from leadreview.cli.exercise_cmd import ExerciseOption, _actor, _id, _open, exercise_app
 
 
 @exercise_app.command("hotwash")
@@ -22,7 +22,6 @@ def hotwash(
         int | None, typer.Option("--question", min=1, max=1000, help="the question's number")
     ] = None,
     answer: Annotated[str | None, typer.Option("--answer", help="your answer")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="your name")] = None,
     role: Annotated[str, typer.Option("--role", help="the role you took part in")] = "reviewer",
     exercise: ExerciseOption = None,
 ) -> None:
@@ -37,14 +36,14 @@ def hotwash(
     service, store = _open()
     try:
         exercise_id = _id(service, exercise)
-        actor = _actor(name, chosen)
+        actor = _actor(chosen)
         if answer is not None:
             if question is None:
                 raise InputFileError("--answer needs --question N")
             service.answer_hotwash(actor, exercise_id, question, answer)
             typer.echo(f"answer to question {question} recorded for {actor.name}")
             return
-        report = service.after_action(_actor(None), exercise_id)
+        report = service.after_action(_actor(), exercise_id)
     finally:
         store.dispose()
     for index, text in enumerate(report.debrief.questions, start=1):
@@ -59,14 +58,11 @@ def validate(
     met: Annotated[bool, typer.Option("--met/--not-met", help="your judgement")],
     note: Annotated[str, typer.Option("--note", help="what you saw that decided it")],
     exercise: ExerciseOption = None,
-    as_name: AsOption = None,
 ) -> None:
     """Validate an expected action by hand (the facilitator; the latest judgement counts)."""
     service, store = _open()
     try:
-        service.validate_expectation(
-            _actor(as_name), _id(service, exercise), expectation, met, note
-        )
+        service.validate_expectation(_actor(), _id(service, exercise), expectation, met, note)
     finally:
         store.dispose()
     typer.echo(f"expectation {expectation}: {'met' if met else 'not met'} (recorded)")
@@ -89,14 +85,13 @@ def improve(
     due: Annotated[str, typer.Option("--due", help="completion date, YYYY-MM-DD")],
     objective: Annotated[str | None, typer.Option("--objective", help="objective id")] = None,
     exercise: ExerciseOption = None,
-    as_name: AsOption = None,
 ) -> None:
     """Add a corrective action to the improvement plan (the facilitator)."""
     when = _due(due)
     service, store = _open()
     try:
         service.plan_improvement(
-            _actor(as_name),
+            _actor(),
             _id(service, exercise),
             area=area,
             action=action,
@@ -113,7 +108,6 @@ def improve(
 def aar(
     output: Annotated[Path, typer.Option("--output", "-o", help="the directory to write")],
     exercise: ExerciseOption = None,
-    as_name: AsOption = None,
 ) -> None:
     """Write the After-Action Report / Improvement Plan (aar.html, aar.md)."""
     from leadreview.errors import InputFileError
@@ -121,7 +115,7 @@ def aar(
 
     service, store = _open()
     try:
-        report = service.after_action(_actor(as_name), _id(service, exercise))
+        report = service.after_action(_actor(), _id(service, exercise))
     finally:
         store.dispose()
     try:

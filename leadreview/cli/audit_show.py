@@ -54,9 +54,6 @@ def show_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines, full payloads")] = False,
     role: Annotated[Role, typer.Option("--role", help="the role you read in")] = Role.AUDITOR,
-    as_name: Annotated[
-        str | None, typer.Option("--as", help="who reads (default: the configured actor)")
-    ] = None,
 ) -> None:
     """Events oldest first, one summary line each; filters combine.
 
@@ -71,7 +68,7 @@ def show_command(
         given = [k for k, v in {**unused, "--decision": decision}.items() if v is not None]
         if given:
             raise typer.BadParameter(f"{', '.join(given)} cannot be used with --filtered-by")
-    viewer = application().principal(role, as_name, named_by="--as").actor
+    viewer = application().principal(role).actor
     store = application().store()
     try:
         ctx = application().workflow_context()

@@ -51,9 +51,6 @@ class StatusChoice(StrEnum):
     ALL = "all"
 
 
-ActorOption = Annotated[
-    str | None, typer.Option("--actor", help="who acts; default: settings `actor`, else OS user")
-]
 PolicyOption = Annotated[
     list[str] | None,
     typer.Option("--policy", help="a policy name or file (repeatable); default: all bundled"),
@@ -64,10 +61,11 @@ InForceOption = Annotated[
 ]
 
 
-def _actor(name: str | None, role: Role) -> "Actor":
+def _actor(role: Role) -> "Actor":
+    """You, in `role`: the OS user (SQLite) or your login (PostgreSQL), if granted it."""
     from leadreview.cli.context import application
 
-    return application().principal(role, name, named_by="--actor").actor
+    return application().principal(role).actor
 
 
 def _policies(refs: list[str] | None, in_force: str | None) -> "PolicySet":
@@ -77,7 +75,9 @@ def _policies(refs: list[str] | None, in_force: str | None) -> "PolicySet":
     loaded = load_policies(refs) if refs else load_bundled_policies()
     names = [p.name for p in loaded]
     return PolicySet.of(
-        loaded, in_force or (DEFAULT_POLICY if DEFAULT_POLICY in names else names[0])
+        loaded,
+        in_force or (DEFAULT_POLICY if DEFAULT_POLICY in names else names[0]),
+        chosen=bool(refs) or in_force is not None,
     )
 
 
@@ -130,7 +130,6 @@ def open_command(
     seed: SeedOption = None,
     policy: PolicyOption = None,
     in_force: InForceOption = None,
-    actor: ActorOption = None,
     role: Annotated[Role, typer.Option("--role", help="the role you act in")] = Role.INVESTIGATOR,
 ) -> None:
     """Search the image, record the case, its leads and every policy's verdict."""
@@ -147,7 +146,7 @@ def open_command(
     if collection is None and settings.backend == "rekognition":
         raise InputFileError("--collection: required with the rekognition backend")
     collection_id = collection or SIMULATED_COLLECTION
-    who = _actor(actor, role)
+    who = _actor(role)
     policies = _policies(policy, in_force)
     client = app.search_client()  # a bad region or profile ends here, in one line
     if settings.backend == "simulated":
@@ -285,7 +284,6 @@ def _rule(verdict: str, rule: str) -> str:
 @case_app.command("list")
 def list_command(
     status: Annotated[StatusChoice, typer.Option("--status")] = StatusChoice.OPEN,
-    actor: ActorOption = None,
     role: Annotated[Role, typer.Option("--role", help="the role you view in")] = Role.REVIEWER,
 ) -> None:
     """The cases in the review queue (open ones unless --status says otherwise)."""
@@ -295,7 +293,7 @@ def list_command(
     from leadreview.cli.context import application
     from leadreview.domain.case import CaseStatus
 
-    who = _actor(actor, role)
+    who = _actor(role)
     store = application().store()
     try:
         chosen = None if status is StatusChoice.ALL else CaseStatus(status.value)
@@ -324,13 +322,12 @@ def list_command(
 @case_app.command("show")
 def show_command(
     case_id: Annotated[int, typer.Argument(help="the case id", min=1, max=DB_INT_MAX)],
-    actor: ActorOption = None,
     role: Annotated[Role, typer.Option("--role", help="the role you view in")] = Role.REVIEWER,
 ) -> None:
     """A case's probe, search and ranked leads with every policy's verdict."""
     from leadreview.cli.context import application
 
-    who = _actor(actor, role)
+    who = _actor(role)
     store = application().store()
     try:
         detail = _workflow(store, _policies(None, None)).case(case_id, who)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadreview.cli.case_cmd import ActorOption, _actor, _policies, _workflow, case_app
+from leadreview.cli.case_cmd import _actor, _policies, _workflow, case_app
 from leadreview.domain.enforcement import EnforcementKind, EvidenceKind
 from leadreview.domain.roles import Role
 
@@ -59,7 +59,6 @@ def enforce_command(
         list[str] | None,
         typer.Option("--derived", help="evidence found only by following the lead: KIND=DESC"),
     ] = None,
-    actor: ActorOption = None,
     role: Annotated[Role, typer.Option("--role", help="the role you act in")] = Role.INVESTIGATOR,
 ) -> None:
     """Ask the enforcement gate for an arrest, warrant or search on a forwarded lead."""
@@ -68,7 +67,7 @@ def enforce_command(
     items = _items(evidence or [], derived=False, option="--evidence") + _items(
         derived or [], derived=True, option="--derived"
     )
-    who = _actor(actor, role)
+    who = _actor(role)
     store = application().store()
     try:
         granted = _workflow(store, _policies(None, None)).request_enforcement(

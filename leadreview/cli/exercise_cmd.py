@@ -1,7 +1,9 @@
-"""`leadreview exercise start|join|assign|inject|status|board|decide|reveal|debrief|export|close`.
+"""`leadreview exercise start|join|invite|revoke-invite|assign|inject|status|board|decide|
+reveal|debrief|export|close`.
 
 The facilitator's commands act in the facilitator role; a participant's in the role they
-joined in. Who acts is `--as NAME` (default: the configured actor).
+joined in. Who acts is you: the OS user on SQLite, your login on PostgreSQL (no option
+names anyone); `--role` chooses which of your granted roles.
 """
 
 from pathlib import Path
@@ -12,13 +14,14 @@ import typer
 from leadreview.cli.bounds import DB_INT_MAX
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from leadreview.domain.roles import Actor, Role
     from leadreview.exercise.service import ExerciseService
     from leadreview.store.store import Store
 
 exercise_app = typer.Typer(help="Run a tabletop exercise.", no_args_is_help=True)
 
-AsOption = Annotated[str | None, typer.Option("--as", help="who acts (default: configured actor)")]
 ExerciseOption = Annotated[
     int | None,
     typer.Option(
@@ -45,11 +48,12 @@ def _open() -> "tuple[ExerciseService, Store]":
     return app.exercise_service(), app.store()
 
 
-def _actor(name: str | None, role: "Role | None" = None) -> "Actor":
+def _actor(role: "Role | None" = None) -> "Actor":
+    """You, in `role` (the facilitator by default), if you hold it."""
     from leadreview.cli.context import application
     from leadreview.domain.roles import Role
 
-    return application().principal(role or Role.FACILITATOR, name, named_by="--as").actor
+    return application().principal(role or Role.FACILITATOR).actor
 
 
 def _id(service: "ExerciseService", given: int | None) -> int:
@@ -59,7 +63,6 @@ def _id(service: "ExerciseService", given: int | None) -> int:
 @exercise_app.command("start")
 def start(
     scenario: Annotated[str, typer.Argument(help="a bundled exercise name or a file")],
-    as_name: AsOption = None,
 ) -> None:
     """Generate the world, open every case through the workflow, record exercise.started."""
     from leadreview.exercise.loading import load_exercise
@@ -68,7 +71,7 @@ def start(
     world = build_exercise_world(load_exercise(scenario))
     service, store = _open()
     try:
-        summary = service.start(_actor(as_name), world)
+        summary = service.start(_actor(), world)
     finally:
         store.dispose()
     typer.echo(
@@ -79,7 +82,6 @@ def start(
 
 @exercise_app.command("join")
 def join(
-    name: Annotated[str, typer.Option("--name", help="your name")],
     role: Annotated[str, typer.Option("--role", help="reviewer, supervisor, ...")] = "reviewer",
     exercise: ExerciseOption = None,
 ) -> None:
@@ -88,7 +90,7 @@ def join(
     chosen = _role(role)
     service, store = _open()
     try:
-        seat = service.join(_actor(name, chosen), _id(service, exercise))
+        seat = service.join(_actor(chosen), _id(service, exercise))
     finally:
         store.dispose()
     typer.echo(f"{seat.name} joined exercise {seat.exercise_id} as {seat.role.value}")
@@ -99,14 +101,11 @@ def assign(
     case: Annotated[str | None, typer.Option("--case", help="a case id of the scenario")] = None,
     to: Annotated[str | None, typer.Option("--to", help="a participant's name")] = None,
     exercise: ExerciseOption = None,
-    as_name: AsOption = None,
 ) -> None:
     """Assign every case round robin, or one case (--case) to one participant (--to)."""
     service, store = _open()
     try:
-        made = service.assign(
-            _actor(as_name), _id(service, exercise), case_key=case, participant=to
-        )
+        made = service.assign(_actor(), _id(service, exercise), case_key=case, participant=to)
     finally:
         store.dispose()
     for a in made:
@@ -118,26 +117,25 @@ def assign(
 def inject(
     inject_id: Annotated[str, typer.Argument(help="the inject's id in the scenario")],
     exercise: ExerciseOption = None,
-    as_name: AsOption = None,
 ) -> None:
     """Release an inject now."""
     service, store = _open()
     try:
-        released = service.release_inject(_actor(as_name), _id(service, exercise), inject_id)
+        released = service.release_inject(_actor(), _id(service, exercise), inject_id)
     finally:
         store.dispose()
     typer.echo(f"released {inject_id}" if released else f"{inject_id} was already released")
 
 
 @exercise_app.command("status")
-def status(exercise: ExerciseOption = None, as_name: AsOption = None) -> None:
+def status(exercise: ExerciseOption = None) -> None:
     """Live progress: per participant, decisions made and pending; injects; the clock."""
     from rich.console import Console
     from rich.table import Table
 
     service, store = _open()
     try:
-        progress = service.progress(_actor(as_name), _id(service, exercise))
+        progress = service.progress(_actor(), _id(service, exercise))
     finally:
         store.dispose()
     ex = progress.exercise
@@ -177,7 +175,6 @@ def status(exercise: ExerciseOption = None, as_name: AsOption = None) -> None:
 
 @exercise_app.command("board")
 def board(
-    name: Annotated[str, typer.Option("--name", help="your name")],
     role: Annotated[str, typer.Option("--role")] = "reviewer",
     exercise: ExerciseOption = None,
 ) -> None:
@@ -185,7 +182,7 @@ def board(
 
     service, store = _open()
     try:
-        mine = service.board(_actor(name, _role(role)), _id(service, exercise))
+        mine = service.board(_actor(_role(role)), _id(service, exercise))
     finally:
         store.dispose()
     for c in mine.cases:
@@ -206,7 +203,6 @@ def board(
 @exercise_app.command("decide")
 def decide(
     lead_id: Annotated[int, typer.Argument(help="the lead to decide", min=1, max=DB_INT_MAX)],
-    name: Annotated[str, typer.Option("--name", help="your name")],
     kind: Annotated[
         str, typer.Option("--decision", help="possible-lead, not-a-match, inconclusive")
     ],
@@ -225,7 +221,7 @@ def decide(
     service, store = _open()
     try:
         lead = service.decide(
-            _actor(name, _role(role)), _id(service, exercise), lead_id, chosen, rationale
+            _actor(_role(role)), _id(service, exercise), lead_id, chosen, rationale
         )
     finally:
         store.dispose()
@@ -233,11 +229,11 @@ def decide(
 
 
 @exercise_app.command("reveal")
-def reveal(exercise: ExerciseOption = None, as_name: AsOption = None) -> None:
+def reveal(exercise: ExerciseOption = None) -> None:
     """Reveal the ground truth (ends the reviewing)."""
     service, store = _open()
     try:
-        shown = service.reveal(_actor(as_name), _id(service, exercise))
+        shown = service.reveal(_actor(), _id(service, exercise))
     finally:
         store.dispose()
     for c in shown.cases:
@@ -254,7 +250,6 @@ def reveal(exercise: ExerciseOption = None, as_name: AsOption = None) -> None:
 def debrief(
     output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")],
     exercise: ExerciseOption = None,
-    as_name: AsOption = None,
 ) -> None:
     """Write the debrief report (after the reveal)."""
     from leadreview.errors import InputFileError
@@ -262,7 +257,7 @@ def debrief(
 
     service, store = _open()
     try:
-        report = service.debrief(_actor(as_name), _id(service, exercise))
+        report = service.debrief(_actor(), _id(service, exercise))
     finally:
         store.dispose()
     try:
@@ -276,7 +271,6 @@ def debrief(
 def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="the directory to write")],
     exercise: ExerciseOption = None,
-    as_name: AsOption = None,
 ) -> None:
     """Write the package: report, audit export, signed checkpoint, scenario, README."""
     from leadreview.cli.context import application
@@ -284,7 +278,7 @@ def export(
     service, store = _open()
     try:
         package = service.export(
-            _actor(as_name), _id(service, exercise), output, application().audit_context()
+            _actor(), _id(service, exercise), output, application().audit_context()
         )
     finally:
         store.dispose()
@@ -306,12 +300,11 @@ def close(
             help="the exercise to close, always named: closing cannot be undone",
         ),
     ],
-    as_name: AsOption = None,
 ) -> None:
     """Close an exercise (named by id: a second `close` must not close another one)."""
     service, store = _open()
     try:
-        service.close(_actor(as_name), exercise)
+        service.close(_actor(), exercise)
         title = service.summary(exercise).title
     finally:
         store.dispose()
@@ -320,3 +313,64 @@ def close(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(exercise_app, name="exercise")
+
+
+def _duration(text: str) -> "timedelta":
+    from datetime import timedelta
+
+    from leadreview.errors import InputFileError
+
+    units = {"m": 60, "h": 3600, "d": 86400}
+    number, unit = text[:-1], text[-1:].lower()
+    try:
+        seconds = float(number) * units[unit]
+    except (KeyError, ValueError):
+        raise InputFileError(f"--expires {text!r}: write e.g. 30m, 2h or 1d") from None
+    if not 60 <= seconds <= 7 * 86400:
+        raise InputFileError(f"--expires {text!r}: from 1m to 7d")
+    return timedelta(seconds=seconds)
+
+
+@exercise_app.command("invite")
+def invite(
+    name: Annotated[str, typer.Argument(help="the participant's name, as the log will show it")],
+    role: Annotated[str, typer.Option("--role", help="reviewer, supervisor, ...")] = "reviewer",
+    expires: Annotated[
+        str, typer.Option("--expires", help="how long the code may be used, e.g. 2h")
+    ] = "2h",
+    exercise: ExerciseOption = None,
+) -> None:
+    """Issue a one-time join code for NAME in ROLE (the exercise's facilitator; shown once)."""
+    from leadreview.domain.roles import Role
+    from leadreview.errors import InputFileError
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise InputFileError(f"--role {role!r}: use one of {', '.join(Role)}") from None
+    lasts = _duration(expires)
+    service, store = _open()
+    try:
+        issued = service.invite(_actor(), _id(service, exercise), name, chosen, lasts)
+    finally:
+        store.dispose()
+    until = f"{issued.expires_at:%Y-%m-%d %H:%M} UTC" if issued.expires_at else "never"
+    typer.echo(
+        f"invite {issued.invite_id}: {issued.name} as {issued.role.value} in exercise "
+        f"{issued.exercise_id}, once, until {until}"
+    )
+    typer.echo(f"join code (shown only now): {issued.code}")
+
+
+@exercise_app.command("revoke-invite")
+def revoke_invite(
+    invite_id: Annotated[int, typer.Argument(help="the invite's number, as `invite` printed")],
+    exercise: ExerciseOption = None,
+) -> None:
+    """Revoke a join code not yet used (the exercise's facilitator)."""
+    service, store = _open()
+    try:
+        done = service.revoke_invite(_actor(), _id(service, exercise), invite_id)
+    finally:
+        store.dispose()
+    typer.echo(f"invite {invite_id}: " + ("revoked" if done else "already used or revoked"))

@@ -26,9 +26,6 @@ def import_responses_command(
         typer.Option(help="the policy in force; default: wcso-practice, else the first given"),
     ] = None,
     role: Annotated[Role, typer.Option(help="the role you act in")] = Role.SUPERVISOR,
-    actor: Annotated[
-        str | None, typer.Option(help="who acts; default: settings `actor`, else the OS user")
-    ] = None,
 ) -> None:
     """Record saved responses as searches with leads and every policy's verdict.
 
@@ -43,11 +40,11 @@ def import_responses_command(
     from leadreview.workflow.import_responses import import_responses, summary_rows
     from leadreview.workflow.policy_set import DEFAULT_POLICY, PolicySet
 
-    who = application().principal(role, actor, named_by="--actor").actor
+    who = application().principal(role).actor
     loaded = load_policies(policy) if policy else load_bundled_policies()
     names = [p.name for p in loaded]
     chosen = in_force or (DEFAULT_POLICY if DEFAULT_POLICY in names else names[0])
-    policies = PolicySet.of(loaded, chosen)
+    policies = PolicySet.of(loaded, chosen, chosen=bool(policy) or in_force is not None)
     store = application().store()
     try:
         report = import_responses(application().workflow_context(), who, policies, path)

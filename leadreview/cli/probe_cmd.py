@@ -45,9 +45,6 @@ def render(
         bool,
         typer.Option("--reveal", help="also print the ground truth (the facilitator's; recorded)"),
     ] = False,
-    actor: Annotated[
-        str | None, typer.Option("--actor", help="who asks; default: settings, else OS user")
-    ] = None,
     role: Annotated[
         str, typer.Option("--role", help="the role you act in (--reveal: facilitator)")
     ] = "investigator",
@@ -69,10 +66,10 @@ def render(
         )
     shown = world.probes[probe]
     if reveal:  # refused (and recorded) before anything is written
-        from leadreview.cli.truth import open_truth_as
+        from leadreview.cli.sealed_truth import open_truth_for
 
         subject = {"scenario": world.scenario.name, "seed": world.seed, "probe": shown.probe_id}
-        open_truth_as(actor, role, subject)
+        open_truth_for(role, subject)
     embedding = world.probe_embeddings[probe]
     pixels = render_face(embedding, shown.quality, PROBE_PICTURE_SIZE)
     data = encode_probe_image(embedding, pixels, "PNG" if fmt == "PNG" else "JPEG")

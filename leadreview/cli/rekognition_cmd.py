@@ -148,18 +148,19 @@ def keys_add(
     principal: Annotated[str, typer.Argument(help="who the key acts as")],
     role: Annotated[Role, typer.Option("--role", help="the role it acts in")] = Role.INVESTIGATOR,
     as_role: Annotated[
-        Role, typer.Option("--as", help="your role (issuing keys is a supervisor's)")
+        Role, typer.Option("--my-role", help="your role (issuing keys is a supervisor's)")
     ] = Role.SUPERVISOR,
 ) -> None:
     """Issue an access key; the secret is printed once."""
     from leadreview.cli.case_cmd import _actor
     from leadreview.cli.context import application
+    from leadreview.domain.roles import Actor
     from leadreview.endpoint.build import key_ring
     from leadreview.endpoint.key_admin import issue_key
 
     settings = application().settings
-    issuer = _actor(None, as_role)
-    holder = _actor(principal, role)
+    issuer = _actor(as_role)  # you, in a role granted to you
+    holder = Actor(name=principal, role=role)  # who the key will act as: named, not you
     ctx = _ctx(settings)
     try:
         issued = issue_key(ctx, key_ring(settings), issuer, holder)
@@ -189,7 +190,7 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(
     access_key_id: Annotated[str, typer.Argument(help="the key to revoke")],
-    as_role: Annotated[Role, typer.Option("--as", help="your role")] = Role.SUPERVISOR,
+    as_role: Annotated[Role, typer.Option("--my-role", help="your role")] = Role.SUPERVISOR,
 ) -> None:
     """Revoke a key: a running endpoint refuses it from its next request."""
     from leadreview.cli.case_cmd import _actor
@@ -198,7 +199,7 @@ def keys_revoke(
     from leadreview.endpoint.key_admin import revoke_key
 
     settings = application().settings
-    revoker = _actor(None, as_role)
+    revoker = _actor(as_role)
     ctx = _ctx(settings)
     try:
         revoke_key(ctx, key_ring(settings), revoker, access_key_id)

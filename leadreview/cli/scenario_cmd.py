@@ -34,9 +34,6 @@ def show(
         bool,
         typer.Option("--reveal", help="also show each case's truth (the facilitator's; recorded)"),
     ] = False,
-    actor: Annotated[
-        str | None, typer.Option("--actor", help="who asks; default: settings, else OS user")
-    ] = None,
     role: Annotated[
         str, typer.Option("--role", help="the role you act in (--reveal: facilitator)")
     ] = "reviewer",
@@ -51,9 +48,9 @@ def show(
     loaded = load_exercise(scenario)
     s = loaded.scenario
     if reveal:
-        from leadreview.cli.truth import open_truth_as
+        from leadreview.cli.sealed_truth import open_truth_for
 
-        open_truth_as(actor, role, {"scenario": s.name, "sha256": loaded.sha256})
+        open_truth_for(role, {"scenario": s.name, "sha256": loaded.sha256})
     console = Console()
     console.print(f"[bold]{s.title}[/bold] ({s.name}, {loaded.path})")
     console.print(

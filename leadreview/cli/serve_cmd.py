@@ -13,23 +13,17 @@ from typing import Annotated
 
 import typer
 
-from leadreview.cli.tui_cmd import DatabaseOption, DemoOption, RoleOption
+from leadreview.cli.tui_cmd import DatabaseOption, DemoOption
 from leadreview.domain.roles import Role
 
 
-def serve_command_line(
-    *, reviewer: str | None, role: Role, database: str | None, demo: bool
-) -> str:
+def serve_command_line(*, database: str | None, demo: bool) -> str:
     """The command each browser session runs: this interpreter, half-block pictures (a
-    browser terminal shows no terminal graphics), no demo seeding (done once here), and,
-    unless one reviewer is named for all, a sign-in that asks who is reviewing."""
+    browser terminal shows no terminal graphics), no demo seeding (done once here), and a
+    sign-in that asks for a join code: each browser is a different person, proven by the
+    code the facilitator gave them (`exercise invite`), never by a name they type."""
     parts = [sys.executable, "-m", "leadreview", "tui", "--pictures", "halfblock"]
-    parts += ["--role", role.value, "--no-seed-demo"]
-    if reviewer:
-        parts += ["--reviewer", reviewer]
-    else:
-        # Each browser is a different person: ask, so the audit log names them.
-        parts.append("--ask-name")
+    parts += ["--no-seed-demo", "--join-code"]
     if database:
         parts += ["--database", database]
     if not demo:
@@ -46,15 +40,11 @@ def serve(
     public_url: Annotated[
         str | None, typer.Option("--public-url", help="the URL browsers use, behind a proxy")
     ] = None,
-    reviewer: Annotated[
-        str | None,
-        typer.Option("--reviewer", help="one name for every browser (default: each is asked)"),
-    ] = None,
-    role: RoleOption = Role.REVIEWER,
     database: DatabaseOption = None,
     demo: DemoOption = True,
 ) -> None:
-    """Serve the review app to browsers (one process per browser session)."""
+    """Serve the review app to browsers (one process per browser session); each signs in
+    with a join code from `leadreview exercise invite`."""
     from leadreview.cli.context import application
     from leadreview.cli.waiting import require_free_port
     from leadreview.errors import ConfigurationError
@@ -64,10 +54,11 @@ def serve(
     require_free_port(host, port)
     app = application() if database is None else application().with_database(database)
     # Open the store (and the demo's cases) once, here, so sessions never race to do it.
-    session = open_session(app, reviewer=reviewer, role=role, demo=demo)
+    # Whoever serves the room runs it: checked as the facilitator, like `exercise invite`.
+    session = open_session(app, role=Role.FACILITATOR, demo=demo)
     session.gateway.list_cases(session.actor)
     session.store.dispose()
-    command = serve_command_line(reviewer=reviewer, role=role, database=database, demo=demo)
+    command = serve_command_line(database=database, demo=demo)
     server = GuardedServer(command, host=host, port=port, public_url=public_url)
     if not is_loopback(host):
         # Told to listen beyond this machine: say so, every time.

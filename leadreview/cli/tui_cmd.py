@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadreview.domain.roles import Role
+from leadreview.domain.roles import Actor, Role
 
 if TYPE_CHECKING:
     from leadreview.tui.app import LeadReviewApp
@@ -22,10 +22,7 @@ class PictureChoice(StrEnum):
     HALFBLOCK = "halfblock"
 
 
-ReviewerOption = Annotated[
-    str | None, typer.Option("--reviewer", help="who reviews (default: settings, then OS user)")
-]
-RoleOption = Annotated[Role, typer.Option("--role", help="the role to act in")]
+RoleOption = Annotated[Role, typer.Option("--role", help="which of your granted roles to act in")]
 DatabaseOption = Annotated[
     str | None,
     typer.Option("--database", help="SQLAlchemy URL (default: SQLite in the data directory)"),
@@ -37,8 +34,9 @@ PicturesOption = Annotated[
     PictureChoice, typer.Option("--pictures", help="terminal graphics or half-block characters")
 ]
 ThemeOption = Annotated[str | None, typer.Option("--theme", help="a Textual theme name")]
-AskNameOption = Annotated[
-    bool, typer.Option("--ask-name", hidden=True, help="ask who is reviewing first (serve)")
+JoinCodeOption = Annotated[
+    bool,
+    typer.Option("--join-code", hidden=True, help="a served session: sign in with a join code"),
 ]
 SeedOption = Annotated[
     bool,
@@ -47,14 +45,13 @@ SeedOption = Annotated[
 
 
 def tui(
-    reviewer: ReviewerOption = None,
     role: RoleOption = Role.REVIEWER,
     database: DatabaseOption = None,
     demo: DemoOption = True,
     pictures: PicturesOption = PictureChoice.AUTO,
     theme: ThemeOption = None,
     seed_demo: SeedOption = True,
-    ask_name: AskNameOption = False,
+    join_code: JoinCodeOption = False,
 ) -> None:
     """Review leads in the terminal (the default when no command is given)."""
     from leadreview.cli.waiting import require_terminal
@@ -65,21 +62,19 @@ def tui(
     # Before Textual takes the terminal: textual-image can only ask it now.
     mode = detect_picture_mode(pictures.value)
     app = build_app(
-        reviewer=reviewer,
         role=role,
         database=database,
         demo=demo,
         picture_mode=mode,
         theme=theme,
         seed_demo=seed_demo,
-        ask_name=ask_name,
+        join_code=join_code,
     )
     app.run()
 
 
 def build_app(
     *,
-    reviewer: str | None,
     role: Role,
     database: str | None,
     demo: bool = True,
@@ -87,7 +82,7 @@ def build_app(
     theme: str | None = None,
     seed_demo: bool = True,
     keymap_path: Path | None = None,
-    ask_name: bool = False,
+    join_code: bool = False,
 ) -> "LeadReviewApp":
     from leadreview.cli.context import application
     from leadreview.tui.app import LeadReviewApp, known_binding_ids
@@ -97,7 +92,13 @@ def build_app(
     app = application() if database is None else application().with_database(database)
     keymap = dict(app.settings.keymap)
     keymap.update(load_keymap(known_binding_ids(), keymap_path=keymap_path))
-    actor = app.principal(role, reviewer, named_by="--reviewer").actor
+    if join_code:
+        # A session of `serve`: this process runs as the server's OS user, not as the
+        # participant; who acts is whoever the join code names, and every event says so.
+        app.authenticated_by = "join-code"
+        actor = Actor(name="unauthenticated", role=Role.REVIEWER)  # until signed in
+    else:
+        actor = app.principal(role).actor
     # The store is opened by the first worker, after the first paint (see ServiceGateway).
     gateway = lazy_gateway(app, demo=demo, seed_demo=seed_demo)
     return LeadReviewApp(
@@ -106,7 +107,7 @@ def build_app(
         keymap=keymap,
         picture_mode="graphics" if picture_mode == "graphics" else "halfblock",
         theme=theme,
-        ask_name=ask_name,
+        join_code=join_code,
     )
 
 

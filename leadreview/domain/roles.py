@@ -64,6 +64,8 @@ PERMISSIONS: MappingProxyType[Role, frozenset[Action]] = MappingProxyType(
             {
                 _A.OPEN_CASE,
                 _A.OPEN_EXERCISE,
+                # The facilitator sets the exercise's policy in force.
+                _A.CHANGE_POLICY,
                 _A.VIEW_FILTERED_LEADS,
                 _A.VIEW_AUDIT,
                 _A.RECORD_BATCH,

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from leadreview.audit.models import NewEvent
 from leadreview.domain.roles import Actor, Role
 from leadreview.exercise import records
-from leadreview.exercise.permissions import ExerciseAction, require
+from leadreview.exercise.permissions import ExerciseAction, clock_name, require
 from leadreview.exercise.records import ExerciseEvent, Status
 from leadreview.exercise.scenario import Assignment
 from leadreview.exercise.views import Assignment as AssignmentView
@@ -31,6 +32,8 @@ from leadreview.workflow.service import ReviewWorkflow
 from leadreview.workflow.sql import as_utc
 
 REVIEWING_ROLES = frozenset({Role.REVIEWER, Role.SUPERVISOR})
+# The envelope's `auth` for the exercise's clock (docs/security.md).
+SYSTEM_CLOCK = "system-clock"
 
 
 def start(ctx: WorkflowContext, actor: Actor, world: ExerciseWorld) -> int:
@@ -235,7 +238,12 @@ def _insert_assignments(
 
 
 def release_inject(
-    ctx: WorkflowContext, actor: Actor, exercise_id: int, inject_key: str, trigger: str = "manual"
+    ctx: WorkflowContext,
+    actor: Actor,
+    exercise_id: int,
+    inject_key: str,
+    trigger: str = "manual",
+    auth: str | None = None,
 ) -> bool:
     """Release an inject; False if it was already out (released once, never twice)."""
     require(ctx, actor, ExerciseAction.INJECT, {"exercise_id": exercise_id, "inject": inject_key})
@@ -262,7 +270,8 @@ def release_inject(
             session,
             actor,
             ExerciseEvent.INJECT_RELEASED,
-            {
+            auth=auth,
+            payload={
                 "exercise_id": exercise_id,
                 "inject_key": inject_key,
                 "trigger": trigger,
@@ -276,12 +285,14 @@ def release_inject(
         return True
 
 
-def release_due(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> list[str]:
-    """Release every scheduled inject whose time has come, and every conditional one whose
-    condition has been met in play; the keys released now."""
+def release_due(ctx: WorkflowContext, exercise_id: int) -> list[str]:
+    """Release every scheduled inject whose time has come; the keys released now.
+
+    The exercise's clock releases them (`system-clock`), whoever's command noticed that
+    they were due: a participant refreshing their board releases nothing in their name."""
+    clock = Actor(name=clock_name(exercise_id), role=Role.FACILITATOR)
     from leadreview.exercise.conditions import conditions_met
 
-    require(ctx, actor, ExerciseAction.INJECT, {"exercise_id": exercise_id, "inject": "due"})
     now = ctx.clock()
     with ctx.store.reading() as session:
         row = records.get_exercise(session, exercise_id)
@@ -302,9 +313,14 @@ def release_due(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> list[st
             if started + timedelta(minutes=i.release_after_minutes or 0.0) <= now
         ]
         chained = conditions_met(session, exercise_id, records.stored_scenario(row))
-    released = [k for k in due if release_inject(ctx, actor, exercise_id, k, trigger="schedule")]
+    released = [
+        k
+        for k in due
+        if release_inject(ctx, clock, exercise_id, k, trigger="schedule", auth=SYSTEM_CLOCK)
+    ]
     for key, trigger in chained:
-        if release_inject(ctx, actor, exercise_id, key, trigger=f"condition {trigger}"):
+        condition = f"condition {trigger}"
+        if release_inject(ctx, clock, exercise_id, key, trigger=condition, auth=SYSTEM_CLOCK):
             released.append(key)
     return released
 
@@ -366,7 +382,9 @@ def _event(
     actor: Actor,
     event: ExerciseEvent,
     payload: dict[str, object],
+    auth: str | None = None,
 ) -> None:
-    ctx.audit.append(
-        session, actor=actor.name, role=actor.role.value, event_type=event.value, payload=payload
-    )
+    """`auth`: how the actor was authenticated when it is not the process's own way
+    (the exercise's clock)."""
+    new = NewEvent(actor.name, actor.role.value, event.value, dict(payload), auth=auth)
+    ctx.audit.append_many(session, [new])

@@ -34,6 +34,11 @@ class ExerciseEvent(StrEnum):
     EXPECTATION_VALIDATED = "exercise.expectation_validated"
     HOTWASH_ANSWERED = "exercise.hotwash_answered"
     IMPROVEMENT_PLANNED = "exercise.improvement_planned"
+    # Join codes for a served room: issued, used to sign in, revoked, or tried and refused.
+    INVITE_ISSUED = "exercise.invite_issued"
+    INVITE_USED = "exercise.invite_used"
+    INVITE_REVOKED = "exercise.invite_revoked"
+    INVITE_REFUSED = "exercise.invite_refused"
 
 
 class Status(StrEnum):

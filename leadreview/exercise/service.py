@@ -6,12 +6,12 @@ thread worker.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leadreview.domain.decision import DecisionKind
-from leadreview.domain.roles import Actor
+from leadreview.domain.roles import Actor, Role
 from leadreview.exercise import hotwash, lifecycle, participation, records
 from leadreview.exercise.debrief import ExerciseDebrief, build_debrief
 from leadreview.exercise.permissions import ExerciseAction, require
@@ -33,6 +33,7 @@ from leadreview.workflow.views import LeadView
 if TYPE_CHECKING:
     from leadreview.audit.service import AuditContext
     from leadreview.exercise.after_action import AfterActionReport
+    from leadreview.exercise.invites import Invite
     from leadreview.exercise.package import PackageSummary
     from leadreview.exercise.world import ExerciseWorld
 
@@ -62,13 +63,14 @@ class ExerciseService:
     def release_inject(self, actor: Actor, exercise_id: int, inject_key: str) -> bool:
         return lifecycle.release_inject(self.ctx, actor, exercise_id, inject_key)
 
-    def release_due(self, actor: Actor, exercise_id: int) -> list[str]:
-        return lifecycle.release_due(self.ctx, actor, exercise_id)
+    def release_due(self, exercise_id: int) -> list[str]:
+        """Scheduled injects whose time has come, released by the exercise's clock."""
+        return lifecycle.release_due(self.ctx, exercise_id)
 
     def progress(self, viewer: Actor, exercise_id: int) -> ExerciseProgress:
         """The console: scheduled injects whose time has come are released first."""
         require(self.ctx, viewer, ExerciseAction.PROGRESS, {"exercise_id": exercise_id})
-        self.release_due(viewer, exercise_id)
+        self.release_due(exercise_id)
         with self.ctx.store.reading() as session:
             return progress(session, exercise_id, self.ctx.clock())
 
@@ -146,6 +148,25 @@ class ExerciseService:
     def answer_hotwash(self, actor: Actor, exercise_id: int, question: int, answer: str) -> None:
         """A hot-wash answer, after the reveal, by someone who took part or the facilitator."""
         hotwash.answer(self.ctx, actor, exercise_id, question, answer)
+
+    def invite(
+        self, actor: Actor, exercise_id: int, name: str, role: Role, expires_in: timedelta | None
+    ) -> "Invite":
+        """A join code for `name` in `role`, shown once (the exercise's facilitator)."""
+        from leadreview.exercise import invites
+
+        return invites.issue(self.ctx, actor, exercise_id, name, role, expires_in)
+
+    def revoke_invite(self, actor: Actor, exercise_id: int, invite_id: int) -> bool:
+        from leadreview.exercise import invites
+
+        return invites.revoke(self.ctx, actor, exercise_id, invite_id)
+
+    def redeem_join_code(self, code: str) -> tuple[int, Actor]:
+        """Sign in with a join code: (exercise id, the invited principal), or JoinRefused."""
+        from leadreview.exercise import invites
+
+        return invites.redeem(self.ctx, code)
 
     def hotwash_sheet(self, actor: Actor, exercise_id: int) -> HotwashSheet:
         """The questions and the actor's own answers; the expectations and their

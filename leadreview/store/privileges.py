@@ -27,9 +27,12 @@ UPDATABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "batch_run": ("search_count", "lead_count"),
     "exercise": ("status", "revealed_at", "closed_at"),
     "exercise_inject": ("released_at", "released_by"),
+    # A join code is used once, or revoked; nothing else about it changes.
+    "exercise_invite": ("used_at", "revoked_at"),
 }
 # Tables the application reads but never writes.
-READ_ONLY_TABLES = frozenset({"alembic_version", "audit_log_identity"})
+# `role_grant` is SQLite's: on PostgreSQL roles are the database's own.
+READ_ONLY_TABLES = frozenset({"alembic_version", "audit_log_identity", "role_grant"})
 
 
 def role_name(role: Role) -> str:

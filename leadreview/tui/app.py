@@ -76,7 +76,7 @@ class LeadReviewApp(App[None]):
         theme: str | None = None,
         initial_case: int | None = None,
         cursor_blink: bool = True,
-        ask_name: bool = False,
+        join_code: bool = False,
         live_seconds: float | None = LIVE_SECONDS,
     ) -> None:
         super().__init__()
@@ -93,7 +93,8 @@ class LeadReviewApp(App[None]):
         self._initial_case = initial_case
         # Tests and snapshots turn blinking off so that every frame is the same.
         self.cursor_blink = cursor_blink
-        self._ask_name = ask_name
+        # A served room: the principal is whoever the join code names (see SignInScreen).
+        self._join_code = join_code
         self._live_seconds = live_seconds
         self._change_mark: int | None = None
 
@@ -106,14 +107,16 @@ class LeadReviewApp(App[None]):
             self.set_keymap(self._user_keymap)
         if self._initial_theme:
             self.theme = self._initial_theme
-        if self._ask_name:
-            self.push_screen(SignInScreen(self.actor.role), self._signed_in)
+        if self._join_code:
+            self.push_screen(SignInScreen(), self._signed_in)
             return
         self._start()
 
-    def _signed_in(self, name: str | None) -> None:
-        if name:
-            self.actor = Actor(name=name, role=self.actor.role)
+    def _signed_in(self, actor: Actor | None) -> None:
+        if actor is None:
+            self.exit()  # no principal, no session
+            return
+        self.actor = actor
         self._start()
 
     def _start(self) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from leadreview.domain.roles import Actor, Role
+from leadreview.exercise.permissions import DEMO_FACILITATOR_NAME
 
 if TYPE_CHECKING:
     from leadreview.exercise.world import ExerciseWorld
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 # A confident wrong lead, a true one, and a push for an arrest: the debrief has a story.
 DEMO_EXERCISE = "blurry-cctv"
-DEMO_FACILITATOR = Actor(name="demo facilitator", role=Role.FACILITATOR)
+DEMO_FACILITATOR = Actor(name=DEMO_FACILITATOR_NAME, role=Role.FACILITATOR)
 
 
 @dataclass

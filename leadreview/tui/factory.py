@@ -86,7 +86,6 @@ def lazy_gateway(
 def open_session(
     settings: "Settings | Application",
     *,
-    reviewer: str | None = None,
     role: Role = Role.REVIEWER,
     database_url: str | None = None,
     demo: bool = True,
@@ -98,7 +97,7 @@ def open_session(
 
     application = _application(settings, database_url)
     parts = gateway_parts(application, demo=demo, seed_demo=seed_demo, in_force=in_force)
-    actor = application.principal(role, reviewer, named_by="--reviewer").actor
+    actor = application.principal(role).actor
     return Session(
         gateway=ServiceGateway(parts), store=application.store(), actor=actor, demo=parts.demo
     )

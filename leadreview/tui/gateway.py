@@ -73,6 +73,11 @@ class ReviewGateway(Protocol):
         """
         ...
 
+    def sign_in(self, join_code: str) -> Actor:
+        """The principal a facilitator's join code names (the code is used up), for a
+        served room; `PermissionRefused` (audited) for a code that signs nobody in."""
+        ...
+
     def request_enforcement(
         self,
         actor: Actor,

@@ -217,6 +217,10 @@ class ServiceGateway:
 
     # --- the exercise, for a participant ------------------------------------------------
 
+    def sign_in(self, join_code: str) -> Actor:
+        self._ready()
+        return self._exercises.redeem_join_code(join_code)[1]
+
     def join_exercise(self, actor: Actor) -> ParticipantBoard | None:
         if actor.role is Role.FACILITATOR:
             return None  # the facilitator runs the exercise and takes no seat

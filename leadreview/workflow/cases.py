@@ -59,6 +59,13 @@ def open_case(
     which records a client's search with the client's own parameters.
     """
     require(ctx, actor, Action.OPEN_CASE, {"offense": opening.offense})
+    if policies.chosen:
+        # Choosing the policy in force is setting policy, not just using it.
+        subject = {
+            "in_force": policies.in_force.name,
+            "policies": [p.name for p in policies.policies],
+        }
+        require(ctx, actor, Action.CHANGE_POLICY, subject)
     in_force = policies.in_force.policy
     if opening.use_case not in in_force.allowed_use_cases:
         raise InvalidRequest(

@@ -14,7 +14,6 @@ def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     cleared the host's LEADREVIEW_ and AWS_ variables): this backend, acting as ivy.
     Returns the database URL."""
     monkeypatch.setenv("LEADREVIEW_DATABASE_URL", database_url)
-    monkeypatch.setenv("LEADREVIEW_ACTOR", "ivy")
     monkeypatch.setenv("COLUMNS", "200")  # rich tables: keep cells whole for the asserts
     return database_url
 

@@ -12,10 +12,10 @@ import pytest
 from leadreview.app import bootstrap
 from leadreview.app.bootstrap import Application
 from leadreview.app.identity import resolve_principal
+from leadreview.audit.log import os_login
 from leadreview.domain.roles import Role
 from leadreview.errors import InputFileError
 from leadreview.settings import Settings
-from leadreview.store.store import Store
 from tests.support.cli import events, run
 
 PACKAGE = Path(__file__).resolve().parents[1] / "leadreview"
@@ -88,14 +88,27 @@ def test_a_command_that_needs_no_settings_survives_a_broken_config_file(
     assert str(broken) in run(capsys, "case", "list").one_error_line()
 
 
-def test_a_name_given_wins_then_the_setting_then_the_os_user() -> None:
-    given = resolve_principal(Role.AUDITOR, asserted="ann", configured="bob")
-    assert (given.name, given.role, given.authenticated_by) == ("ann", Role.AUDITOR, "asserted")
-    configured = resolve_principal(Role.REVIEWER, configured="bob")
-    assert (configured.name, configured.authenticated_by) == ("bob", "asserted")
+def test_the_principal_is_the_os_user_and_no_option_or_setting_names_another(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     own = resolve_principal(Role.REVIEWER)
-    assert own.authenticated_by == "os-user" and own.name
+    assert (own.name, own.authenticated_by) == (os_login(), "os-user")
     assert own.actor.name == own.name and own.actor.role is Role.REVIEWER
+    # The options that used to name someone are gone, and so is the setting.
+    for args in (
+        ("case", "list", "--actor", "ann"),
+        ("audit", "show", "--as", "ann", "--role", "auditor"),
+        ("exercise", "status", "--as", "ann"),
+        ("exercise", "join", "--name", "ann"),
+        ("tui", "--reviewer", "ann"),
+        ("serve", "--reviewer", "ann"),
+    ):
+        line = run(capsys, *args).one_error_line()
+        assert "No such option" in line, (args, line)
+    config = tmp_path / "config.toml"
+    config.write_text('actor = "ann"\n', encoding="utf-8")
+    monkeypatch.setenv("LEADREVIEW_CONFIG", str(config))
+    assert "actor" in run(capsys, "case", "list").one_error_line()
 
 
 def test_sqlite_never_asks_for_a_database_login() -> None:
@@ -107,24 +120,9 @@ def test_sqlite_never_asks_for_a_database_login() -> None:
     )
 
 
-def test_a_name_the_log_cannot_seal_is_one_error_naming_where_it_came_from() -> None:
-    with pytest.raises(InputFileError, match=r"^--as 'a\"b': "):
-        resolve_principal(Role.REVIEWER, asserted='a"b', named_by="--as")
-    with pytest.raises(InputFileError, match=r"^actor setting "):
-        resolve_principal(Role.REVIEWER, configured="bad\nname")
-
-
-def test_every_command_group_resolves_the_actor_the_same_way(
-    db: Store, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # One function behind --actor, --as and the setting: the same refusal everywhere.
-    for args in (
-        ("case", "list", "--actor", 'x"y'),
-        ("audit", "show", "--as", 'x"y', "--role", "auditor"),
-        ("exercise", "status", "--as", 'x"y'),
-    ):
-        line = run(capsys, *args).one_error_line()
-        assert "'x\"y': Value error, a name needs a visible character" in line, line
+def test_a_login_the_log_cannot_seal_is_one_error_naming_where_it_came_from() -> None:
+    with pytest.raises(InputFileError, match=r"^PostgreSQL session_user 'a\"b': "):
+        resolve_principal(Role.REVIEWER, dialect="postgresql", session_user=lambda: 'a"b')
 
 
 @pytest.fixture
@@ -145,6 +143,8 @@ def own_login(postgres_url: str) -> Iterator[tuple[str, str]]:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE ROLE "{name}" LOGIN'))
         for grant in (
+            # The roles it acts in here, as `leadreview db grant` would give them.
+            f'GRANT leadreview_reviewer, leadreview_investigator TO "{name}"',
             f'GRANT USAGE ON SCHEMA "{schema}" TO "{name}"',
             f'GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA "{schema}" TO "{name}"',
             f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{name}"',
@@ -164,9 +164,7 @@ def test_on_postgresql_the_principal_is_the_database_login(
     own_login: tuple[str, str], tmp_path: Path
 ) -> None:
     url, name = own_login
-    application = Application(
-        Settings(data_dir=tmp_path, database_url=url, actor=None), database_url=url
-    )
+    application = Application(Settings(data_dir=tmp_path, database_url=url), database_url=url)
     try:
         principal = application.principal(Role.REVIEWER)
     finally:
@@ -185,7 +183,6 @@ def test_on_postgresql_the_log_records_the_login_that_opened_the_case(
     monkeypatch.setenv("LEADREVIEW_CONFIG", str(tmp_path / "absent.toml"))
     monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LEADREVIEW_DATABASE_URL", url)
-    monkeypatch.delenv("LEADREVIEW_ACTOR", raising=False)
     image = tmp_path / "still.png"
     assert run(capsys, "probe", "render", "--probe", "3", "--output", str(image)).code == 0
     opened = run(capsys, "case", "open", "--image", str(image), "--offense", "theft")
@@ -212,7 +209,7 @@ def test_the_terminal_app_is_built_before_the_store_loads(tmp_path: Path) -> Non
         "import sys\n"
         "from leadreview.cli.tui_cmd import build_app\n"
         "from leadreview.domain.roles import Role\n"
-        f"build_app(reviewer='ann', role=Role.REVIEWER, database='sqlite:///{database}')\n"
+        f"build_app(role=Role.REVIEWER, database='sqlite:///{database}')\n"
         "print([m for m in ('sqlalchemy', 'numpy') if m in sys.modules])\n"
     )
     env = {

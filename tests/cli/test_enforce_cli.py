@@ -19,7 +19,7 @@ from leadreview.store.tables.workflow import EnforcementRequestRow
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.policy_set import PolicySet
 from leadreview.workflow.service import ReviewWorkflow
-from tests.support.cli import events, run
+from tests.support.cli import events, principal_of, run
 from tests.support.workflow import count, rows
 
 ALICE = Actor(name="alice", role=Role.REVIEWER)
@@ -71,7 +71,7 @@ def test_the_gate_answers_an_arrest_request_from_the_command_line(
         ("arrest", True),
     ]
     refused = events(db, "enforcement.refused")
-    assert len(refused) == 3 and {e.actor for e in refused} == {"ivy"}
+    assert len(refused) == 3 and {e.actor for e in refused} == {principal_of(db)}
     assert {e.role for e in refused} == {"investigator"}
     [accepted] = events(db, "enforcement.granted")
     assert accepted.payload["independent_evidence"] == ["fingerprint"]

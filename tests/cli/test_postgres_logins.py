@@ -71,8 +71,8 @@ def make_login(postgres_url: str) -> Iterator[object]:
 
 def _cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str,
          actor: str, *args: str) -> Result:  # fmt: skip
+    # `actor` documents who the login is: no option or setting names them any more.
     monkeypatch.setenv("LEADREVIEW_DATABASE_URL", url)
-    monkeypatch.setenv("LEADREVIEW_ACTOR", actor)
     return run(capsys, *args)
 
 

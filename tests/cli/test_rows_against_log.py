@@ -20,7 +20,11 @@ def _open_case(capsys: pytest.CaptureFixture[str], tmp_path: Path, *policy: str)
     image = tmp_path / "still.png"
     rendered = run(capsys, "probe", "render", "--probe", "3", "--output", str(image))
     assert rendered.code == 0, rendered.err
-    opened = run(capsys, "case", "open", "--image", str(image), "--offense", "theft", *policy)
+    # Choosing the policies is a supervisor's (change-policy), not an investigator's.
+    role = ("--role", "supervisor") if policy else ()
+    opened = run(
+        capsys, "case", "open", "--image", str(image), "--offense", "theft", *policy, *role
+    )
     assert opened.code == 0, opened.err
 
 

@@ -9,7 +9,7 @@ import pytest
 from leadreview.audit.log import AuditLog
 from leadreview.audit.models import AuditEvent
 from leadreview.store.store import Store
-from tests.support.cli import run
+from tests.support.cli import principal_of, run
 
 # The answers a bundled scenario's case key must not give away on the participants' board.
 TELLING = ("mated", "true-lead", "none", "lookalike", "not-in-gallery", "rank", "same-face")
@@ -29,7 +29,7 @@ def test_probe_render_reveals_the_truth_to_the_facilitator_only(
     assert "may not view-ground-truth" in refused.one_error_line()
     assert "ground truth" not in refused.out and not image.exists()
     (refusal,) = _events(db, "permission.refused")
-    assert (refusal.actor, refusal.role) == ("ivy", "investigator")
+    assert (refusal.actor, refusal.role) == (principal_of(db), "investigator")
     assert refusal.payload["action"] == "view-ground-truth"
 
     shown = run(capsys, "probe", "render", "--probe", "3", "-o", str(image), "--reveal",
@@ -38,7 +38,7 @@ def test_probe_render_reveals_the_truth_to_the_facilitator_only(
     assert "ground truth: mated" in shown.out
     (viewed,) = _events(db, "truth.viewed")
     assert (viewed.actor, viewed.role, viewed.payload["probe"]) == (
-        "ivy",
+        principal_of(db),
         "facilitator",
         viewed.payload["probe"],
     )
@@ -72,11 +72,11 @@ def test_bundled_case_keys_do_not_give_the_answer_away() -> None:
 def test_closing_without_a_reveal_never_opens_the_truth(
     db: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "exercise", "start", "two-reviewers", "--as", "fran").code == 0
-    joined = run(capsys, "exercise", "join", "--name", "ana")
+    assert run(capsys, "exercise", "start", "two-reviewers").code == 0
+    joined = run(capsys, "exercise", "join", "--role", "reviewer")
     assert joined.code == 0, joined.err
-    assert run(capsys, "exercise", "assign", "--as", "fran").code == 0
-    board = run(capsys, "exercise", "board", "--name", "ana")
+    assert run(capsys, "exercise", "assign").code == 0
+    board = run(capsys, "exercise", "board", "--role", "reviewer")
     assert board.code == 0, board.err
     with db.reading() as session:
         keys = [
@@ -85,20 +85,18 @@ def test_closing_without_a_reveal_never_opens_the_truth(
         ]
     assert keys and not any(key in board.out for key in keys)  # opaque: case numbers only
 
-    assert run(capsys, "exercise", "close", "--exercise", "1", "--as", "fran").code == 0
+    assert run(capsys, "exercise", "close", "--exercise", "1").code == 0
     report = tmp_path / "debrief.html"
-    sealed = run(
-        capsys, "exercise", "debrief", "-o", str(report), "--as", "fran", "--exercise", "1"
-    )
+    sealed = run(capsys, "exercise", "debrief", "-o", str(report), "--exercise", "1")
     assert sealed.code != 0
     assert "sealed until the facilitator reveals it" in sealed.one_error_line()
     assert not report.exists()
     assert _events(db, "exercise.revealed") == []
 
-    revealed = run(capsys, "exercise", "reveal", "--exercise", "1", "--as", "fran")
+    revealed = run(capsys, "exercise", "reveal", "--exercise", "1")
     assert revealed.code == 0, revealed.err
     assert len(_events(db, "exercise.revealed")) == 1
-    opened = run(capsys, "exercise", "debrief", "-o", str(report), "--as", "fran",
+    opened = run(capsys, "exercise", "debrief", "-o", str(report),
                  "--exercise", "1")  # fmt: skip
     assert opened.code == 0, opened.err
     assert report.exists()

@@ -17,7 +17,7 @@ from leadreview.settings import load_settings
 from leadreview.store.store import Store
 from leadreview.store.tables.workflow import CaseRow, LeadRow, PolicyVerdictRow
 from leadreview.workflow import search_failures
-from tests.support.cli import events, payload, png, run
+from tests.support.cli import events, payload, png, principal_of, run
 from tests.support.rekognition_shapes import match, response
 from tests.support.workflow import count, rows
 
@@ -76,7 +76,7 @@ def request() -> dict[str, Any]:
 def assert_one_failure(db: Store, code: str, attempts: int, image: bytes = PROBE) -> None:
     """One `search.failed` event saying who, what, where and how often; no case."""
     (failed,) = events(db, "search.failed")
-    assert (failed.actor, failed.role) == ("ivy", "investigator")
+    assert (failed.actor, failed.role) == (principal_of(db), "investigator")
     body = payload(failed)
     assert body["operation"] == "SearchFacesByImage"
     assert body["error_code"] == code

@@ -64,7 +64,6 @@ def make_workspace(root: Path, database_url: str | None = None) -> Workspace:
         "LEADREVIEW_CONFIG": str(root / "absent-config.toml"),
         "LEADREVIEW_SIGNING_KEY_PATH": str(root / "keys" / "checkpoint.key"),
         "LEADREVIEW_KEYMAP_FILE": str(root / "absent-keymap.toml"),
-        "LEADREVIEW_ACTOR": "fuzz-tester",
         "LEADREVIEW_BACKEND": "simulated",
         "XDG_CONFIG_HOME": str(root / "xdg-config"),
         "AWS_CONFIG_FILE": str(root / "absent-aws-config"),

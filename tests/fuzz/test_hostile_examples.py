@@ -184,8 +184,6 @@ def test_the_valid_probe_still_opens_a_case(workspace: Workspace) -> None:
             "exercise",
             "decide",
             HUGE,
-            "--name",
-            "n",
             "--decision",
             "inconclusive",
             "--rationale",

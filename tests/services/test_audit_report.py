@@ -151,7 +151,6 @@ def _cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
         "LEADREVIEW_DATA_DIR": str(tmp_path / "data"),
         "LEADREVIEW_DATABASE_URL": database_url,
         "LEADREVIEW_SIGNING_KEY_PATH": str(tmp_path / "signing.key"),
-        "LEADREVIEW_ACTOR": "audrey",
     }
 
 
@@ -172,7 +171,8 @@ def test_report_audit_command_writes_the_page_and_records_it(
     assert "5 decisions, chain verified" in result.stderr
     html = output.read_bytes()
     (event,) = events(store, "report.generated")
-    assert event.actor == "audrey" and event.role == "auditor"
+    # The real principal: the OS user (SQLite) or the login (PostgreSQL) that ran it.
+    assert event.actor == event.login and event.role == "auditor"
     assert event.payload["output_sha256"] == hashlib.sha256(html).hexdigest()
     assert event.payload["destination"] == "report.html"
     assert not list(tmp_path.glob(".report.html.partial"))

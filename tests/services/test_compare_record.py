@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from leadreview.audit.log import os_login
 from leadreview.audit.models import AuditEvent
 from leadreview.audit.service import verify_store
 from leadreview.domain.policy import UseCase
@@ -40,7 +41,6 @@ def compare(database_url: str, tmp_path: Path, *args: str) -> subprocess.Complet
         "LEADREVIEW_CONFIG": str(tmp_path / "config.toml"),
         "LEADREVIEW_DATA_DIR": str(tmp_path / "data"),
         "LEADREVIEW_DATABASE_URL": database_url,
-        "LEADREVIEW_ACTOR": "ana",
     }
     return subprocess.run(
         [sys.executable, "-m", "leadreview", "compare", *args],
@@ -65,13 +65,13 @@ def test_compare_record_writes_every_seed_and_the_simulated_decisions(
     runs = rows(store, BatchRunRow)
     assert [r["label"] for r in runs] == ["compare aclu-2018 seed 5", "compare aclu-2018 seed 6"]
     batch_events = events(store, "batch.recorded")
-    assert [(e.actor, e.role) for e in batch_events] == [("ana", "analyst")] * 2
+    assert [(e.actor, e.role) for e in batch_events] == [(os_login(), "analyst")] * 2
     assert count(store, LeadRow, status="batch") == 2 * PROBES * 10
 
     # The first seed's searches, opened as cases once per profile by the facilitator.
     assert count(store, CaseRow) == PROBES * len(PROFILES)
     opened = events(store, "case.opened")
-    assert {(e.actor, e.role) for e in opened} == {("ana", "facilitator")}
+    assert {(e.actor, e.role) for e in opened} == {(os_login(), "facilitator")}
     assert {payload(e)["opened_from"]["batch_run_id"] for e in opened} == {runs[0]["id"]}
 
     # Every shown lead decided by each profile's simulated reviewer, through the workflow.

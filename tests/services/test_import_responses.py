@@ -200,7 +200,6 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         **os.environ,
         "LEADREVIEW_DATA_DIR": str(tmp_path / "data"),
         "LEADREVIEW_SIGNING_KEY_PATH": str(tmp_path / "key" / "signing.key"),
-        "LEADREVIEW_ACTOR": "rita",
     }
     return subprocess.run(
         [sys.executable, "-m", "leadreview", "audit", "import-responses", *args],

@@ -1,5 +1,7 @@
 """The exercise table classes and the Alembic revision `0003_exercise` describe one schema."""
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
@@ -9,6 +11,8 @@ from leadreview.store.store import Store
 from leadreview.store.tables.exercise import EXERCISE_TABLES
 from leadreview.store.tables.workflow import WORKFLOW_TABLES
 from leadreview.workflow.sql import table_of
+
+MIGRATIONS = Path(__file__).parents[1] / "leadreview" / "store" / "migrations" / "versions"
 
 
 def test_the_migration_creates_exactly_the_declared_exercise_tables(store: Store) -> None:

@@ -82,3 +82,13 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
     assert lines[0].startswith("leadreview: error: ")
     for needle in needles:
         assert needle in lines[0]
+
+
+def principal_of(store: Store) -> str:
+    """Who the CLI acts as on `store`: the OS user on SQLite, the login on PostgreSQL
+    (no option or setting names anyone)."""
+    from leadreview.audit.log import os_login
+
+    if store.dialect == "sqlite":
+        return os_login()
+    return str(store.engine.url.username)

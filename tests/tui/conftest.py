@@ -36,7 +36,8 @@ def real(isolated_home: Path, database_url: str) -> Iterator[Session]:
     """The real workflow and audit services on a fresh database (SQLite, and PostgreSQL
     when the server answers: the shared `database_url` fixture), with the demo's cases."""
     settings = load_settings()
-    session = open_session(settings, database_url=database_url, reviewer=SAM.name, role=SAM.role)
+    # The services in-process; tests pass explicit principals (SAM, RAE, FAY) per call.
+    session = open_session(settings, database_url=database_url, role=SAM.role)
     yield session
     session.store.dispose()
 

@@ -126,6 +126,9 @@ class FakeGateway:
         self.leads: dict[int, _Lead] = {}
         self.events: list[AuditEvent] = []
         self.pictures = True
+        # A served room's join codes (code -> who it names), and every code tried.
+        self.join_codes: dict[str, Actor] = {}
+        self.sign_in_attempts: list[str] = []
         offenses = ("shoplifting, $212", "burglary of a garage", "missing person: R.", "assault")
         qualities = list(CaptureQuality)
         lead_id = 100
@@ -315,6 +318,16 @@ class FakeGateway:
                 },
             )
             return self._lead_view(lead)
+
+    def sign_in(self, join_code: str) -> Actor:
+        from leadreview.errors import PermissionRefused
+
+        with self._lock:
+            self.sign_in_attempts.append(join_code)
+            actor = self.join_codes.pop(join_code, None)
+        if actor is None:
+            raise PermissionRefused("join code refused: no such join code")
+        return actor
 
     def join_exercise(self, actor: Actor) -> "ParticipantBoard | None":
         return None if actor.role is Role.FACILITATOR else self.board

@@ -21,9 +21,7 @@ from tests.tui.conftest import FAY, RAE, SAM, SIZE, make_app, settle, sync
 
 def _cold_cases(database_url: str) -> tuple[Session, int]:
     """A database with no demo, and the facilitator's `wcso-cold-cases` running in it."""
-    real = open_session(
-        load_settings(), database_url=database_url, reviewer=SAM.name, role=SAM.role, demo=False
-    )
+    real = open_session(load_settings(), database_url=database_url, role=SAM.role, demo=False)
     world = build_exercise_world(load_exercise("wcso-cold-cases"))
     exercise_id = ExerciseService(real.gateway.workflow.ctx).start(FAY, world).exercise_id
     return real, exercise_id
@@ -40,7 +38,7 @@ def _first_lead(real: Session, exercise_id: int) -> LeadRow:
 
 
 def test_a_lead_of_another_exercise_has_its_own_picture_and_record(
-    isolated_config: Path, database_url: str
+    isolated_home: Path, database_url: str
 ) -> None:
     real, exercise_id = _cold_cases(database_url)
     try:
@@ -63,7 +61,7 @@ def test_a_lead_of_another_exercise_has_its_own_picture_and_record(
 
 
 def test_the_world_comes_from_the_stored_scenario_not_the_file(
-    isolated_config: Path, database_url: str
+    isolated_home: Path, database_url: str
 ) -> None:
     """As the adversary: the seed stored with the exercise changed behind the app's back.
     The world is rebuilt from what is stored, so the lead's face is no longer in it and
@@ -91,7 +89,7 @@ def test_the_world_comes_from_the_stored_scenario_not_the_file(
 
 @sync
 async def test_the_app_shows_the_lead_of_a_cold_case_with_its_record(
-    isolated_config: Path, database_url: str
+    isolated_home: Path, database_url: str
 ) -> None:
     real, exercise_id = _cold_cases(database_url)
     try:

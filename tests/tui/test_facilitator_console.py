@@ -138,7 +138,7 @@ def _assert_on_record(fac: Session) -> None:
 
 @sync
 async def test_a_facilitator_runs_an_exercise_from_the_console(
-    isolated_config: Path, database_url: str
+    isolated_home: Path, database_url: str
 ) -> None:
     fac = _session(database_url, FAY)
     try:

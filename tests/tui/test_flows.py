@@ -241,18 +241,27 @@ async def test_the_debrief_is_for_the_facilitator_only(fake: FakeGateway, role: 
 
 
 @sync
-async def test_a_served_session_asks_who_is_reviewing(fake: FakeGateway) -> None:
+async def test_a_served_session_signs_in_with_a_join_code_not_a_name(fake: FakeGateway) -> None:
+    from leadreview.domain.roles import Actor, Role
     from leadreview.tui.screens.sign_in import SignInScreen
 
-    app = make_app(fake, ask_name=True)
+    fake.join_codes["c0de-0001"] = Actor(name="ana", role=Role.REVIEWER)
+    app = make_app(fake, Actor(name="unauthenticated", role=Role.SUPERVISOR), join_code=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)
         await pilot.press("enter")
-        assert isinstance(app.screen, SignInScreen)  # a name is required
-        await pilot.press(*"ana", "enter")
+        assert isinstance(app.screen, SignInScreen)  # a code is required
+        await pilot.press(*"ana", "enter")  # a name is not a code
+        await settle(app, pilot)
+        assert isinstance(app.screen, SignInScreen)
+        error = str(app.screen.query_one("#sign-in-error").render())
+        assert "no such join code" in error
+        await pilot.press(*"c0de-0001", "enter")
         await settle(app, pilot)
         assert isinstance(app.screen, CaseQueueScreen)
         await pilot.press("enter", "d", "3", *"too blurry", "enter")
         await settle(app, pilot)
-    assert [(e.actor, e.role) for e in fake.events] == [("ana", SAM.role.value)]
+    # The role is the code's, not the one the session was started with.
+    assert [(e.actor, e.role) for e in fake.events] == [("ana", "reviewer")]
+    assert fake.sign_in_attempts == ["ana", "c0de-0001"]

@@ -76,7 +76,7 @@ async def _outsider_is_refused(real: Session) -> None:
 
 @sync
 async def test_answers_and_judgements_after_the_reveal(
-    isolated_config: Path, database_url: str
+    isolated_home: Path, database_url: str
 ) -> None:
     real, exercise_id = _cold_cases(database_url)
     try:

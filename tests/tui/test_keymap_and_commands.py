@@ -58,7 +58,7 @@ async def test_an_unreachable_database_opens_the_error_modal(isolated_home: Path
     from leadreview.cli.tui_cmd import build_app
     from leadreview.domain.roles import Role
 
-    app = build_app(reviewer="x", role=Role.SUPERVISOR, database="mysql://nowhere/db")
+    app = build_app(role=Role.SUPERVISOR, database="mysql://nowhere/db")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert isinstance(app.screen, ErrorScreen)
@@ -72,7 +72,7 @@ async def test_the_cli_app_reviews_the_demo(isolated_home: Path, tmp_path: Path)
     from leadreview.domain.roles import Role
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    app = build_app(reviewer="x", role=Role.SUPERVISOR, database=url)
+    app = build_app(role=Role.SUPERVISOR, database=url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         # The demo's exercise is started and joined; its cases are open to every

@@ -60,7 +60,7 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 @pytest.fixture
-def serve_process(database: str, tmp_path: Path) -> Iterator[object]:
+def serve_process(database: tuple[str, str], tmp_path: Path) -> Iterator[object]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(*host: str) -> tuple[subprocess.Popen[bytes], int, Path]:
@@ -75,10 +75,8 @@ def serve_process(database: str, tmp_path: Path) -> Iterator[object]:
                 *host,
                 "--port",
                 str(port),
-                "--reviewer",
-                "sam",
                 "--database",
-                database,
+                database[0],
             ],
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,

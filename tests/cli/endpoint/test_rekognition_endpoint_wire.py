@@ -150,5 +150,5 @@ def test_unknown_world_and_unknown_key_are_one_line(
     assert (
         "LRIANOSUCH" in run(capsys, "rekognition", "keys", "revoke", "LRIANOSUCH").one_error_line()
     )
-    refused = run(capsys, "rekognition", "keys", "add", "ivan", "--as", "investigator")
+    refused = run(capsys, "rekognition", "keys", "add", "ivan", "--my-role", "investigator")
     assert "manage-access-keys" in refused.one_error_line()
