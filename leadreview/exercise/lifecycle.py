@@ -28,7 +28,6 @@ from leadreview.workflow.errors import InvalidRequest, NotFound
 from leadreview.workflow.policy_set import PolicySet
 from leadreview.workflow.reviewers import reviewer_id
 from leadreview.workflow.service import ReviewWorkflow
-from leadreview.workflow.sql import as_utc
 
 REVIEWING_ROLES = frozenset({Role.REVIEWER, Role.SUPERVISOR})
 
@@ -281,14 +280,17 @@ def release_due(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> list[st
     """Release every scheduled inject whose time has come, and every conditional one whose
     condition has been met in play; the keys released now."""
     from leadreview.exercise.conditions import conditions_met
+    from leadreview.exercise.pausing import clock_of
 
     require(ctx, actor, ExerciseAction.INJECT, {"exercise_id": exercise_id, "inject": "due"})
     now = ctx.clock()
     with ctx.store.reading() as session:
         row = records.get_exercise(session, exercise_id)
-        if row.status != Status.RUNNING.value:
+        clock = clock_of(session, exercise_id)
+        # Paused, nothing comes out: no time passes in play and nobody may act on it.
+        if row.status != Status.RUNNING.value or clock.paused:
             return []
-        started = as_utc(row.started_at)
+        played = clock.elapsed(now)
         due = [
             i.inject_key
             for i in session.exec(
@@ -300,7 +302,7 @@ def release_due(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> list[st
                 )
                 .order_by(col(ExerciseInjectRow.position))
             ).all()
-            if started + timedelta(minutes=i.release_after_minutes or 0.0) <= now
+            if timedelta(minutes=i.release_after_minutes or 0.0) <= played
         ]
         chained = conditions_met(session, exercise_id, records.stored_scenario(row))
     released = [k for k in due if release_inject(ctx, actor, exercise_id, k, trigger="schedule")]

@@ -1,6 +1,7 @@
 """Live progress for the facilitator console: per participant, decisions made and still
 pending; per inject, whether it is out; the clock against the time limit."""
 
+import statistics
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
@@ -9,6 +10,7 @@ from leadreview.domain.decision import LeadStatus
 from leadreview.domain.roles import Role
 from leadreview.exercise import records
 from leadreview.exercise.participation import pending_leads
+from leadreview.exercise.pausing import clock_of
 from leadreview.exercise.scenario import Assignment
 from leadreview.exercise.views import ExerciseProgress, ParticipantProgress
 from leadreview.store.tables.exercise import (
@@ -29,7 +31,7 @@ def progress(session: Session, exercise_id: int, now: datetime) -> ExerciseProgr
     case_ids = [c.case_id for c in cases]
     open_play = row.assignment == Assignment.OPEN.value
     people = [
-        _participant(session, p, cases, case_ids, open_play)
+        _participant(session, p, cases, case_ids, open_play, as_utc(row.started_at))
         for p in records.participants(session, exercise_id)
     ]
     still_open = set(
@@ -39,14 +41,19 @@ def progress(session: Session, exercise_id: int, now: datetime) -> ExerciseProgr
             )
         ).all()
     )
-    elapsed = (now - as_utc(row.started_at)).total_seconds() / 60.0
+    clock = clock_of(session, exercise_id)
+    elapsed = clock.elapsed_minutes(now)
     limit = scenario.time_limits.exercise_minutes
+    if limit is not None:
+        limit += clock.extended_minutes
     return ExerciseProgress(
         exercise=records.summary(session, row),
         now=now,
         elapsed_minutes=elapsed,
         exercise_minutes=limit,
         overdue=limit is not None and elapsed > limit and row.status == "running",
+        paused=clock.paused and row.status == "running",
+        extended_minutes=clock.extended_minutes,
         participants=tuple(people),
         injects=tuple(records.injects(session, exercise_id, scenario)),
         cases_complete=sum(c not in still_open for c in case_ids),
@@ -60,14 +67,17 @@ def _participant(
     cases: list[ExerciseCaseRow],
     case_ids: list[int],
     open_play: bool,
+    started: datetime,
 ) -> ParticipantProgress:
-    assigned_ids = set(
-        session.exec(
-            select(ExerciseAssignmentRow.exercise_case_id).where(
+    assigned_at = {
+        case_id: as_utc(at)
+        for case_id, at in session.exec(
+            select(ExerciseAssignmentRow.exercise_case_id, ExerciseAssignmentRow.assigned_at).where(
                 col(ExerciseAssignmentRow.participant_id) == person.id
             )
         ).all()
-    )
+    }
+    assigned_ids = set(assigned_at)
     mine = [c for c in cases if open_play or c.id in assigned_ids]
     made, last = session.exec(
         select(func.count(col(DecisionRow.id)), func.max(col(DecisionRow.decided_at)))
@@ -84,4 +94,34 @@ def _participant(
         decisions_made=int(made or 0),
         decisions_pending=sum(len(pending_leads(session, c.case_id, person.name)) for c in mine),
         last_decision_at=as_utc(last) if last is not None else None,
+        median_seconds_per_decision=_median_seconds(session, person, cases, assigned_at, started),
     )
+
+
+def _median_seconds(
+    session: Session,
+    person: ExerciseParticipantRow,
+    cases: list[ExerciseCaseRow],
+    assigned_at: dict[int | None, datetime],
+    started: datetime,
+) -> float | None:
+    """Each decision timed from the latest of the start, the case's assignment to this
+    person and their previous decision: the debrief's `seconds_taken`, for the board."""
+    assignment_of = {c.case_id: assigned_at.get(c.id, started) for c in cases}
+    decided = session.exec(
+        select(LeadRow.case_id, DecisionRow.decided_at)
+        .join(LeadRow, col(LeadRow.id) == col(DecisionRow.lead_id))
+        .where(
+            col(DecisionRow.reviewer_id) == person.reviewer_id,
+            col(LeadRow.case_id).in_(list(assignment_of)),
+        )
+        .order_by(col(DecisionRow.decided_at), col(DecisionRow.id))
+    ).all()
+    seconds = []
+    previous = started
+    for case_id, at in decided:
+        when = as_utc(at)
+        since = max(started, assignment_of.get(case_id or 0, started), previous)
+        seconds.append((when - since).total_seconds())
+        previous = when
+    return statistics.median(seconds) if seconds else None
