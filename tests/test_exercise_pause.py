@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from leadreview.audit.log import AuditLog
+from leadreview.audit.service import verify_store
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor, Role
 from leadreview.errors import PermissionRefused
@@ -18,7 +19,6 @@ from leadreview.exercise.world import build_exercise_world
 from leadreview.store.store import Store
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest
-from leadreview.audit.service import verify_store
 from tests.exercise_support import FACILITATOR, events, table_rows, write_scenario
 
 ANA = Actor(name="ana", role=Role.REVIEWER)
@@ -115,7 +115,7 @@ def test_decisions_are_refused_while_paused_and_the_refusal_is_on_record(
 def test_only_the_facilitator_moves_the_clock_and_mistakes_are_audited(
     store: Store, tmp_path: Path
 ) -> None:
-    svc, clock, exercise_id = _started(store, tmp_path / "s")
+    svc, _clock, exercise_id = _started(store, tmp_path / "s")
     for attempt in (
         lambda: svc.pause(ANA, exercise_id),
         lambda: svc.resume(ANA, exercise_id),

@@ -10,6 +10,7 @@ paused interval, and timed injects come due on that clock, not the wall's.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pydantic import JsonValue
 from sqlmodel import Session
 
 from leadreview.domain.roles import Actor
@@ -46,7 +47,7 @@ class ExerciseClock:
         return self.elapsed(now).total_seconds() / 60.0
 
 
-def _events(session: Session, exercise_id: int) -> list[tuple[str, dict[str, object]]]:
+def _events(session: Session, exercise_id: int) -> list[tuple[str, dict[str, JsonValue]]]:
     from leadreview.workflow.audit_queries import events_of_type
 
     kinds = (ExerciseEvent.PAUSED, ExerciseEvent.RESUMED, ExerciseEvent.EXTENDED)

@@ -102,12 +102,12 @@ def _median_seconds(
     session: Session,
     person: ExerciseParticipantRow,
     cases: list[ExerciseCaseRow],
-    assigned_at: dict[int | None, datetime],
+    assigned_at: dict[int, datetime],
     started: datetime,
 ) -> float | None:
     """Each decision timed from the latest of the start, the case's assignment to this
     person and their previous decision: the debrief's `seconds_taken`, for the board."""
-    assignment_of = {c.case_id: assigned_at.get(c.id, started) for c in cases}
+    assignment_of = {c.case_id: assigned_at.get(c.id or 0, started) for c in cases}
     decided = session.exec(
         select(LeadRow.case_id, DecisionRow.decided_at)
         .join(LeadRow, col(LeadRow.id) == col(DecisionRow.lead_id))
