@@ -58,6 +58,7 @@ def progress(session: Session, exercise_id: int, now: datetime) -> ExerciseProgr
         injects=tuple(records.injects(session, exercise_id, scenario)),
         cases_complete=sum(c not in still_open for c in case_ids),
         case_count=len(case_ids),
+        case_keys=tuple(c.case_key for c in cases),
     )
 
 

@@ -78,6 +78,7 @@ class ExerciseProgress(_Frozen):
     injects: tuple[InjectView, ...]
     cases_complete: int  # no shown lead left open
     case_count: int
+    case_keys: tuple[str, ...] = ()  # the scenario's cases, in order (assigning by hand)
 
 
 class CaseTruthView(_Frozen):

@@ -212,6 +212,12 @@ class LazyGateway:
     def release_inject(self, actor: Actor, exercise_id: int, inject_key: str) -> bool:
         return self._gateway.release_inject(actor, exercise_id, inject_key)
 
+    def pause_exercise(self, actor: Actor, exercise_id: int, paused: bool) -> None:
+        self._gateway.pause_exercise(actor, exercise_id, paused)
+
+    def extend_exercise(self, actor: Actor, exercise_id: int, minutes: float) -> float | None:
+        return self._gateway.extend_exercise(actor, exercise_id, minutes)
+
     def close_exercise(self, actor: Actor, exercise_id: int) -> None:
         self._gateway.close_exercise(actor, exercise_id)
 
