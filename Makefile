@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint typecheck unit bench calibrate tui serve clean
+.PHONY: setup demo test lint typecheck unit fuzz bench calibrate tui serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## The fuzzing harness at length: a few thousand generated hostile inputs (policy, scenario
+## and config files, images, descriptors, exports, saved responses, command lines) through
+## the real CLI, in-process; the last line says how many cases ran and how long they took.
+## Bounded: 5 minutes at most (`timeout`), and 8 GiB of address space (`ulimit -v`), so
+## that a case which would take the machine's memory fails as a MemoryError instead.
+fuzz: $(STAMP)
+	ulimit -v 8388608 && LEADREVIEW_FUZZ=1 timeout 300 $(BIN)/python -m pytest tests/fuzz -q
 
 ## Benchmarks, each printed as a ratio against a baseline measured in the same run.
 bench: $(STAMP)

@@ -1,6 +1,10 @@
-"""Run every bench/bench_*.py (or those named on the command line) and print a table."""
+"""Run every bench/bench_*.py (or those named on the command line) and print a table.
+
+`--tiny` runs them at toy sizes (see `bench.tiny`): proof that they run to the end.
+"""
 
 import importlib
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -8,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import BenchResult
+from bench import TINY_ENV, BenchResult, tiny
 
 
 def _modules(selected: list[str]) -> list[str]:
@@ -19,28 +23,39 @@ def _modules(selected: list[str]) -> list[str]:
     return names
 
 
+def _figure(value: float, best: float | None, unit: str) -> str:
+    return f"{value:.4g} {unit}" + ("" if best is None else f" (best {best:.4g})")
+
+
 def main() -> int:
-    console = Console()
+    args = sys.argv[1:]
+    if "--tiny" in args:
+        args.remove("--tiny")
+        os.environ[TINY_ENV] = "1"
+    console = Console(width=200)
     results: list[BenchResult] = []
-    for name in _modules(sys.argv[1:]):
+    for name in _modules(args):
         console.print(f"[bold]{name}[/bold] …")
         module = importlib.import_module(f"bench.{name}")
         for result in module.run():
             results.append(result)
             mark = "ok" if result.passed else "MISSED"
             console.print(
-                f"  {result.name}: {result.value:.4g} {result.unit} vs {result.baseline_name} "
-                f"{result.baseline:.4g} {result.unit} → ratio {result.ratio:.3f} "
-                f"(target {result.target}) {mark}"
+                f"  {result.name}: {_figure(result.value, result.value_best, result.unit)} "
+                f"vs {result.baseline_name} "
+                f"{_figure(result.baseline, result.baseline_best, result.unit)} "
+                f"→ ratio {result.ratio:.3f} (target {result.target}) {mark}"
             )
-    table = Table(title="Benchmarks (medians; ratios against a baseline run side by side)")
+    title = "Benchmarks (medians, best in brackets; ratios of medians against a baseline"
+    title += " run side by side)" + (" — TINY: sizes too small to mean anything" if tiny() else "")
+    table = Table(title=title)
     for column in ("benchmark", "value", "baseline", "ratio", "target", "result"):
         table.add_column(column)
     for r in results:
         table.add_row(
             r.name,
-            f"{r.value:.4g} {r.unit}",
-            f"{r.baseline_name}: {r.baseline:.4g} {r.unit}",
+            _figure(r.value, r.value_best, r.unit),
+            f"{r.baseline_name}: {_figure(r.baseline, r.baseline_best, r.unit)}",
             f"{r.ratio:.3f}",
             r.target,
             "ok" if r.passed else "MISSED",

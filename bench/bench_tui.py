@@ -19,21 +19,35 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn, cast
 
-from bench import BenchResult
+from bench import BenchResult, Deadline, scaled, tiny
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from leadreview.exercise.views import ParticipantBoard
+    from leadreview.tui.gateway import ReviewGateway
     from leadreview.workflow.views import CaseDetail, LeadDetail
 
 LAUNCH_TARGET_S = 1.0
 KEY_TARGET_MS = 50.0
-BIG_CASE = 4096
 SMALL_CASE = 8
-PRESSES = 40
-LAUNCH_REPEATS = 5
+# Every wait gives up after this long, so a broken app ends the bench with an error.
+WAIT_LIMIT_S = 120.0
+
+
+def _big_case_size() -> int:
+    return scaled(4096, 64)
+
+
+def _presses() -> int:
+    return scaled(40, 3)
+
+
+def _launch_repeats() -> int:
+    return scaled(5, 1)
+
 
 # Run as `python -c URL UNTIL T0`: builds the app as `leadreview tui` does and prints the
 # seconds since T0 (the parent's clock at spawn) at the first paint of the case queue
@@ -46,7 +60,11 @@ from leadreview.domain.roles import Role
 app = build_app(reviewer="bench", role=Role.SUPERVISOR, database=sys.argv[1])
 async def ready(pilot):
     from leadreview.tui.screens.case_queue import CaseQueueScreen
+    give_up = time.monotonic() + float(sys.argv[4])
     while True:
+        if time.monotonic() > give_up:
+            print(f"no case queue; the app shows {app.screen!r}", file=sys.stderr, flush=True)
+            os._exit(3)
         screen = app.screen
         if isinstance(screen, CaseQueueScreen) and screen.is_mounted:
             if sys.argv[2] == "paint" or screen.query_one("#case-table").row_count:
@@ -59,14 +77,18 @@ app.run(headless=True, size=(120, 40), auto_pilot=ready)
 
 
 def _launch(url: str, until: str, env: dict[str, str]) -> float:
-    argv = [sys.executable, "-c", _LAUNCH, url, until, repr(time.time())]
-    done = subprocess.run(argv, check=True, env=env, capture_output=True, text=True)
+    argv = [sys.executable, "-c", _LAUNCH, url, until, repr(time.time()), repr(WAIT_LIMIT_S)]
+    done = subprocess.run(
+        argv, check=False, env=env, capture_output=True, text=True, timeout=2 * WAIT_LIMIT_S
+    )
+    if done.returncode or not done.stdout.strip():
+        raise RuntimeError(f"the app did not reach its case queue: {done.stderr.strip()}")
     return float(done.stdout.strip().splitlines()[-1])
 
 
 def _wall(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, check=True, env=env, capture_output=True)
+    subprocess.run(argv, check=True, env=env, capture_output=True, timeout=WAIT_LIMIT_S)
     return time.perf_counter() - start
 
 
@@ -78,13 +100,16 @@ def bench_launch() -> list[BenchResult]:
         env["LEADREVIEW_KEYMAP_FILE"] = f"{folder}/k"
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         baseline = [sys.executable, "-c", "import textual"]
-        _launch(url, "cases", env)  # opens the demo's cases; not counted
+        if not tiny():
+            _launch(url, "cases", env)  # opens the demo's cases; not counted
         results = []
-        for until in ("paint", "cases"):
+        # A tiny run launches once: the listing is the path that needs the store.
+        for until in ("cases",) if tiny() else ("paint", "cases"):
             pairs = [
-                (_launch(url, until, env), _wall(baseline, env)) for _ in range(LAUNCH_REPEATS)
+                (_launch(url, until, env), _wall(baseline, env)) for _ in range(_launch_repeats())
             ]
             value = statistics.median(a for a, _ in pairs)
+            painted = until == "paint"
             results.append(
                 BenchResult(
                     name=f"launch to case queue {'painted' if until == 'paint' else 'listed'}",
@@ -92,15 +117,20 @@ def bench_launch() -> list[BenchResult]:
                     unit="s",
                     baseline_name="python -c 'import textual'",
                     baseline=statistics.median(b for _, b in pairs),
-                    target=f"< {LAUNCH_TARGET_S:g} s" if until == "paint" else "(information)",
-                    passed=value < LAUNCH_TARGET_S if until == "paint" else True,
+                    target=f"< {LAUNCH_TARGET_S:g} s" if painted else "(information)",
+                    passed=tiny() or not painted or value < LAUNCH_TARGET_S,
+                    value_best=min(a for a, _ in pairs),
+                    baseline_best=min(b for _, b in pairs),
                 )
             )
     return results
 
 
 class _BigCaseGateway:
-    """One case of `leads` leads, everything precomputed: only the UI is timed."""
+    """One case of `leads` leads, everything precomputed: only the UI is timed. No
+    exercise is running. Handed to the app as a `ReviewGateway` and checked against it
+    in `_gateway` (the methods the queue calls first must exist, or the app shows an
+    error screen and the bench would wait for the case screen in vain)."""
 
     def __init__(self, leads: int) -> None:
         self.case, self.details = _big_case(leads)
@@ -115,8 +145,23 @@ class _BigCaseGateway:
     def get_lead(self, actor: object, lead_id: int) -> "LeadDetail":
         return self.details[lead_id]
 
+    def join_exercise(self, actor: object) -> "ParticipantBoard | None":
+        return None  # no exercise running: the queue lists every case
+
+    def exercise_board(self, actor: object, exercise_id: int) -> "ParticipantBoard":
+        raise LookupError("no exercise is running in the bench")
+
     def probe_picture(self, case_id: int) -> "Image | None":
         return None
+
+    # What the key-press bench never reaches: present, so the protocol check passes,
+    # and loud if a screen starts to call one.
+    def _not_benched(self, *args: object, **kwargs: object) -> NoReturn:
+        raise NotImplementedError("the bench's gateway serves one case only")
+
+    decide = list_events = verify_audit = export_audit = debrief = _not_benched
+    exercise_state = exercise_progress = exercise_debrief = reveal_truth = _not_benched
+    write_debrief_report = _not_benched
 
     def lead_picture(self, lead_id: int) -> "Image | None":
         from PIL import Image
@@ -202,40 +247,60 @@ async def _key_press_ms(leads: int) -> float:
     from leadreview.tui.app import LeadReviewApp
     from leadreview.tui.screens.case_review import CaseReviewScreen
 
-    gateway = _BigCaseGateway(leads)
+    gateway = _gateway(leads)
     actor = Actor(name="bench", role=Role.SUPERVISOR)
-    app = LeadReviewApp(gateway, actor, cursor_blink=False)  # type: ignore[arg-type]
+    app = LeadReviewApp(gateway, actor, cursor_blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
         app.open_case(1)
+        deadline = Deadline(WAIT_LIMIT_S, f"the case screen (the app shows {app.screen!r})")
         while not (isinstance(app.screen, CaseReviewScreen) and app.screen.leads):
+            deadline.check()
             await pilot.pause(0.01)
         await app.workers.wait_for_complete()
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, CaseReviewScreen)
         times = []
-        for press in range(PRESSES):
+        for press in range(_presses()):
             # The key arrives as the terminal driver delivers it (Pilot.press adds ~60 ms
             # of its own waiting, which would swamp what is measured here).
             start = time.perf_counter()
             app.post_message(events.Key("j", "j"))
+            deadline = Deadline(WAIT_LIMIT_S, f"lead {press + 2} to open")
             while not (screen.lead_detail and screen.lead_detail.lead.rank == press + 2):
+                deadline.check()
                 await asyncio.sleep(0.0005)
             times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000
 
 
+def _gateway(leads: int) -> "ReviewGateway":
+    """The fake, checked against every method the protocol names: a method added to the
+    app's gateway since must be added here too, or the bench stops with this error."""
+    from leadreview.tui.gateway import ReviewGateway
+
+    gateway = _BigCaseGateway(leads)
+    wanted = {n for n in vars(ReviewGateway) if not n.startswith("_")}
+    missing = sorted(n for n in wanted if not hasattr(gateway, n))
+    if missing:
+        raise RuntimeError(f"the bench's gateway lacks {', '.join(missing)}: add them")
+    return cast("ReviewGateway", gateway)
+
+
 def bench_key_press() -> BenchResult:
-    big = asyncio.run(_key_press_ms(BIG_CASE))
-    small = asyncio.run(_key_press_ms(SMALL_CASE if PRESSES < SMALL_CASE else PRESSES + 1))
+    presses = _presses()
+    small_case = max(SMALL_CASE, presses + 1)
+    big_case = _big_case_size()
+    big = asyncio.run(_key_press_ms(big_case))
+    small = asyncio.run(_key_press_ms(small_case))
     return BenchResult(
-        name=f"key press to lead shown, {BIG_CASE} leads",
+        name=f"key press to lead shown, {big_case} leads (median of {presses} presses)",
         value=big,
         unit="ms",
-        baseline_name=f"same on {max(SMALL_CASE, PRESSES + 1)} leads",
+        baseline_name=f"same on {small_case} leads",
         baseline=small,
         target=f"< {KEY_TARGET_MS:g} ms",
-        passed=big < KEY_TARGET_MS,
+        passed=tiny() or big < KEY_TARGET_MS,
     )
 
 

@@ -35,12 +35,18 @@ def probe_bytes(embedding: npt.ArrayLike, fmt: ImageFormat = "PNG", side: int = 
 
 
 def gallery_client(
-    n: int = 200, seed: int = 0, collection: str = "gallery"
-) -> tuple[SimulatedRekognition, npt.NDArray[np.float32]]:
-    """A client with one collection of `n` imported faces (ExternalImageId 'person-<i>')."""
+    n: int = 200,
+    seed: int = 0,
+    collection: str = "gallery",
+    dtype: type[np.floating[Any]] = np.float32,
+    search_budget_bytes: int | None = None,
+) -> tuple[SimulatedRekognition, npt.NDArray[Any]]:
+    """A client with one collection of `n` imported faces (ExternalImageId 'person-<i>'),
+    and the gallery as stored (float32, or float16 when asked)."""
     rng = np.random.default_rng(seed)
-    gallery = unit_rows(rng, n)
-    client = SimulatedRekognition(logistic_similarity)
+    gallery = unit_rows(rng, n).astype(dtype)
+    budget = {} if search_budget_bytes is None else {"search_budget_bytes": search_budget_bytes}
+    client = SimulatedRekognition(logistic_similarity, **budget)
     client.create_collection(CollectionId=collection)
     client.import_faces(collection, gallery, [f"person-{i}" for i in range(n)])
     return client, gallery

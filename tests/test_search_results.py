@@ -84,20 +84,26 @@ def test_max_faces_defaults_to_the_model_maximum() -> None:
     assert len(response["FaceMatches"]) == 120
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     n=st.integers(1, 120),
     k=st.integers(1, 40),
     threshold=st.floats(0, 100),
     seed=st.integers(0, 2**32 - 1),
     fmt=st.sampled_from(["PNG", "JPEG"]),
+    dtype=st.sampled_from([np.float32, np.float16]),
+    budget=st.sampled_from([None, 600]),
 )
 def test_search_embeddings_equals_search_faces_by_image(
-    n: int, k: int, threshold: float, seed: int, fmt: Any
+    n: int, k: int, threshold: float, seed: int, fmt: Any, dtype: Any, budget: int | None
 ) -> None:
-    sim, gallery = gallery_client(n=n, seed=seed)
+    # Both the float32 and a float16 gallery (exact for the vectors as stored), in one
+    # block or in blocks of a few faces (a 600-byte working budget).
+    sim, gallery = gallery_client(n=n, seed=seed, dtype=dtype, search_budget_bytes=budget)
     rng = np.random.default_rng(seed)
-    probes = np.stack([near(rng, gallery[int(rng.integers(n))], 0.5) for _ in range(3)])
+    probes = np.stack(
+        [near(rng, gallery[int(rng.integers(n))].astype(np.float32), 0.5) for _ in range(3)]
+    )
     batch = sim.search_embeddings("gallery", probes, MaxFaces=k, FaceMatchThreshold=threshold)
     for i, probe in enumerate(probes):
         response = sim.search_faces_by_image(
@@ -208,3 +214,22 @@ def test_responses_are_deterministic() -> None:
         return out
 
     assert run() == run()
+
+
+def test_a_float16_gallery_stays_float16(tmp_path: Path) -> None:
+    rows = unit_rows(np.random.default_rng(8), 300).astype(np.float16)
+    path = tmp_path / "gallery.f16"
+    rows.tofile(path)
+    mapped = np.memmap(path, dtype=np.float16, mode="r", shape=rows.shape)
+    sim = SimulatedRekognition(logistic_similarity)
+    sim.create_collection(CollectionId="half")
+    sim.import_faces("half", mapped)
+    store = sim._collections["half"].store  # white-box: not converted to float32
+    assert store.vectors.dtype == np.float16 and np.shares_memory(store.vectors, mapped)
+    probe = rows[[17]].astype(np.float32)
+    assert sim.search_embeddings("half", probe, MaxFaces=1).row(0)[0][0] == 17
+    # A face indexed later joins the float16 matrix rather than converting it.
+    extra = unit_rows(np.random.default_rng(9), 1)[0]
+    sim.index_faces(CollectionId="half", Image={"Bytes": probe_bytes(extra)})
+    assert sim._collections["half"].store.vectors.dtype == np.float16
+    assert sim.search_embeddings("half", extra[None, :], MaxFaces=1).row(0)[0][0] == 300

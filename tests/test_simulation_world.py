@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadreview.domain.probe import CaptureQuality
-from leadreview.simulation.gallery_build import CHUNK_ROWS, build_gallery
+from leadreview.simulation.gallery_build import (
+    CHUNK_ROWS,
+    build_gallery,
+    fill_embeddings,
+    gallery_columns,
+)
 from leadreview.simulation.ids import face_id, face_index
 from leadreview.simulation.scenario import Scenario, load_scenario
 from leadreview.simulation.score_model import ScoreModel, load_score_model
@@ -160,3 +165,13 @@ def test_world_exposes_what_replay_needs(model: ScoreModel) -> None:
     assert world.gallery_embeddings is world.gallery.embeddings
     sims = world.similarity(world.probe_embeddings @ world.gallery_embeddings.T)
     assert sims.dtype == np.float64 and sims.min() >= 0.0 and sims.max() <= 100.0
+
+
+def test_parallel_generation_is_the_serial_matrix(model: ScoreModel) -> None:
+    scenario = small("aclu-2018", 3 * CHUNK_ROWS + 11, 4)
+    columns = gallery_columns(scenario.gallery, model, 5)
+    serial = np.zeros((len(columns), model.dims), dtype=np.float32)
+    parallel = np.zeros_like(serial)
+    fill_embeddings(serial, columns, model, 5, workers=1)
+    fill_embeddings(parallel, columns, model, 5, workers=4)
+    assert np.array_equal(serial, parallel) and np.all(np.linalg.norm(serial, axis=1) > 0.99)

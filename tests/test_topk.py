@@ -54,3 +54,79 @@ def test_large_blocks_select_in_parallel_with_the_same_result() -> None:
     expected = np.argsort(-full, axis=1, kind="stable")[:, :50]
     assert np.array_equal(indices, expected)
     assert np.allclose(scores, np.take_along_axis(full, expected, axis=1), atol=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(1, 400),
+    m=st.integers(1, 300),
+    k=st.integers(1, 40),
+    budget=st.integers(1, 20_000),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_any_budget_gives_the_same_result(n: int, m: int, k: int, budget: int, seed: int) -> None:
+    # Tiny budgets force many gallery blocks (down to one row each) and probe blocks:
+    # the running top-k must still be exactly the one-block answer.
+    rng = np.random.default_rng(seed)
+    gallery = unit_rows(rng, n, 8)
+    queries = unit_rows(rng, m, 8)
+    indices, scores = exact_top_k(gallery, queries, k, budget_bytes=budget)
+    whole, whole_scores = exact_top_k(gallery, queries, k, budget_bytes=2**30)
+    assert np.array_equal(indices, whole)
+    assert np.allclose(scores, whole_scores, atol=1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    m=st.integers(1, 20),
+    k=st.integers(1, 40),
+    budget=st.sampled_from([64, 5_000, 2**30]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_float16_gallery_is_ranked_exactly_as_stored(
+    n: int, m: int, k: int, budget: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    gallery16 = unit_rows(rng, n, 16).astype(np.float16)
+    queries = unit_rows(rng, m, 16)
+    indices, scores = exact_top_k(gallery16, queries, k, budget_bytes=budget)
+    # Exact for the float16 vectors as stored: a float64 full sort of the same values.
+    full = queries.astype(np.float64) @ gallery16.astype(np.float64).T
+    for row in range(m):
+        expected = np.lexsort((np.arange(n), -full[row]))[: min(k, n)]
+        assert np.allclose(scores[row], full[row][expected], atol=1e-6)
+        assert np.array_equal(indices[row], expected)
+
+
+def test_working_memory_stays_within_the_budget() -> None:
+    import tracemalloc
+
+    rng = np.random.default_rng(5)
+    gallery = unit_rows(rng, 40_000, 16)
+    queries = unit_rows(rng, 300, 16)
+    budget = 4 * 2**20
+    exact_top_k(gallery[:1000], queries[:4], 50, budget_bytes=budget)  # warm the pool
+    for matrix in (gallery, gallery.astype(np.float16)):
+        tracemalloc.start()
+        try:
+            exact_top_k(matrix, queries, 50, budget_bytes=budget)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        # Scoring at once would hold 300 x 40,000 scores (48 MB, and twice that in
+        # indices); the results are 300 x 50 x 12 bytes, merged a few times over.
+        results = queries.shape[0] * 50 * 12
+        assert peak < budget + 6 * results, (matrix.dtype, peak)
+
+
+def test_one_probe_selects_in_parallel_slices_with_the_same_result() -> None:
+    # One probe over enough faces that the block's columns are split between threads.
+    rng = np.random.default_rng(4)
+    gallery = unit_rows(rng, 600_000, 4)
+    query = unit_rows(rng, 1, 4)
+    indices, scores = exact_top_k(gallery, query, 50)
+    full = (query @ gallery.T)[0]
+    expected = np.lexsort((np.arange(len(full)), -full))[:50]
+    assert np.array_equal(indices[0], expected)
+    assert np.allclose(scores[0], full[expected], atol=1e-6)

@@ -1,11 +1,14 @@
 """A scenario and its overrides, turned into one `SearchBatch` per seed.
 
 The comparison, the sweep and the report all start here, so `--seed`, `--seeds`,
-`--gallery-size` and `--probes` mean the same thing to each of them. Batches are made
-lazily, one seed at a time: a caller reduces each to counts before the next is built.
+`--gallery-size` and `--probes` mean the same thing to each of them. Seeds are
+searched in parallel processes, one per core by default, and handed over in seed
+order as each is done: a caller reduces each to counts before taking the next.
 """
 
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from leadreview.analysis.batch import SearchBatch
@@ -58,11 +61,62 @@ def prepare(request: ScenarioRequest) -> PreparedScenario:
     return PreparedScenario(scenario, [first + i for i in range(request.seeds)])
 
 
-def scenario_batches(prepared: PreparedScenario) -> Iterator[tuple[int, SearchBatch]]:
-    """Run the scenario's searches once per seed (no threshold, `max_faces` leads each)."""
+def default_workers() -> int:
+    """Seeds searched at once by default: one process per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _one_seed(scenario: Scenario, seed: int) -> SearchBatch:
     from leadreview.analysis.run_batch import run_scenario
     from leadreview.simulation.score_model import load_score_model
 
-    model = load_score_model()  # read once, shared by every seed
-    for seed in prepared.seeds:
-        yield seed, run_scenario(prepared.scenario, seed=seed, model=model).batch
+    return run_scenario(scenario, seed=seed, model=load_score_model()).batch
+
+
+@contextmanager
+def _blas_threads(count: int) -> Iterator[None]:
+    """Worker processes started inside this block give BLAS `count` threads each, so
+    that the processes together use the cores once, not cores x cores threads. (BLAS
+    reads these when it loads, in the fresh process; the parent is not affected.)"""
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update({name: str(count) for name in names})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def scenario_batches(
+    prepared: PreparedScenario, workers: int | None = None
+) -> Iterator[tuple[int, SearchBatch]]:
+    """Run the scenario's searches once per seed (no threshold, `max_faces` leads each).
+
+    Seeds run in `workers` processes at once (default: every core; 1 runs them here,
+    one after the other). Each seed's world is built from its seed alone, so the
+    batches, yielded in seed order, are identical to a serial run's."""
+    workers = min(default_workers() if workers is None else workers, len(prepared.seeds))
+    if workers <= 1:
+        from leadreview.analysis.run_batch import run_scenario
+        from leadreview.simulation.score_model import load_score_model
+
+        model = load_score_model()  # read once, shared by every seed
+        for seed in prepared.seeds:
+            yield seed, run_scenario(prepared.scenario, seed=seed, model=model).batch
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "spawn": a fresh interpreter per worker, never a fork of a process running BLAS
+    # and selection threads (a forked lock held by another thread would never free).
+    context = multiprocessing.get_context("spawn")
+    cores = default_workers()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with _blas_threads(max(1, cores // workers)):
+            futures = [pool.submit(_one_seed, prepared.scenario, seed) for seed in prepared.seeds]
+        for seed, future in zip(prepared.seeds, futures, strict=True):
+            yield seed, future.result()

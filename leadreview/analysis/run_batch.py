@@ -39,8 +39,7 @@ def search_world(world: World, max_faces: int) -> EmbeddingSearchResult:
     client.import_faces(
         CollectionId=COLLECTION_ID,
         Embeddings=world.gallery_embeddings,
-        ExternalImageIds=[gallery.external_image_id(i) for i in range(gallery.size)],
-        FaceIds=[gallery.face_id(i) for i in range(gallery.size)],
+        Ids=gallery,  # ids computed per lead returned, not per face
     )
     return client.search_embeddings(
         CollectionId=COLLECTION_ID,

@@ -29,9 +29,19 @@ def check_origin(origin: str) -> str:
 
 
 def load_signer(path: Path) -> Signer:
+    from leadreview.errors import InputFileError
+    from leadreview.io.limits import read_limited
+
     try:
         mode = path.stat().st_mode
-        text = path.read_text(encoding="utf-8")
+        # Bounded, and never /dev/zero or a FIFO named in the settings.
+        text = read_limited(path, "signing key", 64 * 1024).decode("utf-8")
+    except InputFileError as exc:
+        if isinstance(exc.__cause__, FileNotFoundError) or not path.exists():
+            raise ConfigurationError(
+                f"signing key {path} does not exist (run `leadreview audit key` to create it)"
+            ) from None
+        raise ConfigurationError(f"signing key {exc.message}") from None
     except UnicodeDecodeError:
         raise ConfigurationError(f"signing key {path}: not UTF-8 text") from None
     except FileNotFoundError:

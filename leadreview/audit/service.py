@@ -32,6 +32,9 @@ from leadreview.store.store import Store
 if TYPE_CHECKING:
     from leadreview.audit.proofs import ConsistencyProof, InclusionProof
 
+# A signed checkpoint is a few hundred bytes; a file far larger is not one.
+MAX_CHECKPOINT_BYTES = 64 * 1024
+
 
 @dataclass(frozen=True)
 class AuditContext:
@@ -179,15 +182,21 @@ def load_checkpoint_files(
     in `origins`), becomes a break, not an exception."""
     checkpoints: list[Checkpoint] = []
     breaks: list[Break] = []
+    from leadreview.errors import InputFileError
+    from leadreview.io.limits import read_limited
+
     for path in files:
         try:
-            signed = path.read_text(encoding="utf-8")
+            # Bounded, and never /dev/zero or a FIFO: a checkpoint is a few hundred bytes.
+            signed = read_limited(path, "checkpoint", MAX_CHECKPOINT_BYTES).decode("utf-8")
             checkpoint = open_checkpoint(signed, verifiers)
             if origins is not None and checkpoint.origin not in origins:
                 raise CheckpointError(
                     f"checkpoint origin {checkpoint.origin!r} is not this log's ({origins[0]!r})"
                 )
             checkpoints.append(checkpoint)
+        except InputFileError as exc:
+            breaks.append(Break(0, BreakKind.BAD_CHECKPOINT, exc.message))
         except UnicodeDecodeError:
             breaks.append(Break(0, BreakKind.BAD_CHECKPOINT, f"{path}: not UTF-8 text"))
         except OSError as exc:

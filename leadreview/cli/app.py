@@ -21,6 +21,9 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # Each module defines its commands cheaply; heavy imports wait inside the commands.
+    # Once per process: tests (and the fuzzing harness) call main() thousands of times.
+    if app.registered_commands or app.registered_groups:
+        return
     from leadreview.cli import (
         after_action_cmd,
         archive_cmd,
@@ -75,6 +78,15 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+def _os_error_line(exc: OSError) -> str:
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename is None:
+        return reason
+    name = str(exc.filename)
+    shown = name if len(name) <= 200 else f"{name[:100]}…{name[-40:]}"
+    return f"{shown}: {reason}"
+
+
 def main(argv: list[str] | None = None) -> None:
     _register_commands()
     command = typer.main.get_command(app)
@@ -100,5 +112,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(exc.exit_code) from None
     except BrokenPipeError:
         raise SystemExit(0) from None
+    except OSError as exc:
+        # A path the operating system refuses (a name too long, a permission, a full disk)
+        # wherever it is first touched: the user's to fix, so one line naming it.
+        fail(_os_error_line(exc))
     if isinstance(result, int) and result != 0:
         raise SystemExit(result)

@@ -16,6 +16,7 @@ def archive_command(
         int | None,
         typer.Option(
             min=1,
+            max=36_500,
             help="COMPLIANCE retention of new objects; default (and floor): the bucket's rule",
         ),
     ] = None,

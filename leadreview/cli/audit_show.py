@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from leadreview.cli.bounds import DB_INT_MAX, ROWS_MAX
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Role
 
@@ -27,11 +28,15 @@ def show_command(
     event_type: Annotated[str | None, typer.Option("--type", help="only this event type")] = None,
     actor: Annotated[str | None, typer.Option("--actor", help="only this actor")] = None,
     since_seq: Annotated[
-        int | None, typer.Option("--since-seq", help="from this sequence number on")
+        int | None,
+        typer.Option("--since-seq", help="from this sequence number on", min=0, max=DB_INT_MAX),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="at most this many rows")] = 100,
+    limit: Annotated[
+        int, typer.Option("--limit", help="at most this many rows", min=1, max=ROWS_MAX)
+    ] = 100,
     case_id: Annotated[
-        int | None, typer.Option("--case", help="only events about this case")
+        int | None,
+        typer.Option("--case", help="only events about this case", min=1, max=DB_INT_MAX),
     ] = None,
     reviewer: Annotated[
         str | None,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadreview.cli.bounds import DB_INT_MAX
 from leadreview.cli.probe_cmd import DEFAULT_SCENARIO, ScenarioOption, SeedOption
 from leadreview.domain.policy import UseCase
 from leadreview.domain.probe import CaptureQuality
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 case_app = typer.Typer(
     help="Open cases against a face-search backend; list and show them.", no_args_is_help=True
 )
+
+# Larger image files are refused unread; up to here one over Rekognition's 5 MB is read,
+# so that its refusal goes on record with the image's digest.
+MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024
 
 # The collection a simulated run creates, as batch replays name theirs.
 SIMULATED_COLLECTION = "booking-photos"
@@ -98,11 +103,14 @@ def _workflow(
 
 def _read_image(path: Path) -> bytes:
     from leadreview.errors import InputFileError
+    from leadreview.io.limits import read_limited
 
+    # A regular file only (a FIFO would block, /dev/zero never ends), and bounded: past
+    # Rekognition's 5 MB the search is refused anyway, and recorded as refused.
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"--image {path}: cannot read ({exc.strerror or exc})") from None
+        return read_limited(path, "image", max_bytes=MAX_IMAGE_FILE_BYTES)
+    except InputFileError as exc:
+        raise InputFileError(f"--image {exc.message}") from None
 
 
 def _load_scenario_gallery(
@@ -118,8 +126,7 @@ def _load_scenario_gallery(
     client.import_faces(
         collection_id,
         gallery.embeddings,
-        ExternalImageIds=[gallery.external_image_id(i) for i in range(gallery.size)],
-        FaceIds=[gallery.face_id(i) for i in range(gallery.size)],
+        Ids=gallery,  # ids computed per lead returned, not per face
     )
 
 
@@ -339,7 +346,7 @@ def list_command(
 
 @case_app.command("show")
 def show_command(
-    case_id: Annotated[int, typer.Argument(help="the case id")],
+    case_id: Annotated[int, typer.Argument(help="the case id", min=1, max=DB_INT_MAX)],
     actor: ActorOption = None,
     role: Annotated[Role, typer.Option("--role", help="the role you view in")] = Role.REVIEWER,
 ) -> None:

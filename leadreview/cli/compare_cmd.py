@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from leadreview.cli.bounds import MAX_GALLERY, MAX_PROBES, SEED_MAX, SEEDS_MAX
+
 if TYPE_CHECKING:
     from leadreview.analysis.batch import SearchBatch
     from leadreview.analysis.batch_source import PreparedScenario
@@ -31,15 +33,22 @@ ScenarioOpt = Annotated[
     str, typer.Option("--scenario", help="a bundled scenario's name or a scenario file")
 ]
 SeedOpt = Annotated[
-    int | None, typer.Option("--seed", help="first seed (default: the scenario's)", min=0)
+    int | None,
+    typer.Option("--seed", help="first seed (default: the scenario's)", min=0, max=SEED_MAX),
 ]
 SeedsOpt = Annotated[
-    int, typer.Option("--seeds", help="how many seeds (worlds) to run: seed, seed+1, …", min=1)
+    int,
+    typer.Option(
+        "--seeds", help="how many seeds (worlds) to run: seed, seed+1, …", min=1, max=SEEDS_MAX
+    ),
 ]
 GalleryOpt = Annotated[
-    int | None, typer.Option("--gallery-size", help="override the gallery size", min=1)
+    int | None,
+    typer.Option("--gallery-size", help="override the gallery size", min=1, max=MAX_GALLERY),
 ]
-ProbesOpt = Annotated[int | None, typer.Option("--probes", help="override the probe count", min=1)]
+ProbesOpt = Annotated[
+    int | None, typer.Option("--probes", help="override the probe count", min=1, max=MAX_PROBES)
+]
 PolicyOpt = Annotated[
     list[str] | None,
     typer.Option(

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadreview.cli.bounds import DB_INT_MAX
+
 if TYPE_CHECKING:
     from leadreview.domain.roles import Actor, Role
     from leadreview.exercise.service import ExerciseService
@@ -19,8 +21,22 @@ exercise_app = typer.Typer(help="Run a tabletop exercise.", no_args_is_help=True
 
 AsOption = Annotated[str | None, typer.Option("--as", help="who acts (default: configured actor)")]
 ExerciseOption = Annotated[
-    int | None, typer.Option("--exercise", help="exercise id (default: the newest running)")
+    int | None,
+    typer.Option(
+        "--exercise", help="exercise id (default: the newest running)", min=1, max=DB_INT_MAX
+    ),
 ]
+
+
+def _role(value: str) -> "Role":
+    """The role named on the command line, or one line listing the roles there are."""
+    from leadreview.domain.roles import Role
+    from leadreview.errors import InputFileError
+
+    try:
+        return Role(value)
+    except ValueError:
+        raise InputFileError(f"--role {value!r}: use one of {', '.join(Role)}") from None
 
 
 def _open() -> "tuple[ExerciseService, Store]":
@@ -72,13 +88,8 @@ def join(
     exercise: ExerciseOption = None,
 ) -> None:
     """Join the exercise as a participant."""
-    from leadreview.domain.roles import Role
-    from leadreview.errors import InputFileError
 
-    try:
-        chosen = Role(role)
-    except ValueError:
-        raise InputFileError(f"--role {role!r}: use one of {', '.join(Role)}") from None
+    chosen = _role(role)
     service, store = _open()
     try:
         seat = service.join(_actor(name, chosen), _id(service, exercise))
@@ -182,11 +193,10 @@ def board(
     exercise: ExerciseOption = None,
 ) -> None:
     """A participant's cases, the leads they still have to decide, and injects released."""
-    from leadreview.domain.roles import Role
 
     service, store = _open()
     try:
-        mine = service.board(_actor(name, Role(role)), _id(service, exercise))
+        mine = service.board(_actor(name, _role(role)), _id(service, exercise))
     finally:
         store.dispose()
     for c in mine.cases:
@@ -206,7 +216,7 @@ def board(
 
 @exercise_app.command("decide")
 def decide(
-    lead_id: Annotated[int, typer.Argument(help="the lead to decide")],
+    lead_id: Annotated[int, typer.Argument(help="the lead to decide", min=1, max=DB_INT_MAX)],
     name: Annotated[str, typer.Option("--name", help="your name")],
     kind: Annotated[
         str, typer.Option("--decision", help="possible-lead, not-a-match, inconclusive")
@@ -217,7 +227,6 @@ def decide(
 ) -> None:
     """Decide a lead of one of your cases."""
     from leadreview.domain.decision import DecisionKind
-    from leadreview.domain.roles import Role
     from leadreview.errors import InputFileError
 
     try:
@@ -227,7 +236,7 @@ def decide(
     service, store = _open()
     try:
         lead = service.decide(
-            _actor(name, Role(role)), _id(service, exercise), lead_id, chosen, rationale
+            _actor(name, _role(role)), _id(service, exercise), lead_id, chosen, rationale
         )
     finally:
         store.dispose()

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadreview.cli.bounds import MAX_PROBES, SEED_MAX
+
 if TYPE_CHECKING:
     from leadreview.simulation.world import World
 
@@ -26,7 +28,9 @@ ScenarioOption = Annotated[
     str,
     typer.Option("--scenario", help="a bundled batch scenario name (e.g. wcso-cctv) or a file"),
 ]
-SeedOption = Annotated[int | None, typer.Option(min=0, help="override the scenario's seed")]
+SeedOption = Annotated[
+    int | None, typer.Option(min=0, max=SEED_MAX, help="override the scenario's seed")
+]
 
 
 def scenario_world(scenario: str, seed: int | None) -> "World":
@@ -41,7 +45,9 @@ def scenario_world(scenario: str, seed: int | None) -> "World":
 @probe_app.command("render")
 def render(
     output: Annotated[Path, typer.Option("--output", "-o", help="the image to write (.png, .jpg)")],
-    probe: Annotated[int, typer.Option("--probe", min=0, help="the probe's index, from 0")] = 0,
+    probe: Annotated[
+        int, typer.Option("--probe", min=0, max=MAX_PROBES - 1, help="the probe's index, from 0")
+    ] = 0,
     scenario: ScenarioOption = DEFAULT_SCENARIO,
     seed: SeedOption = None,
     reveal: Annotated[

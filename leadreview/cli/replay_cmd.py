@@ -5,17 +5,21 @@ from typing import Annotated
 
 import typer
 
+from leadreview.cli.bounds import MAX_GALLERY, MAX_PROBES, SEED_MAX
+
 
 def replay(
     scenario: Annotated[
         str, typer.Argument(help="a bundled scenario name (e.g. aclu-2018) or a scenario file")
     ] = "aclu-2018",
-    seed: Annotated[int | None, typer.Option(min=0, help="override the scenario's seed")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, max=SEED_MAX, help="override the scenario's seed")
+    ] = None,
     gallery_size: Annotated[
-        int | None, typer.Option(min=1, max=20_000_000, help="override the gallery size")
+        int | None, typer.Option(min=1, max=MAX_GALLERY, help="override the gallery size")
     ] = None,
     probes: Annotated[
-        int | None, typer.Option(min=1, max=1_000_000, help="override the number of probes")
+        int | None, typer.Option(min=1, max=MAX_PROBES, help="override the number of probes")
     ] = None,
     policy: Annotated[
         list[str] | None,
@@ -43,7 +47,8 @@ def replay(
     chosen = with_overrides(load_scenario(scenario), gallery_size=gallery_size, probes=probes)
     policies = load_policies(policy or chosen.policies)
     err = Console(stderr=True)
-    with gallery_progress(err, chosen.gallery.size) as progress:
+    item_bytes = 2 if chosen.gallery.storage == "float16" else 4
+    with gallery_progress(err, chosen.gallery.size, item_bytes) as progress:
         run = run_scenario(chosen, seed=seed, cache_dir=cache_dir, progress=progress)
     results = replay_policies(run.batch, policies, chosen.use_case)
     if record:

@@ -52,16 +52,24 @@ def serve(
     """Serve the review app to browsers (one process per browser session)."""
     from textual_serve.server import Server
 
+    from leadreview.cli.waiting import require_free_port
+    from leadreview.errors import ConfigurationError
     from leadreview.settings import load_settings
     from leadreview.tui.factory import open_session
 
     settings = load_settings()
+    require_free_port(host, port)
     # Open the store (and the demo's cases) once, here, so sessions never race to do it.
     session = open_session(settings, reviewer=reviewer, role=role, database_url=database, demo=demo)
     session.gateway.list_cases(session.actor)
     session.store.dispose()
     command = serve_command_line(reviewer=reviewer, role=role, database=database, demo=demo)
-    Server(command, host=host, port=port, title="leadreview", public_url=public_url).serve()
+    try:
+        Server(command, host=host, port=port, title="leadreview", public_url=public_url).serve()
+    except OSError as exc:  # the port was taken between the check and the bind
+        raise ConfigurationError(
+            f"--port {port} on {host}: cannot listen ({exc.strerror or exc})"
+        ) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadreview.cli.bounds import MAX_FACES
 from leadreview.cli.compare_cmd import (
     FormatOpt,
     GalleryOpt,
@@ -31,7 +32,7 @@ MaxCandidatesOpt = Annotated[
         "--max-candidates",
         help="count only the top N leads, 1–4096 (default: all returned)",
         min=1,
-        max=4096,
+        max=MAX_FACES,
     ),
 ]
 ChartOpt = Annotated[

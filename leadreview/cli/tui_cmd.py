@@ -57,8 +57,11 @@ def tui(
     ask_name: AskNameOption = False,
 ) -> None:
     """Review leads in the terminal (the default when no command is given)."""
+    from leadreview.cli.waiting import require_terminal
     from leadreview.tui.pictures import detect_picture_mode
 
+    # Without a terminal Textual never returns; say so instead of spinning.
+    require_terminal()
     # Before Textual takes the terminal: textual-image can only ask it now.
     mode = detect_picture_mode(pictures.value)
     app = build_app(

@@ -143,8 +143,7 @@ class PersistentCollections:
         self.client.import_faces(
             collection_id,
             gallery.embeddings,
-            ExternalImageIds=[gallery.external_image_id(i) for i in range(gallery.size)],
-            FaceIds=[gallery.face_id(i) for i in range(gallery.size)],
+            Ids=gallery,  # ids computed per lead returned, not per face
         )
         return int(gallery.size)
 

@@ -62,8 +62,7 @@ class ExerciseWorld:
         client.import_faces(
             self.collection_id,
             gallery.embeddings,
-            ExternalImageIds=[gallery.external_image_id(i) for i in range(gallery.size)],
-            FaceIds=[gallery.face_id(i) for i in range(gallery.size)],
+            Ids=gallery,  # ids computed per lead returned, not per face
         )
         return SearchBackend(
             client=cast(FaceSearchClient, client), collection_id=self.collection_id

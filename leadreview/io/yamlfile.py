@@ -7,19 +7,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from leadreview.errors import InputFileError
+from leadreview.io.limits import check_yaml_text, read_limited
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def read_bytes(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such {what} file") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{path}: is a directory, not a {what} file") from None
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot read {what} file ({exc.strerror})") from None
+    # Size-limited, and never a FIFO or a device (see io/limits.py).
+    return read_limited(path, what)
 
 
 def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
@@ -51,6 +46,7 @@ def parse_model(data: bytes, path: Path, model: type[ModelT], what: str) -> Mode
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputFileError(f"{path}: {what} file is not UTF-8 text") from None
+    check_yaml_text(text, path)
     try:
         raw: Any = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)

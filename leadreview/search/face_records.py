@@ -20,14 +20,6 @@ def derived_uuid(*parts: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
 
 
-def sequential_face_ids(collection_id: str, start: int, count: int) -> list[str]:
-    """UUID-shaped ids for rows start..start+count of a collection: a per-collection
-    prefix and the row number in the last group. A million uuid5 calls take seconds;
-    this takes a fraction of one, and ids stay unique and deterministic."""
-    prefix = derived_uuid("faces", collection_id)[:24]
-    return [f"{prefix}{row:012x}" for row in range(start, start + count)]
-
-
 def _fractions(key: str, count: int) -> list[float]:
     digest = hashlib.sha256(key.encode("utf-8")).digest()
     return [int.from_bytes(digest[2 * i : 2 * i + 2], "big") / 65536.0 for i in range(count)]

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from leadreview.search.client_errors import ServiceError
 from leadreview.search.face_store import FaceStore
-from leadreview.search.topk import exact_top_k
+from leadreview.search.topk import DEFAULT_BUDGET_BYTES, GalleryMatrix, exact_top_k
 
 FloatMatrix = npt.NDArray[np.float32]
 SimilarityMap = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.float64]]
@@ -75,7 +75,7 @@ def prepare_queries(embeddings: npt.ArrayLike, dimension: int | None) -> FloatMa
 
 
 def _rescore(
-    gallery: FloatMatrix, queries: FloatMatrix, candidates: npt.NDArray[np.int64]
+    gallery: GalleryMatrix, queries: FloatMatrix, candidates: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """Candidates re-ranked by cosines recomputed in float64, one probe at a time.
 
@@ -108,18 +108,20 @@ def rank_faces(
     max_faces: int,
     threshold: float,
     exclude: npt.NDArray[np.int64] | None = None,
+    budget_bytes: int = DEFAULT_BUDGET_BYTES,
 ) -> EmbeddingSearchResult:
     """Top `max_faces` live faces per query with Similarity >= `threshold`, best first.
 
     `exclude[i]` is a position query i must not return (SearchFaces leaves out the face
-    searched for), or NO_MATCH.
+    searched for), or NO_MATCH. `budget_bytes` bounds the working memory of the
+    top-k over the gallery (see `topk`).
     """
     m = queries.shape[0]
     # Ask top-k for enough extra rows that deleted or excluded faces cannot crowd out
     # live ones: the result stays exact.
     extra = store.deleted_count + (0 if exclude is None else 1)
     k = min(max_faces + extra + _RESCORE_MARGIN, store.size)
-    top, _ = exact_top_k(store.vectors, queries, k)
+    top, _ = exact_top_k(store.vectors, queries, k, budget_bytes=budget_bytes)
     top, cosines = _rescore(store.vectors, queries, top)
     sims = np.asarray(similarity(cosines), dtype=np.float64)
     if sims.shape != cosines.shape:
@@ -136,8 +138,7 @@ def rank_faces(
     positions = np.where(valid, np.take_along_axis(top, order, axis=1), NO_MATCH)
     face_ids = np.full((m, width), "", dtype="<U36")  # FaceIds are 36-character UUIDs
     # Look up only the ids returned: converting the whole id list would cost O(gallery).
-    ids = store.face_ids
-    face_ids[valid] = [ids[p] for p in positions[valid].tolist()]
+    face_ids[valid] = [store.face_id(p) for p in positions[valid].tolist()]
     return EmbeddingSearchResult(
         positions=positions.astype(np.int64),
         face_ids=face_ids,

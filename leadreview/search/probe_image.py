@@ -41,6 +41,8 @@ MIN_IMAGE_SIDE = 80
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _DIGEST_CHARS = 16
+# Far above any embedding value (they are near unit length), far below float32 overflow.
+MAX_DESCRIPTOR_VALUE = 1e6
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,9 @@ def parse_face_descriptor(text: str) -> Embedding | None:
     if len(parts) != 5 or parts[0] != DESCRIPTOR_VERSION:
         return None
     fields = dict(part.split("=", 1) for part in parts[1:] if "=" in part)
-    if fields.get("dtype") != "float32le" or not fields.get("dim", "").isdigit():
+    dim = fields.get("dim", "")
+    # A bounded dim before int(): thousands of digits would raise, not answer "no face".
+    if fields.get("dtype") != "float32le" or not (dim.isdigit() and len(dim) <= 6):
         return None
     try:
         raw = base64.b64decode(fields.get("data", ""), validate=True)
@@ -85,6 +89,10 @@ def parse_face_descriptor(text: str) -> Embedding | None:
         return None
     vector = np.frombuffer(raw, dtype="<f4").astype(np.float32)
     if not np.all(np.isfinite(vector)) or not np.any(vector):
+        return None
+    # Embeddings are near unit length; values like 3e38 overflow the cosine to inf/NaN
+    # (every similarity 0.00 and a numpy warning), so such a descriptor is no face.
+    if float(np.max(np.abs(vector))) > MAX_DESCRIPTOR_VALUE:
         return None
     return vector
 

@@ -10,6 +10,7 @@ the functions that need it, so start-up stays fast for the simulated backend.
 import io
 import random
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -98,8 +99,15 @@ def _image_problem(image: bytes, context: dict[str, Any]) -> SearchBackendError 
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(image)) as picture:  # reads the header only
-            width, height = picture.size
+        with warnings.catch_warnings():
+            # Past half the bomb limit Pillow only warns (a second line on stderr); the
+            # search refuses such an image anyway, so refuse it here, as the service would.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(image)) as picture:  # reads the header only
+                width, height = picture.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow refuses to open more pixels than it can safely decode; so would the service.
+        return from_error_code("ImageTooLargeException", service_message=f": {exc}", **context)
     except (UnidentifiedImageError, OSError, ValueError):
         return from_error_code(
             "InvalidImageFormatException", service_message=": the header cannot be read", **context

@@ -87,7 +87,10 @@ def _scalar_violation(value: object, shape: "Shape") -> str | None:
     if kind in ("float", "double"):
         if not _is_number(value):
             return f"expected a number, got {type(value).__name__}"
-        number = float(value)  # type: ignore[arg-type]
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except OverflowError:  # an integer past float range, e.g. 10**400 in saved JSON
+            return "a number too large for a float"
         # NaN passes every comparison below, and JSON has no NaN or infinity.
         if not math.isfinite(number):
             return f"{value} is not a finite number"

@@ -95,7 +95,10 @@ def _check_service_constraints(shape: Shape, value: Any, path: str, problems: li
             )
         return
     if shape.type_name in ("integer", "long", "float", "double"):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past float range; too long to print, too
+            number, value = math.inf, "(a number too large for a float)"
         if not math.isfinite(number):
             problems.append(
                 f"Value '{value}' at '{path}' failed to satisfy constraint: "

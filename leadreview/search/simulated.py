@@ -12,31 +12,20 @@ It works on synthetic identities only: a face is whatever face descriptor a prob
 carries (see `probe_image`), so it cannot recognise a real person.
 
 Simulator-only extensions, not in boto3, for batch work: `import_faces` and
-`search_embeddings`. Not thread-safe: one client per thread, as the workflow uses it.
+`search_embeddings` (in `simulated_extensions`; the shared state and plumbing are in
+`simulated_core`). Not thread-safe: one client per thread, as the workflow uses it.
 """
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Unpack
 
 import numpy as np
-import numpy.typing as npt
 
 from leadreview.search import face_records, pagination
-from leadreview.search.client_errors import (
-    RekognitionExceptions,
-    ServiceError,
-    rekognition_exceptions,
-    response_metadata,
-    to_client_error,
-)
+from leadreview.search.client_errors import ServiceError
 from leadreview.search.face_store import FaceStore
-from leadreview.search.gallery_import import check_gallery, check_ids
 from leadreview.search.matching import (
     NO_MATCH,
     EmbeddingSearchResult,
-    SimilarityMap,
     prepare_queries,
     rank_faces,
 )
@@ -45,7 +34,6 @@ from leadreview.search.requests import (
     CollectionRequest,
     CreateCollectionRequest,
     DeleteFacesRequest,
-    ImageTypeDef,
     IndexFacesRequest,
     ListCollectionsRequest,
     ListFacesRequest,
@@ -53,112 +41,17 @@ from leadreview.search.requests import (
     SearchFacesByImageRequest,
     SearchFacesRequest,
 )
-from leadreview.search.service_model import validate_request
-
-# FaceMatchThreshold defaults to 80 (API reference). The API reference states no default
-# for MaxFaces; the simulator returns up to the model's maximum, 4096, when it is absent.
-DEFAULT_FACE_MATCH_THRESHOLD = 80.0
-DEFAULT_MAX_FACES = 4096
-# "A collection can hold up to 20 million faces" (Rekognition quotas, FACTS.md).
-MAX_FACES_PER_COLLECTION = 20_000_000
-
-
-@dataclass
-class _Collection:
-    collection_id: str
-    arn: str
-    created: datetime
-    store: FaceStore
-    tags: dict[str, str] = field(default_factory=dict)
-    indexed_images: int = 0
+from leadreview.search.simulated_core import (
+    DEFAULT_FACE_MATCH_THRESHOLD,
+    DEFAULT_MAX_FACES,
+    MAX_FACES_PER_COLLECTION,
+    Collection,
+)
+from leadreview.search.simulated_extensions import SimulatorExtensions
 
 
-class SimulatedRekognition:
+class SimulatedRekognition(SimulatorExtensions):
     """A stand-in for `boto3.client("rekognition")` over synthetic faces."""
-
-    def __init__(
-        self,
-        similarity: SimilarityMap,
-        *,
-        dimension: int | None = None,
-        region_name: str = "us-east-1",
-        account_id: str = "000000000000",
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        """`similarity` maps cosine similarity to Rekognition's 0-100 `Similarity`
-        (vectorised, monotone). `dimension` fixes the embedding size of new collections;
-        by default each collection takes it from its first face."""
-        self._similarity = similarity
-        self._dimension = dimension
-        self._region = region_name
-        self._account = account_id
-        self._clock = clock or (lambda: datetime.now(UTC))
-        self._collections: dict[str, _Collection] = {}
-        self._requests = 0
-
-    @property
-    def exceptions(self) -> RekognitionExceptions:
-        """As `client.exceptions` on a real client: `except rek.exceptions.X`. These are
-        the classes botocore builds from the model, but not the very classes of a real
-        client's session: catch `ClientError` and read the code to serve both backends."""
-        return rekognition_exceptions()
-
-    # -- plumbing ---------------------------------------------------------------------
-
-    def _call(
-        self,
-        operation: str,
-        params: Mapping[str, Any],
-        handler: Callable[[], Response],
-        *,
-        validate_as: str | None = None,
-    ) -> Response:
-        """Validate as client and service would (against `validate_as`'s input shape for the
-        extensions), run, and shape the result or the error."""
-        self._requests += 1
-        try:
-            validate_request(validate_as or operation, params)
-            response = handler()
-        except ServiceError as error:
-            raise to_client_error(error, operation, self._requests) from None
-        response["ResponseMetadata"] = response_metadata(self._requests, 200)
-        return response
-
-    def _collection(self, collection_id: str) -> _Collection:
-        collection = self._collections.get(collection_id)
-        if collection is None:
-            raise ServiceError(
-                "ResourceNotFoundException",
-                f"The collection id: {collection_id} does not exist",
-            )
-        return collection
-
-    def _face(self, collection: _Collection, position: int) -> dict[str, Any]:
-        store = collection.store
-        face_id = store.face_ids[position]
-        image_id = store.image_ids.get(position) or face_records.derived_uuid("image", face_id)
-        return face_records.face_record(face_id, image_id, store.external_ids[position])
-
-    def _matches(self, collection: _Collection, result: EmbeddingSearchResult) -> list[Any]:
-        return [
-            {"Similarity": similarity, "Face": self._face(collection, position)}
-            for position, _face_id, similarity in result.row(0)
-        ]
-
-    @staticmethod
-    def _image_bytes(image: ImageTypeDef) -> bytes:
-        if "S3Object" in image:
-            s3 = image["S3Object"]
-            raise ServiceError(
-                "InvalidS3ObjectException",
-                f"Unable to get object metadata from S3 (s3://{s3.get('Bucket', '')}/"
-                f"{s3.get('Name', '')}): the simulator has no S3; pass the image as Bytes",
-            )
-        if "Bytes" not in image:
-            raise ServiceError(
-                "InvalidParameterException", "Request has invalid parameters: no image"
-            )
-        return bytes(image["Bytes"])
 
     # -- collections ------------------------------------------------------------------
 
@@ -171,7 +64,7 @@ class SimulatedRekognition:
                     f"The collection id: {collection_id} already exists",
                 )
             arn = f"aws:rekognition:{self._region}:{self._account}:collection/{collection_id}"
-            self._collections[collection_id] = _Collection(
+            self._collections[collection_id] = Collection(
                 collection_id=collection_id,
                 arn=arn,
                 created=self._clock(),
@@ -330,6 +223,7 @@ class SimulatedRekognition:
                 similarity=self._similarity,
                 max_faces=params.get("MaxFaces", DEFAULT_MAX_FACES),
                 threshold=params.get("FaceMatchThreshold", DEFAULT_FACE_MATCH_THRESHOLD),
+                budget_bytes=self._search_budget,
                 exclude=np.array([position], dtype=np.int64),
             )
             return {
@@ -354,6 +248,7 @@ class SimulatedRekognition:
                 similarity=self._similarity,
                 max_faces=params.get("MaxFaces", DEFAULT_MAX_FACES),
                 threshold=params.get("FaceMatchThreshold", DEFAULT_FACE_MATCH_THRESHOLD),
+                budget_bytes=self._search_budget,
             )
             return {
                 "SearchedFaceBoundingBox": face_records.bounding_box(probe.image_sha256),
@@ -363,89 +258,6 @@ class SimulatedRekognition:
             }
 
         return self._call("SearchFacesByImage", params, run)
-
-    # -- simulator-only batch extensions ------------------------------------------------
-
-    def import_faces(
-        self,
-        CollectionId: str,  # noqa: N803 - named as the boto3 operations name it
-        Embeddings: npt.NDArray[np.float32],  # noqa: N803
-        ExternalImageIds: Sequence[str] | None = None,  # noqa: N803
-        FaceIds: Sequence[str] | None = None,  # noqa: N803
-    ) -> range:
-        """SIMULATOR ONLY. Add a generated gallery without encoding images.
-
-        `Embeddings` is (n, d) of unit rows; a float32 C-contiguous array (a `np.memmap`
-        included) is used as it is when the collection is empty, not copied, so do not
-        change it afterwards. `ExternalImageIds` (pattern of IndexFaces) and `FaceIds`
-        (UUID-shaped, unique; derived from the collection and row when omitted) are
-        per row. Returns the positions given to the rows: position i is row i of a first
-        import, and `search_embeddings` reports positions.
-        """
-        params = {"CollectionId": CollectionId}
-
-        def run() -> Response:
-            collection = self._collection(CollectionId)
-            store = collection.store
-            matrix = check_gallery(Embeddings, store.dimension)
-            n = matrix.shape[0]
-            if store.face_count + n > MAX_FACES_PER_COLLECTION:
-                raise ServiceError(
-                    "ServiceQuotaExceededException",
-                    f"importing {n} faces would exceed {MAX_FACES_PER_COLLECTION} faces",
-                )
-            face_ids = (
-                face_records.sequential_face_ids(CollectionId, store.size, n)
-                if FaceIds is None
-                else list(FaceIds)
-            )
-            external = [None] * n if ExternalImageIds is None else list(ExternalImageIds)
-            check_ids(face_ids, external, n, store.contains_id)
-            positions = store.extend(matrix, face_ids, external)
-            return {"Positions": positions}
-
-        response = self._call("ImportFaces", params, run, validate_as="DescribeCollection")
-        positions: range = response["Positions"]
-        return positions
-
-    def search_embeddings(
-        self,
-        CollectionId: str,  # noqa: N803 - named as the boto3 operations name it
-        Embeddings: npt.ArrayLike,  # noqa: N803
-        MaxFaces: int = DEFAULT_MAX_FACES,  # noqa: N803
-        FaceMatchThreshold: float = DEFAULT_FACE_MATCH_THRESHOLD,  # noqa: N803
-    ) -> EmbeddingSearchResult:
-        """SIMULATOR ONLY. `search_faces_by_image` for m probe embeddings at once.
-
-        Same validation (CollectionId, MaxFaces, FaceMatchThreshold as SearchFacesByImage
-        checks them), same defaults and the same ranking path, so row i equals the
-        FaceMatches of an image carrying `Embeddings[i]`. One BLAS product per block of
-        probes; results are numpy arrays (see EmbeddingSearchResult).
-        """
-        # The embeddings stand in for the image; a placeholder satisfies the model.
-        params = {
-            "CollectionId": CollectionId,
-            "Image": {"Bytes": b"\x00"},
-            "MaxFaces": MaxFaces,
-            "FaceMatchThreshold": FaceMatchThreshold,
-        }
-
-        def run() -> Response:
-            collection = self._collection(CollectionId)
-            queries = prepare_queries(Embeddings, collection.store.dimension)
-            return {
-                "Result": rank_faces(
-                    collection.store,
-                    queries,
-                    similarity=self._similarity,
-                    max_faces=MaxFaces,
-                    threshold=FaceMatchThreshold,
-                )
-            }
-
-        response = self._call("SearchEmbeddings", params, run, validate_as="SearchFacesByImage")
-        result: EmbeddingSearchResult = response["Result"]
-        return result
 
 
 __all__ = [

@@ -1,7 +1,29 @@
-"""Exact top-k by inner product: one BLAS matrix product per block of queries, then a
-partial sort of each row. No approximation: every gallery face is scored.
+"""Exact top-k by inner product in a fixed memory budget: the product and the selection
+fused over blocks of the gallery, with a running top-k per query. No approximation:
+every gallery face is scored.
 
 Embeddings are unit vectors, so the inner product is the cosine similarity.
+
+Memory. Scoring a batch of m probes against n faces at once would hold m x n scores
+(64 probes x 10M faces: 2.4 GiB, and 7.3 GiB with the selection's indices). Instead
+the gallery is read one block of rows at a time: a block of probes is scored against it
+into a buffer allocated once per search, each probe's best k of the block are selected
+and merged into its running best k. The buffers (scores, the selection's indices and,
+for a float16 gallery, the block converted to float32) fit in `budget_bytes` whatever
+m and n are; above them the search holds only the gallery itself (a memory map is read,
+never copied) and the m x k results.
+
+float16. A float16 gallery is kept as float16 (half the memory and the bandwidth) and
+converted block by block to float32, in which BLAS multiplies and accumulates. The
+ranking is exact for the vectors as stored: storing a unit vector in float16 moves each
+cosine by at most about 1e-3 (each component is rounded to 11 significant bits), so two
+faces whose float32 cosines differ by less than that may swap places against a float32
+copy of the same gallery; the results are still exactly the best k of the float16
+vectors.
+
+Cores. BLAS uses every core for the product; the selection (argpartition releases
+the GIL) is split across a thread per core, by probes when there are enough, otherwise
+by slices of the gallery block, whose best k are merged.
 """
 
 import itertools
@@ -14,74 +36,133 @@ import numpy.typing as npt
 
 FloatMatrix = npt.NDArray[np.float32]
 IndexMatrix = npt.NDArray[np.int64]
+GalleryMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float16]
 
-# Rows of queries scored at once: large enough for BLAS to run at full speed, small
-# enough that the (block x gallery) score matrix stays in a few tens of MB ...
-_TARGET_BLOCK_ELEMENTS = 4_000_000
-# ... but never fewer rows than this: each block reads the whole gallery, and a large
-# gallery (1M faces, 512 MB) read once per handful of probes would bound the search
-# by memory bandwidth. 64 rows against 1M faces is a 256 MB score block.
-_MIN_BLOCK_ROWS = 64
-# Below this many scores per block, handing rows to threads costs more than it saves.
+DEFAULT_BUDGET_BYTES = 256 * 2**20
+"""Working memory of one search above the gallery and its results, by default."""
+# Per score held: its float32 value and the int64 index argpartition returns for it.
+_BYTES_PER_SCORE = 4 + 8
+# Probes scored against a gallery block at once: enough rows for BLAS to run at full
+# speed; more only shrink the gallery block that fits in the budget.
+_MAX_QUERY_ROWS = 256
+# Below this many scores, handing slices to threads costs more than it saves.
 _PARALLEL_FROM_ELEMENTS = 500_000
 
 
 @cache
 def _selection_pool() -> ThreadPoolExecutor:
-    # argpartition releases the GIL, so row slices select in parallel; BLAS already
-    # uses every core for the product, the selection would otherwise run on one.
     return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="topk")
 
 
-def _select_rows(scores: FloatMatrix, k: int) -> tuple[IndexMatrix, FloatMatrix]:
-    n = scores.shape[1]
-    if k < n:
-        # The k largest sit at the end after partitioning around n-k: no negated copy.
-        part = np.argpartition(scores, n - k, axis=1)[:, n - k :]
-    else:
-        part = np.broadcast_to(np.arange(n), scores.shape).copy()
-    part_scores = np.take_along_axis(scores, part, axis=1)
-    # Sort by score descending, then index ascending, so the order is fully determined.
-    order = np.lexsort((part, -part_scores), axis=1)
-    return np.take_along_axis(part, order, axis=1), np.take_along_axis(part_scores, order, axis=1)
+def _best_unsorted(scores: FloatMatrix, k: int, offset: int) -> tuple[IndexMatrix, FloatMatrix]:
+    """Each row's k highest scores (any order) and their columns plus `offset`."""
+    width = scores.shape[1]
+    if k < width:
+        # The k largest sit at the end after partitioning around width-k: no negated copy.
+        part = np.argpartition(scores, width - k, axis=1)[:, width - k :]
+        return part + offset, np.take_along_axis(scores, part, axis=1)
+    columns = np.broadcast_to(np.arange(offset, offset + width, dtype=np.int64), scores.shape)
+    return columns.copy(), scores.copy()
 
 
-def _select(scores: FloatMatrix, k: int) -> tuple[IndexMatrix, FloatMatrix]:
-    rows = scores.shape[0]
+def _block_best(scores: FloatMatrix, k: int, offset: int) -> tuple[IndexMatrix, FloatMatrix]:
+    """`_best_unsorted` over a block of scores, split across cores when it is large."""
+    rows, width = scores.shape
     workers = os.cpu_count() or 1
-    if workers == 1 or rows < 2 or scores.size < _PARALLEL_FROM_ELEMENTS:
-        return _select_rows(scores, k)
-    bounds = np.linspace(0, rows, min(workers, rows) + 1).astype(int)
+    if workers == 1 or scores.size < _PARALLEL_FROM_ELEMENTS:
+        return _best_unsorted(scores, k, offset)
+    pool = _selection_pool()
+    if rows >= workers:
+        bounds = np.linspace(0, rows, workers + 1).astype(int).tolist()
+        parts = list(
+            pool.map(
+                lambda span: _best_unsorted(scores[span[0] : span[1]], k, offset),
+                itertools.pairwise(bounds),
+            )
+        )
+        return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
+    # Few probes (one, typically): each thread takes a slice of the block's columns.
+    bounds = np.linspace(0, width, workers + 1).astype(int).tolist()
     parts = list(
-        _selection_pool().map(
-            lambda span: _select_rows(scores[span[0] : span[1]], k),
+        pool.map(
+            lambda span: _best_unsorted(scores[:, span[0] : span[1]], k, offset + span[0]),
             itertools.pairwise(bounds),
         )
     )
-    return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
+    return np.hstack([p[0] for p in parts]), np.hstack([p[1] for p in parts])
+
+
+def _keep_best(
+    indices: IndexMatrix, scores: FloatMatrix, k: int
+) -> tuple[IndexMatrix, FloatMatrix]:
+    if scores.shape[1] <= k:
+        return indices, scores
+    width = scores.shape[1]
+    part = np.argpartition(scores, width - k, axis=1)[:, width - k :]
+    return np.take_along_axis(indices, part, axis=1), np.take_along_axis(scores, part, axis=1)
+
+
+def block_rows(queries: int, dimension: int, budget_bytes: int, converts: bool) -> int:
+    """Gallery rows per block so that a block of `queries` probes' buffers fit the budget."""
+    per_row = queries * _BYTES_PER_SCORE + (4 * dimension if converts else 0)
+    return max(1, budget_bytes // per_row)
 
 
 def exact_top_k(
-    gallery: FloatMatrix, queries: FloatMatrix, k: int
+    gallery: GalleryMatrix,
+    queries: FloatMatrix,
+    k: int,
+    *,
+    budget_bytes: int = DEFAULT_BUDGET_BYTES,
 ) -> tuple[IndexMatrix, FloatMatrix]:
     """Indices and cosines of the k highest-scoring gallery rows per query, best first.
 
-    `gallery` is (n, d) float32 (a memory-mapped array works), `queries` is (m, d).
-    Results are deterministic: equal scores are listed by gallery index. When faces tie
-    exactly at the k-th score, which of them make the cut is fixed but not necessarily
-    the lowest indices (checking would cost a third of the search; exact float ties
-    between distinct synthetic faces do not occur in practice).
+    `gallery` is (n, d) float32 or float16 (a memory-mapped array works and is read a
+    block at a time), `queries` is (m, d). Working memory stays within `budget_bytes`
+    (see the module's docstring) for any m and n. Results are deterministic: equal
+    scores are listed by gallery index. When faces tie exactly at the k-th score, which
+    of them make the cut is fixed but not necessarily the lowest indices (checking would
+    cost a third of the search; exact float ties between distinct synthetic faces do not
+    occur in practice).
     """
-    n = gallery.shape[0]
+    n, d = gallery.shape
     m = queries.shape[0]
     k = min(k, n)
-    indices = np.empty((m, k), dtype=np.int64)
-    scores = np.empty((m, k), dtype=np.float32)
     if m == 0 or k == 0:
-        return indices, scores
-    block = max(_MIN_BLOCK_ROWS, _TARGET_BLOCK_ELEMENTS // max(n, 1))
+        return np.empty((m, k), dtype=np.int64), np.empty((m, k), dtype=np.float32)
+    converts = gallery.dtype != np.float32
+    query_rows = min(m, _MAX_QUERY_ROWS)
+    rows = min(n, block_rows(query_rows, d, budget_bytes, converts))
     queries32 = np.ascontiguousarray(queries, dtype=np.float32)
-    for start in range(0, m, block):
-        stop = min(start + block, m)
-        indices[start:stop], scores[start:stop] = _select(queries32[start:stop] @ gallery.T, k)
-    return indices, scores
+    # Allocated once per search, reused by every block (views of the first elements).
+    score_buffer = np.empty(query_rows * rows, dtype=np.float32)
+    convert_buffer = np.empty(rows * d if converts else 0, dtype=np.float32)
+    best_indices = np.empty((m, 0), dtype=np.int64)
+    best_scores = np.empty((m, 0), dtype=np.float32)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        block: FloatMatrix
+        if converts:
+            block = convert_buffer[: (stop - start) * d].reshape(stop - start, d)
+            np.copyto(block, gallery[start:stop], casting="same_kind")
+        else:
+            block = np.asarray(gallery[start:stop])
+        merged_i, merged_s = [], []
+        for q0 in range(0, m, query_rows):
+            q1 = min(q0 + query_rows, m)
+            scores = score_buffer[: (q1 - q0) * (stop - start)].reshape(q1 - q0, stop - start)
+            np.matmul(queries32[q0:q1], block.T, out=scores)
+            found_i, found_s = _block_best(scores, k, start)
+            pair_i, pair_s = _keep_best(
+                np.hstack((best_indices[q0:q1], found_i)),
+                np.hstack((best_scores[q0:q1], found_s)),
+                k,
+            )
+            merged_i.append(pair_i)
+            merged_s.append(pair_s)
+        best_indices, best_scores = np.vstack(merged_i), np.vstack(merged_s)
+    # Sort by score descending, then index ascending, so the order is fully determined.
+    order = np.lexsort((best_indices, -best_scores), axis=1)
+    return np.take_along_axis(best_indices, order, axis=1), np.take_along_axis(
+        best_scores, order, axis=1
+    )

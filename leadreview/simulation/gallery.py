@@ -16,6 +16,7 @@ from leadreview.simulation.ids import face_id, face_index
 from leadreview.simulation.names import BOOKING_CHARGES, GIVEN_NAMES, SURNAMES
 
 FloatMatrix = npt.NDArray[np.float32]
+GalleryMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float16]
 AGE_BY_CODE: tuple[AgeBand, ...] = tuple(AgeBand)
 # The WCSO's booking photos date from 2001 (FACTS.md, WCSO to Gizmodo, 2019).
 FIRST_BOOKING = date(2001, 1, 1)
@@ -44,8 +45,9 @@ class Gallery:
     """Hash of everything that determines the gallery: seed, spec, score-model parameters."""
     groups: tuple[str, ...]
     columns: GalleryColumns
-    embeddings: FloatMatrix
-    """(size, dims) float32 unit rows; a read-only memory map for cached galleries."""
+    embeddings: GalleryMatrix
+    """(size, dims) float32 (or float16, as the spec's `storage` says) unit rows; a
+    read-only memory map for cached galleries."""
 
     @property
     def size(self) -> int:

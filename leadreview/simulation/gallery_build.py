@@ -33,9 +33,19 @@ ProgressCallback = Callable[[int, int], None]
 """Called with (rows done, rows in all) as a gallery is generated."""
 
 FloatMatrix = npt.NDArray[np.float32]
+GalleryMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float16]
 CHUNK_ROWS = 32_768
 # Bump when the generator changes what a seed produces, so stale caches are not reused.
 GENERATOR_VERSION = 1
+
+
+def _spec_for_key(spec: GallerySpec) -> dict[str, object]:
+    data = spec.model_dump(mode="json")
+    # The key names the gallery's FaceIds: float32 galleries keep the keys (and ids) they
+    # had before storage could be chosen; a float16 gallery is a different matrix.
+    if data["storage"] == "float32":
+        del data["storage"]
+    return data
 
 
 def gallery_key(spec: GallerySpec, model: ScoreModel, seed: int) -> str:
@@ -43,7 +53,7 @@ def gallery_key(spec: GallerySpec, model: ScoreModel, seed: int) -> str:
         "generator": GENERATOR_VERSION,
         "chunk_rows": CHUNK_ROWS,
         "seed": seed,
-        "gallery": spec.model_dump(mode="json"),
+        "gallery": _spec_for_key(spec),
         "dims": model.dims,
         "groups": [[label, rho] for label, rho in model.groups.items()],
         "sex": {sex.value: rho for sex, rho in model.sex.items()},
@@ -97,42 +107,71 @@ def gallery_individuals(
     return out
 
 
+def _chunk_embeddings(
+    columns: GalleryColumns, model: ScoreModel, seed: int, chunk: int, start: int, stop: int
+) -> FloatMatrix:
+    individual = _chunk_individuals(seed, chunk, stop - start, model)
+    booking = blur(individual, model.booking_noise, stream(seed, "gallery", "booking", chunk))
+    return assemble(model, columns.group[start:stop], columns.sex[start:stop], booking)
+
+
 def iter_embedding_chunks(
     columns: GalleryColumns, model: ScoreModel, seed: int
 ) -> Iterator[tuple[int, int, FloatMatrix]]:
     """(start, stop, booking-photo embeddings of rows start..stop), chunk after chunk."""
     for chunk, start, stop in _chunk_bounds(len(columns)):
-        individual = _chunk_individuals(seed, chunk, stop - start, model)
-        booking = blur(individual, model.booking_noise, stream(seed, "gallery", "booking", chunk))
-        yield (
-            start,
-            stop,
-            assemble(model, columns.group[start:stop], columns.sex[start:stop], booking),
-        )
+        yield start, stop, _chunk_embeddings(columns, model, seed, chunk, start, stop)
 
 
 def fill_embeddings(
-    target: FloatMatrix,
+    target: GalleryMatrix,
     columns: GalleryColumns,
     model: ScoreModel,
     seed: int,
     progress: ProgressCallback | None = None,
+    workers: int | None = None,
 ) -> None:
-    """Write the booking-photo embeddings of every row into `target`, chunk by chunk."""
-    for start, stop, block in iter_embedding_chunks(columns, model, seed):
-        target[start:stop] = block
-        if progress is not None:
-            progress(stop, len(columns))
+    """Write the booking-photo embeddings of every row into `target` (an array or a
+    memory map), chunks generated on a thread per core straight into their rows.
+
+    numpy's generators and array arithmetic release the GIL, so threads run in
+    parallel; each chunk draws from its own sub-stream, so the matrix is the same
+    whatever the number of threads or the order chunks finish in. At most two chunks a
+    thread are in flight: memory stays a few chunks above the target."""
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+    def write(chunk: int, start: int, stop: int) -> int:
+        target[start:stop] = _chunk_embeddings(columns, model, seed, chunk, start, stop)
+        return stop - start
+
+    threads = workers or os.cpu_count() or 1
+    done = 0
+
+    def collect(finished: set[Future[int]]) -> None:
+        nonlocal done
+        for future in finished:  # one progress report per chunk written
+            done += future.result()
+            if progress is not None:
+                progress(done, len(columns))
+
+    pending: set[Future[int]] = set()
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gallery") as pool:
+        for bounds in _chunk_bounds(len(columns)):
+            if len(pending) >= 2 * threads:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                collect(finished)
+            pending.add(pool.submit(write, *bounds))
+        collect(wait(pending).done)
 
 
-def _cached_matrix(path: Path, size: int, dims: int) -> FloatMatrix | None:
+def _cached_matrix(path: Path, size: int, dims: int, dtype: str) -> GalleryMatrix | None:
     if not path.is_file():
         return None
     try:
         matrix = np.load(path, mmap_mode="r")
     except (OSError, ValueError):
         return None
-    if matrix.shape != (size, dims) or matrix.dtype != np.float32:
+    if matrix.shape != (size, dims) or matrix.dtype != np.dtype(dtype):
         return None
     return matrix  # type: ignore[no-any-return]
 
@@ -143,12 +182,13 @@ def _write_cached(
     model: ScoreModel,
     seed: int,
     progress: ProgressCallback | None,
-) -> FloatMatrix:
+    dtype: str,
+) -> GalleryMatrix:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     try:
         matrix = np.lib.format.open_memmap(
-            partial, mode="w+", dtype=np.float32, shape=(len(columns), model.dims)
+            partial, mode="w+", dtype=np.dtype(dtype), shape=(len(columns), model.dims)
         )
         fill_embeddings(matrix, columns, model, seed, progress)
         matrix.flush()
@@ -157,7 +197,7 @@ def _write_cached(
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
-    loaded = _cached_matrix(path, len(columns), model.dims)
+    loaded = _cached_matrix(path, len(columns), model.dims, dtype)
     if loaded is None:
         raise OSError(f"{path}: gallery cache unreadable right after writing")
     return loaded
@@ -178,16 +218,17 @@ def build_gallery(
     """
     columns = gallery_columns(spec, model, seed)
     key = gallery_key(spec, model, seed)
+    matrix: GalleryMatrix
     if cache_dir is None:
-        matrix = np.empty((spec.size, model.dims), dtype=np.float32)
+        matrix = np.empty((spec.size, model.dims), dtype=np.dtype(spec.storage))
         fill_embeddings(matrix, columns, model, seed, progress)
     else:
         path = cache_dir / f"gallery-{key}.npy"
-        cached = _cached_matrix(path, spec.size, model.dims)
+        cached = _cached_matrix(path, spec.size, model.dims, spec.storage)
         if cached is not None:
             matrix = cached
             if progress is not None:
                 progress(spec.size, spec.size)
         else:
-            matrix = _write_cached(path, columns, model, seed, progress)
+            matrix = _write_cached(path, columns, model, seed, progress, spec.storage)
     return Gallery(key=key, groups=model.group_labels, columns=columns, embeddings=matrix)

@@ -5,7 +5,7 @@ cites its source; assumptions say they are assumptions.
 """
 
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -28,8 +28,10 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 ScenarioName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
-# Rekognition's limit on one collection (FACTS.md, the Rekognition API).
-MAX_GALLERY = 20_000_000
+# Generated galleries may be statewide: Michigan's SNAP held 49,750,105 templated faces
+# in 2019 (FACTS.md). Twice that leaves room; it is a sanity bound, not Rekognition's
+# 20-million-face collection limit, which the simulator's bulk import does not apply.
+MAX_GALLERY = 100_000_000
 _MIX_TOLERANCE = 1e-6
 
 
@@ -67,6 +69,11 @@ class GallerySpec(BaseModel):
     group_mix: GroupMix
     female_share: Share = 0.25
     age_mix: AgeMix = Field(default_factory=lambda: dict(DEFAULT_GALLERY_AGES))
+    storage: Literal["float32", "float16"] = Field(
+        default="float32",
+        description="how embeddings are stored: float16 halves memory (statewide galleries); "
+        "searches stay exact for the stored vectors",
+    )
 
 
 class ProbeSpec(BaseModel):

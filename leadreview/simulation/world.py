@@ -11,11 +11,13 @@ from leadreview.errors import InputFileError
 from leadreview.simulation.gallery import Gallery
 from leadreview.simulation.gallery_build import ProgressCallback, build_gallery
 from leadreview.simulation.probes import GroundTruth, build_probes
+from leadreview.simulation.resources import check_gallery_fits
 from leadreview.simulation.scenario import Scenario
 from leadreview.simulation.score_model import ScoreModel
 from leadreview.simulation.similarity import SimilarityMap
 
 FloatMatrix = npt.NDArray[np.float32]
+GalleryMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float16]
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class World:
     similarity: SimilarityMap
 
     @property
-    def gallery_embeddings(self) -> FloatMatrix:
+    def gallery_embeddings(self) -> GalleryMatrix:
         return self.gallery.embeddings
 
 
@@ -50,6 +52,8 @@ def build_world(
     without it the matrix is built in memory. `progress(done, total)` follows the gallery.
     """
     chosen = scenario.seed if seed is None else seed
+    # Before minutes of work: a gallery that cannot fit is refused with how much it needs.
+    check_gallery_fits(scenario.gallery.size, model.dims, cache_dir, probes=scenario.probes.count)
     try:
         gallery = build_gallery(
             scenario.gallery, model, chosen, cache_dir=cache_dir, progress=progress

@@ -18,6 +18,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from leadreview.errors import ConfigurationError
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+# Seconds to wait for a PostgreSQL server to answer before one line says it did not.
+DB_CONNECT_TIMEOUT_S = 10
 # Execution option naming how a SQLite transaction begins. Writers use the default
 # (IMMEDIATE); long readers such as `verify` ask for DEFERRED so they do not block writers.
 SQLITE_BEGIN_OPTION = "leadreview_sqlite_begin"
@@ -59,11 +61,20 @@ def make_engine(url: str) -> Engine:
     try:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed)
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, connect_args=_connect_args(parsed))
     except (NoSuchModuleError, ImportError) as exc:
         raise ConfigurationError(
             f"database URL {masked_url(parsed)}: driver not available ({exc})"
         ) from None
+
+
+def _connect_args(url: URL) -> dict[str, Any]:
+    """A server that does not answer (a filtered port, an unroutable host) would otherwise
+    hold a command for the operating system's TCP timeout, minutes; the URL may set its own
+    `connect_timeout`."""
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        return {"connect_timeout": DB_CONNECT_TIMEOUT_S}
+    return {}
 
 
 def _sqlite_engine(url: URL) -> Engine:

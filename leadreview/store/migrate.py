@@ -50,6 +50,27 @@ def recorded_revision(connection: Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
+def _refuse_unknown_revision(revision: str | None) -> None:
+    """A schema stamped with a revision this version does not know (a newer leadreview, or
+    a hand-edited alembic_version) cannot be upgraded; say so instead of Alembic's
+    CommandError traceback."""
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    from leadreview.errors import ConfigurationError
+
+    if revision is None:
+        return
+    try:
+        ScriptDirectory.from_config(_config()).get_revision(revision)
+    except CommandError:
+        raise ConfigurationError(
+            f"the database schema is at revision {revision[:64]!r}, which this version of "
+            f"leadreview does not know (newest: {HEAD_REVISION}); use the leadreview that "
+            "created it, or a new database"
+        ) from None
+
+
 def upgrade_to_head(engine: Engine) -> tuple[str | None, str | None]:
     """Bring the schema to the newest revision; returns (revision before, revision after).
 
@@ -70,5 +91,6 @@ def upgrade_to_head(engine: Engine) -> tuple[str | None, str | None]:
             )
         before = current_revision(connection)
         if before != head:
+            _refuse_unknown_revision(before)
             command.upgrade(_config(connection), "head")
     return before, head

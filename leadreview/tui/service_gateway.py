@@ -186,7 +186,7 @@ class ServiceGateway:
         try:
             with Image.open(io.BytesIO(data)) as image:
                 return image.convert("RGB")
-        except (UnidentifiedImageError, OSError):
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
             return None
 
     def lead_picture(self, lead_id: int) -> "Image | None":

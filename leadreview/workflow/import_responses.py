@@ -164,16 +164,34 @@ def _response_paths(directory: Path) -> list[Path]:
     )
 
 
+def _read_sidecar(path: Path) -> bytes:
+    from leadreview.io.limits import read_limited
+
+    try:
+        return read_limited(path, "sidecar")
+    except LeadreviewError as exc:
+        raise _SkipFileError(exc.message) from None
+
+
 def _strict_json(data: bytes, what: str) -> Any:
     def no_constant(name: str) -> Any:
         raise ValueError(f"{name} is not JSON")
 
+    from leadreview.io.limits import check_nesting
+
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=no_constant)
+        value = json.loads(data.decode("utf-8"), parse_constant=no_constant)
     except UnicodeDecodeError:
         raise _SkipFileError(f"{what} is not UTF-8 text") from None
     except ValueError as exc:
         raise _SkipFileError(f"{what} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise _SkipFileError(f"{what} is nested too deeply") from None
+    try:
+        check_nesting(value, what)
+    except LeadreviewError as exc:
+        raise _SkipFileError(exc.message) from None
+    return value
 
 
 def _meta_for(path: Path, manifest_name: str | None, manifest: ResponseManifest) -> ResponseMeta:
@@ -182,7 +200,7 @@ def _meta_for(path: Path, manifest_name: str | None, manifest: ResponseManifest)
     fields.update(entry or {})
     sidecar = path.with_name(path.name.removesuffix(".json") + SIDECAR_SUFFIX)
     if sidecar.is_file():
-        extra = _strict_json(sidecar.read_bytes(), sidecar.name)
+        extra = _strict_json(_read_sidecar(sidecar), sidecar.name)
         if not isinstance(extra, dict):
             raise _SkipFileError(f"{sidecar.name} must be a JSON object of fields")
         fields.update(extra)
@@ -219,10 +237,12 @@ def read_response(
     path: Path, manifest_name: str | None, manifest: ResponseManifest
 ) -> ResponseFile:
     """One checked response file; raises _SkipFileError saying why it cannot be imported."""
+    from leadreview.io.limits import MAX_JSON_FILE_BYTES, read_limited
+
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise _SkipFileError(f"cannot read ({exc.strerror or exc})") from None
+        data = read_limited(path, "response", MAX_JSON_FILE_BYTES)
+    except LeadreviewError as exc:
+        raise _SkipFileError(exc.message.removeprefix(f"{path}: ")) from None
     response = _strict_json(data, "the response")
     meta = _meta_for(path, manifest_name, manifest)
     try:

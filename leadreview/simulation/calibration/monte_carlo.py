@@ -24,7 +24,7 @@ StepProgress = Callable[[str, int, int], None]
 
 
 def best_impostor_cosines(
-    gallery: npt.NDArray[np.float32],
+    gallery: npt.NDArray[np.float32] | npt.NDArray[np.float16],
     probes: npt.NDArray[np.float32],
     mate_index: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.float32]:

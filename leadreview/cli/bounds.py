@@ -1,0 +1,19 @@
+"""Ranges for numeric command-line values, stated in `--help` and checked by click.
+
+An id or sequence number is a 64-bit signed integer in both databases (SQLite INTEGER,
+PostgreSQL BIGINT); a larger one could never match a row, and passing it to the driver
+overflows, so it is refused as a usage error before any query. A seed is bounded so that
+`seed + seeds` stays a valid scenario seed (below 2**63).
+"""
+
+DB_INT_MAX = 2**63 - 1
+SEEDS_MAX = 1_000
+SEED_MAX = 2**63 - 1 - SEEDS_MAX
+# A row limit: anything larger than the biggest sequence number means "all".
+ROWS_MAX = DB_INT_MAX
+# The scenario model's bounds (simulation/scenario.py; a test holds them equal), repeated
+# here so that the CLI states them in --help without importing numpy at start-up.
+MAX_GALLERY = 100_000_000
+MAX_PROBES = 1_000_000
+# Rekognition's MaxFaces.
+MAX_FACES = 4096
