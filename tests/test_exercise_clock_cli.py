@@ -80,7 +80,7 @@ def test_pause_resume_and_extend_from_the_command_line(
     assert pressure["released_at"] is not None
 
 
-@pytest.mark.parametrize("minutes", ["0", "-3", "lots", "100000"])
+@pytest.mark.parametrize("minutes", ["0", "-3", "lots", "100000", "nan", "inf", "1e400"])
 def test_a_bad_extension_is_one_line_and_writes_nothing(
     db: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path, minutes: str
 ) -> None:
