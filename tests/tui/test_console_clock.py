@@ -189,3 +189,10 @@ async def test_assign_by_hand_pause_extend_and_resume_from_the_console(
             assert board.get_row("pat")[5] == "—"
     finally:
         fac.store.dispose()
+
+
+def test_the_new_keys_have_ids_a_keymap_may_name() -> None:
+    from leadreview.tui.app import known_binding_ids
+
+    new = {"console.pause", "console.resume", "console.extend", "console.assign_one"}
+    assert new | {"assign.cancel"} <= known_binding_ids()
