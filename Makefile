@@ -41,12 +41,13 @@ demo: $(STAMP)
 	@echo "  $(BIN)/leadreview exercise start wcso-cold-cases   run a tabletop exercise"
 	@echo "  $(BIN)/leadreview audit show             who did what, under which policy"
 
-## The whole test suite: lint, types, then every test (SQLite and PostgreSQL).
+## The whole test suite: lint (with the layers contract), types, then every test (SQLite and PostgreSQL).
 test: lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check leadreview tests bench
 	$(BIN)/ruff format --check leadreview tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

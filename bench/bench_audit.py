@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench import BenchResult, Timing, rate_result, scaled, timings, tiny
 from leadreview.audit import AuditLog, NewEvent
-from leadreview.audit.canonical import envelope
+from leadreview.audit.canonical import row_envelope
 from leadreview.audit.service import verify_store
 from leadreview.store import Store, open_store
 
@@ -31,7 +31,7 @@ BATCH = 200  # about one search: 50 leads x 4 policies, verdict events
 VERIFY_TARGET = 600_000.0
 PROOF_BUDGET_MS = 10.0
 _SELECT = (
-    "SELECT seq, time, actor, role, event_type, payload, prev_digest, digest "
+    "SELECT seq, time, actor, role, event_type, payload, prev_digest, digest, format, auth, login "
     "FROM audit_event ORDER BY seq"
 )
 # Storage to compare on: the usual temporary directory (disk) and a RAM disk.
@@ -145,7 +145,7 @@ def _read_and_hash(path: Path) -> None:
     connection = sqlite3.connect(path)
     sha256 = hashlib.sha256
     for row in connection.execute(_SELECT):
-        sha256(envelope(*row[:7]).encode()).digest()
+        sha256(row_envelope(tuple(row)).encode()).digest()
     connection.close()
 
 

@@ -82,7 +82,7 @@ def _round_trips(size: int) -> list[BenchResult]:
 
     with _environment():
         settings = load_settings()
-        store = open_store(settings)
+        store = open_store(settings.resolved_database_url())
         collections = simulated_collections(settings)
         client = collections.client
         rng = np.random.default_rng(size)

@@ -69,7 +69,10 @@ class Settings(BaseSettings):
         default="leadreview.local/audit", description="checkpoint origin line (C2SP)"
     )
     backend: Literal["simulated", "rekognition"] = "simulated"
-    actor: str | None = Field(default=None, description="who acts; default: the OS user")
+    actor: str | None = Field(
+        default=None,
+        description="who acts; default: the OS user (the login on PostgreSQL), see app.identity",
+    )
     aws: AwsSettings = Field(default_factory=AwsSettings)
     keymap: dict[str, str] = Field(
         default_factory=dict, description="terminal app: binding id -> keys, e.g. decide = 'D'"
@@ -94,16 +97,6 @@ class Settings(BaseSettings):
 
     def resolved_signing_key_path(self) -> Path:
         return self.signing_key_path or user_config_dir() / "checkpoint-signing.key"
-
-    def resolved_actor(self) -> str:
-        if self.actor:
-            return self.actor
-        import getpass
-
-        try:
-            return getpass.getuser()
-        except (KeyError, OSError):
-            return "unknown"
 
 
 def check_config_file(path: Path) -> None:

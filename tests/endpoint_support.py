@@ -140,7 +140,7 @@ def start_endpoint(
 def endpoint(cli_env: str, tmp_path: Path) -> Iterator[Endpoint]:
     """The simulated endpoint over a 2,000-face world, one investigator's key ("ivan")."""
     settings = load_settings()
-    store = open_store(settings)
+    store = open_store(settings.resolved_database_url())
     key = issue(settings, store, "ivan")
     server = start_endpoint(settings, store, key, world=write_small_scenario(tmp_path))
     try:

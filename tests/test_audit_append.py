@@ -10,9 +10,19 @@ from sqlalchemy.exc import IntegrityError
 
 from leadreview.audit import AuditLog, EncodingRefusedError, NewEvent
 from leadreview.audit.canonical import GENESIS_DIGEST, canonical_payload, envelope
+from leadreview.audit.log import os_login
 from leadreview.store import Store
 
 FIXED = datetime(2025, 3, 4, 5, 6, 7, 89, tzinfo=UTC)
+
+
+def test_format_1_envelopes_keep_their_seven_fields() -> None:
+    """Events sealed before format 2 still verify: their envelope is unchanged."""
+    assert envelope(1, "2025-03-04T05:06:07.000089Z", "alice", "reviewer", "t", "{}", "0" * 64) == (
+        '{"actor":"alice","event_type":"t","payload":{},'
+        f'"prev_digest":"{"0" * 64}","role":"reviewer","seq":1,'
+        '"time":"2025-03-04T05:06:07.000089Z"}'
+    )
 
 
 def test_append_seals_every_field(store: Store) -> None:
@@ -33,10 +43,17 @@ def test_append_seals_every_field(store: Store) -> None:
     assert first.payload_json == '{"a":"é","n":[1.5,null],"z":1}'
     assert first.payload == {"a": "é", "n": [1.5, None], "z": 1}
     assert first.prev_digest == GENESIS_DIGEST and second.prev_digest == first.digest
+    # Format 2: who stored it (the OS user on SQLite, the database's session_user on
+    # PostgreSQL) and how the actor was authenticated are sealed too.
+    auth, login = (
+        ("postgres-login", "postgres") if store.dialect == "postgresql" else ("os-user", os_login())
+    )
+    assert (first.format, first.auth, first.login) == (2, auth, login)
     expected = (
-        '{"actor":"alice","event_type":"lead.decided","payload":{"a":"é","n":[1.5,null],"z":1},'
+        f'{{"actor":"alice","auth":"{auth}","event_type":"lead.decided","login":"{login}",'
+        '"payload":{"a":"é","n":[1.5,null],"z":1},'
         f'"prev_digest":"{GENESIS_DIGEST}","role":"reviewer","seq":1,'
-        '"time":"2025-03-04T05:06:07.000089Z"}'
+        '"time":"2025-03-04T05:06:07.000089Z","v":2}'
     )
     assert (
         envelope(
@@ -47,6 +64,9 @@ def test_append_seals_every_field(store: Store) -> None:
             "lead.decided",
             first.payload_json,
             GENESIS_DIGEST,
+            2,
+            auth,
+            login,
         )
         == expected
     )

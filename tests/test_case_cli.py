@@ -29,7 +29,7 @@ def test_a_rendered_probe_opens_a_case_with_leads_and_verdicts(
     db: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = tmp_path / "still.png"
-    out = render(capsys, image, "--reveal")
+    out = render(capsys, image, "--reveal", "--role", "facilitator")  # the truth is hers
     found = re.search(r"ground truth: mated, the mate is gallery face (\S+)", out)
     assert found, out
     mate = found.group(1)

@@ -27,7 +27,7 @@ from leadreview.store.store import Store
 from leadreview.workflow.enforcement import request_enforcement
 from leadreview.workflow.errors import EnforcementRefused, InvalidRequest
 from tests.case_cli_support import Result, cli_env, run
-from tests.exercise_support import FACILITATOR, events, service, write_scenario
+from tests.exercise_support import FACILITATOR, events, service, table_rows, write_scenario
 
 __all__ = ["cli_env"]  # fixture
 
@@ -75,11 +75,13 @@ def _run_the_exercise(svc: ExerciseService, folder: Path) -> tuple[int, int]:
     svc.join(ANA, exercise_id)
     svc.assign(FACILITATOR, exercise_id)
     forwarded = None
+    # The participant's board shows case numbers only; the facilitator's table has keys.
+    (first,) = table_rows(svc.ctx.store, "exercise_case", case_key="case-00")
     for case in svc.board(ANA, exercise_id).cases:
         for rank, lead_id in enumerate(case.pending_leads, start=1):
             kind = DecisionKind.POSSIBLE_LEAD if rank == 1 else DecisionKind.NOT_A_MATCH
             svc.decide(ANA, exercise_id, lead_id, kind, "compared ears and jaw")
-            if rank == 1 and case.case_key == "case-00":
+            if rank == 1 and case.case_id == first["case_id"]:
                 forwarded = lead_id
     assert forwarded is not None
     lead_alone = [EvidenceItem(kind=EvidenceKind.FACE_SEARCH_LEAD, description="the lead")]

@@ -145,7 +145,7 @@ def test_over_the_configured_rate_requests_are_throttled(cli_env: str, tmp_path:
     from leadreview.store.store import open_store
 
     settings = load_settings()
-    store = open_store(settings)
+    store = open_store(settings.resolved_database_url())
     key = issue(settings, store, "ivan")
     server = start_endpoint(settings, store, key, options=EndpointOptions(max_rate=2))
     try:

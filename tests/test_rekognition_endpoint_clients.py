@@ -261,7 +261,7 @@ def test_upstream_aws_forwards_and_records_the_same_way(cli_env: str, tmp_path: 
         {"CollectionId": "real", "Image": in_bucket},
     )
     settings = load_settings()
-    store = open_store(settings)
+    store = open_store(settings.resolved_database_url())
     key = issue(settings, store, "ivan")
     server = start_endpoint(settings, store, key, options=EndpointOptions(upstream_client=upstream))
     try:

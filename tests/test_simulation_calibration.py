@@ -10,20 +10,20 @@ import numpy as np
 import pytest
 import yaml
 
-from leadreview.cli import main
-from leadreview.domain.identity import Sex
-from leadreview.domain.probe import CaptureQuality
-from leadreview.simulation.calibration.analytic import (
+from leadreview.calibration.analytic import (
     differentials,
     expected_false_match_probes,
     operating_cosine,
 )
-from leadreview.simulation.calibration.monte_carlo import (
+from leadreview.calibration.monte_carlo import (
     false_match_runs,
     large_gallery_best_impostors,
     mate_similarities,
 )
-from leadreview.simulation.calibration.targets import Targets, load_targets
+from leadreview.calibration.targets import Targets, load_targets
+from leadreview.cli import main
+from leadreview.domain.identity import Sex
+from leadreview.domain.probe import CaptureQuality
 from leadreview.simulation.scenario import Scenario, load_scenario
 from leadreview.simulation.score_model import (
     ScoreModel,

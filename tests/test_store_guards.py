@@ -24,22 +24,22 @@ COMMON_ATTACKS = {
 SQLITE_ATTACKS = {
     "insert or replace": (
         "INSERT OR REPLACE INTO audit_event SELECT seq, time, 'mallory', role, event_type, "
-        "payload, prev_digest, digest FROM audit_event WHERE seq = 2"
+        "payload, prev_digest, digest, format, auth, login FROM audit_event WHERE seq = 2"
     ),
     "replace": (
         "REPLACE INTO audit_event SELECT seq, time, 'mallory', role, event_type, "
-        "payload, prev_digest, digest FROM audit_event WHERE seq = 2"
+        "payload, prev_digest, digest, format, auth, login FROM audit_event WHERE seq = 2"
     ),
     "upsert": (
         "INSERT INTO audit_event SELECT seq, time, actor, role, event_type, payload, "
-        "prev_digest, digest FROM audit_event WHERE seq = 2 "
+        "prev_digest, digest, format, auth, login FROM audit_event WHERE seq = 2 "
         "ON CONFLICT (seq) DO UPDATE SET actor = 'mallory'"
     ),
 }
 POSTGRES_ATTACKS = {
     "upsert": (
         "INSERT INTO audit_event SELECT seq, time, actor, role, event_type, payload, "
-        "prev_digest, digest FROM audit_event WHERE seq = 2 "
+        "prev_digest, digest, format, auth, login FROM audit_event WHERE seq = 2 "
         "ON CONFLICT (seq) DO UPDATE SET actor = 'mallory'"
     ),
     "truncate": "TRUNCATE audit_event",

@@ -31,16 +31,11 @@ class ScenarioRun:
 
 
 def search_world(world: World, max_faces: int) -> EmbeddingSearchResult:
+    from leadreview.search.collections import load_gallery
     from leadreview.search.simulated import SimulatedRekognition
 
     client = SimulatedRekognition(world.similarity, dimension=world.gallery_embeddings.shape[1])
-    client.create_collection(CollectionId=COLLECTION_ID)
-    gallery = world.gallery
-    client.import_faces(
-        CollectionId=COLLECTION_ID,
-        Embeddings=world.gallery_embeddings,
-        Ids=gallery,  # ids computed per lead returned, not per face
-    )
+    load_gallery(client, COLLECTION_ID, world.gallery)
     return client.search_embeddings(
         CollectionId=COLLECTION_ID,
         Embeddings=world.probe_embeddings,

@@ -114,6 +114,16 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+# Event formats (docs/audit-format.md). Version 1 envelopes have seven fields; version 2
+# adds how the actor was authenticated (`auth`), the database login that stored the
+# event (`login`, stamped by PostgreSQL itself) and the version (`v`). Old events keep
+# verifying under the rules they were sealed with.
+FORMAT_V1 = 1
+FORMAT_V2 = 2
+CURRENT_FORMAT = FORMAT_V2
+KNOWN_FORMATS = frozenset({FORMAT_V1, FORMAT_V2})
+
+
 def envelope(
     seq: object,
     time: object,
@@ -122,16 +132,32 @@ def envelope(
     event_type: object,
     payload_json: object,
     prev_digest: object,
+    version: object = FORMAT_V1,
+    auth: object = "",
+    login: object = "",
 ) -> str:
-    """The sealed text. Keep in step with the inlined copy in verify.ChainWalker.feed."""
+    """The sealed text. Keep in step with the inlined copies in verify.ChainWalker.feed."""
+    if version == FORMAT_V1:
+        return (
+            f'{{"actor":"{actor}","event_type":"{event_type}","payload":{payload_json},'
+            f'"prev_digest":"{prev_digest}","role":"{role}","seq":{seq},"time":"{time}"}}'
+        )
     return (
-        f'{{"actor":"{actor}","event_type":"{event_type}","payload":{payload_json},'
-        f'"prev_digest":"{prev_digest}","role":"{role}","seq":{seq},"time":"{time}"}}'
+        f'{{"actor":"{actor}","auth":"{auth}","event_type":"{event_type}",'
+        f'"login":"{login}","payload":{payload_json},"prev_digest":"{prev_digest}",'
+        f'"role":"{role}","seq":{seq},"time":"{time}","v":{version}}}'
     )
+
+
+def row_envelope(row: "tuple[object, ...]") -> str:
+    """The sealed text of a stored row in ROW_COLUMNS order (8 columns: format 1)."""
+    if len(row) > 8:
+        return envelope(*row[:7], *row[8:11])
+    return envelope(*row[:7])
 
 
 def entry_bytes(row: tuple[Any, ...]) -> bytes:
     """The bytes an event's chain digest covers and its Merkle leaf hashes (the tree's
-    *entry*), from a stored row in ROW_COLUMNS order. The one place that says so: the
-    appender and the verifier inline the same expression in their hot loops."""
-    return envelope(*row[:7]).encode("utf-8", "surrogatepass")
+    *entry*), from a stored row in ROW_COLUMNS order (format 1 or 2). The one place that
+    says so: the appender and the verifier inline the same expression in their hot loops."""
+    return row_envelope(row).encode("utf-8", "surrogatepass")

@@ -33,7 +33,14 @@ EXPORT_COLUMNS = (
     "payload_json",
     "prev_digest",
     "digest",
+    "format",
+    "auth",
+    "login",
 )
+# Exports written before format 2 have only the first eight columns: their events are
+# all format 1, with no auth or login.
+_V1_DEFAULTS = {"format": 1, "auth": "", "login": ""}
+_V1_COLUMNS = len(EXPORT_COLUMNS) - len(_V1_DEFAULTS)
 CHECKPOINT_SUBDIR = "checkpoints"
 
 
@@ -124,7 +131,8 @@ def export_tiles(
 
 
 def _unreadable(number: int) -> RawRow:
-    return (f"line {number}", "", "", "", "", "null", "", f"unreadable line {number}")
+    row = (f"line {number}", "", "", "", "", "null", "", f"unreadable line {number}")
+    return (*row, 1, "", "")
 
 
 def _jsonl_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]]:
@@ -142,11 +150,12 @@ def _jsonl_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]
                 if len(line) > MAX_LINE_CHARS:
                     raise ValueError("line too long")
                 # json nests by recursion: a 200,000-deep array would overflow the stack.
-                record = json.loads(line)
+                record = _V1_DEFAULTS | json.loads(line)
                 row = tuple(record[c] for c in EXPORT_COLUMNS)
             except (ValueError, KeyError, TypeError, RecursionError):
                 # Keep walking: a placeholder row fails every check at this position.
                 row = (f"line {number}", "", "", "", "", "null", "", f"unreadable line {number}")
+                row += (1, "", "")
             chunk.append(row)
             if len(chunk) >= chunk_rows:
                 yield chunk
@@ -160,10 +169,18 @@ def _csv_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]]:
     with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
-        for record in reader:
-            row = tuple(record) if len(record) == len(EXPORT_COLUMNS) else ("",) * 8
-            seq = row[0]
-            chunk.append((int(seq) if seq.isdigit() else seq, *row[1:]))
+        for fields in reader:
+            record = [*fields, "1", "", ""] if len(fields) == _V1_COLUMNS else fields
+            row = tuple(record) if len(record) == len(EXPORT_COLUMNS) else ("",) * 11
+            seq, version = row[0], row[8]
+            chunk.append(
+                (
+                    int(seq) if seq.isdigit() else seq,
+                    *row[1:8],
+                    int(version) if version.isdigit() else version,
+                    *row[9:],
+                )
+            )
             if len(chunk) >= chunk_rows:
                 yield chunk
                 chunk = []

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select, text
 from sqlmodel import Session
 
 from leadreview.audit.canonical import (
+    CURRENT_FORMAT,
     GENESIS_DIGEST,
     canonical_payload,
     check_label,
@@ -33,10 +34,14 @@ from leadreview.audit.merkle import leaf_hash
 from leadreview.audit.models import ROW_COLUMNS, AuditEvent, NewEvent, RawRow
 from leadreview.audit.tree_store import INSERT_ROW as _INSERT_TREE_ROW
 from leadreview.audit.tree_store import compact_range_at
+from leadreview.errors import PermissionRefused
 from leadreview.store.tables.audit import AUDIT_EVENT_TABLE
+
+_INSUFFICIENT_PRIVILEGE = "42501"
 
 _EVENT = AUDIT_EVENT_TABLE
 _COLUMNS = [_EVENT.c[name] for name in ROW_COLUMNS]
+_LOCK_HEAD = text("SELECT session_user FROM audit_head WHERE id = 1 FOR UPDATE")
 _HEAD = text("SELECT seq, digest FROM audit_event ORDER BY seq DESC LIMIT 1")
 _INSERT = (
     f"INSERT INTO audit_event ({', '.join(ROW_COLUMNS)}) "
@@ -63,11 +68,35 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# How an actor is authenticated (docs/security.md). The log records one on every event.
+AUTH_OS_USER = "os-user"
+AUTH_POSTGRES_LOGIN = "postgres-login"
+AUTH_JOIN_CODE = "join-code"
+AUTH_ACCESS_KEY = "access-key"
+AUTH_SYSTEM_CLOCK = "system-clock"
+
+
+@functools.cache
+def os_login() -> str:
+    """The operating-system user running this process: who stores events on SQLite."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        import os
+
+        return f"uid-{os.getuid()}"
+
+
 class AuditLog:
     """The hash-chained, append-only event log. Holds no connection; pass a session."""
 
-    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utc_now, auth: str | None = None) -> None:
+        """`auth`: how this process's actors were authenticated; by default the store's
+        own way — the OS user on SQLite, the database login on PostgreSQL."""
         self._clock = clock
+        self._auth = auth
 
     def append(
         self,
@@ -90,32 +119,46 @@ class AuditLog:
             for e in events
         ]
         connection = session.connection()
-        seq, prev = self._locked_head(connection)
+        seq, prev, login = self._locked_head(connection)
+        default_auth = self._auth or (
+            AUTH_POSTGRES_LOGIN if connection.dialect.name == "postgresql" else AUTH_OS_USER
+        )
+        auths = [check_label("auth", e.auth or default_auth) for e in events]
+        login = check_label("login", login)
         moment = self._clock()
         time = format_time(moment)
         moment = parse_time(time)  # exactly what is sealed: UTC, microseconds
         rows: list[RawRow] = []
         tree_rows: list[tuple[int, bytes]] = []
         sha256 = hashlib.sha256
+        version = CURRENT_FORMAT
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         cursor = connection.connection.cursor()  # the session's own DBAPI connection
         try:
             # The tree's right edge, read under the same writer lock as the head.
             tree = compact_range_at(cursor, seq, mark)
-            for actor, role, event_type, payload_json in prepared:
+            for (actor, role, event_type, payload_json), auth in zip(prepared, auths, strict=True):
                 seq += 1
-                sealed = envelope(seq, time, actor, role, event_type, payload_json, prev)
+                sealed = envelope(
+                    seq, time, actor, role, event_type, payload_json, prev, version, auth, login
+                )
                 # One byte string for both: the Merkle leaf is over exactly what the
                 # chain digest covers (canonical.entry_bytes; docs/audit-format.md).
                 entry = sealed.encode("utf-8")
                 digest = sha256(entry).hexdigest()
-                rows.append((seq, time, actor, role, event_type, payload_json, prev, digest))
+                row = (seq, time, actor, role, event_type, payload_json, prev, digest)
+                rows.append((*row, version, auth, login))
                 tree_rows.append((seq, b"".join(tree.append(leaf_hash(entry)))))
                 prev = digest
             # The driver's executemany with plain tuples, in the session's transaction:
             # SQLAlchemy's per-row parameter handling would cost as much as the insert.
             cursor.executemany(_INSERT.replace("?", mark), rows)
             cursor.executemany(_INSERT_TREE_ROW.replace("?", mark), tree_rows)
+        except Exception as exc:
+            # PostgreSQL's trigger refuses an event in a role the login does not hold.
+            if getattr(exc, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
+                raise PermissionRefused(str(exc).strip().splitlines()[0]) from None
+            raise
         finally:
             cursor.close()
         # One validation call for the whole batch: half the cost of a constructor per row.
@@ -130,15 +173,27 @@ class AuditLog:
                     "payload_json": r[5],
                     "prev_digest": r[6],
                     "digest": r[7],
+                    "format": r[8],
+                    "auth": r[9],
+                    "login": r[10],
                 }
                 for r in rows
             ]
         )
 
-    def _locked_head(self, connection: Connection) -> tuple[int, str]:
+    def _locked_head(self, connection: Connection) -> tuple[int, str, str]:
+        """(seq, digest) of the head, under the writer lock, and the login storing events.
+
+        On PostgreSQL the login is `session_user` — what the database's trigger stamps on
+        every row whatever we send, so the digest is computed over the same value (SET
+        ROLE does not change it). On SQLite it is the operating-system user."""
         if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT id FROM audit_head WHERE id = 1 FOR UPDATE"))
-        return self.head(connection)
+            row = connection.execute(_LOCK_HEAD).first()
+            login = str(row[0]) if row is not None else ""
+        else:
+            login = os_login()
+        seq, digest = self.head(connection)
+        return seq, digest, login
 
     @staticmethod
     def head(connection: Connection | Session) -> tuple[int, str]:

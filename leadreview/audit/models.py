@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from leadreview.audit.canonical import format_time, parse_time
+from leadreview.audit.canonical import FORMAT_V1, format_time, parse_time
 
 # The column order every reader of raw rows uses (database streams, exports).
 ROW_COLUMNS = (
@@ -19,6 +19,10 @@ ROW_COLUMNS = (
     "payload",
     "prev_digest",
     "digest",
+    # Format 2 (older rows read as format 1, with empty auth and login).
+    "format",
+    "auth",
+    "login",
 )
 RawRow = tuple[Any, ...]
 
@@ -31,6 +35,9 @@ class NewEvent:
     role: str
     event_type: str
     payload: dict[str, Any] = field(default_factory=dict)
+    # How the actor was authenticated, when it is not the log's own way (e.g. the
+    # exercise's clock releasing an inject: "system-clock").
+    auth: str | None = None
 
 
 class AuditEvent(BaseModel):
@@ -46,6 +53,9 @@ class AuditEvent(BaseModel):
     payload_json: str  # the canonical text, exactly as sealed
     prev_digest: str
     digest: str
+    format: int = FORMAT_V1
+    auth: str = ""  # how the actor was authenticated (format 2)
+    login: str = ""  # the database (or OS) login that stored the event (format 2)
 
     @property
     def payload(self) -> dict[str, JsonValue]:
@@ -59,7 +69,8 @@ class AuditEvent(BaseModel):
 
     @classmethod
     def from_raw(cls, row: RawRow) -> "AuditEvent":
-        seq, time, actor, role, event_type, payload, prev_digest, digest = row
+        seq, time, actor, role, event_type, payload, prev_digest, digest = row[:8]
+        version, auth, login = row[8:11] if len(row) > 8 else (FORMAT_V1, "", "")
         return cls(
             seq=seq,
             time=parse_time(time),
@@ -69,4 +80,7 @@ class AuditEvent(BaseModel):
             payload_json=payload,
             prev_digest=prev_digest,
             digest=digest,
+            format=version,
+            auth=auth or "",
+            login=login or "",
         )

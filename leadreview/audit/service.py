@@ -1,7 +1,7 @@
-"""Verification, checkpoints and the signing key, wired to settings: what the CLI calls.
+"""Verification, checkpoints and the signing key: what the CLI and the terminal app call.
 
 The functions take what they need (a store, a key path, a directory) rather than reading
-settings themselves, except `AuditContext.from_settings`, which gathers them in one place.
+settings; the composition root builds the `AuditContext` (`Application.audit_context`).
 """
 
 from collections.abc import Callable, Sequence
@@ -17,7 +17,7 @@ from leadreview.audit.checkpoint_store import (
     CheckpointStore,
     StoredCheckpoint,
 )
-from leadreview.audit.keys import check_origin, load_or_create_signer, load_signer
+from leadreview.audit.keys import load_or_create_signer, load_signer
 from leadreview.audit.log import AuditLog
 from leadreview.audit.merkle import ProofError, check_consistency, leaf_hash
 from leadreview.audit.note import Signer, Verifier
@@ -26,7 +26,6 @@ from leadreview.audit.stream import stream_rows
 from leadreview.audit.tree_store import StoredTree
 from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
 from leadreview.errors import ConfigurationError
-from leadreview.settings import Settings
 from leadreview.store.store import Store
 
 if TYPE_CHECKING:
@@ -43,14 +42,6 @@ class AuditContext:
     key_path: Path
     checkpoint_dir: Path
     origin: str
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "AuditContext":
-        return cls(
-            key_path=settings.resolved_signing_key_path(),
-            checkpoint_dir=settings.data_dir / "checkpoints",
-            origin=check_origin(settings.log_origin),
-        )
 
     def signer(self) -> Signer:
         """The signing key, created (0600) on first use — but never silently replaced:

@@ -34,6 +34,14 @@ _ENVELOPE = re.compile(
     r'"time":"([^"\\]*)"\}',
     re.DOTALL,
 )
+# Format 2 (docs/audit-format.md): auth, login and the version are sealed too.
+_ENVELOPE_V2 = re.compile(
+    r'\{"actor":"([^"\\]*)","auth":"([^"\\]*)","event_type":"([^"\\]*)",'
+    r'"login":"([^"\\]*)","payload":(.*),'
+    r'"prev_digest":"([^"\\]*)","role":"([^"\\]*)","seq":(0|[1-9][0-9]{0,18}),'
+    r'"time":"([^"\\]*)","v":([1-9][0-9]{0,3})\}',
+    re.DOTALL,
+)
 
 
 def tile_index_path(n: int) -> str:
@@ -121,14 +129,21 @@ def entry_row(entry: bytes, number: int) -> RawRow:
         text = entry.decode("utf-8")
     except UnicodeDecodeError:
         text = ""
+    unreadable = (f"entry {number}", "", "", "", "", "null", "", f"unreadable entry {number}")
     match = _ENVELOPE.fullmatch(text)
-    if match is None:
-        return (f"entry {number}", "", "", "", "", "null", "", f"unreadable entry {number}")
-    actor, event_type, payload, prev, role, seq, time = match.groups()
-    row = (int(seq), time, actor, role, event_type, payload, prev)
-    if envelope(*row).encode("utf-8") != entry:
-        return (f"entry {number}", "", "", "", "", "null", "", f"unreadable entry {number}")
-    return (*row, hashlib.sha256(entry).hexdigest())
+    if match is not None:
+        actor, event_type, payload, prev, role, seq, time = match.groups()
+        row: tuple[object, ...] = (int(seq), time, actor, role, event_type, payload, prev)
+        extra: tuple[object, ...] = (1, "", "")
+    elif (match_v2 := _ENVELOPE_V2.fullmatch(text)) is not None:
+        actor, auth, event_type, login, payload, prev, role, seq, time, v = match_v2.groups()
+        row = (int(seq), time, actor, role, event_type, payload, prev)
+        extra = (int(v), auth, login)
+    else:
+        return (*unreadable, 1, "", "")
+    if envelope(*row, *extra).encode("utf-8") != entry:
+        return (*unreadable, 1, "", "")
+    return (*row, hashlib.sha256(entry).hexdigest(), *extra)
 
 
 def _read(path: Path, limit: int) -> bytes | None:

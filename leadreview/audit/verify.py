@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from leadreview.audit.canonical import GENESIS_DIGEST, envelope
+from leadreview.audit.canonical import FORMAT_V1, GENESIS_DIGEST, KNOWN_FORMATS, envelope
 from leadreview.audit.checkpoint import Checkpoint
 from leadreview.audit.merkle import CompactRange
 from leadreview.audit.models import RawRow
@@ -33,6 +33,9 @@ class BreakKind(StrEnum):
     NOT_EXTENSION = "not an extension of checkpoint"
     BAD_CHECKPOINT = "bad checkpoint"
     TREE_MISMATCH = "merkle tree mismatch"
+    # Not about an event: a working row or policy file that disagrees with the log (P15).
+    ROW_DISAGREES = "disagrees with the log"
+    POLICY_FILE_CHANGED = "policy file edited after its verdicts"
 
 
 @dataclass(frozen=True)
@@ -142,22 +145,30 @@ class ChainWalker:
         expected = self._expected
         last = self._last
         for row in rows:
-            seq, time, actor, role, event_type, payload, prev, digest = row
+            seq, time, actor, role, event_type, payload, prev, digest, version, auth, login = row
             # Inlined canonical.envelope: a function call per row costs ~10% here.
-            sealed = (
-                f'{{"actor":"{actor}","event_type":"{event_type}","payload":{payload},'
-                f'"prev_digest":"{prev}","role":"{role}","seq":{seq},"time":"{time}"}}'
-            )
+            if version == FORMAT_V1:
+                sealed = (
+                    f'{{"actor":"{actor}","event_type":"{event_type}","payload":{payload},'
+                    f'"prev_digest":"{prev}","role":"{role}","seq":{seq},"time":"{time}"}}'
+                )
+            else:
+                sealed = (
+                    f'{{"actor":"{actor}","auth":"{auth}","event_type":"{event_type}",'
+                    f'"login":"{login}","payload":{payload},"prev_digest":"{prev}",'
+                    f'"role":"{role}","seq":{seq},"time":"{time}","v":{version}}}'
+                )
             entry = sealed.encode("utf-8", "surrogatepass")  # canonical.entry_bytes, inlined
             computed = sha256(entry).hexdigest()
             keep(entry)
-            labels = f"{actor}{event_type}{role}{time}{prev}"
+            labels = f"{actor}{event_type}{role}{time}{prev}{auth}{login}"
             if (
                 computed != digest
                 or prev != last
                 or seq != expected
                 or '"' in labels
                 or "\\" in labels
+                or version not in KNOWN_FORMATS
             ):
                 self._slow(row, computed, expected, last)
             last = digest
@@ -189,7 +200,7 @@ class ChainWalker:
                     self._seen_digests[size] = str(rows[index][7])
 
     def _slow(self, row: RawRow, computed: str, expected: int, last: str) -> None:
-        seq, time, actor, role, event_type, _payload, prev, digest = row
+        seq, time, actor, role, event_type, _payload, prev, digest, version, auth, login = row
         add = self.report.breaks.append
         if not isinstance(seq, int):
             add(Break(expected, BreakKind.MALFORMED, f"sequence number {seq!r} is not an integer"))
@@ -233,23 +244,30 @@ class ChainWalker:
             )
             if len(self._suspects) < _MAX_SUSPECTS:
                 self._suspects.append(row)
-        labels = f"{actor}{event_type}{role}{time}{prev}"
+        labels = f"{actor}{event_type}{role}{time}{prev}{auth}{login}"
         if '"' in labels or "\\" in labels:
             add(
                 Break(
                     seq,
                     BreakKind.MALFORMED,
-                    "actor, role, type, time or prev_digest holds a quote or backslash",
+                    "actor, role, type, time, prev_digest, auth or login holds a quote or "
+                    "backslash",
                 )
             )
+        if version not in KNOWN_FORMATS:
+            add(Break(seq, BreakKind.MALFORMED, f"unknown event format {version!r}"))
+        elif version != FORMAT_V1 and not (auth and login):
+            add(Break(seq, BreakKind.MALFORMED, "a format 2 event without auth or login"))
 
     def _classify_reorders(self) -> None:
         for row in self._suspects:
-            seq, time, actor, role, event_type, payload, prev, digest = row
+            seq, time, actor, role, event_type, payload, prev, digest, version, auth, login = row
             for other in range(max(1, seq - _REORDER_WINDOW), seq + _REORDER_WINDOW + 1):
                 if other == seq:
                     continue
-                sealed = envelope(other, time, actor, role, event_type, payload, prev)
+                sealed = envelope(
+                    other, time, actor, role, event_type, payload, prev, version, auth, login
+                )
                 if hashlib.sha256(sealed.encode("utf-8", "surrogatepass")).hexdigest() == digest:
                     self.report.breaks = [
                         Break(

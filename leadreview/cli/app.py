@@ -5,7 +5,7 @@ import sys
 import typer
 from typer.exceptions import Abort, Exit, TyperException
 
-from leadreview.errors import LeadreviewError
+from leadreview.errors import LeadreviewError, PermissionRefused
 
 app = typer.Typer(
     name="leadreview",
@@ -17,6 +17,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _assemble(ctx: typer.Context) -> None:
+    """Put the composition root on the context: commands find it with `application()`.
+
+    Nothing is read or opened here; the settings are read and the store opened the
+    first time a command asks, and the store is closed when the command ends."""
+    from leadreview.app.bootstrap import bootstrap
+    from leadreview.cli import context
+
+    application = bootstrap()
+    ctx.obj = application
+    context.enter(application)
+    ctx.call_on_close(context.leave)
 
 
 def _register_commands() -> None:
@@ -78,6 +93,17 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+def _database_refusal(exc: BaseException) -> str | None:
+    """The one line for a privilege PostgreSQL refused this login (docs/security.md)."""
+    errors = sys.modules.get("sqlalchemy.exc")  # never imported just for this check
+    if errors is None or not isinstance(exc, errors.DBAPIError):
+        return None
+    if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+        return None
+    lines = str(exc.orig).strip().splitlines()
+    return f"the database refused: {lines[0] if lines else 'insufficient privilege'}"
+
+
 def _os_error_line(exc: OSError) -> str:
     reason = exc.strerror or type(exc).__name__
     if exc.filename is None:
@@ -116,5 +142,10 @@ def main(argv: list[str] | None = None) -> None:
         # A path the operating system refuses (a name too long, a permission, a full disk)
         # wherever it is first touched: the user's to fix, so one line naming it.
         fail(_os_error_line(exc))
+    except Exception as exc:
+        refusal = _database_refusal(exc)
+        if refusal is None:
+            raise
+        fail(refusal, PermissionRefused.exit_code)
     if isinstance(result, int) and result != 0:
         raise SystemExit(result)

@@ -5,8 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from leadreview.audit.verify import VerifyReport
-    from leadreview.settings import Settings
+    pass
 
 
 def archive_command(
@@ -23,18 +22,16 @@ def archive_command(
 ) -> None:
     """Seal the events since the last archived segment, with a signed checkpoint, under
     COMPLIANCE Object Lock. Re-running archives only new events."""
-    from leadreview.audit.archive import archive_log, make_s3_client
+    from leadreview.audit.archive import archive_log
     from leadreview.audit.canonical import format_time
     from leadreview.audit.checkpoint import CheckpointError
-    from leadreview.audit.service import AuditContext, sign_tree
+    from leadreview.audit.service import sign_tree
+    from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
 
-    settings = load_settings()
-    context = AuditContext.from_settings(settings)
+    context = application().audit_context()
     signer = context.signer()
-    store = open_store(settings)
+    store = application().store()
     origin = context.log_origin(store)
     checkpoints = context.checkpoint_store(origin, [signer.verifier()])
     try:
@@ -42,7 +39,7 @@ def archive_command(
         seen = [stored.checkpoint for stored in checkpoints.all()]
         summary = archive_log(
             store,
-            make_s3_client(settings.aws),
+            application().s3_client(),
             bucket=bucket,
             prefix=prefix,
             signer=signer,
@@ -66,15 +63,6 @@ def archive_command(
         f"{summary.events} event(s) archived, archive now ends at {summary.archived_to}; "
         f"COMPLIANCE retention until {format_time(summary.retain_until)}"
     )
-
-
-def verify_from_s3(location: str, key: str, settings: "Settings") -> "VerifyReport":
-    """For `audit verify --from-s3 BUCKET/PREFIX --key PUBKEY` (wired by the verify command)."""
-    from leadreview.audit.archive import make_s3_client, parse_s3_location, verify_archive
-    from leadreview.audit.keys import read_verifier
-
-    bucket, prefix = parse_s3_location(location)
-    return verify_archive(make_s3_client(settings.aws), bucket, prefix, read_verifier(key))
 
 
 def register(app: typer.Typer) -> None:

@@ -51,7 +51,7 @@ def verify(
 ) -> None:
     """Walk the chain; exit 0 if everything holds, else 1 with one line per break."""
     from leadreview.audit.keys import read_verifier
-    from leadreview.settings import load_settings
+    from leadreview.cli.context import application
 
     if proof is not None:
         from leadreview.audit.proof_check import check_proof_files
@@ -64,11 +64,12 @@ def verify(
         raise typer.BadParameter("give --from or --from-s3, not both")
     extra = [read_verifier(key)] if key else []
     if from_s3 is not None:
-        from leadreview.cli.archive_cmd import verify_from_s3
+        from leadreview.audit.archive import parse_s3_location, verify_archive
 
         if key is None:
             raise typer.BadParameter("--from-s3 needs --key (the log's public key)")
-        report = verify_from_s3(from_s3, key, load_settings())
+        bucket, prefix = parse_s3_location(from_s3)
+        report = verify_archive(application().s3_client(), bucket, prefix, read_verifier(key))
     elif from_dir is not None:
         from leadreview.audit.export import verify_export
 
@@ -76,15 +77,16 @@ def verify(
             raise typer.BadParameter("--from needs --key (the log's public key)")
         report = verify_export(from_dir, extra, checkpoint or [])
     else:
-        from leadreview.audit.service import AuditContext, verify_with_context
-        from leadreview.store import open_store
+        from leadreview.audit.service import verify_with_context
 
-        settings = load_settings()
-        store = open_store(settings)
+        store = application().store()
         try:
             report = verify_with_context(
-                store, AuditContext.from_settings(settings), checkpoint or [], extra
+                store, application().audit_context(), checkpoint or [], extra
             )
+            from leadreview.exercise.row_checks import row_breaks
+
+            report.breaks.extend(row_breaks(store))
         finally:
             store.dispose()
     if witness_key:
@@ -109,15 +111,13 @@ def checkpoint(
 ) -> None:
     """Sign the tree's root (C2SP tlog-checkpoint) and keep it with the checkpoints seen."""
     from leadreview.audit.checkpoint import CheckpointError
-    from leadreview.audit.service import AuditContext, collect_cosignatures, make_checkpoint
+    from leadreview.audit.service import collect_cosignatures, make_checkpoint
+    from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
-    from leadreview.settings import load_settings
-    from leadreview.store import open_store
 
-    settings = load_settings()
-    store = open_store(settings)
+    store = application().store()
     try:
-        context = AuditContext.from_settings(settings)
+        context = application().audit_context()
         stored = make_checkpoint(store, context)
         failures: list[str] = []
         if witness:
@@ -141,10 +141,9 @@ def key() -> None:
     """Print the public key (a signed-note verifier key) for an outside auditor.
 
     The private key is created on first use at the settings path (mode 0600)."""
-    from leadreview.audit.service import AuditContext
-    from leadreview.settings import load_settings
+    from leadreview.cli.context import application
 
-    context = AuditContext.from_settings(load_settings())
+    context = application().audit_context()
     existed = context.key_path.exists()
     signer = context.signer()  # refuses to replace a key that has signed checkpoints
     if not existed:
@@ -162,18 +161,16 @@ def export(
     """Export the events and signed checkpoints for offline verification."""
     from leadreview.audit.checkpoint import CheckpointError
     from leadreview.audit.export import ExportFormat, export_log
-    from leadreview.audit.service import AuditContext, own_checkpoints, tree_signer
+    from leadreview.audit.service import own_checkpoints, tree_signer
+    from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
-    from leadreview.settings import load_settings
-    from leadreview.store import open_store
 
     try:
         export_format = ExportFormat(fmt)
     except ValueError:
         raise typer.BadParameter(f"--format {fmt!r}: use jsonl, csv or tiles") from None
-    settings = load_settings()
-    context = AuditContext.from_settings(settings)
-    store = open_store(settings)
+    context = application().audit_context()
+    store = application().store()
     try:
         summary = export_log(
             store,
@@ -224,14 +221,11 @@ def prove_consistency_command(
 
 def _print_proof(make: "Callable[[Store, AuditContext], str]") -> None:
     from leadreview.audit.merkle import ProofError
-    from leadreview.audit.service import AuditContext
+    from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
-    from leadreview.settings import load_settings
-    from leadreview.store import open_store
 
-    settings = load_settings()
-    context = AuditContext.from_settings(settings)
-    store = open_store(settings)
+    context = application().audit_context()
+    store = application().store()
     try:
         typer.echo(make(store, context), nl=False)
     except ProofError as exc:

@@ -63,22 +63,18 @@ def show_command(
     --reviewer NAME keeps the decisions NAME made; --actor NAME keeps all NAME did.
     With --filtered-by POLICY, --case, --reviewer and --limit narrow the leads listed.
     """
-    from leadreview.audit.log import AuditLog
-    from leadreview.settings import load_settings
-    from leadreview.store import open_store
+    from leadreview.cli.context import application
     from leadreview.workflow.audit_filters import EventQuery, show_events
-    from leadreview.workflow.context import WorkflowContext
 
     if filtered_by is not None:
         unused = {"--type": event_type, "--actor": actor, "--since-seq": since_seq}
         given = [k for k, v in {**unused, "--decision": decision}.items() if v is not None]
         if given:
             raise typer.BadParameter(f"{', '.join(given)} cannot be used with --filtered-by")
-    settings = load_settings()
-    viewer = _viewer(as_name or settings.resolved_actor(), role)
-    store = open_store(settings)
+    viewer = application().principal(role, as_name, named_by="--as").actor
+    store = application().store()
     try:
-        ctx = WorkflowContext(store=store, audit=AuditLog())
+        ctx = application().workflow_context()
         if filtered_by is not None:
             rows = _filtered_rows(ctx, viewer, filtered_by, case_id, reviewer, limit)
         else:
@@ -98,18 +94,6 @@ def show_command(
         _print_filtered(rows, filtered_by, as_json)
     else:
         _print_events(events, as_json)
-
-
-def _viewer(name: str, role: Role) -> "Actor":
-    from pydantic import ValidationError
-
-    from leadreview.domain.roles import Actor
-    from leadreview.errors import LeadreviewError
-
-    try:
-        return Actor(name=name, role=role)
-    except ValidationError as exc:
-        raise LeadreviewError(f"actor {name!r}: {exc.errors()[0]['msg']}") from None
 
 
 def _filtered_rows(

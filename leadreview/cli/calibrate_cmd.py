@@ -10,8 +10,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from leadreview.simulation.calibration.measure import Figure
-    from leadreview.simulation.calibration.monte_carlo import StepProgress
+    from leadreview.calibration.measure import Figure
+    from leadreview.calibration.monte_carlo import StepProgress
 
 
 def _table(figures: "list[Figure]", title: str) -> "Table":
@@ -85,10 +85,10 @@ def calibrate(
     against achieved. Exits 1 if a target is missed (and then writes nothing)."""
     from rich.console import Console
 
-    from leadreview.simulation.calibration.fit import CalibrationError, fit_score_model
-    from leadreview.simulation.calibration.measure import all_met, measure
-    from leadreview.simulation.calibration.render import render_score_model
-    from leadreview.simulation.calibration.targets import load_targets
+    from leadreview.calibration.fit import CalibrationError, fit_score_model
+    from leadreview.calibration.measure import all_met, measure
+    from leadreview.calibration.render import render_score_model
+    from leadreview.calibration.targets import load_targets
     from leadreview.simulation.scenario import load_scenario
     from leadreview.simulation.score_model import default_score_model_path, load_score_model
 

@@ -22,8 +22,6 @@ from leadreview.domain.roles import Role
 if TYPE_CHECKING:
     from leadreview.domain.case import CaseOpening
     from leadreview.domain.roles import Actor
-    from leadreview.search.protocol import FaceSearchClient
-    from leadreview.settings import Settings
     from leadreview.store.store import Store
     from leadreview.workflow.cases import SearchBackend
     from leadreview.workflow.policy_set import PolicySet
@@ -66,17 +64,10 @@ InForceOption = Annotated[
 ]
 
 
-def _actor(name: str | None, role: Role, settings: "Settings") -> "Actor":
-    from pydantic import ValidationError
+def _actor(name: str | None, role: Role) -> "Actor":
+    from leadreview.cli.context import application
 
-    from leadreview.domain.roles import Actor
-    from leadreview.errors import InputFileError
-
-    chosen = name or settings.resolved_actor()
-    try:
-        return Actor(name=chosen, role=role)
-    except ValidationError as exc:
-        raise InputFileError(f"--actor {chosen!r}: {exc.errors()[0]['msg']}") from None
+    return application().principal(role, name, named_by="--actor").actor
 
 
 def _policies(refs: list[str] | None, in_force: str | None) -> "PolicySet":
@@ -113,23 +104,6 @@ def _read_image(path: Path) -> bytes:
         raise InputFileError(f"--image {exc.message}") from None
 
 
-def _load_scenario_gallery(
-    client: "FaceSearchClient", collection_id: str, scenario: str, seed: int | None
-) -> None:
-    """Create the simulated collection and import the scenario world's gallery into it."""
-    from leadreview.cli.probe_cmd import scenario_world
-    from leadreview.search.simulated import SimulatedRekognition
-
-    assert isinstance(client, SimulatedRekognition)  # settings.backend == "simulated"
-    gallery = scenario_world(scenario, seed).gallery
-    client.create_collection(CollectionId=collection_id)
-    client.import_faces(
-        collection_id,
-        gallery.embeddings,
-        Ids=gallery,  # ids computed per lead returned, not per face
-    )
-
-
 @case_app.command("open")
 def open_command(
     image: Annotated[Path, typer.Option("--image", help="the probe image (PNG or JPEG)")],
@@ -160,25 +134,25 @@ def open_command(
     role: Annotated[Role, typer.Option("--role", help="the role you act in")] = Role.INVESTIGATOR,
 ) -> None:
     """Search the image, record the case, its leads and every policy's verdict."""
+    from leadreview.cli.context import application
     from leadreview.errors import InputFileError
-    from leadreview.search.rekognition import make_search_client
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
+    from leadreview.runs.scenarios import load_scenario_gallery
     from leadreview.workflow.cases import SearchBackend
 
     data = _read_image(image)
-    settings = load_settings()
+    app = application()
     if backend is not None:
-        settings = settings.model_copy(update={"backend": backend.value})
+        app = app.with_settings(backend=backend.value)
+    settings = app.settings
     if collection is None and settings.backend == "rekognition":
         raise InputFileError("--collection: required with the rekognition backend")
     collection_id = collection or SIMULATED_COLLECTION
-    who = _actor(actor, role, settings)
+    who = _actor(actor, role)
     policies = _policies(policy, in_force)
-    client = make_search_client(settings)  # a bad region or profile ends here, in one line
+    client = app.search_client()  # a bad region or profile ends here, in one line
     if settings.backend == "simulated":
-        _load_scenario_gallery(client, collection_id, scenario, seed)
-    store = open_store(settings)
+        load_scenario_gallery(client, collection_id, scenario, seed)
+    store = application().store()
     try:
         workflow = _workflow(
             store, policies, backend=SearchBackend(client=client, collection_id=collection_id)
@@ -257,8 +231,11 @@ def _opening(
         raise InputFileError(f"--{field.replace('_', '-')}: {first['msg']}") from None
 
 
-def print_case(detail: "CaseDetail", title: str = "") -> None:
-    """The case's ranked leads, one column per policy with its verdict (* in force)."""
+def print_case(
+    detail: "CaseDetail", title: str = "", disagreements: "dict[int, list[str]] | None" = None
+) -> None:
+    """The case's ranked leads, one column per policy with its verdict (* in force); a
+    lead whose row disagrees with the log is marked `≠ log` and explained below."""
     from rich.console import Console
     from rich.table import Table
 
@@ -291,10 +268,12 @@ def print_case(detail: "CaseDetail", title: str = "") -> None:
             str(lead.lead_id),
             f"{lead.similarity:.2f}",
             lead.external_image_id or lead.face_id,
-            lead.status.value,
+            lead.status.value + (" ≠ log" if lead.lead_id in (disagreements or {}) else ""),
             *cells,
         )
     console.print(table)
+    for lead_id, details in sorted((disagreements or {}).items()):
+        console.print(f"lead {lead_id} disagrees with the log: {'; '.join(details)}")
     if detail.hidden_filtered:
         console.print(f"{detail.hidden_filtered} filtered lead(s) not shown to this role")
 
@@ -313,13 +292,11 @@ def list_command(
     from rich.console import Console
     from rich.table import Table
 
+    from leadreview.cli.context import application
     from leadreview.domain.case import CaseStatus
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
 
-    settings = load_settings()
-    who = _actor(actor, role, settings)
-    store = open_store(settings)
+    who = _actor(actor, role)
+    store = application().store()
     try:
         chosen = None if status is StatusChoice.ALL else CaseStatus(status.value)
         cases = _workflow(store, _policies(None, None)).queue(who, chosen)
@@ -351,17 +328,22 @@ def show_command(
     role: Annotated[Role, typer.Option("--role", help="the role you view in")] = Role.REVIEWER,
 ) -> None:
     """A case's probe, search and ranked leads with every policy's verdict."""
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
+    from leadreview.cli.context import application
 
-    settings = load_settings()
-    who = _actor(actor, role, settings)
-    store = open_store(settings)
+    who = _actor(actor, role)
+    store = application().store()
     try:
         detail = _workflow(store, _policies(None, None)).case(case_id, who)
+        from leadreview.workflow.row_checks import case_lead_disagreements
+
+        with store.reading() as session:
+            shown = {lead.lead_id for lead in detail.leads}
+            disagreements = {
+                k: v for k, v in case_lead_disagreements(session, case_id).items() if k in shown
+            }
     finally:
         store.dispose()
-    print_case(detail)
+    print_case(detail, disagreements=disagreements)
     probe = detail.probe
     sha = probe.image_sha256[:16] if probe.image_sha256 else "-"
     typer.echo(

@@ -4,7 +4,6 @@ The option types are shared with `leadreview report compare` (and the scenario o
 `sweep`), so the commands cannot drift apart.
 """
 
-from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -14,11 +13,8 @@ import typer
 from leadreview.cli.bounds import MAX_GALLERY, MAX_PROBES, SEED_MAX, SEEDS_MAX
 
 if TYPE_CHECKING:
-    from leadreview.analysis.batch import SearchBatch
-    from leadreview.analysis.batch_source import PreparedScenario
     from leadreview.analysis.compare_models import Comparison
     from leadreview.analysis.disparity import DisparityRules
-    from leadreview.domain.policy import LoadedPolicy
 
 T = TypeVar("T")
 
@@ -111,63 +107,6 @@ OutputOpt = Annotated[
 ]
 
 
-def prepare_scenario(
-    scenario: str, seed: int | None, seeds: int, gallery_size: int | None, probes: int | None
-) -> "PreparedScenario":
-    from leadreview.analysis.batch_source import ScenarioRequest, prepare
-
-    return prepare(ScenarioRequest(scenario, seed, seeds, gallery_size, probes))
-
-
-# Makes a scenario's batches; the callback shows a note beside the progress bar.
-BatchSource = Callable[
-    ["PreparedScenario", Callable[[str], None]], Iterator[tuple[int, "SearchBatch"]]
-]
-
-
-def with_progress(
-    prepared: "PreparedScenario",
-    work: Callable[[Iterator[tuple[int, "SearchBatch"]]], T],
-    source: BatchSource | None = None,
-) -> T:
-    """Run `work` over the scenario's batches with a progress bar over seeds (on stderr).
-
-    `source` makes the batches (default: `scenario_batches`, which only searches)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from leadreview.analysis.batch_source import scenario_batches
-
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"{prepared.scenario.name}: searching", total=len(prepared.seeds))
-
-        def batches() -> Iterator[tuple[int, "SearchBatch"]]:
-            name = prepared.scenario.name
-            items = (
-                scenario_batches(prepared)
-                if source is None
-                else source(prepared, lambda note: progress.update(task, description=note))
-            )
-            for item in items:
-                progress.update(task, description=f"{name}: seed {item[0]}")
-                yield item
-                progress.advance(task)
-
-        return work(batches())
-
-
-def policies_for(prepared: "PreparedScenario", refs: list[str] | None) -> list["LoadedPolicy"]:
-    from leadreview.policy.loader import load_policies
-
-    return load_policies(refs or list(prepared.scenario.policies))
-
-
 def run_comparison(
     *,
     scenario: str,
@@ -180,46 +119,34 @@ def run_comparison(
     record: bool = False,
     rules: "DisparityRules | None" = None,
 ) -> "Comparison":
-    from leadreview.analysis.compare import compare
-    from leadreview.analysis.disparity import DisparityRules
-    from leadreview.simulation.reviewer_model import bundled_profile_names, load_profiles
+    """`runs.comparison.run_comparison` with a progress bar; with `record`, on the
+    application's store, as the acting principal (an analyst)."""
+    from leadreview.cli.progress import with_progress
+    from leadreview.runs import comparison
 
-    prepared = prepare_scenario(scenario, seed, seeds, gallery_size, probes)
-    policies = policies_for(prepared, policy)
-    profiles = load_profiles(reviewer_profile or bundled_profile_names())
+    record_to = None
+    if record:
+        from rich.console import Console
 
-    def run(source: BatchSource | None) -> "Comparison":
-        return with_progress(
-            prepared,
-            lambda batches: compare(
-                batches,
-                policies=policies,
-                profiles=profiles,
-                use_case=prepared.use_case,
-                scenario=prepared.scenario.name,
-                sources=prepared.scenario.sources,
-                rules=rules or DisparityRules(),
-            ),
-            source,
-        )
+        from leadreview.cli.context import application
+        from leadreview.domain.roles import Role
 
-    if not record:
-        return run(None)
-    from rich.console import Console
-
-    from leadreview.cli.compare_recording import ComparisonRecorder
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
-
-    settings = load_settings()
-    store = open_store(settings)
-    try:
-        recorder = ComparisonRecorder(store, settings.resolved_actor(), policies, profiles)
-        comparison = run(recorder.batches)
-        recorder.finish(prepared.scenario.name, Console(stderr=True))
-    finally:
-        store.dispose()
-    return comparison
+        app = application()
+        # The recorder acts as an analyst, and as a facilitator for the simulated reviewers.
+        who = app.principal(Role.ANALYST).name
+        record_to = comparison.RecordTo(app.store(), who, Console(stderr=True))
+    return comparison.run_comparison(
+        scenario=scenario,
+        seed=seed,
+        seeds=seeds,
+        gallery_size=gallery_size,
+        probes=probes,
+        policy=policy,
+        reviewer_profile=reviewer_profile,
+        progress=with_progress,
+        record_to=record_to,
+        rules=rules,
+    )
 
 
 def emit(text: str, output: Path | None) -> None:

@@ -63,15 +63,13 @@ def enforce_command(
     role: Annotated[Role, typer.Option("--role", help="the role you act in")] = Role.INVESTIGATOR,
 ) -> None:
     """Ask the enforcement gate for an arrest, warrant or search on a forwarded lead."""
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
+    from leadreview.cli.context import application
 
     items = _items(evidence or [], derived=False, option="--evidence") + _items(
         derived or [], derived=True, option="--derived"
     )
-    settings = load_settings()
-    who = _actor(actor, role, settings)
-    store = open_store(settings)
+    who = _actor(actor, role)
+    store = application().store()
     try:
         granted = _workflow(store, _policies(None, None)).request_enforcement(
             who, lead_id, kind, items

@@ -40,20 +40,17 @@ def _role(value: str) -> "Role":
 
 
 def _open() -> "tuple[ExerciseService, Store]":
-    from leadreview.audit.log import AuditLog
-    from leadreview.exercise.service import ExerciseService
-    from leadreview.store.store import open_store
-    from leadreview.workflow.context import WorkflowContext
+    from leadreview.cli.context import application
 
-    store = open_store()
-    return ExerciseService(WorkflowContext(store=store, audit=AuditLog())), store
+    app = application()
+    return app.exercise_service(), app.store()
 
 
 def _actor(name: str | None, role: "Role | None" = None) -> "Actor":
-    from leadreview.domain.roles import Actor, Role
-    from leadreview.settings import load_settings
+    from leadreview.cli.context import application
+    from leadreview.domain.roles import Role
 
-    return Actor(name=name or load_settings().resolved_actor(), role=role or Role.FACILITATOR)
+    return application().principal(role or Role.FACILITATOR, name, named_by="--as").actor
 
 
 def _id(service: "ExerciseService", given: int | None) -> int:
@@ -209,7 +206,7 @@ def board(
             )
             or "none"
         )
-        typer.echo(f"case {c.case_id} {c.case_key}: {c.offense}; leads to decide: {leads}")
+        typer.echo(f"case {c.case_id}: {c.offense}; leads to decide: {leads}")
     for i in mine.injects:
         typer.echo(f"[{i.kind}] {i.title} — {i.sender}: {i.text}")
 
@@ -290,14 +287,12 @@ def export(
     as_name: AsOption = None,
 ) -> None:
     """Write the package: report, audit export, signed checkpoint, scenario, README."""
-    from leadreview.audit.service import AuditContext
-    from leadreview.settings import load_settings
+    from leadreview.cli.context import application
 
-    settings = load_settings()
     service, store = _open()
     try:
         package = service.export(
-            _actor(as_name), _id(service, exercise), output, AuditContext.from_settings(settings)
+            _actor(as_name), _id(service, exercise), output, application().audit_context()
         )
     finally:
         store.dispose()

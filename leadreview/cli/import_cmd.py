@@ -35,34 +35,22 @@ def import_responses_command(
     Each file lands whole or not at all; a file already imported (same SHA-256) is not
     recorded again; a file that cannot be used is named and skipped (exit status 1).
     """
-    from pydantic import ValidationError
     from rich.console import Console
     from rich.table import Table
 
-    from leadreview.audit.log import AuditLog
-    from leadreview.domain.roles import Actor
+    from leadreview.cli.context import application
     from leadreview.policy.loader import load_bundled_policies, load_policies
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
-    from leadreview.workflow.context import WorkflowContext
     from leadreview.workflow.import_responses import import_responses, summary_rows
     from leadreview.workflow.policy_set import DEFAULT_POLICY, PolicySet
 
-    settings = load_settings()
-    name = actor or settings.resolved_actor()
-    try:
-        who = Actor(name=name, role=role)
-    except ValidationError as exc:
-        raise LeadreviewError(f"actor {name!r}: {exc.errors()[0]['msg']}") from None
+    who = application().principal(role, actor, named_by="--actor").actor
     loaded = load_policies(policy) if policy else load_bundled_policies()
     names = [p.name for p in loaded]
     chosen = in_force or (DEFAULT_POLICY if DEFAULT_POLICY in names else names[0])
     policies = PolicySet.of(loaded, chosen)
-    store = open_store(settings)
+    store = application().store()
     try:
-        report = import_responses(
-            WorkflowContext(store=store, audit=AuditLog()), who, policies, path
-        )
+        report = import_responses(application().workflow_context(), who, policies, path)
     finally:
         store.dispose()
 

@@ -13,7 +13,7 @@ import typer
 from leadreview.cli.bounds import MAX_PROBES, SEED_MAX
 
 if TYPE_CHECKING:
-    from leadreview.simulation.world import World
+    pass
 
 probe_app = typer.Typer(
     help="Probe images from a scenario's synthetic world.", no_args_is_help=True
@@ -33,15 +33,6 @@ SeedOption = Annotated[
 ]
 
 
-def scenario_world(scenario: str, seed: int | None) -> "World":
-    """The scenario's world under `seed`: the same gallery and probes every time."""
-    from leadreview.simulation.scenario import load_scenario
-    from leadreview.simulation.score_model import load_score_model
-    from leadreview.simulation.world import build_world
-
-    return build_world(load_scenario(scenario), load_score_model(), seed=seed)
-
-
 @probe_app.command("render")
 def render(
     output: Annotated[Path, typer.Option("--output", "-o", help="the image to write (.png, .jpg)")],
@@ -51,11 +42,19 @@ def render(
     scenario: ScenarioOption = DEFAULT_SCENARIO,
     seed: SeedOption = None,
     reveal: Annotated[
-        bool, typer.Option("--reveal", help="also print the ground truth: is it mated?")
+        bool,
+        typer.Option("--reveal", help="also print the ground truth (the facilitator's; recorded)"),
     ] = False,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="who asks; default: settings, else OS user")
+    ] = None,
+    role: Annotated[
+        str, typer.Option("--role", help="the role you act in (--reveal: facilitator)")
+    ] = "investigator",
 ) -> None:
     """Write one probe image (face descriptor in its metadata) for `case open`."""
     from leadreview.errors import InputFileError
+    from leadreview.runs.scenarios import scenario_world
     from leadreview.search.probe_image import encode_probe_image
     from leadreview.simulation.face_renderer import render_face
 
@@ -69,6 +68,11 @@ def render(
             f"--probe {probe}: scenario {world.scenario.name} has probes 0 to {count - 1}"
         )
     shown = world.probes[probe]
+    if reveal:  # refused (and recorded) before anything is written
+        from leadreview.cli.truth import open_truth_as
+
+        subject = {"scenario": world.scenario.name, "seed": world.seed, "probe": shown.probe_id}
+        open_truth_as(actor, role, subject)
     embedding = world.probe_embeddings[probe]
     pixels = render_face(embedding, shown.quality, PROBE_PICTURE_SIZE)
     data = encode_probe_image(embedding, pixels, "PNG" if fmt == "PNG" else "JPEG")

@@ -2,8 +2,16 @@
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from leadreview.analysis.batch import SearchBatch
+    from leadreview.analysis.batch_source import PreparedScenario
+    from leadreview.runs.comparison import BatchSource
+
+T = TypeVar("T")
 
 # Small galleries generate in well under a second; a bar would only flicker.
 _BAR_FROM_FACES = 200_000
@@ -56,3 +64,40 @@ def gallery_progress(
     finally:
         if bar.live.is_started:
             bar.stop()
+
+
+def with_progress(
+    prepared: "PreparedScenario",
+    work: Callable[[Iterator[tuple[int, "SearchBatch"]]], T],
+    source: "BatchSource | None" = None,
+) -> T:
+    """Run `work` over the scenario's batches with a progress bar over seeds (on stderr).
+
+    `source` makes the batches (default: `scenario_batches`, which only searches)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from leadreview.analysis.batch_source import scenario_batches
+
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(f"{prepared.scenario.name}: searching", total=len(prepared.seeds))
+
+        def batches() -> Iterator[tuple[int, "SearchBatch"]]:
+            name = prepared.scenario.name
+            items = (
+                scenario_batches(prepared)
+                if source is None
+                else source(prepared, lambda note: progress.update(task, description=note))
+            )
+            for item in items:
+                progress.update(task, description=f"{name}: seed {item[0]}")
+                yield item
+                progress.advance(task)
+
+        return work(batches())

@@ -40,11 +40,10 @@ class Upstream(StrEnum):
 
 
 def _ctx(settings: "Settings") -> "WorkflowContext":
-    from leadreview.audit.log import AuditLog
-    from leadreview.store.store import open_store
-    from leadreview.workflow.context import WorkflowContext
+    from leadreview.cli.context import application
 
-    return WorkflowContext(store=open_store(settings), audit=AuditLog())
+    del settings  # the composition root's store, opened from the same settings
+    return application().workflow_context()
 
 
 @rekognition_app.command("serve")
@@ -76,13 +75,12 @@ def serve(
 ) -> None:
     """Serve Rekognition's collection API over HTTP; every search goes on the record."""
     from leadreview.cli.case_cmd import _policies
+    from leadreview.cli.context import application
     from leadreview.endpoint.build import EndpointOptions, build_server, simulated_collections
     from leadreview.endpoint.recording import CaseDefaults
     from leadreview.errors import InputFileError
-    from leadreview.settings import load_settings
-    from leadreview.store.store import open_store
 
-    settings = load_settings()
+    settings = application().settings
     policies = _policies(policy, in_force)
     upstream_client = None
     collections = None
@@ -107,7 +105,7 @@ def serve(
             "a key can search (requests are plain HTTP; put TLS in front)",
             err=True,
         )
-    store = open_store(settings)
+    store = application().store()
     options = EndpointOptions(
         host=host,
         port=port,
@@ -155,13 +153,13 @@ def keys_add(
 ) -> None:
     """Issue an access key; the secret is printed once."""
     from leadreview.cli.case_cmd import _actor
+    from leadreview.cli.context import application
     from leadreview.endpoint.build import key_ring
     from leadreview.endpoint.key_admin import issue_key
-    from leadreview.settings import load_settings
 
-    settings = load_settings()
-    issuer = _actor(None, as_role, settings)
-    holder = _actor(principal, role, settings)
+    settings = application().settings
+    issuer = _actor(None, as_role)
+    holder = _actor(principal, role)
     ctx = _ctx(settings)
     try:
         issued = issue_key(ctx, key_ring(settings), issuer, holder)
@@ -177,10 +175,10 @@ def keys_add(
 @keys_app.command("list")
 def keys_list() -> None:
     """The keys issued, who they act as, and whether they are revoked (never secrets)."""
+    from leadreview.cli.context import application
     from leadreview.endpoint.build import key_ring
-    from leadreview.settings import load_settings
 
-    for key in key_ring(load_settings()).all_keys():
+    for key in key_ring(application().settings).all_keys():
         state = "active" if key.active else f"revoked {key.revoked_at} by {key.revoked_by}"
         typer.echo(
             f"{key.access_key_id}  {key.principal} ({key.role.value})  "
@@ -195,12 +193,12 @@ def keys_revoke(
 ) -> None:
     """Revoke a key: a running endpoint refuses it from its next request."""
     from leadreview.cli.case_cmd import _actor
+    from leadreview.cli.context import application
     from leadreview.endpoint.build import key_ring
     from leadreview.endpoint.key_admin import revoke_key
-    from leadreview.settings import load_settings
 
-    settings = load_settings()
-    revoker = _actor(None, as_role, settings)
+    settings = application().settings
+    revoker = _actor(None, as_role)
     ctx = _ctx(settings)
     try:
         revoke_key(ctx, key_ring(settings), revoker, access_key_id)

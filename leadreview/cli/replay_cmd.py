@@ -52,9 +52,18 @@ def replay(
         run = run_scenario(chosen, seed=seed, cache_dir=cache_dir, progress=progress)
     results = replay_policies(run.batch, policies, chosen.use_case)
     if record:
-        from leadreview.cli.recording import record_run
+        from leadreview.cli.context import application
+        from leadreview.domain.roles import Role
+        from leadreview.runs.recording import record_run
 
-        record_run(run, policies, err)
+        app = application()
+        recorded = record_run(
+            app.workflow_context(), app.principal(Role.ANALYST).actor, run, policies
+        )
+        err.print(
+            f"recorded batch run {recorded.batch_run_id}: {recorded.searches} searches, "
+            f"{recorded.leads} leads, {recorded.verdicts} verdicts in {app.store().url}"
+        )
     if as_json:
         typer.echo(replay_json(chosen.name, run.world.seed, run.world.gallery.size, results))
     else:

@@ -1,9 +1,12 @@
 """`leadreview report compare|sweep|audit`: a self-contained HTML page to open, send or print."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from leadreview.audit.verify import VerifyReport
 
 from leadreview.cli.compare_cmd import (
     GalleryOpt,
@@ -51,7 +54,9 @@ def report_compare(
     from leadreview.analysis.compare_export import comparison_csv
     from leadreview.analysis.report_exports import comparison_bundle_json
     from leadreview.analysis.report_html import comparison_report
-    from leadreview.cli.compare_cmd import disparity_rules, run_comparison
+    from leadreview.cli.compare_cmd import disparity_rules
+    from leadreview.cli.progress import with_progress
+    from leadreview.runs.comparison import run_comparison
 
     comparison = run_comparison(
         rules=disparity_rules(reference_group, min_group_size, parity_band),
@@ -62,6 +67,7 @@ def report_compare(
         probes=probes,
         policy=policy,
         reviewer_profile=reviewer_profile,
+        progress=with_progress,
     )
     emit(comparison_csv(comparison), output.with_suffix(".csv"))
     emit(comparison_bundle_json(comparison), output.with_suffix(".json"))
@@ -89,7 +95,8 @@ def report_sweep(
     .json."""
     from leadreview.analysis.sweep_export import sweep_csv, sweep_json, sweep_rank_csv
     from leadreview.analysis.sweep_report_html import sweep_report
-    from leadreview.cli.sweep_cmd import run_sweep
+    from leadreview.cli.progress import with_progress
+    from leadreview.runs.comparison import run_sweep
 
     result = run_sweep(
         scenario=scenario,
@@ -100,6 +107,7 @@ def report_sweep(
         policy=policy,
         step=step,
         max_candidates=max_candidates,
+        progress=with_progress,
     )
     emit(sweep_csv(result), output.with_suffix(".csv"))
     emit(sweep_rank_csv(result), output.with_suffix(".ranks.csv"))
@@ -118,31 +126,34 @@ def report_audit(*, output: ReportOutputOpt) -> None:
     import hashlib
 
     from leadreview.analysis.audit_report_html import audit_report_html
-    from leadreview.audit.log import AuditLog
-    from leadreview.audit.service import AuditContext, verify_with_context
-    from leadreview.domain.roles import Actor, Role
+    from leadreview.audit.service import verify_with_context
+    from leadreview.cli.context import application
+    from leadreview.domain.roles import Role
     from leadreview.errors import InputFileError
     from leadreview.policy.loader import load_policies
-    from leadreview.settings import load_settings
-    from leadreview.store import open_store
     from leadreview.workflow.audit_report import build_audit_report, record_report
-    from leadreview.workflow.context import WorkflowContext
     from leadreview.workflow.policy_set import DEFAULT_POLICY, PolicySet
     from leadreview.workflow.service import ReviewWorkflow
 
-    settings = load_settings()
-    actor = Actor(name=settings.resolved_actor(), role=Role.AUDITOR)
-    store = open_store(settings)
+    actor = application().principal(Role.AUDITOR).actor
+    store = application().store()
     partial = output.with_name(f".{output.name}.partial")
     try:
         workflow = ReviewWorkflow(
-            ctx=WorkflowContext(store=store, audit=AuditLog()),
+            ctx=application().workflow_context(),
             policies=PolicySet.of(load_policies([DEFAULT_POLICY])),  # reads only
         )
-        context = AuditContext.from_settings(settings)
-        report = build_audit_report(
-            workflow, actor, verify=lambda: verify_with_context(store, context)
-        )
+        context = application().audit_context()
+
+        def verified() -> "VerifyReport":
+            # The chain, and the working rows and policy files against it (P15).
+            from leadreview.exercise.row_checks import row_breaks
+
+            result = verify_with_context(store, context)
+            result.breaks.extend(row_breaks(store))
+            return result
+
+        report = build_audit_report(workflow, actor, verify=verified)
         html = audit_report_html(report).encode("utf-8")
         # Written aside first, recorded, then put in place: no report exists that the
         # log does not know about.

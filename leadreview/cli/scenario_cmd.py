@@ -28,9 +28,21 @@ def list_scenarios() -> None:
 
 
 @scenario_app.command("show")
-def show(scenario: Annotated[str, typer.Argument(help="a bundled name or a file")]) -> None:
-    """The scenario's cases, injects and questions (never the probes' ground truth beyond
-    what the file itself says)."""
+def show(
+    scenario: Annotated[str, typer.Argument(help="a bundled name or a file")],
+    reveal: Annotated[
+        bool,
+        typer.Option("--reveal", help="also show each case's truth (the facilitator's; recorded)"),
+    ] = False,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="who asks; default: settings, else OS user")
+    ] = None,
+    role: Annotated[
+        str, typer.Option("--role", help="the role you act in (--reveal: facilitator)")
+    ] = "reviewer",
+) -> None:
+    """The scenario's cases, injects and questions. Whether a case is mated, and where its
+    mate ranks, is ground truth: shown only to the facilitator, with --reveal."""
     from rich.console import Console
     from rich.table import Table
 
@@ -38,6 +50,10 @@ def show(scenario: Annotated[str, typer.Argument(help="a bundled name or a file"
 
     loaded = load_exercise(scenario)
     s = loaded.scenario
+    if reveal:
+        from leadreview.cli.truth import open_truth_as
+
+        open_truth_as(actor, role, {"scenario": s.name, "sha256": loaded.sha256})
     console = Console()
     console.print(f"[bold]{s.title}[/bold] ({s.name}, {loaded.path})")
     console.print(
@@ -46,12 +62,16 @@ def show(scenario: Annotated[str, typer.Argument(help="a bundled name or a file"
         f"assignment {s.assignment.value}"
     )
     cases = Table(title="Cases")
-    for column in ("id", "offense", "use case", "quality", "mated", "mate rank"):
+    truth_columns = ("mated", "mate rank") if reveal else ()
+    for column in ("id", "offense", "use case", "quality", *truth_columns):
         cases.add_column(column)
     for c in s.cases:
         band = c.mate_rank.text() if c.mate_rank else "-"
-        cases.add_row(c.id, c.offense, c.use_case.value, c.quality.value, str(c.mated), band)
+        truth = (str(c.mated), band) if reveal else ()
+        cases.add_row(c.id, c.offense, c.use_case.value, c.quality.value, *truth)
     console.print(cases)
+    if not reveal:
+        console.print("ground truth sealed: the facilitator sees it with --reveal")
     injects = Table(title="Injects")
     for column in ("id", "kind", "title", "release"):
         injects.add_column(column)

@@ -1,5 +1,7 @@
 """`leadreview serve`: the same review app in browsers, via textual-serve.
 
+Listens on loopback unless told otherwise; WebSockets are accepted only from the served
+page's own origin, and the page loads nothing from the internet (see `tui/serving.py`).
 Every browser session runs its own `leadreview tui` process on the shared database, so
 reviewers in a room each act as themselves while the audit log stays one chain. Use
 PostgreSQL for many reviewers at once; SQLite serialises writers but works for a room.
@@ -36,7 +38,10 @@ def serve_command_line(
 
 
 def serve(
-    host: Annotated[str, typer.Option("--host", help="interface to listen on")] = "localhost",
+    host: Annotated[
+        str,
+        typer.Option("--host", help="interface to listen on (default loopback: this machine only)"),
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     public_url: Annotated[
         str | None, typer.Option("--public-url", help="the URL browsers use, behind a proxy")
@@ -50,22 +55,29 @@ def serve(
     demo: DemoOption = True,
 ) -> None:
     """Serve the review app to browsers (one process per browser session)."""
-    from textual_serve.server import Server
-
+    from leadreview.cli.context import application
     from leadreview.cli.waiting import require_free_port
     from leadreview.errors import ConfigurationError
-    from leadreview.settings import load_settings
     from leadreview.tui.factory import open_session
+    from leadreview.tui.serving import GuardedServer, describe, is_loopback
 
-    settings = load_settings()
     require_free_port(host, port)
+    app = application() if database is None else application().with_database(database)
     # Open the store (and the demo's cases) once, here, so sessions never race to do it.
-    session = open_session(settings, reviewer=reviewer, role=role, database_url=database, demo=demo)
+    session = open_session(app, reviewer=reviewer, role=role, demo=demo)
     session.gateway.list_cases(session.actor)
     session.store.dispose()
     command = serve_command_line(reviewer=reviewer, role=role, database=database, demo=demo)
+    server = GuardedServer(command, host=host, port=port, public_url=public_url)
+    if not is_loopback(host):
+        # Told to listen beyond this machine: say so, every time.
+        typer.echo(
+            f"leadreview: serving on {host}:{port}, reachable from other machines; "
+            f"browsers are accepted only from {describe(server.origins)}",
+            err=True,
+        )
     try:
-        Server(command, host=host, port=port, title="leadreview", public_url=public_url).serve()
+        server.serve()
     except OSError as exc:  # the port was taken between the check and the bind
         raise ConfigurationError(
             f"--port {port} on {host}: cannot listen ({exc.strerror or exc})"

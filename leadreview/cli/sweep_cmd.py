@@ -52,30 +52,20 @@ def run_sweep(
     step: float,
     max_candidates: int | None,
 ) -> "Sweep":
-    from leadreview.analysis.sweep import default_thresholds, sweep
-    from leadreview.cli.compare_cmd import policies_for, prepare_scenario, with_progress
+    """`runs.comparison.run_sweep` with a progress bar."""
+    from leadreview.cli.progress import with_progress
+    from leadreview.runs import comparison
 
-    prepared = prepare_scenario(scenario, seed, seeds, gallery_size, probes)
-    policies = policies_for(prepared, policy)
-    marks = {
-        p.name: threshold
-        for p in policies
-        if (threshold := p.policy.threshold_for(prepared.use_case)) is not None
-    }
-    rank_marks = {
-        p.name: p.policy.max_candidates for p in policies if p.policy.max_candidates is not None
-    }
-    return with_progress(
-        prepared,
-        lambda batches: sweep(
-            batches,
-            thresholds=default_thresholds(step),
-            max_candidates=max_candidates,
-            scenario=prepared.scenario.name,
-            marks=marks,
-            rank_marks=rank_marks,
-            sources=prepared.scenario.sources,
-        ),
+    return comparison.run_sweep(
+        scenario=scenario,
+        seed=seed,
+        seeds=seeds,
+        gallery_size=gallery_size,
+        probes=probes,
+        policy=policy,
+        step=step,
+        max_candidates=max_candidates,
+        progress=with_progress,
     )
 
 

@@ -89,30 +89,17 @@ def build_app(
     keymap_path: Path | None = None,
     ask_name: bool = False,
 ) -> "LeadReviewApp":
-    from functools import partial
-
-    from leadreview.domain.roles import Actor
-    from leadreview.settings import load_settings
+    from leadreview.cli.context import application
     from leadreview.tui.app import LeadReviewApp, known_binding_ids
-    from leadreview.tui.factory import LazyGateway, open_session
+    from leadreview.tui.factory import lazy_gateway
     from leadreview.tui.keymap import load_keymap
 
-    settings = load_settings()
-    keymap = dict(getattr(settings, "keymap", None) or {})
+    app = application() if database is None else application().with_database(database)
+    keymap = dict(app.settings.keymap)
     keymap.update(load_keymap(known_binding_ids(), keymap_path=keymap_path))
-    actor = Actor(name=reviewer or settings.resolved_actor(), role=role)
-    # The store is opened by the first worker, after the first paint (see LazyGateway).
-    gateway = LazyGateway(
-        partial(
-            open_session,
-            settings,
-            reviewer=actor.name,
-            role=role,
-            database_url=database,
-            demo=demo,
-            seed_demo=seed_demo,
-        )
-    )
+    actor = app.principal(role, reviewer, named_by="--reviewer").actor
+    # The store is opened by the first worker, after the first paint (see ServiceGateway).
+    gateway = lazy_gateway(app, demo=demo, seed_demo=seed_demo)
     return LeadReviewApp(
         gateway,
         actor,

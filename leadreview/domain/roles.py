@@ -31,6 +31,8 @@ class Action(StrEnum):
     CHANGE_POLICY = "change-policy"
     OPEN_EXERCISE = "open-exercise"
     RECORD_BATCH = "record-batch"
+    # Ground truth (is the probe mated, where is the mate) before an exercise's reveal.
+    VIEW_GROUND_TRUTH = "view-ground-truth"
     # Issue and revoke the access keys that sign requests to the Rekognition endpoint.
     MANAGE_ACCESS_KEYS = "manage-access-keys"
 
@@ -65,6 +67,7 @@ PERMISSIONS: MappingProxyType[Role, frozenset[Action]] = MappingProxyType(
                 _A.VIEW_FILTERED_LEADS,
                 _A.VIEW_AUDIT,
                 _A.RECORD_BATCH,
+                _A.VIEW_GROUND_TRUTH,
             }
         ),
         _R.ANALYST: frozenset(

@@ -22,7 +22,7 @@ from leadreview.store.tables.exercise import (
     ExerciseParticipantRow,
     ExerciseRow,
 )
-from leadreview.store.tables.workflow import CaseRow
+from leadreview.workflow import exercise_reads
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest, NotFound
 from leadreview.workflow.policy_set import PolicySet
@@ -191,8 +191,7 @@ def _round_robin(
     pairs = []
     turn = 0
     for case in cases:
-        db_case = session.get(CaseRow, case.case_id)
-        needed = min(len(people), db_case.reviewers_required if db_case else 1)
+        needed = min(len(people), exercise_reads.reviewers_required(session, case.case_id))
         for _ in range(needed):
             pairs.append((case, people[turn % len(people)]))
             turn += 1
@@ -317,11 +316,13 @@ def reveal(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> Reveal:
     now = ctx.clock()
     with ctx.store.transaction() as session:
         row = records.get_exercise(session, exercise_id, lock=True)
-        records.require_status(row, Status.RUNNING, Status.REVEALED)
+        # A closed exercise can still be revealed (once): closing never publishes truth.
+        records.require_status(row, Status.RUNNING, Status.REVEALED, Status.CLOSED)
         truths = records.truth_views(session, exercise_id)
         digest = records.truth_digest([records.truth_payload(v) for v in truths])
-        if row.status == Status.RUNNING.value:
-            row.status = Status.REVEALED.value
+        if row.revealed_at is None:
+            if row.status == Status.RUNNING.value:
+                row.status = Status.REVEALED.value
             row.revealed_at = now
             session.add(row)
             _event(

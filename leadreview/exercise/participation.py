@@ -2,12 +2,9 @@
 released so far, and decide leads — through the review workflow, so that a decision in
 an exercise is the same row and the same audit event as any other."""
 
-from pathlib import Path
-
 from sqlmodel import Session, col, select
 
-from leadreview.domain.decision import DecisionKind, LeadStatus
-from leadreview.domain.policy import LoadedPolicy, Policy
+from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor
 from leadreview.exercise import records
 from leadreview.exercise.pausing import clock_of
@@ -15,22 +12,14 @@ from leadreview.exercise.permissions import ExerciseAction, refuse, require
 from leadreview.exercise.records import ExerciseEvent, Status
 from leadreview.exercise.scenario import Assignment
 from leadreview.exercise.views import MyCase, ParticipantBoard, ParticipantView, PendingLead
-from leadreview.io.yamlfile import parse_model
 from leadreview.store.tables.exercise import (
     ExerciseAssignmentRow,
     ExerciseCaseRow,
     ExerciseParticipantRow,
 )
-from leadreview.store.tables.workflow import (
-    CaseRow,
-    DecisionRow,
-    LeadRow,
-    PolicyDocumentRow,
-    ReviewerRow,
-)
+from leadreview.workflow import exercise_reads
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest, NotFound
-from leadreview.workflow.policy_set import PolicySet
 from leadreview.workflow.reviewers import reviewer_id
 from leadreview.workflow.service import ReviewWorkflow
 from leadreview.workflow.views import LeadView
@@ -107,13 +96,11 @@ def decide(
     refusal: str | None = None
     with ctx.store.reading() as session:
         row = records.get_exercise(session, exercise_id)
-        lead = session.get(LeadRow, lead_id)
-        if lead is None:
-            raise NotFound(f"lead {lead_id}: no such lead")
+        lead_case_id = exercise_reads.lead_case_id(session, lead_id)
         case = session.exec(
             select(ExerciseCaseRow).where(
                 col(ExerciseCaseRow.exercise_id) == exercise_id,
-                col(ExerciseCaseRow.case_id) == lead.case_id,
+                col(ExerciseCaseRow.case_id) == lead_case_id,
             )
         ).first()
         if case is None:
@@ -133,7 +120,9 @@ def decide(
                 refusal = (
                     f"lead {lead_id}: case {case.case_key!r} is not assigned to {actor.name!r}"
                 )
-        workflow = ReviewWorkflow(ctx=ctx, policies=policy_set_of(session, lead.case_id or 0))
+        workflow = ReviewWorkflow(
+            ctx=ctx, policies=exercise_reads.policy_set_of(session, lead_case_id)
+        )
     if refusal is not None:
         refuse(ctx, actor, ExerciseAction.DECIDE.value, subject, refusal)
     return workflow.decide(actor, lead_id, kind, rationale, expected_version=expected_version)
@@ -145,63 +134,36 @@ def board(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> ParticipantBo
         person = _seat(session, exercise_id, actor)
         scenario = records.stored_scenario(row)
         open_play = row.assignment == Assignment.OPEN.value
-        mine = [
-            c
-            for c in records.cases(session, exercise_id)
-            if open_play or _assigned(session, c, person)
-        ]
+        every_case = records.cases(session, exercise_id)
+        mine = [c for c in every_case if open_play or _assigned(session, c, person)]
+        # Injects name cases by their scenario key; participants see the case number.
+        opaque = {c.case_key: f"case {c.case_id}" for c in every_case}
         cases = []
         for c in mine:
-            offense = session.get(CaseRow, c.case_id)
-            waiting = pending_leads(session, c.case_id, actor.name)
+            offense = exercise_reads.case_offense(session, c.case_id)
+            waiting = exercise_reads.pending_leads(session, c.case_id, actor.name)
             cases.append(
                 MyCase(
-                    case_key=c.case_key,
                     case_id=c.case_id,
-                    offense=offense.offense if offense else "?",
+                    offense=offense or "?",
                     pending_leads=tuple(waiting),
-                    pending=tuple(_scored(session, waiting)),
+                    pending=tuple(
+                        PendingLead(lead_id=lead_id, rank=rank, similarity=similarity)
+                        for lead_id, rank, similarity in exercise_reads.ranked_leads(
+                            session, waiting
+                        )
+                    ),
                 )
             )
         return ParticipantBoard(
             exercise=records.summary(session, row),
             participant=records.participant_view(person),
             cases=tuple(cases),
-            injects=tuple(records.injects(session, exercise_id, scenario, released_only=True)),
-        )
-
-
-def _scored(session: Session, lead_ids: list[int]) -> list[PendingLead]:
-    rows = session.exec(
-        select(LeadRow).where(col(LeadRow.id).in_(lead_ids)).order_by(col(LeadRow.rank))
-    ).all()
-    return [
-        PendingLead(lead_id=r.id, rank=r.rank, similarity=r.similarity)
-        for r in rows
-        if r.id is not None
-    ]
-
-
-def pending_leads(session: Session, case_id: int, name: str) -> list[int]:
-    """Shown leads of the case still open for a decision that `name` has not decided."""
-    open_ids = session.exec(
-        select(LeadRow.id)
-        .where(
-            col(LeadRow.case_id) == case_id,
-            col(LeadRow.status).in_(
-                [LeadStatus.AWAITING_REVIEW.value, LeadStatus.AWAITING_AGREEMENT.value]
+            injects=tuple(
+                i.model_copy(update={"cases": tuple(opaque.get(k, "a case") for k in i.cases)})
+                for i in records.injects(session, exercise_id, scenario, released_only=True)
             ),
         )
-        .order_by(col(LeadRow.rank))
-    ).all()
-    decided = set(
-        session.exec(
-            select(DecisionRow.lead_id)
-            .join(ReviewerRow, col(ReviewerRow.id) == col(DecisionRow.reviewer_id))
-            .where(col(ReviewerRow.name) == name, col(DecisionRow.lead_id).in_(list(open_ids)))
-        ).all()
-    )
-    return [i for i in open_ids if i is not None and i not in decided]
 
 
 def _seat(session: Session, exercise_id: int, actor: Actor) -> ExerciseParticipantRow:
@@ -228,16 +190,3 @@ def _assigned(session: Session, case: ExerciseCaseRow, person: ExerciseParticipa
         ).first()
         is not None
     )
-
-
-def policy_set_of(session: Session, case_id: int) -> PolicySet:
-    """The case's policy in force, from the exact bytes stored when it opened (the
-    workflow needs a policy set; deciding a lead evaluates no policy)."""
-    case = session.get(CaseRow, case_id)
-    if case is None:
-        raise NotFound(f"case {case_id}: no such case")
-    document = session.get(PolicyDocumentRow, case.policy_sha256)
-    assert document is not None  # a case's policy document is stored with it
-    policy = parse_model(document.content, Path(document.path), Policy, "policy")
-    loaded = LoadedPolicy(policy=policy, path=document.path, sha256=document.sha256)
-    return PolicySet.of([loaded], loaded.name)

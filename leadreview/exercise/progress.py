@@ -4,12 +4,10 @@ pending; per inject, whether it is out; the clock against the time limit."""
 import statistics
 from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from leadreview.domain.decision import LeadStatus
 from leadreview.domain.roles import Role
 from leadreview.exercise import records
-from leadreview.exercise.participation import pending_leads
 from leadreview.exercise.pausing import clock_of
 from leadreview.exercise.scenario import Assignment
 from leadreview.exercise.views import ExerciseProgress, ParticipantProgress
@@ -18,10 +16,8 @@ from leadreview.store.tables.exercise import (
     ExerciseCaseRow,
     ExerciseParticipantRow,
 )
-from leadreview.store.tables.workflow import DecisionRow, LeadRow
+from leadreview.workflow import exercise_reads
 from leadreview.workflow.sql import as_utc
-
-OPEN_STATUSES = (LeadStatus.AWAITING_REVIEW.value, LeadStatus.AWAITING_AGREEMENT.value)
 
 
 def progress(session: Session, exercise_id: int, now: datetime) -> ExerciseProgress:
@@ -34,13 +30,7 @@ def progress(session: Session, exercise_id: int, now: datetime) -> ExerciseProgr
         _participant(session, p, cases, case_ids, open_play, as_utc(row.started_at))
         for p in records.participants(session, exercise_id)
     ]
-    still_open = set(
-        session.exec(
-            select(LeadRow.case_id).where(
-                col(LeadRow.case_id).in_(case_ids), col(LeadRow.status).in_(OPEN_STATUSES)
-            )
-        ).all()
-    )
+    still_open = exercise_reads.cases_with_open_leads(session, case_ids)
     clock = clock_of(session, exercise_id)
     elapsed = clock.elapsed_minutes(now)
     limit = scenario.time_limits.exercise_minutes
@@ -80,20 +70,15 @@ def _participant(
     }
     assigned_ids = set(assigned_at)
     mine = [c for c in cases if open_play or c.id in assigned_ids]
-    made, last = session.exec(
-        select(func.count(col(DecisionRow.id)), func.max(col(DecisionRow.decided_at)))
-        .join(LeadRow, col(LeadRow.id) == col(DecisionRow.lead_id))
-        .where(
-            col(DecisionRow.reviewer_id) == person.reviewer_id,
-            col(LeadRow.case_id).in_(case_ids),
-        )
-    ).one()
+    made, last = exercise_reads.decisions_made(session, person.reviewer_id, case_ids)
     return ParticipantProgress(
         name=person.name,
         role=Role(person.role),
         assigned_cases=tuple(c.case_key for c in mine),
-        decisions_made=int(made or 0),
-        decisions_pending=sum(len(pending_leads(session, c.case_id, person.name)) for c in mine),
+        decisions_made=made,
+        decisions_pending=sum(
+            len(exercise_reads.pending_leads(session, c.case_id, person.name)) for c in mine
+        ),
         last_decision_at=as_utc(last) if last is not None else None,
         median_seconds_per_decision=_median_seconds(session, person, cases, assigned_at, started),
     )
@@ -109,20 +94,12 @@ def _median_seconds(
     """Each decision timed from the latest of the start, the case's assignment to this
     person and their previous decision: the debrief's `seconds_taken`, for the board."""
     assignment_of = {c.case_id: assigned_at.get(c.id or 0, started) for c in cases}
-    decided = session.exec(
-        select(LeadRow.case_id, DecisionRow.decided_at)
-        .join(LeadRow, col(LeadRow.id) == col(DecisionRow.lead_id))
-        .where(
-            col(DecisionRow.reviewer_id) == person.reviewer_id,
-            col(LeadRow.case_id).in_(list(assignment_of)),
-        )
-        .order_by(col(DecisionRow.decided_at), col(DecisionRow.id))
-    ).all()
+    decided = exercise_reads.decision_times(session, person.reviewer_id, list(assignment_of))
     seconds = []
     previous = started
     for case_id, at in decided:
         when = as_utc(at)
-        since = max(started, assignment_of.get(case_id or 0, started), previous)
+        since = max(started, assignment_of.get(case_id, started), previous)
         seconds.append((when - since).total_seconds())
         previous = when
     return statistics.median(seconds) if seconds else None

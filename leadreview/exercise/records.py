@@ -18,7 +18,7 @@ from leadreview.store.tables.exercise import (
     ExerciseParticipantRow,
     ExerciseRow,
 )
-from leadreview.store.tables.workflow import CaseRow, ReviewerRow
+from leadreview.workflow import exercise_reads
 from leadreview.workflow.errors import InvalidRequest, NotFound
 from leadreview.workflow.sql import as_utc
 
@@ -76,6 +76,23 @@ def require_status(row: ExerciseRow, *allowed: Status) -> None:
         raise InvalidRequest(f"exercise {row.id} is {row.status}, not {wanted}")
 
 
+def require_revealed(session: Session, row: ExerciseRow) -> None:
+    """Ground truth leaves the database only after an `exercise.revealed` event: the
+    row's status alone is not enough (closing without a reveal, or a status edited
+    behind the application's back, must not open the truth)."""
+    from leadreview.audit.log import AuditLog
+
+    revealed = any(
+        event.payload.get("exercise_id") == row.id
+        for event in AuditLog.events(session, event_type=ExerciseEvent.REVEALED.value)
+    )
+    if row.revealed_at is None or not revealed:
+        raise InvalidRequest(
+            f"exercise {row.id}: the ground truth is sealed until the facilitator reveals it "
+            f"(leadreview exercise reveal); no exercise.revealed event is on record"
+        )
+
+
 def stored_scenario(row: ExerciseRow) -> ExerciseScenario:
     """The scenario the exercise ran, from the bytes stored when it started."""
     return parse_model(
@@ -88,7 +105,7 @@ def stored_scenario(row: ExerciseRow) -> ExerciseScenario:
 
 def summary(session: Session, row: ExerciseRow) -> ExerciseSummary:
     assert row.id is not None
-    starter = session.get(ReviewerRow, row.started_by_id)
+    starter = exercise_reads.reviewer_name(session, row.started_by_id)
     return ExerciseSummary(
         exercise_id=row.id,
         scenario_name=row.scenario_name,
@@ -97,7 +114,7 @@ def summary(session: Session, row: ExerciseRow) -> ExerciseSummary:
         seed=row.seed,
         policy_in_force=row.policy_in_force,
         assignment=row.assignment,
-        started_by=starter.name if starter else "?",
+        started_by=starter or "?",
         started_at=as_utc(row.started_at),
         case_ids=tuple(c.case_id for c in cases(session, row.id)),
     )
@@ -169,12 +186,12 @@ def injects(
 def truth_views(session: Session, exercise_id: int) -> list[CaseTruthView]:
     views = []
     for row in cases(session, exercise_id):
-        case = session.get(CaseRow, row.case_id)
+        offense = exercise_reads.case_offense(session, row.case_id)
         views.append(
             CaseTruthView(
                 case_key=row.case_key,
                 case_id=row.case_id,
-                offense=case.offense if case else "?",
+                offense=offense or "?",
                 mated=row.mated,
                 mate_face_id=row.mate_face_id,
                 mate_rank=row.mate_rank,

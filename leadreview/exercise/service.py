@@ -100,9 +100,9 @@ class ExerciseService:
         """Available once the ground truth is revealed."""
         require(self.ctx, viewer, ExerciseAction.DEBRIEF, {"exercise_id": exercise_id})
         with self.ctx.store.reading() as session:
-            records.require_status(
-                records.get_exercise(session, exercise_id), Status.REVEALED, Status.CLOSED
-            )
+            row = records.get_exercise(session, exercise_id)
+            records.require_status(row, Status.REVEALED, Status.CLOSED)
+            records.require_revealed(session, row)
             return build_debrief(session, exercise_id)
 
     def export(

@@ -112,7 +112,8 @@ class PendingLead(_Frozen):
 
 
 class MyCase(_Frozen):
-    case_key: str
+    # No scenario case key: authors name cases after their answer ("theft-true-lead").
+    # A participant knows a case by its number only, until the reveal.
     case_id: int
     offense: str
     pending_leads: tuple[int, ...]  # lead ids the participant still has to decide

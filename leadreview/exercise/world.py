@@ -52,18 +52,13 @@ class ExerciseWorld:
         return f"exercise-{self.exercise.scenario.name}"
 
     def backend(self) -> "SearchBackend":
+        from leadreview.search.collections import load_gallery
         from leadreview.search.protocol import FaceSearchClient
         from leadreview.search.simulated import SimulatedRekognition
         from leadreview.workflow.cases import SearchBackend
 
-        gallery = self.gallery
         client = SimulatedRekognition(self.model.similarity)
-        client.create_collection(CollectionId=self.collection_id)
-        client.import_faces(
-            self.collection_id,
-            gallery.embeddings,
-            Ids=gallery,  # ids computed per lead returned, not per face
-        )
+        load_gallery(client, self.collection_id, self.gallery)
         return SearchBackend(
             client=cast(FaceSearchClient, client), collection_id=self.collection_id
         )

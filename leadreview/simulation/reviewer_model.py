@@ -33,11 +33,11 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from leadreview.analysis.batch import SearchBatch
 from leadreview.domain.decision import DecisionKind
 from leadreview.errors import InputFileError
 from leadreview.io.yamlfile import parse_model, read_bytes
 from leadreview.paths import fixtures_dir
+from leadreview.simulation.search_batch import SearchBatch
 
 Rate = Annotated[float, Field(gt=0.0, lt=1.0)]
 ProfileName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]

@@ -1,6 +1,6 @@
 """Storage: engines, units of work, SQLModel tables and Alembic migrations.
 
-Nothing here connects at import time. Call `open_store(settings)` once, pass the `Store`
+Nothing here connects at import time. Call `open_store(url)` once, pass the `Store`
 to services, and write inside `with store.transaction() as session:`.
 """
 

@@ -8,6 +8,7 @@ take over BEGIN from the sqlite3 module so that write transactions start with
 `BEGIN IMMEDIATE`: the writer lock is held *before* the audit head is read.
 """
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -80,18 +81,44 @@ def _connect_args(url: URL) -> dict[str, Any]:
 def _sqlite_engine(url: URL) -> Engine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
-        parent = Path(database).expanduser().parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigurationError(
-                f"database URL {masked_url(url)}: cannot create directory {parent}: "
-                f"{exc.strerror or exc}"
-            ) from None
+        _prepare_private_file(url, Path(database).expanduser())
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
+
+
+def _prepare_private_file(url: URL, path: Path) -> None:
+    """Create the database's folder (0700) and file (0600) readable by the owner only.
+
+    The database holds ground truth and who decided what; another local user must not
+    read it. SQLite creates the -wal and -shm files with the database file's own mode, so
+    making the file private first covers them too. An existing file of ours that others
+    can read is narrowed to 0600; a folder that already existed is left as it is (it may
+    be shared on purpose), but folders we create are private.
+    """
+    missing = [p for p in [path.parent, *path.parent.parents] if not p.exists()]
+    try:
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700, exist_ok=True)  # exist_ok: a concurrent first use
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        _narrow_to_owner(path)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"database URL {masked_url(url)}: cannot create {exc.filename or path}: "
+            f"{exc.strerror or exc}"
+        ) from None
+
+
+def _narrow_to_owner(path: Path) -> None:
+    for member in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            status = member.stat()
+        except FileNotFoundError:
+            continue
+        if status.st_uid == os.getuid() and status.st_mode & 0o077:
+            member.chmod(status.st_mode & 0o700)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None:

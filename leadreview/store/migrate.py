@@ -12,7 +12,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest revision. Every command that opens the store checks the schema; reading this
 # one row spares importing Alembic and scanning the scripts when nothing is to be done.
 # A test holds it equal to Alembic's own head: a new revision must update it.
-HEAD_REVISION = "0004_merkle"
+HEAD_REVISION = "0004_login_stamp"
 # Any constant will do: concurrent first-use upgrades of one PostgreSQL database queue on
 # this transaction-scoped advisory lock instead of racing on CREATE TABLE.
 _PG_MIGRATION_LOCK_KEY = 0x1EAD_2E71
@@ -93,4 +93,9 @@ def upgrade_to_head(engine: Engine) -> tuple[str | None, str | None]:
         if before != head:
             _refuse_unknown_revision(before)
             command.upgrade(_config(connection), "head")
+            if connection.dialect.name == "postgresql":
+                # Tables added by any migration get the application's privileges.
+                from leadreview.store.privileges import apply_app_privileges
+
+                apply_app_privileges(connection)
     return before, head

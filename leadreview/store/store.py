@@ -1,6 +1,6 @@
 """Opening the store and units of work.
 
-`open_store(settings)` makes the engine, checks that the database answers, and upgrades
+`open_store(url)` makes the engine, checks that the database answers, and upgrades
 the schema to head. Services then do their work in `store.transaction()`: one session,
 one transaction, committed when the block ends and rolled back if it raises, so a decision
 and its audit event are written together or not at all.
@@ -15,7 +15,6 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
 from leadreview.errors import ConfigurationError
-from leadreview.settings import Settings
 from leadreview.store.engine import SQLITE_BEGIN_OPTION, make_engine, masked_url
 
 
@@ -54,17 +53,12 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(settings: Settings | None = None, *, url: str | None = None) -> Store:
-    """The store for `url` (default: from settings), schema upgraded to head.
+def open_store(url: str) -> Store:
+    """The store for `url`, schema upgraded to head. The URL comes from the composition
+    root (`leadreview.app`), which reads the settings; the store never does.
 
     An unreachable or unusable database becomes one ConfigurationError naming the URL.
     """
-    if url is None:
-        if settings is None:
-            from leadreview.settings import load_settings
-
-            settings = load_settings()
-        url = settings.resolved_database_url()
     engine = make_engine(url)
     store = Store(engine)
     upgrade_store(store)

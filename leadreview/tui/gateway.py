@@ -50,6 +50,10 @@ class ReviewGateway(Protocol):
         """One lead with the gallery's booking record of its face."""
         ...
 
+    def log_disagreements(self, case_id: int) -> dict[int, list[str]]:
+        """Leads of the case whose rows disagree with the audit log, and how (P15)."""
+        ...
+
     def decide(
         self,
         actor: Actor,

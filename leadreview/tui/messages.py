@@ -31,6 +31,8 @@ class CasesLoaded(Message):
 @dataclass
 class CaseLoaded(Message):
     case: CaseDetail
+    # Leads whose rows disagree with the audit log, with what disagrees.
+    disagreements: dict[int, list[str]] | None = None
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The `ReviewGateway` over the real services: the review workflow and the audit log.
 
-Built once by the CLI (or a test) from an open store and passed into the app. The
+Built once by `tui.factory` (for the CLI, `serve` or a test) and passed into the app. The
 ground truth and the gallery's pictures come from the simulated world, through two small
 ports, so that this adapter never builds a world itself.
 """
@@ -8,24 +8,17 @@ ports, so that this adapter never builds a world itself.
 import io
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from leadreview.audit.log import AuditLog
-from leadreview.audit.models import AuditEvent
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
 from leadreview.domain.probe import ProbeTruth
 from leadreview.domain.roles import Action, Actor, Role
 from leadreview.errors import PermissionRefused
-from leadreview.exercise.debrief import ExerciseDebrief
-from leadreview.exercise.permissions import ExerciseAction, require
-from leadreview.exercise.records import Status
-from leadreview.exercise.service import ExerciseService
 from leadreview.exercise.views import ExerciseProgress, HotwashSheet, ParticipantBoard
-from leadreview.store.store import Store
 from leadreview.tui.debrief import build_debrief
 from leadreview.tui.read_models import (
     AuditVerification,
@@ -36,7 +29,6 @@ from leadreview.tui.read_models import (
 )
 from leadreview.tui.report_file import fresh_path, write_on_record
 from leadreview.workflow.errors import NotFound
-from leadreview.workflow.service import ReviewWorkflow
 from leadreview.workflow.views import (
     CaseDetail,
     CaseSummary,
@@ -46,10 +38,18 @@ from leadreview.workflow.views import (
 )
 
 if TYPE_CHECKING:
+    # Type-only: these load SQLAlchemy and numpy, which the app's first paint does
+    # without; the methods import what they use.
     from PIL.Image import Image
 
+    from leadreview.audit.models import AuditEvent
     from leadreview.audit.service import AuditContext
     from leadreview.audit.verify import VerifyReport
+    from leadreview.exercise.debrief import ExerciseDebrief
+    from leadreview.exercise.service import ExerciseService
+    from leadreview.store.store import Store
+    from leadreview.tui.demo import DemoWorld
+    from leadreview.workflow.service import ReviewWorkflow
 
 
 class LeadPictures(Protocol):
@@ -67,33 +67,89 @@ class GroundTruthSource(Protocol):
 
 
 @dataclass(frozen=True)
-class ServiceGateway:
-    workflow: ReviewWorkflow
+class GatewayParts:
+    """What the gateway works over: made once, by `tui.factory`, when first needed."""
+
+    workflow: "ReviewWorkflow"
     export_dir: Path
     audit_context: "AuditContext | None" = None
     pictures: LeadPictures | None = None
     truth: GroundTruthSource | None = None
     # Where the debrief screen writes its HTML reports; `export_dir` when not set.
     report_dir: Path | None = None
-    # Run once, on the first call, in a worker thread: e.g. opening the demo's cases.
+    # Run once, on the first call that needs it, in a worker thread: e.g. opening the
+    # demo's cases.
     prepare: Callable[[], object] | None = None
-    _prepared: list[bool] = field(default_factory=list, repr=False)
-    _prepare_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The bundled demo's world, when the app runs the demo (tests read it).
+    demo: "DemoWorld | None" = None
+
+
+class ServiceGateway:
+    """The one `ReviewGateway`: the screens' calls, answered by the services.
+
+    Given a function that makes its parts, it calls it on first use, in the worker
+    thread that first needs it, so that the app paints before the store, the schema
+    check and the workflow (SQLAlchemy, Alembic, numpy) have loaded; a failure to open
+    (an unreachable database) then reaches the user through the app's error modal, as
+    one line. Given the parts themselves, it uses them at once.
+    """
+
+    def __init__(self, parts: "GatewayParts | Callable[[], GatewayParts]") -> None:
+        self._given = parts
+        self._parts: GatewayParts | None = None
+        self._open_lock = threading.Lock()
+        self._prepared = False
+        self._prepare_lock = threading.Lock()
+
+    @property
+    def parts(self) -> GatewayParts:
+        with self._open_lock:
+            if self._parts is None:
+                given = self._given
+                self._parts = given if isinstance(given, GatewayParts) else given()
+            return self._parts
+
+    @property
+    def workflow(self) -> "ReviewWorkflow":
+        return self.parts.workflow
+
+    @property
+    def export_dir(self) -> Path:
+        return self.parts.export_dir
+
+    @property
+    def audit_context(self) -> "AuditContext | None":
+        return self.parts.audit_context
+
+    @property
+    def pictures(self) -> LeadPictures | None:
+        return self.parts.pictures
+
+    @property
+    def truth(self) -> GroundTruthSource | None:
+        return self.parts.truth
+
+    @property
+    def report_dir(self) -> Path | None:
+        return self.parts.report_dir
 
     def _ready(self) -> None:
-        if self.prepare is None or self._prepared:
+        prepare = self.parts.prepare
+        if prepare is None or self._prepared:
             return
         with self._prepare_lock:
             if not self._prepared:
-                self.prepare()
-                self._prepared.append(True)
+                prepare()
+                self._prepared = True
 
     @property
-    def _store(self) -> Store:
+    def _store(self) -> "Store":
         return self.workflow.ctx.store
 
     @property
-    def _exercises(self) -> ExerciseService:
+    def _exercises(self) -> "ExerciseService":
+        from leadreview.exercise.service import ExerciseService
+
         return ExerciseService(self.workflow.ctx)
 
     def _verify(self) -> "VerifyReport":
@@ -112,6 +168,12 @@ class ServiceGateway:
 
     def get_lead(self, actor: Actor, lead_id: int) -> LeadDetail:
         return self.workflow.lead(lead_id, actor)
+
+    def log_disagreements(self, case_id: int) -> dict[int, list[str]]:
+        from leadreview.workflow.row_checks import case_lead_disagreements
+
+        with self._store.reading() as session:
+            return case_lead_disagreements(session, case_id)
 
     def decide(
         self,
@@ -163,6 +225,8 @@ class ServiceGateway:
             exercise = self._exercises.summary(self._exercises.current_exercise_id())
         except NotFound:
             return None
+        from leadreview.exercise.records import Status
+
         if exercise.status != Status.RUNNING.value:
             return None
         self._exercises.join(actor, exercise.exercise_id)
@@ -174,6 +238,8 @@ class ServiceGateway:
     def change_mark(self) -> int:
         # Every write of the workflow and the exercise appends an audit event in the same
         # transaction, so the head's sequence number moves exactly when something changed.
+        from leadreview.audit.log import AuditLog
+
         with self._store.reading() as session:
             return AuditLog.head(session)[0]
 
@@ -198,7 +264,9 @@ class ServiceGateway:
             face_id = get_lead(session, lead_id).face_id
         return self.pictures.picture_for(face_id)
 
-    def list_events(self, actor: Actor, query: EventFilter) -> Sequence[AuditEvent]:
+    def list_events(self, actor: Actor, query: EventFilter) -> "Sequence[AuditEvent]":
+        from leadreview.audit.log import AuditLog
+
         self.workflow.authorize(actor, Action.VIEW_AUDIT, {"screen": "audit"})
         with self._store.reading() as session:
             found = AuditLog.events(
@@ -242,6 +310,8 @@ class ServiceGateway:
         return f"{summary.events_file} ({summary.events} events)"
 
     def debrief(self, actor: Actor) -> Debrief:
+        from leadreview.exercise.permissions import ExerciseAction, require
+
         # The exercise's own rule, so that a refusal is audited like any other.
         require(self.workflow.ctx, actor, ExerciseAction.DEBRIEF, {"screen": "debrief"})
         if self.truth is None:
@@ -253,6 +323,8 @@ class ServiceGateway:
     # --- the exercise, for the facilitator's debrief ------------------------------------
 
     def exercise_state(self, actor: Actor) -> ExerciseState | None:
+        from leadreview.exercise.permissions import ExerciseAction, require
+
         require(self.workflow.ctx, actor, ExerciseAction.DEBRIEF, {"screen": "debrief"})
         self._ready()
         try:
@@ -265,7 +337,7 @@ class ServiceGateway:
     def exercise_progress(self, actor: Actor, exercise_id: int) -> ExerciseProgress:
         return self._exercises.progress(actor, exercise_id)
 
-    def exercise_debrief(self, actor: Actor, exercise_id: int) -> ExerciseDebrief:
+    def exercise_debrief(self, actor: Actor, exercise_id: int) -> "ExerciseDebrief":
         return self._exercises.debrief(actor, exercise_id)
 
     def reveal_truth(self, actor: Actor, exercise_id: int) -> ExerciseState:
@@ -276,6 +348,8 @@ class ServiceGateway:
     # --- the hot wash, after the reveal ----------------------------------------------
 
     def hotwash_sheet(self, actor: Actor) -> HotwashSheet | None:
+        from leadreview.exercise.records import Status
+
         try:
             exercise_id = self._exercises.current_exercise_id()
         except NotFound:
@@ -296,6 +370,7 @@ class ServiceGateway:
 
     def start_exercise(self, actor: Actor, scenario: str) -> ExerciseState:
         from leadreview.exercise.loading import load_exercise
+        from leadreview.exercise.permissions import ExerciseAction, require
         from leadreview.exercise.world import build_exercise_world
         from leadreview.exercise.worlds import ExerciseWorlds
 
@@ -363,7 +438,7 @@ class ServiceGateway:
             kind, fmt, stem = "audit report", "html", "audit-report"
         target = path or fresh_path(self.report_dir or self.export_dir, stem)
 
-        def record(sha256: str, destination: str) -> AuditEvent:
+        def record(sha256: str, destination: str) -> "AuditEvent":
             return record_report(
                 self.workflow,
                 actor,

@@ -41,6 +41,8 @@ class EventType(StrEnum):
     ENFORCEMENT_GRANTED = "enforcement.granted"
     ENFORCEMENT_REFUSED = "enforcement.refused"
     PERMISSION_REFUSED = "permission.refused"
+    # Someone was shown ground truth outside an exercise's reveal (the facilitator only).
+    TRUTH_VIEWED = "truth.viewed"
     BATCH_RECORDED = "batch.recorded"
     # Closes a `compare --record` run: its batch runs and simulated reviewers' models.
     COMPARISON_RECORDED = "comparison.recorded"

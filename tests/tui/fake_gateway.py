@@ -245,6 +245,9 @@ class FakeGateway:
                 enforcement=(),
             )
 
+    def log_disagreements(self, case_id: int) -> dict[int, list[str]]:
+        return {}  # the fake keeps no log: nothing to disagree with
+
     def get_lead(self, actor: Actor, lead_id: int) -> LeadDetail:
         with self._lock:
             lead = self.leads[lead_id]

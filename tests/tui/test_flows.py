@@ -97,6 +97,32 @@ async def test_review_one_lead_end_to_end_on_the_real_services(real: Session) ->
 
 
 @sync
+async def test_a_lead_edited_behind_the_apps_back_is_marked(real: Session) -> None:
+    """P15 in the terminal app: a row changed with plain SQL is marked, with the reason."""
+    seat_in_demo(real.gateway, SAM)
+    case_id = real.gateway.list_cases(SAM)[0].case_id
+    lead = real.gateway.get_case(SAM, case_id).leads[1]
+    with real.store.engine.begin() as connection:
+        connection.exec_driver_sql(f"UPDATE lead SET similarity = 12.5 WHERE id = {lead.lead_id}")
+    app = make_app(real.gateway, SAM)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseReviewScreen)
+        table = app.screen.query_one("#lead-table", NavTable)
+        assert str(table.get_cell(str(lead.lead_id), "status")).endswith("≠ log")
+        other = app.screen.case.leads[0] if app.screen.case else None
+        assert other is not None and not str(table.get_cell(str(other.lead_id), "status")).endswith(
+            "≠ log"
+        )
+        await pilot.press("j")
+        await settle(app, pilot)
+        verdicts = str(app.screen.query_one("#verdicts").render())
+        assert "disagrees with the audit log" in verdicts and "similarity is 12.5" in verdicts
+
+
+@sync
 async def test_a_lead_decided_in_another_session_is_reported_not_overwritten(
     real: Session,
 ) -> None:
@@ -114,8 +140,16 @@ async def test_a_lead_decided_in_another_session_is_reported_not_overwritten(
         # The facilitator gives Bob the same case, so that both may decide its leads.
         exercises = ExerciseService(real.gateway.workflow.ctx)
         exercises.join(bob, exercise_id)
-        [case] = [c for c in exercises.board(SAM, exercise_id).cases if c.case_id == lead.case_id]
-        exercises.assign(FAY, exercise_id, case_key=case.case_key, participant=bob.name)
+        # (A participant's board shows case numbers only; the facilitator knows the key.)
+        with real.store.reading() as session:
+            case_key = (
+                session.connection()
+                .exec_driver_sql(
+                    f"SELECT case_key FROM exercise_case WHERE case_id = {lead.case_id}"
+                )
+                .scalar_one()
+            )
+        exercises.assign(FAY, exercise_id, case_key=str(case_key), participant=bob.name)
         # Bob decides the same lead in his own session while Sam is looking at it.
         real.gateway.decide(
             bob, lead.lead_id, DecisionKind.INCONCLUSIVE, "too blurry", lead.version

@@ -1,6 +1,7 @@
 """Alembic environment. The application passes an open connection (already inside a
 transaction that holds the migration lock) through `config.attributes["connection"]`;
-run from the alembic command line, it connects using the leadreview settings."""
+run from the alembic command line, it connects to the URL given as `-x url=...` or as
+`sqlalchemy.url` in the ini file (the store never reads the application's settings)."""
 
 from alembic import context
 from sqlmodel import SQLModel
@@ -19,10 +20,14 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
 
-    from leadreview.settings import load_settings
     from leadreview.store.engine import make_engine
 
-    engine = make_engine(load_settings().resolved_database_url())
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
+        "sqlalchemy.url"
+    )
+    if not url:
+        raise SystemExit("give the database: alembic -x url=DATABASE_URL ...")
+    engine = make_engine(url)
     with engine.begin() as conn:
         context.configure(connection=conn, target_metadata=target_metadata)
         with context.begin_transaction():

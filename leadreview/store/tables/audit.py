@@ -51,6 +51,17 @@ class AuditEventRow(SQLModel, table=True):
     # Not UNIQUE: in a valid chain every digest reappears as the next event's (unique)
     # prev_digest, and a second random-keyed index would halve the append rate.
     digest: str = Field(sa_column=Column("digest", String(DIGEST_HEX_LENGTH), nullable=False))
+    # Format 2 (docs/audit-format.md): 1 for events sealed before it, whose envelope has
+    # neither of the next two fields.
+    format: int = Field(
+        default=1, sa_column=Column("format", Integer, nullable=False, server_default="1")
+    )
+    # How the actor was authenticated: os-user, postgres-login, join-code, system-clock…
+    auth: str = Field(default="", sa_column=Column("auth", Text, nullable=False, server_default=""))
+    # The login that stored the event; on PostgreSQL stamped by a trigger (session_user).
+    login: str = Field(
+        default="", sa_column=Column("login", Text, nullable=False, server_default="")
+    )
 
 
 class AuditHeadRow(SQLModel, table=True):

@@ -31,6 +31,9 @@ from leadreview.tui.widgets.nav_table import NavTable
 from leadreview.workflow.errors import DecisionConflict, EnforcementRefused
 from leadreview.workflow.views import CaseDetail, LeadDetail, LeadView
 
+# Marks a lead whose row disagrees with the audit log (text, not colour alone).
+LOG_MARK = " ≠ log"
+
 
 class CaseReviewScreen(AppScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -75,6 +78,7 @@ class CaseReviewScreen(AppScreen):
         self.case_id = case_id
         self.case: CaseDetail | None = None
         self.leads: dict[int, LeadView] = {}
+        self.disagreements: dict[int, list[str]] = {}
         self.lead_detail: LeadDetail | None = None
 
     def compose(self) -> ComposeResult:
@@ -105,7 +109,8 @@ class CaseReviewScreen(AppScreen):
     @work(thread=True, exclusive=True, group="case-load", exit_on_error=False)
     def load_case(self) -> None:
         app = self.lr_app
-        self.post_message(CaseLoaded(app.gateway.get_case(app.actor, self.case_id)))
+        case = app.gateway.get_case(app.actor, self.case_id)
+        self.post_message(CaseLoaded(case, app.gateway.log_disagreements(self.case_id)))
 
     def live_refresh(self) -> None:
         # Another reviewer's decision changes a lead's status; the highlighted lead stays.
@@ -127,6 +132,7 @@ class CaseReviewScreen(AppScreen):
     def show_case(self, message: CaseLoaded) -> None:
         case = self.case = message.case
         self.leads = {lead.lead_id: lead for lead in case.leads}
+        self.disagreements = message.disagreements or {}
         summary = case.summary
         hidden = f", {case.hidden_filtered} filtered lead(s) hidden" if case.hidden_filtered else ""
         self.query_one("#case-title", Static).update(
@@ -161,7 +167,7 @@ class CaseReviewScreen(AppScreen):
             str(lead.rank),
             f"{lead.similarity:6.2f}",
             *(VERDICT_TEXT[verdicts[n]] if n in verdicts else "— none" for n in policy_names),
-            STATUS_TEXT[lead.status],
+            STATUS_TEXT[lead.status] + (LOG_MARK if lead.lead_id in self.disagreements else ""),
             decision_text(own.kind if own else None),
         ]
 
@@ -183,7 +189,9 @@ class CaseReviewScreen(AppScreen):
         self.query_one("#lead-info", Static).update(
             lead_text(lead, self.lead_detail, self.lr_app.actor.name)
         )
-        self.query_one("#verdicts", Static).update(verdict_lines(lead))
+        differs = self.disagreements.get(lead.lead_id)
+        warning = f"\n≠ disagrees with the audit log: {'; '.join(differs)}" if differs else ""
+        self.query_one("#verdicts", Static).update(verdict_lines(lead) + warning)
         if self.lead_detail is None or self.lead_detail.lead.lead_id != lead.lead_id:
             self.open_lead(lead.lead_id)
 
@@ -269,7 +277,8 @@ class CaseReviewScreen(AppScreen):
         if row in table.rows:
             own = lead.decided_by(self.lr_app.actor.name)
             table.update_cell(row, "decision", decision_text(own.kind if own else None))
-            table.update_cell(row, "status", STATUS_TEXT[lead.status])
+            mark = LOG_MARK if lead.lead_id in self.disagreements else ""
+            table.update_cell(row, "status", STATUS_TEXT[lead.status] + mark)
         self._show_lead()
         self.notify(f"Lead rank {lead.rank}: decision recorded in the audit log.")
 

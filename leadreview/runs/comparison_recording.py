@@ -1,7 +1,7 @@
 """`compare --record`: every seed's searches, leads and verdicts, and simulated decisions.
 
 Each seed is its own batch run, written by `record_batch` as `replay --record` writes
-one (the same in-force policy, `cli.recording.IN_FORCE`). The searches are run once per
+one (the same in-force policy, `runs.recording.IN_FORCE`). The searches are run once per
 seed and feed both the record and the comparison, so recording costs no extra search.
 
 With reviewer profiles, the first seed's run (`DECISION_SEEDS`) is also reviewed by one
@@ -76,18 +76,13 @@ class ComparisonRecorder:
     def _record(self, run: "ScenarioRun", *, review: bool, note: "Callable[[str], None]") -> None:
         from leadreview.analysis.run_batch import COLLECTION_ID
         from leadreview.audit.log import AuditLog
-        from leadreview.cli.recording import IN_FORCE
         from leadreview.domain.roles import Actor, Role
-        from leadreview.policy.loader import load_policies
+        from leadreview.runs.recording import with_policy_in_force
         from leadreview.workflow.batch import record_batch, searches_from_result
         from leadreview.workflow.context import WorkflowContext
-        from leadreview.workflow.policy_set import PolicySet
         from leadreview.workflow.simulated_batch import review_batch_run
 
-        loaded = list(self.policies)
-        if all(p.name != IN_FORCE for p in loaded):
-            loaded.extend(load_policies([IN_FORCE]))
-        policies = PolicySet.of(loaded, IN_FORCE)
+        policies = with_policy_in_force(self.policies)
         ctx = WorkflowContext(store=self.store, audit=AuditLog())
         world = run.world
         label = f"compare {world.scenario.name} seed {world.seed}"

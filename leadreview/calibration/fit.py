@@ -22,15 +22,15 @@ from functools import partial
 
 import numpy as np
 
-from leadreview.domain.identity import Sex
-from leadreview.errors import LeadreviewError
-from leadreview.simulation.calibration.analytic import (
+from leadreview.calibration.analytic import (
     differentials,
     expected_false_match_probes,
     operating_cosine,
 )
-from leadreview.simulation.calibration.genuine import MateSampler
-from leadreview.simulation.calibration.targets import Targets
+from leadreview.calibration.genuine import MateSampler
+from leadreview.calibration.targets import Targets
+from leadreview.domain.identity import Sex
+from leadreview.errors import LeadreviewError
 from leadreview.simulation.scenario import Scenario
 from leadreview.simulation.score_model import CaptureNoise, ScoreModel
 from leadreview.simulation.similarity import SimilarityMap

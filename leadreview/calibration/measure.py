@@ -4,19 +4,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from leadreview.domain.probe import CaptureQuality
-from leadreview.simulation.calibration.analytic import (
+from leadreview.calibration.analytic import (
     differentials,
     expected_false_match_probes,
     operating_cosine,
 )
-from leadreview.simulation.calibration.monte_carlo import (
+from leadreview.calibration.monte_carlo import (
     StepProgress,
     false_match_runs,
     large_gallery_best_impostors,
     mate_similarities,
 )
-from leadreview.simulation.calibration.targets import Band, Targets
+from leadreview.calibration.targets import Band, Targets
+from leadreview.domain.probe import CaptureQuality
 from leadreview.simulation.scenario import Scenario
 from leadreview.simulation.score_model import ScoreModel
 

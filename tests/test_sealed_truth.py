@@ -1,0 +1,106 @@
+"""Sealed truth, tried as a participant would through the real CLI: before the reveal
+nothing a participant can reach shows ground truth, and every refusal is an event naming
+who tried."""
+
+from pathlib import Path
+
+import pytest
+
+from leadreview.audit.log import AuditLog
+from leadreview.audit.models import AuditEvent
+from leadreview.store.store import Store
+from tests.case_cli_support import cli_env, db, run
+
+__all__ = ["cli_env", "db"]  # fixtures
+
+# The answers a bundled scenario's case key must not give away on the participants' board.
+TELLING = ("mated", "true-lead", "none", "lookalike", "not-in-gallery", "rank", "same-face")
+
+
+def _events(store: Store, event_type: str) -> list[AuditEvent]:
+    with store.reading() as session:
+        return AuditLog.events(session, event_type=event_type)
+
+
+def test_probe_render_reveals_the_truth_to_the_facilitator_only(
+    db: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = tmp_path / "still.png"
+    refused = run(capsys, "probe", "render", "--probe", "3", "-o", str(image), "--reveal")
+    assert refused.code == 3
+    assert "may not view-ground-truth" in refused.one_error_line()
+    assert "ground truth" not in refused.out and not image.exists()
+    (refusal,) = _events(db, "permission.refused")
+    assert (refusal.actor, refusal.role) == ("ivy", "investigator")
+    assert refusal.payload["action"] == "view-ground-truth"
+
+    shown = run(capsys, "probe", "render", "--probe", "3", "-o", str(image), "--reveal",
+                "--role", "facilitator")  # fmt: skip
+    assert shown.code == 0, shown.err
+    assert "ground truth: mated" in shown.out
+    (viewed,) = _events(db, "truth.viewed")
+    assert (viewed.actor, viewed.role, viewed.payload["probe"]) == (
+        "ivy",
+        "facilitator",
+        viewed.payload["probe"],
+    )
+
+
+def test_scenario_show_hides_the_truth_unless_the_facilitator_asks(
+    db: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = run(capsys, "scenario", "show", "two-reviewers")
+    assert plain.code == 0, plain.err
+    assert "mated" not in plain.out and "mate rank" not in plain.out
+    assert "ground truth sealed" in plain.out
+
+    refused = run(capsys, "scenario", "show", "two-reviewers", "--reveal")
+    assert refused.code == 3 and "mated" not in refused.out
+    assert _events(db, "permission.refused")[-1].payload["subject"]["scenario"] == "two-reviewers"
+
+    shown = run(capsys, "scenario", "show", "two-reviewers", "--reveal", "--role", "facilitator")
+    assert shown.code == 0 and "mate rank" in shown.out
+    assert len(_events(db, "truth.viewed")) == 1
+
+
+def test_bundled_case_keys_do_not_give_the_answer_away() -> None:
+    from leadreview.exercise.loading import bundled_exercise_paths, load_exercise
+
+    for path in bundled_exercise_paths():
+        for case in load_exercise(path).scenario.cases:
+            assert not any(word in case.id for word in TELLING), (path.name, case.id)
+
+
+def test_closing_without_a_reveal_never_opens_the_truth(
+    db: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "exercise", "start", "two-reviewers", "--as", "fran").code == 0
+    joined = run(capsys, "exercise", "join", "--name", "ana")
+    assert joined.code == 0, joined.err
+    assert run(capsys, "exercise", "assign", "--as", "fran").code == 0
+    board = run(capsys, "exercise", "board", "--name", "ana")
+    assert board.code == 0, board.err
+    with db.reading() as session:
+        keys = [
+            str(k)
+            for (k,) in session.connection().exec_driver_sql("SELECT case_key FROM exercise_case")
+        ]
+    assert keys and not any(key in board.out for key in keys)  # opaque: case numbers only
+
+    assert run(capsys, "exercise", "close", "--exercise", "1", "--as", "fran").code == 0
+    report = tmp_path / "debrief.html"
+    sealed = run(
+        capsys, "exercise", "debrief", "-o", str(report), "--as", "fran", "--exercise", "1"
+    )
+    assert sealed.code != 0
+    assert "sealed until the facilitator reveals it" in sealed.one_error_line()
+    assert not report.exists()
+    assert _events(db, "exercise.revealed") == []
+
+    revealed = run(capsys, "exercise", "reveal", "--exercise", "1", "--as", "fran")
+    assert revealed.code == 0, revealed.err
+    assert len(_events(db, "exercise.revealed")) == 1
+    opened = run(capsys, "exercise", "debrief", "-o", str(report), "--as", "fran",
+                 "--exercise", "1")  # fmt: skip
+    assert opened.code == 0, opened.err
+    assert report.exists()
