@@ -140,7 +140,9 @@ class ConsoleScreen(AppScreen):
         self.refresh_bindings()
 
     def _poll(self) -> None:
-        if self.exercise is not None:
+        # With a dialog on top the board waits, as every live view does: refilling a
+        # table under a modal would move what the facilitator reads when it closes.
+        if self.exercise is not None and self.app.screen is self:
             self.load_board(self.exercise.exercise_id)
 
     @work(thread=True, exclusive=True, group="console-board", exit_on_error=False)
