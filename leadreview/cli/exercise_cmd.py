@@ -1,5 +1,5 @@
 """`leadreview exercise start|join|invite|revoke-invite|assign|inject|status|board|decide|
-reveal|debrief|export|close`.
+reveal|debrief|export|close` (and pause|resume|extend, in exercise_clock_cmd.py).
 
 The facilitator's commands act in the facilitator role; a participant's in the role they
 joined in. Who acts is you: the OS user on SQLite, your login on PostgreSQL (no option
@@ -138,26 +138,33 @@ def status(exercise: ExerciseOption = None) -> None:
         progress = service.progress(_actor(), _id(service, exercise))
     finally:
         store.dispose()
+    from leadreview.cli.exercise_clock_cmd import remaining_text
+
     ex = progress.exercise
     limit = f" of {progress.exercise_minutes:g}" if progress.exercise_minutes else ""
     console = Console()
+    clock = f" ({remaining_text(progress)})" if ex.status == "running" else ""
     console.print(
         f"[bold]Exercise {ex.exercise_id}[/bold] {ex.title} — {ex.status}, "
-        f"{progress.elapsed_minutes:.1f}{limit} min"
+        f"{progress.elapsed_minutes:.1f}{limit} min{clock}"
+        + (" [red]PAUSED[/red]" if progress.paused else "")
         + (" [red]OVERDUE[/red]" if progress.overdue else "")
         + f"; cases complete {progress.cases_complete}/{progress.case_count}"
     )
     table = Table(title="Participants")
-    for column in ("name", "role", "cases", "decided", "pending", "last decision (UTC)"):
+    columns = ("name", "role", "cases", "decided", "pending", "median s/decision", "last (UTC)")
+    for column in columns:
         table.add_column(column)
     for p in progress.participants:
         last = p.last_decision_at.strftime("%H:%M:%S") if p.last_decision_at else "-"
+        median = p.median_seconds_per_decision
         table.add_row(
             p.name,
             p.role.value,
             ", ".join(p.assigned_cases) or "-",
             str(p.decisions_made),
             str(p.decisions_pending),
+            "-" if median is None else f"{median:.0f}",
             last,
         )
     console.print(table)
@@ -312,6 +319,9 @@ def close(
 
 
 def register(app: typer.Typer) -> None:
+    from leadreview.cli.exercise_clock_cmd import register_clock
+
+    register_clock(exercise_app)
     app.add_typer(exercise_app, name="exercise")
 
 

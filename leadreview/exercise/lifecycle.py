@@ -29,7 +29,6 @@ from leadreview.workflow.errors import InvalidRequest, NotFound
 from leadreview.workflow.policy_set import PolicySet
 from leadreview.workflow.reviewers import reviewer_id
 from leadreview.workflow.service import ReviewWorkflow
-from leadreview.workflow.sql import as_utc
 
 REVIEWING_ROLES = frozenset({Role.REVIEWER, Role.SUPERVISOR})
 # The envelope's `auth` for the exercise's clock (docs/security.md).
@@ -290,15 +289,18 @@ def release_due(ctx: WorkflowContext, exercise_id: int) -> list[str]:
 
     The exercise's clock releases them (`system-clock`), whoever's command noticed that
     they were due: a participant refreshing their board releases nothing in their name."""
-    clock = Actor(name=clock_name(exercise_id), role=Role.FACILITATOR)
+    releaser = Actor(name=clock_name(exercise_id), role=Role.FACILITATOR)
     from leadreview.exercise.conditions import conditions_met
+    from leadreview.exercise.pausing import clock_of
 
     now = ctx.clock()
     with ctx.store.reading() as session:
         row = records.get_exercise(session, exercise_id)
-        if row.status != Status.RUNNING.value:
+        clock = clock_of(session, exercise_id)
+        # Paused, nothing comes out: no time passes in play and nobody may act on it.
+        if row.status != Status.RUNNING.value or clock.paused:
             return []
-        started = as_utc(row.started_at)
+        played = clock.elapsed(now)
         due = [
             i.inject_key
             for i in session.exec(
@@ -310,17 +312,17 @@ def release_due(ctx: WorkflowContext, exercise_id: int) -> list[str]:
                 )
                 .order_by(col(ExerciseInjectRow.position))
             ).all()
-            if started + timedelta(minutes=i.release_after_minutes or 0.0) <= now
+            if timedelta(minutes=i.release_after_minutes or 0.0) <= played
         ]
         chained = conditions_met(session, exercise_id, records.stored_scenario(row))
     released = [
         k
         for k in due
-        if release_inject(ctx, clock, exercise_id, k, trigger="schedule", auth=SYSTEM_CLOCK)
+        if release_inject(ctx, releaser, exercise_id, k, trigger="schedule", auth=SYSTEM_CLOCK)
     ]
     for key, trigger in chained:
         condition = f"condition {trigger}"
-        if release_inject(ctx, clock, exercise_id, key, trigger=condition, auth=SYSTEM_CLOCK):
+        if release_inject(ctx, releaser, exercise_id, key, trigger=condition, auth=SYSTEM_CLOCK):
             released.append(key)
     return released
 

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor
 from leadreview.exercise import records
+from leadreview.exercise.pausing import clock_of
 from leadreview.exercise.permissions import ExerciseAction, refuse, require
 from leadreview.exercise.records import ExerciseEvent, Status
 from leadreview.exercise.scenario import Assignment
@@ -112,8 +113,10 @@ def decide(
         except InvalidRequest as exc:
             refusal = str(exc)
         else:
+            if clock_of(session, exercise_id).paused:
+                refusal = "the exercise is paused"
             open_play = row.assignment == Assignment.OPEN.value
-            if not open_play and not _assigned(session, case, person):
+            if refusal is None and not open_play and not _assigned(session, case, person):
                 refusal = (
                     f"lead {lead_id}: case {case.case_key!r} is not assigned to {actor.name!r}"
                 )

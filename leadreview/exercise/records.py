@@ -28,6 +28,10 @@ class ExerciseEvent(StrEnum):
     JOINED = "exercise.joined"
     ASSIGNED = "exercise.assigned"
     INJECT_RELEASED = "exercise.inject_released"
+    # The clock's state is kept only as these events (exercise/pausing.py).
+    PAUSED = "exercise.paused"
+    RESUMED = "exercise.resumed"
+    EXTENDED = "exercise.extended"
     REVEALED = "exercise.revealed"
     CLOSED = "exercise.closed"
     # The after-action record: kept only as events, so the log is its one source.

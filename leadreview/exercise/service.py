@@ -67,6 +67,24 @@ class ExerciseService:
         """Scheduled injects whose time has come, released by the exercise's clock."""
         return lifecycle.release_due(self.ctx, exercise_id)
 
+    def pause(self, actor: Actor, exercise_id: int) -> None:
+        """Stop the exercise clock: timed injects wait and participants' decisions are
+        refused (and audited) until it resumes."""
+        from leadreview.exercise import pausing
+
+        pausing.pause(self.ctx, actor, exercise_id)
+
+    def resume(self, actor: Actor, exercise_id: int) -> None:
+        from leadreview.exercise import pausing
+
+        pausing.resume(self.ctx, actor, exercise_id)
+
+    def extend(self, actor: Actor, exercise_id: int, minutes: float) -> float | None:
+        """Add minutes to the time limit; the limit now (None if the scenario has none)."""
+        from leadreview.exercise import pausing
+
+        return pausing.extend(self.ctx, actor, exercise_id, minutes)
+
     def progress(self, viewer: Actor, exercise_id: int) -> ExerciseProgress:
         """The console: scheduled injects whose time has come are released first."""
         require(self.ctx, viewer, ExerciseAction.PROGRESS, {"exercise_id": exercise_id})

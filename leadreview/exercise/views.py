@@ -59,6 +59,9 @@ class ParticipantProgress(_Frozen):
     decisions_made: int
     decisions_pending: int  # shown leads of their cases, still open, they have not decided
     last_decision_at: datetime | None
+    # Median play time per decision: from the later of the start, the case's assignment
+    # and the previous decision (as the debrief counts it); None before the first.
+    median_seconds_per_decision: float | None = None
 
 
 class ExerciseProgress(_Frozen):
@@ -66,13 +69,16 @@ class ExerciseProgress(_Frozen):
 
     exercise: ExerciseSummary
     now: datetime
-    elapsed_minutes: float
-    exercise_minutes: float | None
+    elapsed_minutes: float  # play time: paused intervals do not count
+    exercise_minutes: float | None  # the scenario's limit plus any extension
     overdue: bool
+    paused: bool = False
+    extended_minutes: float = 0.0
     participants: tuple[ParticipantProgress, ...]
     injects: tuple[InjectView, ...]
     cases_complete: int  # no shown lead left open
     case_count: int
+    case_keys: tuple[str, ...] = ()  # the scenario's cases, in order (assigning by hand)
 
 
 class CaseTruthView(_Frozen):

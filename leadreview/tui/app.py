@@ -274,6 +274,7 @@ def _describe(group: str) -> str:
         "console-start": "start the exercise",
         "console-assign": "assign the cases",
         "console-release": "release the inject",
+        "console-clock": "change the exercise clock",
         "console-reveal": "reveal the ground truth",
         "console-export": "export the exercise",
         "console-close": "close the exercise",
@@ -282,6 +283,7 @@ def _describe(group: str) -> str:
 
 def known_binding_ids() -> set[str]:
     """Every binding id a user keymap may name: the app's, each screen's and widget's."""
+    from leadreview.tui.screens.assign_pick import AssignPickScreen
     from leadreview.tui.screens.confirm import ConfirmScreen
     from leadreview.tui.screens.decision import DecisionScreen
     from leadreview.tui.screens.enforcement import EnforcementScreen
@@ -299,6 +301,7 @@ def known_binding_ids() -> set[str]:
         DebriefScreen,
         ConsoleScreen,
         ScenarioPickScreen,
+        AssignPickScreen,
         HotwashScreen,
         ConfirmScreen,
         HelpScreen,

@@ -175,6 +175,15 @@ class ReviewGateway(Protocol):
         """Release an inject by hand; False when it was already out."""
         ...
 
+    def pause_exercise(self, actor: Actor, exercise_id: int, paused: bool) -> None:
+        """Stop (True) or restart (False) the exercise clock (facilitator only; a refusal,
+        such as pausing a paused exercise, is audited)."""
+        ...
+
+    def extend_exercise(self, actor: Actor, exercise_id: int, minutes: float) -> float | None:
+        """Add minutes to the time limit; the limit now (None: the scenario has none)."""
+        ...
+
     def close_exercise(self, actor: Actor, exercise_id: int) -> None: ...
 
     def export_exercise(self, actor: Actor, exercise_id: int) -> str:

@@ -398,6 +398,15 @@ class ServiceGateway:
     def release_inject(self, actor: Actor, exercise_id: int, inject_key: str) -> bool:
         return self._exercises.release_inject(actor, exercise_id, inject_key)
 
+    def pause_exercise(self, actor: Actor, exercise_id: int, paused: bool) -> None:
+        if paused:
+            self._exercises.pause(actor, exercise_id)
+        else:
+            self._exercises.resume(actor, exercise_id)
+
+    def extend_exercise(self, actor: Actor, exercise_id: int, minutes: float) -> float | None:
+        return self._exercises.extend(actor, exercise_id, minutes)
+
     def close_exercise(self, actor: Actor, exercise_id: int) -> None:
         self._exercises.close(actor, exercise_id)
 

@@ -99,6 +99,19 @@ def decisions_made(
     return int(made or 0), last
 
 
+def decision_times(
+    session: Session, reviewer_id: int | None, case_ids: list[int]
+) -> list[tuple[int, datetime]]:
+    """The reviewer's decisions on these cases, oldest first: (case id, decided at)."""
+    rows = session.exec(
+        select(LeadRow.case_id, DecisionRow.decided_at)
+        .join(LeadRow, col(LeadRow.id) == col(DecisionRow.lead_id))
+        .where(col(DecisionRow.reviewer_id) == reviewer_id, col(LeadRow.case_id).in_(case_ids))
+        .order_by(col(DecisionRow.decided_at), col(DecisionRow.id))
+    ).all()
+    return [(case_id or 0, at) for case_id, at in rows]
+
+
 def policy_set_of(session: Session, case_id: int) -> PolicySet:
     """The case's policy in force, from the exact bytes stored when it opened (the
     workflow needs a policy set; deciding a lead evaluates no policy)."""

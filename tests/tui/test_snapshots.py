@@ -136,6 +136,7 @@ def _console_app() -> LeadReviewApp:
                 decisions_made=3,
                 decisions_pending=2,
                 last_decision_at=start.replace(minute=11),
+                median_seconds_per_decision=48.0,
             ),
             ParticipantProgress(
                 name="rae",
@@ -153,12 +154,18 @@ def _console_app() -> LeadReviewApp:
         ),
         cases_complete=1,
         case_count=3,
+        case_keys=("watch-theft", "car-break-in", "shoplifting-pharmacy"),
     )
     return make_app(gateway, FAY)
 
 
 def test_facilitator_console(snap_compare: SnapCompare) -> None:
     assert snap_compare(_console_app(), terminal_size=SIZE, run_before=_keys("f"))
+
+
+def test_assign_by_hand(snap_compare: SnapCompare) -> None:
+    # The cases with who has each; the reviewers with how many they hold.
+    assert snap_compare(_console_app(), terminal_size=SIZE, run_before=_keys("f", "m", "down"))
 
 
 def test_scenario_pick(snap_compare: SnapCompare) -> None:

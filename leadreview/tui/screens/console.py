@@ -1,13 +1,14 @@
 """The facilitator's console: run an exercise from the app.
 
-Start one from a scenario, assign its cases round robin, release injects by hand (timed
+Start one from a scenario, assign its cases round robin or one by hand, pause, resume
+and extend the clock, release injects by hand (timed
 and conditional ones come out by themselves: each poll of the board is a tick of the
 exercise clock), watch the board of who has done what, reveal the truth, export the
 after-action package and close. Every step is the exercise service's own audited write;
 the console only asks for it, in a worker thread.
 """
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,14 +20,20 @@ from textual.worker import Worker, WorkerState
 
 from leadreview.tui.messages import ProgressLoaded
 from leadreview.tui.read_models import ExerciseState
+from leadreview.tui.screens.assign_pick import AssignPickScreen
 from leadreview.tui.screens.base import AppScreen
 from leadreview.tui.screens.confirm import ConfirmScreen
 from leadreview.tui.screens.scenario_pick import ScenarioPickScreen
 from leadreview.tui.widgets.nav_table import NavTable
 from leadreview.tui.widgets.progress_panel import ProgressPanel
 
+if TYPE_CHECKING:
+    from leadreview.exercise.views import ExerciseProgress
+
 # Each poll may release a due inject, so it is the exercise clock's resolution too.
 CONSOLE_SECONDS = 2.0
+# One press of `+`: a round number the facilitator can repeat.
+EXTEND_MINUTES = 5.0
 NO_EXERCISE = "No exercise is running. Press n to start one from a scenario."
 
 
@@ -55,6 +62,16 @@ class ConsoleScreen(AppScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "start", "New", id="console.start", tooltip="Start an exercise"),
         Binding("a", "assign", "Assign", id="console.assign", tooltip="Assign round robin"),
+        Binding("m", "assign_one", "By hand", id="console.assign_one", tooltip="Assign one case"),
+        Binding("p", "pause", "Pause", id="console.pause", tooltip="Stop the exercise clock"),
+        Binding("u", "resume", "Resume", id="console.resume", tooltip="Restart the clock"),
+        Binding(
+            "plus",
+            "extend",
+            f"+{EXTEND_MINUTES:g} min",
+            id="console.extend",
+            tooltip=f"Add {EXTEND_MINUTES:g} minutes to the time limit",
+        ),
         Binding("i", "release", "Release", id="console.release", tooltip="Release this inject"),
         Binding("v", "reveal", "Reveal", id="console.reveal", tooltip="Reveal the truth"),
         Binding("w", "export", "Export", id="console.export", tooltip="Write the AAR package"),
@@ -66,6 +83,7 @@ class ConsoleScreen(AppScreen):
     def __init__(self, poll_seconds: float = CONSOLE_SECONDS) -> None:
         super().__init__()
         self.exercise: ExerciseState | None = None
+        self.progress: ExerciseProgress | None = None  # the board as last read
         self._poll_seconds = poll_seconds
         self._timer: Timer | None = None
 
@@ -85,8 +103,13 @@ class ConsoleScreen(AppScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         running = self.exercise is not None and self.exercise.status == "running"
-        if action in ("assign", "release"):
+        paused = running and self.progress is not None and self.progress.paused
+        if action in ("assign", "assign_one", "release", "extend"):
             return running
+        if action == "pause":
+            return running and not paused
+        if action == "resume":
+            return paused
         if action == "reveal":
             return running
         if action == "export":
@@ -117,7 +140,9 @@ class ConsoleScreen(AppScreen):
         self.refresh_bindings()
 
     def _poll(self) -> None:
-        if self.exercise is not None:
+        # With a dialog on top the board waits, as every live view does: refilling a
+        # table under a modal would move what the facilitator reads when it closes.
+        if self.exercise is not None and self.app.screen is self:
             self.load_board(self.exercise.exercise_id)
 
     @work(thread=True, exclusive=True, group="console-board", exit_on_error=False)
@@ -128,13 +153,16 @@ class ConsoleScreen(AppScreen):
     @on(ProgressLoaded)
     def _board_loaded(self, message: ProgressLoaded) -> None:
         progress = message.progress
+        self.progress = progress
         exercise = progress.exercise
         # The clock, cases and injects are on the board's own line below.
         self.query_one("#console-status", Static).update(
             f"Exercise #{exercise.exercise_id}: {exercise.title} — {exercise.status} "
             f"(scenario {exercise.scenario_name}, seed {exercise.seed}, policy in force "
             f"{exercise.policy_in_force}, assignment {exercise.assignment})"
+            + (" — PAUSED: press u to resume" if progress.paused else "")
         )
+        self.refresh_bindings()
         self.query_one(ProgressPanel).fill(progress)
         table = self.query_one("#inject-table", NavTable)
         row = table.cursor_row
@@ -188,6 +216,62 @@ class ConsoleScreen(AppScreen):
         app = self.lr_app
         made = app.gateway.assign_cases(app.actor, exercise_id)
         self.post_message(ConsoleDone(f"{made} assignment(s) made, round robin"))
+
+    def action_assign_one(self) -> None:
+        progress = self.progress
+        if self.exercise is None or progress is None:
+            return
+        exercise_id = self.exercise.exercise_id
+        self.app.push_screen(
+            AssignPickScreen(progress), lambda pair: self._assign_one(exercise_id, pair)
+        )
+
+    def _assign_one(self, exercise_id: int, pair: tuple[str, str] | None) -> None:
+        if pair is not None:
+            self.assign_by_hand(exercise_id, *pair)
+
+    @work(thread=True, exit_on_error=False, group="console-assign")
+    def assign_by_hand(self, exercise_id: int, case_key: str, participant: str) -> None:
+        app = self.lr_app
+        made = app.gateway.assign_cases(app.actor, exercise_id, case_key, participant)
+        self.post_message(
+            ConsoleDone(
+                f"{case_key} assigned to {participant}"
+                if made
+                else f"{case_key} was already assigned to {participant}"
+            )
+        )
+
+    def action_pause(self) -> None:
+        if self.exercise is not None:
+            self.set_paused(self.exercise.exercise_id, True)
+
+    def action_resume(self) -> None:
+        if self.exercise is not None:
+            self.set_paused(self.exercise.exercise_id, False)
+
+    @work(thread=True, exit_on_error=False, group="console-clock")
+    def set_paused(self, exercise_id: int, paused: bool) -> None:
+        app = self.lr_app
+        app.gateway.pause_exercise(app.actor, exercise_id, paused)
+        self.post_message(
+            ConsoleDone(
+                "Exercise paused: the clock has stopped and decisions wait"
+                if paused
+                else "Exercise resumed"
+            )
+        )
+
+    def action_extend(self) -> None:
+        if self.exercise is not None:
+            self.extend(self.exercise.exercise_id)
+
+    @work(thread=True, exit_on_error=False, group="console-clock")
+    def extend(self, exercise_id: int) -> None:
+        app = self.lr_app
+        limit = app.gateway.extend_exercise(app.actor, exercise_id, EXTEND_MINUTES)
+        now = "no time limit" if limit is None else f"the limit is now {limit:g} min"
+        self.post_message(ConsoleDone(f"Extended by {EXTEND_MINUTES:g} min: {now}"))
 
     def action_release(self) -> None:
         key = self._highlighted_inject()

@@ -1,5 +1,6 @@
 """The facilitator's live view of an exercise: per participant, decisions made and still
-pending; the clock and the injects in one line above."""
+pending and the median time a decision took; the clock (paused or not) and the injects in
+one line above."""
 
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 def progress_line(progress: "ExerciseProgress") -> str:
     limit = f" of {progress.exercise_minutes:g}" if progress.exercise_minutes else ""
     late = " — ⚠ over time" if progress.overdue else ""
+    if progress.paused:
+        late = " — ⏸ PAUSED" + late
     out = sum(i.released_at is not None for i in progress.injects)
     return (
         f"{progress.elapsed_minutes:.0f}{limit} min{late}; "
@@ -23,6 +26,10 @@ def progress_line(progress: "ExerciseProgress") -> str:
         f"injects out {out}/{len(progress.injects)}; "
         f"as of {progress.now:%H:%M:%S} UTC"
     )
+
+
+def _seconds(median: float | None) -> str:
+    return "—" if median is None else f"{median:.0f} s"
 
 
 class ProgressPanel(Vertical):
@@ -39,9 +46,11 @@ class ProgressPanel(Vertical):
         # Keep the facilitator's cursor across the timer's refreshes.
         row = table.cursor_row
         table.clear(columns=True)
-        table.add_columns("participant", "role", "cases", "made", "pending", "last decision")
+        table.add_columns(
+            "participant", "role", "cases", "made", "pending", "median s/decision", "last decision"
+        )
         if not progress.participants:
-            table.add_row("— nobody has joined yet", "", "", "", "", "")
+            table.add_row("— nobody has joined yet", "", "", "", "", "", "")
         for p in progress.participants:
             table.add_row(
                 p.name,
@@ -49,6 +58,7 @@ class ProgressPanel(Vertical):
                 ", ".join(p.assigned_cases) or "—",
                 str(p.decisions_made),
                 f"{p.decisions_pending} to go" if p.decisions_pending else "✔ none",
+                _seconds(p.median_seconds_per_decision),
                 f"{p.last_decision_at:%H:%M:%S}" if p.last_decision_at else "—",
                 key=p.name,
             )
