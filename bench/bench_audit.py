@@ -90,7 +90,8 @@ def _append_raw(directory: Path, rows: list[tuple[object, ...]], batch: int) -> 
     connection = sqlite3.connect(directory / "raw.db", isolation_level=None)
     for pragma in ("journal_mode = WAL", "synchronous = FULL"):
         connection.execute(f"PRAGMA {pragma}")
-    sql = "INSERT INTO audit_event VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    # As many values as the stored rows have columns (format 2 has eleven).
+    sql = f"INSERT INTO audit_event VALUES ({', '.join('?' * len(rows[0]))})"
     start = time.perf_counter()
     for k in range(0, len(rows), batch):
         connection.execute("BEGIN IMMEDIATE")

@@ -18,11 +18,17 @@ from pathlib import Path
 from bench import BenchResult
 from bench.bench_audit import APPEND_BATCH, APPEND_EVENTS, _event, _fresh_store
 from leadreview.audit import AuditLog, NewEvent
-from leadreview.audit.canonical import canonical_payload, check_label, envelope, format_time
-from leadreview.audit.log import utc_now
+from leadreview.audit.canonical import (
+    FORMAT_V2,
+    canonical_payload,
+    check_label,
+    envelope,
+    format_time,
+)
+from leadreview.audit.log import os_login, utc_now
 from leadreview.store import Store
 
-_INSERT_EVENT = "INSERT INTO audit_event VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_EVENT = "INSERT INTO audit_event VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_TREE = "INSERT INTO audit_merkle VALUES (?, ?)"
 
 
@@ -41,11 +47,17 @@ def _chain_only_append(session: object, events: Sequence[NewEvent]) -> None:
     seq, prev = AuditLog.head(connection)
     time_text = format_time(utc_now())
     rows = []
+    login = os_login()
     for actor, role, event_type, payload_json in prepared:
         seq += 1
-        sealed = envelope(seq, time_text, actor, role, event_type, payload_json, prev)
+        sealed = envelope(
+            seq, time_text, actor, role, event_type, payload_json, prev, FORMAT_V2, "os-user", login
+        )
         digest = hashlib.sha256(sealed.encode("utf-8")).hexdigest()
-        rows.append((seq, time_text, actor, role, event_type, payload_json, prev, digest))
+        rows.append(
+            (seq, time_text, actor, role, event_type, payload_json, prev, digest)
+            + (FORMAT_V2, "os-user", login)
+        )
         prev = digest
     cursor = connection.connection.cursor()
     try:

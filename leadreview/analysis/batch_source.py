@@ -8,7 +8,6 @@ order as each is done: a caller reduces each to counts before taking the next.
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from leadreview.analysis.batch import SearchBatch
@@ -73,24 +72,6 @@ def _one_seed(scenario: Scenario, seed: int) -> SearchBatch:
     return run_scenario(scenario, seed=seed, model=load_score_model()).batch
 
 
-@contextmanager
-def _blas_threads(count: int) -> Iterator[None]:
-    """Worker processes started inside this block give BLAS `count` threads each, so
-    that the processes together use the cores once, not cores x cores threads. (BLAS
-    reads these when it loads, in the fresh process; the parent is not affected.)"""
-    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update({name: str(count) for name in names})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def scenario_batches(
     prepared: PreparedScenario, workers: int | None = None
 ) -> Iterator[tuple[int, SearchBatch]]:
@@ -114,9 +95,10 @@ def scenario_batches(
     # "spawn": a fresh interpreter per worker, never a fork of a process running BLAS
     # and selection threads (a forked lock held by another thread would never free).
     context = multiprocessing.get_context("spawn")
-    cores = default_workers()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        with _blas_threads(max(1, cores // workers)):
-            futures = [pool.submit(_one_seed, prepared.scenario, seed) for seed in prepared.seeds]
+        # BLAS threads per worker: the CLI sets them for the workers it lets this spawn
+        # (cli/processes.py), since only the layers above the composition root touch the
+        # process environment.
+        futures = [pool.submit(_one_seed, prepared.scenario, seed) for seed in prepared.seeds]
         for seed, future in zip(prepared.seeds, futures, strict=True):
             yield seed, future.result()

@@ -77,8 +77,11 @@ def with_progress(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from leadreview.analysis.batch_source import scenario_batches
+    from leadreview.analysis.batch_source import default_workers, scenario_batches
+    from leadreview.cli.processes import worker_blas_threads
 
+    cores = default_workers()
+    workers = max(1, min(cores, len(prepared.seeds)))
     columns = (
         "[progress.description]{task.description}",
         BarColumn(),
@@ -100,4 +103,6 @@ def with_progress(
                 yield item
                 progress.advance(task)
 
-        return work(batches())
+        # Workers together use the cores once, not cores x cores BLAS threads.
+        with worker_blas_threads(max(1, cores // workers)):
+            return work(batches())

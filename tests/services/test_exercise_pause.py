@@ -59,16 +59,16 @@ def test_a_pause_stops_the_clock_for_timed_injects(store: Store, tmp_path: Path)
     clock.at(5)
     svc.pause(FACILITATOR, exercise_id)
     clock.at(20)  # wall time is past the inject's ten minutes; play time is not
-    assert svc.release_due(FACILITATOR, exercise_id) == []
+    assert svc.release_due(exercise_id) == []
     progress = svc.progress(FACILITATOR, exercise_id)
     assert progress.paused and progress.elapsed_minutes == pytest.approx(5.0)
     assert _released(store) == []
 
     svc.resume(FACILITATOR, exercise_id)
     clock.at(24.9)  # 9.9 minutes of play
-    assert svc.release_due(FACILITATOR, exercise_id) == []
+    assert svc.release_due(exercise_id) == []
     clock.at(25.1)
-    assert svc.release_due(FACILITATOR, exercise_id) == ["pressure"]
+    assert svc.release_due(exercise_id) == ["pressure"]
     [row] = table_rows(store, "exercise_inject", inject_key="pressure")
     assert row["released_by"] == "fran"
 
