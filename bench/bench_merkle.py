@@ -54,10 +54,8 @@ def _chain_only_append(session: object, events: Sequence[NewEvent]) -> None:
             seq, time_text, actor, role, event_type, payload_json, prev, FORMAT_V2, "os-user", login
         )
         digest = hashlib.sha256(sealed.encode("utf-8")).hexdigest()
-        rows.append(
-            (seq, time_text, actor, role, event_type, payload_json, prev, digest)
-            + (FORMAT_V2, "os-user", login)
-        )
+        sealed_row = (seq, time_text, actor, role, event_type, payload_json, prev, digest)
+        rows.append((*sealed_row, FORMAT_V2, "os-user", login))
         prev = digest
     cursor = connection.connection.cursor()
     try:
