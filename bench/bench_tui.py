@@ -57,7 +57,7 @@ _LAUNCH = """
 import os, sys, time
 from leadreview.cli.tui_cmd import build_app
 from leadreview.domain.roles import Role
-app = build_app(reviewer="bench", role=Role.SUPERVISOR, database=sys.argv[1])
+app = build_app(role=Role.SUPERVISOR, database=sys.argv[1])
 async def ready(pilot):
     from leadreview.tui.screens.case_queue import CaseQueueScreen
     give_up = time.monotonic() + float(sys.argv[4])
@@ -162,6 +162,15 @@ class _BigCaseGateway:
     decide = list_events = verify_audit = export_audit = debrief = _not_benched
     exercise_state = exercise_progress = exercise_debrief = reveal_truth = _not_benched
     write_debrief_report = _not_benched
+    answer_hotwash = assign_cases = close_exercise = export_exercise = _not_benched
+    extend_exercise = hotwash_sheet = pause_exercise = release_inject = _not_benched
+    request_enforcement = sign_in = start_exercise = validate_expectation = _not_benched
+
+    def change_mark(self) -> int:
+        return 0  # nothing changes behind the bench's back: no reload mid-measurement
+
+    def log_disagreements(self, case_id: int) -> dict[int, list[str]]:
+        return {}  # the bench's case agrees with its (absent) log
 
     def lead_picture(self, lead_id: int) -> "Image | None":
         from PIL import Image

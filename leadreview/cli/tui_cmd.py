@@ -55,10 +55,21 @@ def tui(
 ) -> None:
     """Review leads in the terminal (the default when no command is given)."""
     from leadreview.cli.waiting import require_terminal
+    from leadreview.errors import LeadreviewError
     from leadreview.tui.pictures import detect_picture_mode
 
-    # Without a terminal Textual never returns; say so instead of spinning.
-    require_terminal()
+    # Without a terminal Textual never returns; say so instead of spinning. But who
+    # acts, in a role they hold, is settled first: a refusal is on record and ends in
+    # its own line (exit 3) whether or not a terminal is attached.
+    try:
+        require_terminal()
+    except LeadreviewError:
+        if not join_code:
+            from leadreview.cli.context import application
+
+            chosen = application() if database is None else application().with_database(database)
+            chosen.principal(role)
+        raise
     # Before Textual takes the terminal: textual-image can only ask it now.
     mode = detect_picture_mode(pictures.value)
     app = build_app(

@@ -171,7 +171,7 @@ def test_an_investigator_cannot_set_the_policy_in_force(
     evil = tmp_path / "evil.yaml"
     evil.write_text(
         Path(__file__)
-        .parents[1]
+        .parents[2]
         .joinpath("policies", "wcso-practice.yaml")
         .read_text()
         .replace("wcso-practice", "evil", 1),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import bench
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_benchmark_runs_to_the_end_in_tiny_mode(tmp_path: Path) -> None:

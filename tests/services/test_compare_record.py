@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from leadreview.audit.log import os_login
 from leadreview.audit.models import AuditEvent
 from leadreview.audit.service import verify_store
 from leadreview.domain.policy import UseCase
@@ -24,6 +23,7 @@ from leadreview.workflow.batch_cases import open_batch_cases
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest
 from tests.support.batches import searches
+from tests.support.cli import principal_of
 from tests.support.workflow import count, events, policy_set, rows
 
 PROBES = 12
@@ -65,13 +65,15 @@ def test_compare_record_writes_every_seed_and_the_simulated_decisions(
     runs = rows(store, BatchRunRow)
     assert [r["label"] for r in runs] == ["compare aclu-2018 seed 5", "compare aclu-2018 seed 6"]
     batch_events = events(store, "batch.recorded")
-    assert [(e.actor, e.role) for e in batch_events] == [(os_login(), "analyst")] * 2
+    # The principal: the OS user on SQLite, the login on PostgreSQL.
+    me = principal_of(store)
+    assert [(e.actor, e.role) for e in batch_events] == [(me, "analyst")] * 2
     assert count(store, LeadRow, status="batch") == 2 * PROBES * 10
 
     # The first seed's searches, opened as cases once per profile by the facilitator.
     assert count(store, CaseRow) == PROBES * len(PROFILES)
     opened = events(store, "case.opened")
-    assert {(e.actor, e.role) for e in opened} == {(os_login(), "facilitator")}
+    assert {(e.actor, e.role) for e in opened} == {(me, "facilitator")}
     assert {payload(e)["opened_from"]["batch_run_id"] for e in opened} == {runs[0]["id"]}
 
     # Every shown lead decided by each profile's simulated reviewer, through the workflow.

@@ -141,11 +141,9 @@ async def _pause_and_refuse(
 
 @sync
 async def test_assign_by_hand_pause_extend_and_resume_from_the_console(
-    isolated_config: Path, database_url: str
+    isolated_home: Path, database_url: str
 ) -> None:
-    fac = open_session(
-        load_settings(), database_url=database_url, reviewer=FAY.name, role=FAY.role, demo=False
-    )
+    fac = open_session(load_settings(), database_url=database_url, role=FAY.role, demo=False)
     try:
         exercise_id = fac.gateway.start_exercise(FAY, "missing-person").exercise_id
         exercises = ExerciseService(fac.gateway.workflow.ctx)

@@ -31,9 +31,7 @@ RAE = Actor(name="rae", role=Role.REVIEWER)
 
 def _session(database_url: str, actor: Actor) -> Session:
     """One person's own app session: its own store, gateway and worlds."""
-    return open_session(
-        load_settings(), database_url=database_url, reviewer=actor.name, role=actor.role, demo=False
-    )
+    return open_session(load_settings(), database_url=database_url, role=actor.role, demo=False)
 
 
 def _text(app: LeadReviewApp, selector: str) -> str:

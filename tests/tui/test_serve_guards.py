@@ -17,10 +17,14 @@ import pytest
 from tests.support.browser import CHROMIUM, needs_chromium
 from tests.tui.test_serve_browser import (
     CHROMIUM_FLAGS,
+    database,
     free_port,
+    server,
     stop,
     wait_for_port,
 )
+
+__all__ = ["database", "server"]  # fixtures shared with the browser review test
 
 pytestmark = [pytest.mark.slow]
 
