@@ -23,12 +23,8 @@ from leadreview.store.tables.exercise import (
     ExerciseParticipantRow,
     ExerciseRow,
 )
-from leadreview.workflow.row_checks import (
-    Disagreement,
-    check_working_rows,
-    events_of,
-    rows_of,
-)
+from leadreview.workflow.row_checks import check_working_rows
+from leadreview.workflow.row_log import Disagreement, events_of, rows_of
 
 
 def check_exercise_rows(session: Session) -> list[Disagreement]:
