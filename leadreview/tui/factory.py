@@ -6,6 +6,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from leadreview.domain.roles import Actor, Role
+from leadreview.workflow.policy_set import DEFAULT_POLICY
 
 if TYPE_CHECKING:
     # Type-only: these load SQLAlchemy, which the app's first paint does without.
@@ -14,8 +15,6 @@ if TYPE_CHECKING:
     from leadreview.store.store import Store
     from leadreview.tui.demo import DemoWorld
     from leadreview.tui.service_gateway import GatewayParts, ServiceGateway
-
-DEFAULT_IN_FORCE = "wcso-practice"
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ def gateway_parts(
     *,
     demo: bool = True,
     seed_demo: bool = True,
-    in_force: str = DEFAULT_IN_FORCE,
+    in_force: str = DEFAULT_POLICY,
 ) -> "GatewayParts":
     """The store (schema upgraded), the workflow over it, and what the gateway needs.
 
@@ -90,7 +89,7 @@ def open_session(
     database_url: str | None = None,
     demo: bool = True,
     seed_demo: bool = True,
-    in_force: str = DEFAULT_IN_FORCE,
+    in_force: str = DEFAULT_POLICY,
 ) -> Session:
     """The store opened now, the gateway over it, and who acts (for `serve` and tests)."""
     from leadreview.tui.service_gateway import ServiceGateway
