@@ -18,8 +18,9 @@ from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
 from leadreview.domain.probe import ProbeTruth
 from leadreview.domain.roles import Action, Actor, Role
 from leadreview.errors import PermissionRefused
-from leadreview.exercise.views import ExerciseProgress, HotwashSheet, ParticipantBoard
+from leadreview.exercise.views import ParticipantBoard
 from leadreview.tui.debrief import build_debrief
+from leadreview.tui.exercise_gateway import ExerciseMethods
 from leadreview.tui.read_models import (
     AuditVerification,
     Debrief,
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from leadreview.audit.models import AuditEvent
     from leadreview.audit.service import AuditContext
     from leadreview.audit.verify import VerifyReport
-    from leadreview.exercise.debrief import ExerciseDebrief
     from leadreview.exercise.service import ExerciseService
     from leadreview.store.store import Store
     from leadreview.tui.demo import DemoWorld
@@ -84,7 +84,7 @@ class GatewayParts:
     demo: "DemoWorld | None" = None
 
 
-class ServiceGateway:
+class ServiceGateway(ExerciseMethods):
     """The one `ReviewGateway`: the screens' calls, answered by the services.
 
     Given a function that makes its parts, it calls it on first use, in the worker
@@ -332,91 +332,6 @@ class ServiceGateway:
             return None
         summary = self._exercises.summary(exercise_id)
         return ExerciseState(exercise_id=exercise_id, title=summary.title, status=summary.status)
-
-    def exercise_progress(self, actor: Actor, exercise_id: int) -> ExerciseProgress:
-        return self._exercises.progress(actor, exercise_id)
-
-    def exercise_debrief(self, actor: Actor, exercise_id: int) -> "ExerciseDebrief":
-        return self._exercises.debrief(actor, exercise_id)
-
-    def reveal_truth(self, actor: Actor, exercise_id: int) -> ExerciseState:
-        self._exercises.reveal(actor, exercise_id)
-        summary = self._exercises.summary(exercise_id)
-        return ExerciseState(exercise_id=exercise_id, title=summary.title, status=summary.status)
-
-    # --- the hot wash, after the reveal ----------------------------------------------
-
-    def hotwash_sheet(self, actor: Actor) -> HotwashSheet | None:
-        from leadreview.exercise.records import Status
-
-        try:
-            exercise_id = self._exercises.current_exercise_id()
-        except NotFound:
-            return None
-        if self._exercises.summary(exercise_id).status != Status.REVEALED.value:
-            return None
-        return self._exercises.hotwash_sheet(actor, exercise_id)
-
-    def answer_hotwash(self, actor: Actor, exercise_id: int, question: int, answer: str) -> None:
-        self._exercises.answer_hotwash(actor, exercise_id, question, answer)
-
-    def validate_expectation(
-        self, actor: Actor, exercise_id: int, expectation: str, met: bool, note: str
-    ) -> None:
-        self._exercises.validate_expectation(actor, exercise_id, expectation, met, note)
-
-    # --- the facilitator's console ----------------------------------------------------
-
-    def start_exercise(self, actor: Actor, scenario: str) -> ExerciseState:
-        from leadreview.exercise.loading import load_exercise
-        from leadreview.exercise.permissions import ExerciseAction, require
-        from leadreview.exercise.world import build_exercise_world
-        from leadreview.exercise.worlds import ExerciseWorlds
-
-        # The role first: a refusal is audited before seconds go into building a world.
-        require(self.workflow.ctx, actor, ExerciseAction.START, {"scenario": scenario})
-        world = build_exercise_world(load_exercise(scenario))
-        if isinstance(self.pictures, ExerciseWorlds):
-            self.pictures.remember(world)  # its pictures are then not built again
-        summary = self._exercises.start(actor, world)
-        return ExerciseState(
-            exercise_id=summary.exercise_id, title=summary.title, status=summary.status
-        )
-
-    def assign_cases(
-        self,
-        actor: Actor,
-        exercise_id: int,
-        case_key: str | None = None,
-        participant: str | None = None,
-    ) -> int:
-        made = self._exercises.assign(
-            actor, exercise_id, case_key=case_key, participant=participant
-        )
-        return len(made)
-
-    def release_inject(self, actor: Actor, exercise_id: int, inject_key: str) -> bool:
-        return self._exercises.release_inject(actor, exercise_id, inject_key)
-
-    def pause_exercise(self, actor: Actor, exercise_id: int, paused: bool) -> None:
-        if paused:
-            self._exercises.pause(actor, exercise_id)
-        else:
-            self._exercises.resume(actor, exercise_id)
-
-    def extend_exercise(self, actor: Actor, exercise_id: int, minutes: float) -> float | None:
-        return self._exercises.extend(actor, exercise_id, minutes)
-
-    def close_exercise(self, actor: Actor, exercise_id: int) -> None:
-        self._exercises.close(actor, exercise_id)
-
-    def export_exercise(self, actor: Actor, exercise_id: int) -> str:
-        if self.audit_context is None:
-            raise PermissionRefused("export: no signing key configured for checkpoints")
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        target = (self.report_dir or self.export_dir) / f"exercise-{exercise_id}-{stamp}"
-        summary = self._exercises.export(actor, exercise_id, target, self.audit_context)
-        return f"{summary.directory} ({len(summary.files)} files, {summary.events} events)"
 
     def write_debrief_report(self, actor: Actor, path: Path | None = None) -> WrittenReport:
         from leadreview.workflow.audit_report import build_audit_report, record_report
