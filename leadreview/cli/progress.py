@@ -39,7 +39,6 @@ def gallery_progress(
     if faces < _BAR_FROM_FACES:
         yield None
         return
-    console.print(gallery_estimate(faces, item_bytes=item_bytes))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     bar = Progress(
@@ -56,6 +55,9 @@ def gallery_progress(
         # Shown from the first progress on: work refused before it starts (a gallery that
         # will not fit) leaves only its one-line error, not an empty bar.
         if not bar.live.is_started:
+            # Said with the first progress, not before: a gallery refused as too big for
+            # memory ends in its one error line only.
+            console.print(gallery_estimate(faces, item_bytes=item_bytes))
             bar.start()
         bar.update(task, completed=done, total=total)
 

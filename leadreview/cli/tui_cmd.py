@@ -55,7 +55,7 @@ def tui(
 ) -> None:
     """Review leads in the terminal (the default when no command is given)."""
     from leadreview.cli.waiting import require_terminal
-    from leadreview.errors import LeadreviewError
+    from leadreview.errors import LeadreviewError, PermissionRefused
     from leadreview.tui.pictures import detect_picture_mode
 
     # Without a terminal Textual never returns; say so instead of spinning. But who
@@ -63,12 +63,17 @@ def tui(
     # its own line (exit 3) whether or not a terminal is attached.
     try:
         require_terminal()
-    except LeadreviewError:
+    except LeadreviewError as no_terminal:
         if not join_code:
             from leadreview.cli.context import application
 
             chosen = application() if database is None else application().with_database(database)
-            chosen.principal(role)
+            try:
+                chosen.principal(role)
+            except PermissionRefused:
+                raise
+            except LeadreviewError:
+                raise no_terminal from None  # the database is another matter: the terminal first
         raise
     # Before Textual takes the terminal: textual-image can only ask it now.
     mode = detect_picture_mode(pictures.value)

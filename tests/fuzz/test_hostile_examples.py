@@ -220,7 +220,7 @@ def test_cli_bounds_match_the_scenario_model() -> None:
 
 @pytest.mark.parametrize("command", ["board", "join"])
 def test_an_unknown_role_is_one_line(workspace: Workspace, command: str) -> None:
-    argv = ["exercise", command, "--name", "someone", "--role", "god"]
+    argv = ["exercise", command, "--role", "god"]
     assert_refused(run_main(argv, workspace.env), "--role 'god'", "reviewer")
 
 
