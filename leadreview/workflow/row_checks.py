@@ -42,6 +42,7 @@ from leadreview.workflow.row_log import (
     _Recorded,
     _recorded,
     events_of,
+    matched,
     rows_of,
 )
 from leadreview.workflow.sql import table_of
@@ -62,14 +63,19 @@ def check_working_rows(session: Session) -> list[Disagreement]:
     return out
 
 
+def _first(entry: tuple[Any, ...]) -> int:
+    """The sequence number of an entry that starts with it."""
+    return int(entry[0])
+
+
+def _event_seq(entry: tuple[AuditEvent, dict[str, Any]]) -> int:
+    return entry[0].seq
+
+
 def _check_cases(session: Session, log: _Recorded, out: list[Disagreement]) -> None:
-    seen: set[int] = set()
-    for case in rows_of(session, CaseRow):
-        seen.add(case["id"])
-        if case["id"] not in log.cases:
-            _missing(out, "case", case["id"], "no case.opened event records this case")
-            continue
-        seq, payload = log.cases[case["id"]]
+    cases = rows_of(session, CaseRow)
+    unrecorded = "no case.opened event records this case"
+    for case, (seq, payload) in matched(out, "case", cases, log.cases, unrecorded, _first):
         policy = payload.get("policy_in_force") or {}
         _differ(
             out,
@@ -87,8 +93,6 @@ def _check_cases(session: Session, log: _Recorded, out: list[Disagreement]) -> N
                 ),
             },
         )
-    for case_id in sorted(set(log.cases) - seen):
-        _missing(out, "case", case_id, f"recorded by event {log.cases[case_id][0]} but gone")
     probes = {p["id"]: p for p in rows_of(session, ProbeRow)}
     for case_id, (seq, payload) in log.cases.items():
         recorded = payload.get("probe") or {}
@@ -117,13 +121,11 @@ def _check_cases(session: Session, log: _Recorded, out: list[Disagreement]) -> N
 
 
 def _check_searches(session: Session, log: _Recorded, out: list[Disagreement]) -> None:
-    seen: set[int] = set()
-    for search in rows_of(session, SearchRow):
-        seen.add(search["id"])
-        if search["id"] not in log.searches:
-            _missing(out, "search", search["id"], "no search.recorded event records it")
-            continue
-        seq, payload = log.searches[search["id"]]
+    searches = rows_of(session, SearchRow)
+    unrecorded = "no search.recorded event records it"
+    for search, (seq, payload) in matched(
+        out, "search", searches, log.searches, unrecorded, _first
+    ):
         request = payload.get("request") or {}
         _differ(
             out,
@@ -146,9 +148,6 @@ def _check_searches(session: Session, log: _Recorded, out: list[Disagreement]) -
                 ),
             },
         )
-    for search_id in sorted(set(log.searches) - seen):
-        seq = log.searches[search_id][0]
-        _missing(out, "search", search_id, f"recorded by event {seq} but gone")
 
 
 def _expected_status(
@@ -165,13 +164,10 @@ def _expected_status(
 def _check_leads(
     rows: list[Any], log: _Recorded, out: list[Disagreement], *, complete: bool = True
 ) -> None:
-    seen: set[int] = set()
-    for lead in rows:
-        seen.add(lead["id"])
-        if lead["id"] not in log.leads:
-            _missing(out, "lead", lead["id"], "no search.recorded event records this lead")
-            continue
-        seq, payload, recorded = log.leads[lead["id"]]
+    unrecorded = "no search.recorded event records this lead"
+    for lead, (seq, payload, recorded) in matched(
+        out, "lead", rows, log.leads, unrecorded, _first, complete=complete
+    ):
         decisions = len(log.lead_decisions.get(lead["id"], []))
         _differ(
             out,
@@ -201,8 +197,6 @@ def _check_leads(
                     f"records {expected!r} after {decisions} decision(s)",
                 )
             )
-    for lead_id in sorted(set(log.leads) - seen) if complete else []:
-        _missing(out, "lead", lead_id, f"recorded by event {log.leads[lead_id][0]} but gone")
 
 
 def _check_verdicts(rows: list[Any], log: _Recorded, out: list[Disagreement]) -> None:
@@ -288,13 +282,11 @@ def _check_decisions(
     reviewers: dict[int, tuple[str, str]],
     out: list[Disagreement],
 ) -> None:
-    seen: set[int] = set()
-    for decision in rows_of(session, DecisionRow):
-        seen.add(decision["id"])
-        if decision["id"] not in log.decisions:
-            _missing(out, "decision", decision["id"], "no lead.decided event records it")
-            continue
-        event, payload = log.decisions[decision["id"]]
+    decisions = rows_of(session, DecisionRow)
+    unrecorded = "no lead.decided event records it"
+    for decision, (event, payload) in matched(
+        out, "decision", decisions, log.decisions, unrecorded, _event_seq
+    ):
         who = reviewers.get(decision["reviewer_id"], ("?", "?"))
         _differ(
             out,
@@ -309,9 +301,6 @@ def _check_decisions(
                 "reviewer": (who, (event.actor, event.role)),
             },
         )
-    for decision_id in sorted(set(log.decisions) - seen):
-        seq = log.decisions[decision_id][0].seq
-        _missing(out, "decision", decision_id, f"recorded by event {seq} but gone")
 
 
 def _check_requests(
@@ -320,13 +309,11 @@ def _check_requests(
     reviewers: dict[int, tuple[str, str]],
     out: list[Disagreement],
 ) -> None:
-    seen: set[int] = set()
-    for request in rows_of(session, EnforcementRequestRow):
-        seen.add(request["id"])
-        if request["id"] not in log.requests:
-            _missing(out, "enforcement request", request["id"], "no enforcement event records it")
-            continue
-        event, payload = log.requests[request["id"]]
+    requests = rows_of(session, EnforcementRequestRow)
+    unrecorded = "no enforcement event records it"
+    for request, (event, payload) in matched(
+        out, "enforcement request", requests, log.requests, unrecorded, _event_seq
+    ):
         evidence = request["evidence"]
         if isinstance(evidence, str):  # JSON stored as text by some drivers
             evidence = json.loads(evidence)
@@ -347,9 +334,6 @@ def _check_requests(
                 ),
             },
         )
-    for request_id in sorted(set(log.requests) - seen):
-        seq = log.requests[request_id][0].seq
-        _missing(out, "enforcement request", request_id, f"recorded by event {seq} but gone")
 
 
 def check_policy_documents(session: Session) -> list[Disagreement]:

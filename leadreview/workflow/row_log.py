@@ -4,9 +4,9 @@ row, indexed by row, and how a disagreement is reported. The checks themselves a
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -114,3 +114,32 @@ def rows_of(session: Session, model: type[Any]) -> list[Any]:
 
 def _missing(out: list[Disagreement], table: str, key: object, what: str) -> None:
     out.append(Disagreement(table, str(key), what))
+
+
+Entry = TypeVar("Entry")
+
+
+def matched(
+    out: list[Disagreement],
+    table: str,
+    rows: Iterable[Any],
+    recorded: Mapping[int, Entry],
+    unrecorded: str,
+    seq_of: Callable[[Entry], int],
+    *,
+    complete: bool = True,
+) -> Iterator[tuple[Any, Entry]]:
+    """Each row with the entry of the event that recorded it, for the caller to compare.
+    A row no event recorded is reported with `unrecorded`; once the rows are consumed, so
+    is every recorded row that is gone (unless `complete` is False: only some rows given)."""
+    seen: set[int] = set()
+    for row in rows:
+        seen.add(row["id"])
+        entry = recorded.get(row["id"])
+        if entry is None:
+            _missing(out, table, row["id"], unrecorded)
+            continue
+        yield row, entry
+    if complete:
+        for key in sorted(set(recorded) - seen):
+            _missing(out, table, key, f"recorded by event {seq_of(recorded[key])} but gone")

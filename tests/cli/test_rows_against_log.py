@@ -112,3 +112,15 @@ def test_a_forged_decision_and_a_flipped_truth_are_named(
     assert "no lead.decided event records it" in out.out
     assert f"exercise {summary.exercise_id}: its ground truth" in out.out
     assert "recorded but gone" in out.out
+
+
+def test_a_recorded_row_deleted_behind_the_apps_back_is_named(
+    db: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _open_case(capsys, tmp_path)
+    _sql(db, "DELETE FROM policy_verdict WHERE lead_id = 5", "DELETE FROM lead WHERE id = 5")
+    out = run(capsys, "audit", "verify")
+    assert out.code == 1
+    gone = [x for x in out.out.splitlines() if "but gone" in x]
+    assert "disagrees with the log: lead 5: recorded by event 3 but gone" in gone
+    assert sum("verdict lead 5 under" in x for x in gone) == 4  # one per bundled policy
