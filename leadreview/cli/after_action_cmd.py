@@ -110,20 +110,16 @@ def aar(
     exercise: ExerciseOption = None,
 ) -> None:
     """Write the After-Action Report / Improvement Plan (aar.html, aar.md)."""
-    from leadreview.errors import InputFileError
     from leadreview.exercise.aar_render import aar_html, aar_markdown
+    from leadreview.io.atomic import write_atomically
 
     service, store = _open()
     try:
         report = service.after_action(_actor(), _id(service, exercise))
     finally:
         store.dispose()
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-        (output / "aar.html").write_text(aar_html(report), encoding="utf-8")
-        (output / "aar.md").write_text(aar_markdown(report), encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    write_atomically(output / "aar.html", aar_html(report), "after-action report")
+    write_atomically(output / "aar.md", aar_markdown(report), "after-action report")
     met = sum(r.status.value == "met" for r in report.expectations)
     typer.echo(
         f"after-action report written to {output}/aar.html and aar.md: {met} of "

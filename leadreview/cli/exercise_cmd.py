@@ -259,18 +259,15 @@ def debrief(
     exercise: ExerciseOption = None,
 ) -> None:
     """Write the debrief report (after the reveal)."""
-    from leadreview.errors import InputFileError
     from leadreview.exercise.report import debrief_report
+    from leadreview.io.atomic import write_atomically
 
     service, store = _open()
     try:
         report = service.debrief(_actor(), _id(service, exercise))
     finally:
         store.dispose()
-    try:
-        output.write_text(debrief_report(report), encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    write_atomically(output, debrief_report(report), "debrief")
     typer.echo(f"debrief written to {output}")
 
 
