@@ -54,9 +54,7 @@ def report_compare(
     from leadreview.analysis.compare_export import comparison_csv
     from leadreview.analysis.report_exports import comparison_bundle_json
     from leadreview.analysis.report_html import comparison_report
-    from leadreview.cli.compare_cmd import disparity_rules
-    from leadreview.cli.progress import with_progress
-    from leadreview.runs.comparison import run_comparison
+    from leadreview.cli.compare_cmd import disparity_rules, run_comparison
 
     comparison = run_comparison(
         rules=disparity_rules(reference_group, min_group_size, parity_band),
@@ -67,7 +65,6 @@ def report_compare(
         probes=probes,
         policy=policy,
         reviewer_profile=reviewer_profile,
-        progress=with_progress,
     )
     emit(comparison_csv(comparison), output.with_suffix(".csv"))
     emit(comparison_bundle_json(comparison), output.with_suffix(".json"))
@@ -95,8 +92,7 @@ def report_sweep(
     .json."""
     from leadreview.analysis.sweep_export import sweep_csv, sweep_json, sweep_rank_csv
     from leadreview.analysis.sweep_report_html import sweep_report
-    from leadreview.cli.progress import with_progress
-    from leadreview.runs.comparison import run_sweep
+    from leadreview.cli.sweep_cmd import run_sweep
 
     result = run_sweep(
         scenario=scenario,
@@ -107,7 +103,6 @@ def report_sweep(
         policy=policy,
         step=step,
         max_candidates=max_candidates,
-        progress=with_progress,
     )
     emit(sweep_csv(result), output.with_suffix(".csv"))
     emit(sweep_rank_csv(result), output.with_suffix(".ranks.csv"))
