@@ -104,26 +104,15 @@ def check_config_file(path: Path) -> None:
     LEADREVIEW_CONFIG would be ignored), and Python's TOML parser recurses once per
     nesting level; both are turned into one line here. A missing file is no config.
     """
-    import tomllib
-
     from leadreview.errors import InputFileError
-    from leadreview.io.limits import check_nesting, read_limited
+    from leadreview.io.limits import parse_toml, read_limited
 
     if not os.path.lexists(path):
         return
     try:
-        data = read_limited(path, "config")
-        check_nesting(tomllib.loads(data.decode("utf-8")), str(path))
+        parse_toml(read_limited(path, "config"), f"{path}: the config")
     except InputFileError as exc:
         raise ConfigurationError(exc.message) from None
-    except RecursionError:
-        raise ConfigurationError(f"{path}: the config is nested too deeply") from None
-    except UnicodeDecodeError:
-        raise ConfigurationError(f"{path}: the config file is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"{path}: {exc}") from None
-    except ValueError as exc:  # an integer too long to convert
-        raise ConfigurationError(f"{path}: {exc}") from None
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -164,11 +164,13 @@ def read_listing(s3: S3Client, bucket: str, root: str) -> ArchiveListing:
 
 
 def get_version(
-    s3: S3Client, bucket: str, key: str, version: ObjectVersion
+    s3: S3Client, bucket: str, key: str, version: ObjectVersion, max_bytes: int | None = None
 ) -> tuple[bytes, Any, Any]:
-    """(body, lock mode, retain-until) of one object version."""
+    """(body, lock mode, retain-until) of one object version; with `max_bytes`, no more
+    than one byte past it is read (so a caller can tell the object is too large)."""
     got = s3.get_object(Bucket=bucket, Key=key, VersionId=version.version_id)
-    return got["Body"].read(), got.get("ObjectLockMode"), got.get("ObjectLockRetainUntilDate")
+    body = got["Body"].read() if max_bytes is None else got["Body"].read(max_bytes + 1)
+    return body, got.get("ObjectLockMode"), got.get("ObjectLockRetainUntilDate")
 
 
 # --- writing ---------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Verifying the write-once archive from S3 alone (see archive.py)."""
 
 import hashlib
-import json
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -23,9 +22,15 @@ from leadreview.audit.archive_storage import (
 from leadreview.audit.export import CHECKPOINT_SUBDIR, verify_export
 from leadreview.audit.note import Verifier
 from leadreview.audit.verify import Break, BreakKind, VerifyReport
+from leadreview.errors import InputFileError
+from leadreview.io.limits import parse_json
 
 if TYPE_CHECKING:
     pass
+
+# A manifest is three digests and two numbers, about 250 bytes; read no more than this of
+# whatever the bucket holds under its name.
+MAX_MANIFEST_BYTES = 64 * 1024
 
 
 # --- verifying -------------------------------------------------------------------------
@@ -62,12 +67,17 @@ def _fetch_segment(
     folder = f"s3://{bucket}/{segment.folder(listing.root)}"
     manifest_version = listing.current(segment, MANIFEST)
     assert manifest_version is not None  # only sealed segments are fetched
-    body, _, _ = get_version(s3, bucket, segment.folder(listing.root) + MANIFEST, manifest_version)
+    manifest_key = segment.folder(listing.root) + MANIFEST
+    body, _, _ = get_version(s3, bucket, manifest_key, manifest_version, MAX_MANIFEST_BYTES)
     try:
-        manifest = json.loads(body)
+        manifest = parse_json(body, f"{folder}{MANIFEST}", MAX_MANIFEST_BYTES)
+        if not isinstance(manifest, dict):
+            raise TypeError("not a JSON object")
         expected = {n: manifest[f"{n.split('.')[0]}_sha256"] for n in (EVENTS, CHECKPOINT)}
         if (manifest["first_seq"], manifest["last_seq"]) != (segment.first, segment.last):
             raise ValueError("its range is not the segment's")
+    except InputFileError as exc:
+        return [Break(0, BreakKind.MALFORMED, f"unusable manifest {exc.message}")]
     except (ValueError, KeyError, TypeError) as exc:
         return [Break(0, BreakKind.MALFORMED, f"{folder}{MANIFEST}: unusable manifest ({exc})")]
     breaks: list[Break] = []

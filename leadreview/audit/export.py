@@ -21,7 +21,7 @@ from leadreview.audit.models import RawRow
 from leadreview.audit.note import Verifier
 from leadreview.audit.stream import stream_rows
 from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
-from leadreview.errors import ConfigurationError
+from leadreview.errors import ConfigurationError, InputFileError, LeadreviewError
 from leadreview.store.store import Store
 
 EXPORT_COLUMNS = (
@@ -107,9 +107,6 @@ def export_log(
     return ExportSummary(directory, events_file, count, head, len(written))
 
 
-MAX_LINE_CHARS = 16 << 20
-
-
 def export_tiles(
     store: Store, directory: Path, *, sign_tree: Callable[[int, str], str]
 ) -> ExportSummary:
@@ -136,38 +133,46 @@ def _unreadable(number: int) -> RawRow:
 
 
 def _jsonl_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]]:
+    """Rows of an exported events.jsonl. A line that does not parse becomes a placeholder
+    row (the walk names it as a break and goes on); a line longer than any event could be
+    ends the reading with one error naming the file and line, before it is read whole."""
+    from leadreview.io.limits import parse_json, read_lines_limited
+
     chunk: list[RawRow] = []
     blank_lines: list[int] = []  # blank lines count as unreadable only if a record follows
-    with path.open(encoding="utf-8", errors="surrogateescape") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                blank_lines.append(number)
-                continue
-            for blank in blank_lines:
-                chunk.append(_unreadable(blank))
-            blank_lines.clear()
-            try:
-                if len(line) > MAX_LINE_CHARS:
-                    raise ValueError("line too long")
-                # json nests by recursion: a 200,000-deep array would overflow the stack.
-                record = _V1_DEFAULTS | json.loads(line)
-                row = tuple(record[c] for c in EXPORT_COLUMNS)
-            except (ValueError, KeyError, TypeError, RecursionError):
-                # Keep walking: a placeholder row fails every check at this position.
-                row = (f"line {number}", "", "", "", "", "null", "", f"unreadable line {number}")
-                row += (1, "", "")
-            chunk.append(row)
-            if len(chunk) >= chunk_rows:
-                yield chunk
-                chunk = []
+    for number, line in read_lines_limited(path, "exported events"):
+        if not line.strip():
+            blank_lines.append(number)
+            continue
+        for blank in blank_lines:
+            chunk.append(_unreadable(blank))
+        blank_lines.clear()
+        try:
+            parsed = parse_json(line, f"{path}: line {number}")
+            record = _V1_DEFAULTS | parsed
+            row = tuple(record[c] for c in EXPORT_COLUMNS)
+        except (LeadreviewError, KeyError, TypeError):
+            # Keep walking: a placeholder row fails every check at this position.
+            row = _unreadable(number)
+        chunk.append(row)
+        if len(chunk) >= chunk_rows:
+            yield chunk
+            chunk = []
     if chunk:
         yield chunk
 
 
+def _bounded_text_lines(path: Path) -> Iterator[str]:
+    from leadreview.io.limits import read_lines_limited
+
+    for _, line in read_lines_limited(path, "exported events"):
+        yield line.decode("utf-8", errors="surrogateescape")
+
+
 def _csv_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]]:
     chunk: list[RawRow] = []
-    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
-        reader = csv.reader(handle)
+    reader = csv.reader(_bounded_text_lines(path))
+    try:
         next(reader, None)
         for fields in reader:
             record = [*fields, "1", "", ""] if len(fields) == _V1_COLUMNS else fields
@@ -184,6 +189,8 @@ def _csv_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]]:
             if len(chunk) >= chunk_rows:
                 yield chunk
                 chunk = []
+    except csv.Error as exc:  # a field past csv's own size limit, a NUL byte
+        raise InputFileError(f"{path}: line {reader.line_num}: not CSV ({exc})") from None
     if chunk:
         yield chunk
 

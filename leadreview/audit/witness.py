@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from leadreview.audit.checkpoint import CheckpointError, open_checkpoint
 from leadreview.audit.merkle import ProofError, check_consistency
 from leadreview.audit.note import NoteError, Signature, Signer, Verifier, parse_note
-from leadreview.errors import ConfigurationError
+from leadreview.errors import ConfigurationError, LeadreviewError
 
 ALG_COSIGNATURE_V1 = 0x04
 MAX_REQUEST_BYTES = 1 << 16
@@ -146,12 +146,15 @@ class Witness:
         self._state = self._load()
 
     def _load(self) -> dict[str, dict[str, object]]:
-        try:
-            data = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        from leadreview.io.limits import parse_json, read_limited
+
+        if not self.state_path.exists():
             return {}
-        except (OSError, ValueError, RecursionError) as exc:
-            raise ConfigurationError(f"witness state {self.state_path}: {exc}") from None
+        try:
+            what = "witness state"
+            data = parse_json(read_limited(self.state_path, what), f"{what} {self.state_path}")
+        except LeadreviewError as exc:
+            raise ConfigurationError(exc.message) from None
         if not isinstance(data, dict):
             raise ConfigurationError(f"witness state {self.state_path}: not a JSON object")
         return data

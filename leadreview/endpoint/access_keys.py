@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from leadreview.domain.roles import Role
-from leadreview.errors import ConfigurationError, InputFileError
+from leadreview.errors import ConfigurationError, InputFileError, LeadreviewError
 
 _KEY_ID_PREFIX = "LRIA"  # as AWS long-term key ids start with AKIA
 _MASTER_KEY_BYTES = 32
@@ -71,14 +71,15 @@ class KeyRing:
     # -- reading ----------------------------------------------------------------------
 
     def _records(self) -> list[dict[str, Any]]:
-        try:
-            text = self._keys_file.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        from leadreview.io.limits import parse_json, read_limited
+
+        if not self._keys_file.exists():
             return []
-        except OSError as exc:
-            raise ConfigurationError(f"{self._keys_file}: cannot read ({exc})") from None
         try:
-            document = json.loads(text)
+            document = parse_json(read_limited(self._keys_file, "access-key"), str(self._keys_file))
+        except LeadreviewError as exc:
+            raise ConfigurationError(exc.message) from None
+        try:
             records = document["keys"]
             assert isinstance(records, list)
             return records

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from leadreview.errors import ConfigurationError
+from leadreview.errors import ConfigurationError, LeadreviewError
 from leadreview.search.simulated import SimulatedRekognition
 
 WorldLoader = Callable[[str, int | None], Any]  # (scenario, seed) -> World
@@ -105,12 +105,16 @@ class PersistentCollections:
             self._replay(path.name[: -len(".jsonl")], path)
 
     def _replay(self, collection_id: str, path: Path) -> None:
+        from leadreview.io.limits import parse_json, read_lines_limited
+
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-            for number, line in enumerate(lines, start=1):
+            for number, line in read_lines_limited(path, "collection journal"):
                 if line.strip():
-                    self._apply(collection_id, json.loads(line), f"{path}:{number}")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+                    where = f"{path}: line {number}"
+                    self._apply(collection_id, parse_json(line, where), where)
+        except LeadreviewError as exc:
+            raise ConfigurationError(f"cannot replay the collection: {exc.message}") from None
+        except (ValueError, KeyError, TypeError) as exc:
             raise ConfigurationError(f"{path}: cannot replay the collection ({exc})") from None
 
     def _apply(self, collection_id: str, entry: dict[str, Any], where: str) -> None:

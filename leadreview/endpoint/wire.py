@@ -17,6 +17,7 @@ from typing import Any
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
 from leadreview.endpoint.errors import EndpointError
+from leadreview.errors import LeadreviewError
 from leadreview.search.service_model import service_model
 
 TARGET_PREFIX = "RekognitionService."
@@ -36,10 +37,12 @@ def operation_for_target(target: str | None) -> OperationModel:
 
 def read_request(operation: OperationModel, body: bytes) -> dict[str, Any]:
     """The request's parameters as boto3 would have passed them (blobs as bytes)."""
+    from leadreview.io.limits import parse_json
+
     try:
-        document = json.loads(body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EndpointError("SerializationException", f"the body is not JSON: {exc}") from None
+        document = parse_json(body or b"{}", "the body")
+    except LeadreviewError as exc:
+        raise EndpointError("SerializationException", exc.message) from None
     if not isinstance(document, dict):
         raise EndpointError("SerializationException", "the body is not a JSON object")
     shape = operation.input_shape

@@ -8,9 +8,13 @@ parsers recurse per nesting level and convert integers of any length, so without
 checks a 20,000-deep document is a RecursionError and a 5,001-digit number a ValueError.
 """
 
+import json
+import math
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from leadreview.errors import InputFileError
 
@@ -21,6 +25,8 @@ MAX_JSON_FILE_BYTES = 16 * 1024 * 1024
 # No file of ours nests deeper than about 6 levels; 64 leaves room and stays far from
 # Python's recursion limit.
 MAX_NESTING = 64
+# One line of a JSONL file (an exported event, a journal entry) is one JSON document.
+MAX_JSONL_LINE_BYTES = MAX_JSON_FILE_BYTES
 # Nodes after YAML aliases are expanded: a "billion laughs" file is refused here.
 MAX_YAML_NODES = 1_000_000
 # An integer with more digits than this fits no field (the widest, a database id, has 19).
@@ -28,11 +34,46 @@ MAX_INTEGER_DIGITS = 100
 
 
 def read_limited(path: Path, what: str, max_bytes: int = MAX_TEXT_FILE_BYTES) -> bytes:
-    """The bytes of a regular file of at most `max_bytes`, or a one-line error.
+    """The bytes of a regular file of at most `max_bytes`, or a one-line error."""
+    size = _regular_file_size(path, what)
+    if size > max_bytes:
+        raise InputFileError(f"{path}: {what} file is {_size(size)}; at most {_size(max_bytes)}")
+    try:
+        with _open_without_blocking(path) as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read {what} file ({exc.strerror})") from None
+    if len(data) > max_bytes:
+        raise InputFileError(f"{path}: {what} file is over {_size(max_bytes)}")
+    return data
 
-    The type is checked before opening: opening a FIFO blocks until a writer comes, and a
-    device such as /dev/zero never reaches end of file.
-    """
+
+def read_lines_limited(
+    path: Path, what: str, max_line_bytes: int = MAX_JSONL_LINE_BYTES
+) -> Iterator[tuple[int, bytes]]:
+    """The lines of a regular file (numbered from 1, newline kept), streamed: a file may
+    be any size, but a line longer than `max_line_bytes` is refused with its number
+    before more than that much of it is read."""
+    _regular_file_size(path, what)
+    try:
+        with _open_without_blocking(path) as handle:
+            number = 0
+            while line := handle.readline(max_line_bytes + 1):
+                number += 1
+                if len(line) > max_line_bytes and not line.endswith(b"\n"):
+                    raise InputFileError(
+                        f"{path}: line {number} is longer than {_size(max_line_bytes)}; "
+                        f"not a {what} file"
+                    )
+                yield number, line
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read {what} file ({exc.strerror})") from None
+
+
+def _regular_file_size(path: Path, what: str) -> int:
+    """The size of a regular file, or a one-line error for anything else. The type is
+    checked before opening: opening a FIFO blocks until a writer comes, and a device such
+    as /dev/zero never reaches end of file."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -43,21 +84,14 @@ def read_limited(path: Path, what: str, max_bytes: int = MAX_TEXT_FILE_BYTES) ->
         raise InputFileError(f"{path}: is a directory, not a {what} file")
     if not stat.S_ISREG(info.st_mode):
         raise InputFileError(f"{path}: not a regular {what} file (a pipe or a device?)")
-    if info.st_size > max_bytes:
-        raise InputFileError(
-            f"{path}: {what} file is {_size(info.st_size)}; at most {_size(max_bytes)}"
-        )
-    try:
-        # O_NONBLOCK: should the path be swapped for a FIFO after the check, open still
-        # returns at once (a read then finds no data instead of blocking).
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(descriptor, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot read {what} file ({exc.strerror})") from None
-    if len(data) > max_bytes:
-        raise InputFileError(f"{path}: {what} file is over {_size(max_bytes)}")
-    return data
+    return info.st_size
+
+
+def _open_without_blocking(path: Path) -> Any:
+    # O_NONBLOCK: should the path be swapped for a FIFO after the check, open still
+    # returns at once (a read then finds no data instead of blocking).
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    return os.fdopen(descriptor, "rb")
 
 
 def _size(count: int) -> str:
@@ -132,3 +166,73 @@ def check_nesting(value: object, where: str) -> None:
                 raise InputFileError(f"{where}: nested more than {MAX_NESTING} levels deep")
             children = item.values() if isinstance(item, dict) else item
             pending.extend((child, depth + 1) for child in children)
+
+
+class _Refused(ValueError):
+    """A value the bounded JSON parser refuses (raised from inside json's hooks)."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _Refused(f"a number of {len(text.lstrip('-'))} digits (at most {MAX_INTEGER_DIGITS})")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"the number {text[:40]} is beyond the range of a float")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not JSON")
+
+
+def parse_json(data: bytes | str, where: str, max_bytes: int = MAX_JSON_FILE_BYTES) -> Any:
+    """Parse JSON that came from outside (a file, an S3 object, a request body, a line of
+    an export): at most `max_bytes`, UTF-8, nested at most MAX_NESTING deep, integers of at
+    most MAX_INTEGER_DIGITS digits, no NaN or Infinity and no number beyond float range.
+    Anything else is an InputFileError naming `where`; callers turn it into their own
+    refusal (a skipped file, a verification break, an HTTP 400)."""
+    if len(data) > max_bytes:
+        raise InputFileError(f"{where}: {_size(len(data))} of JSON; at most {_size(max_bytes)}")
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError:
+        raise InputFileError(f"{where}: not UTF-8 text") from None
+    try:
+        value = json.loads(
+            text,
+            parse_int=_bounded_int,
+            parse_float=_finite_float,
+            parse_constant=_no_constant,
+        )
+    except _Refused as exc:
+        raise InputFileError(f"{where}: {exc}") from None
+    except RecursionError:
+        raise InputFileError(f"{where}: nested more than {MAX_NESTING} levels deep") from None
+    except ValueError as exc:
+        raise InputFileError(f"{where}: not valid JSON ({exc})") from None
+    check_nesting(value, where)
+    return value
+
+
+def parse_toml(data: bytes, where: str) -> dict[str, Any]:
+    """Parse a TOML file's bytes (already read through `read_limited`): UTF-8, nested at
+    most MAX_NESTING deep, no integer too long to convert; else an InputFileError naming
+    `where`. tomllib recurses per nesting level, so a deep file is caught as it fails."""
+    import tomllib
+
+    try:
+        value = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputFileError(f"{where}: not UTF-8 text") from None
+    except RecursionError:
+        raise InputFileError(f"{where}: nested more than {MAX_NESTING} levels deep") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputFileError(f"{where}: {exc}") from None
+    except ValueError as exc:  # an integer too long to convert
+        raise InputFileError(f"{where}: {exc}") from None
+    check_nesting(value, where)
+    return value

@@ -7,11 +7,10 @@ binding id is an error naming the file and the id, so a typo does not pass silen
 """
 
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from leadreview.errors import ConfigurationError
+from leadreview.errors import ConfigurationError, LeadreviewError
 from leadreview.settings import config_file_path, user_config_dir
 
 
@@ -21,12 +20,14 @@ def keymap_file_path() -> Path:
 
 
 def _read_table(path: Path, *, table_only: bool) -> dict[str, str]:
+    from leadreview.io.limits import parse_toml, read_limited
+
     if not path.is_file():
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigurationError(f"{path}: cannot read keymap: {exc}") from None
+        data = parse_toml(read_limited(path, "keymap"), f"{path}: keymap")
+    except LeadreviewError as exc:
+        raise ConfigurationError(exc.message) from None
     table = data.get("keymap", {} if table_only else data)
     if not isinstance(table, dict):
         raise ConfigurationError(f"{path}: [keymap] must be a table of binding id = keys")

@@ -9,7 +9,6 @@ used (not JSON, not the service model's shape, no manifest entry) comes back as 
 """
 
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,24 +118,12 @@ def _read_sidecar(path: Path) -> bytes:
 
 
 def _strict_json(data: bytes, what: str) -> Any:
-    def no_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not JSON")
-
-    from leadreview.io.limits import check_nesting
+    from leadreview.io.limits import parse_json
 
     try:
-        value = json.loads(data.decode("utf-8"), parse_constant=no_constant)
-    except UnicodeDecodeError:
-        raise _SkipFileError(f"{what} is not UTF-8 text") from None
-    except ValueError as exc:
-        raise _SkipFileError(f"{what} is not valid JSON ({exc})") from None
-    except RecursionError:
-        raise _SkipFileError(f"{what} is nested too deeply") from None
-    try:
-        check_nesting(value, what)
+        return parse_json(data, what)
     except LeadreviewError as exc:
         raise _SkipFileError(exc.message) from None
-    return value
 
 
 def _meta_for(path: Path, manifest_name: str | None, manifest: ResponseManifest) -> ResponseMeta:

@@ -84,7 +84,7 @@ def test_a_huge_policy_file_is_refused_unread(workspace: Workspace) -> None:
 @pytest.mark.parametrize(
     ("config", "needle"),
     [
-        ("a = " + deep("[", "]") + "\n", "nested too deeply"),
+        ("a = " + deep("[", "]") + "\n", "nested more than 64"),
         ("a = " + "{b = " * 100 + "1" + "}" * 100 + "\n", "nested more than 64"),
         ("backend = 'simulated'\n[aws]\nmax_attempts = " + "9" * 5001 + "\n", "digits"),
         ("\xff\xfe = 1\n", "config"),
