@@ -20,6 +20,9 @@ from pydantic_settings import (
 from leadreview.errors import ConfigurationError
 
 APP_NAME = "leadreview"
+# A served session's idle timeout: long enough to read a case, at most a working day.
+MIN_IDLE_SECONDS = 5
+MAX_IDLE_SECONDS = 86_400
 
 
 def user_config_dir() -> Path:
@@ -72,6 +75,12 @@ class Settings(BaseSettings):
     # No `actor` setting: who acts is established (the OS user, the database login, a
     # join code), never configured; an old config naming one is refused (extra="forbid").
     aws: AwsSettings = Field(default_factory=AwsSettings)
+    serve_idle_seconds: int = Field(
+        default=1800,
+        ge=MIN_IDLE_SECONDS,
+        le=MAX_IDLE_SECONDS,
+        description="serve: a browser session with no key or click for this long is closed",
+    )
     keymap: dict[str, str] = Field(
         default_factory=dict, description="terminal app: binding id -> keys, e.g. decide = 'D'"
     )

@@ -17,3 +17,6 @@ MAX_GALLERY = 100_000_000
 MAX_PROBES = 1_000_000
 # Rekognition's MaxFaces.
 MAX_FACES = 4096
+# A served session's idle timeout, in seconds (settings.py's bounds, held equal by a test).
+MIN_IDLE_SECONDS = 5
+MAX_IDLE_SECONDS = 86_400

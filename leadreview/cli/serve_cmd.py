@@ -13,17 +13,19 @@ from typing import Annotated
 
 import typer
 
+from leadreview.cli.bounds import MAX_IDLE_SECONDS, MIN_IDLE_SECONDS
 from leadreview.cli.tui_cmd import DatabaseOption, DemoOption
 from leadreview.domain.roles import Role
 
 
-def serve_command_line(*, database: str | None, demo: bool) -> str:
+def serve_command_line(*, database: str | None, demo: bool, idle_seconds: int) -> str:
     """The command each browser session runs: this interpreter, half-block pictures (a
     browser terminal shows no terminal graphics), no demo seeding (done once here), and a
     sign-in that asks for a join code: each browser is a different person, proven by the
-    code the facilitator gave them (`exercise invite`), never by a name they type."""
+    code the facilitator gave them (`exercise invite`), never by a name they type. A
+    session left without a key or a click for `idle_seconds` ends (and is recorded)."""
     parts = [sys.executable, "-m", "leadreview", "tui", "--pictures", "halfblock"]
-    parts += ["--no-seed-demo", "--join-code"]
+    parts += ["--no-seed-demo", "--join-code", "--idle-timeout", str(idle_seconds)]
     if database:
         parts += ["--database", database]
     if not demo:
@@ -42,6 +44,16 @@ def serve(
     ] = None,
     database: DatabaseOption = None,
     demo: DemoOption = True,
+    idle_timeout: Annotated[
+        int | None,
+        typer.Option(
+            "--idle-timeout",
+            min=MIN_IDLE_SECONDS,
+            max=MAX_IDLE_SECONDS,
+            help="seconds without a key or a click after which a browser session ends "
+            "(recorded as session.timed_out); default: the serve_idle_seconds setting, 1800",
+        ),
+    ] = None,
 ) -> None:
     """Serve the review app to browsers (one process per browser session); each signs in
     with a join code from `leadreview exercise invite`."""
@@ -58,8 +70,11 @@ def serve(
     session = open_session(app, role=Role.FACILITATOR, demo=demo)
     session.gateway.list_cases(session.actor)
     session.store.dispose()
-    command = serve_command_line(database=database, demo=demo)
-    server = GuardedServer(command, host=host, port=port, public_url=public_url)
+    idle_seconds = app.settings.serve_idle_seconds if idle_timeout is None else idle_timeout
+    command = serve_command_line(database=database, demo=demo, idle_seconds=idle_seconds)
+    server = GuardedServer(
+        command, host=host, port=port, public_url=public_url, idle_seconds=idle_seconds
+    )
     if not is_loopback(host):
         # Told to listen beyond this machine: say so, every time.
         typer.echo(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadreview.cli.bounds import MAX_IDLE_SECONDS, MIN_IDLE_SECONDS
 from leadreview.domain.roles import Actor, Role
 
 if TYPE_CHECKING:
@@ -38,6 +39,16 @@ JoinCodeOption = Annotated[
     bool,
     typer.Option("--join-code", hidden=True, help="a served session: sign in with a join code"),
 ]
+IdleOption = Annotated[
+    int | None,
+    typer.Option(
+        "--idle-timeout",
+        hidden=True,
+        min=MIN_IDLE_SECONDS,
+        max=MAX_IDLE_SECONDS,
+        help="a served session: end it after this many seconds without a key or a click",
+    ),
+]
 SeedOption = Annotated[
     bool,
     typer.Option("--seed-demo/--no-seed-demo", hidden=True, help="open the demo's cases if none"),
@@ -52,6 +63,7 @@ def tui(
     theme: ThemeOption = None,
     seed_demo: SeedOption = True,
     join_code: JoinCodeOption = False,
+    idle_timeout: IdleOption = None,
 ) -> None:
     """Review leads in the terminal (the default when no command is given)."""
     from leadreview.cli.waiting import require_terminal
@@ -85,6 +97,7 @@ def tui(
         theme=theme,
         seed_demo=seed_demo,
         join_code=join_code,
+        idle_seconds=idle_timeout,
     )
     app.run()
 
@@ -99,6 +112,7 @@ def build_app(
     seed_demo: bool = True,
     keymap_path: Path | None = None,
     join_code: bool = False,
+    idle_seconds: int | None = None,
 ) -> "LeadReviewApp":
     from leadreview.cli.context import application
     from leadreview.tui.app import LeadReviewApp, known_binding_ids
@@ -124,6 +138,7 @@ def build_app(
         picture_mode="graphics" if picture_mode == "graphics" else "halfblock",
         theme=theme,
         join_code=join_code,
+        idle_seconds=idle_seconds,
     )
 
 

@@ -14,7 +14,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from leadreview.errors import InputFileError
 
@@ -87,7 +87,7 @@ def _regular_file_size(path: Path, what: str) -> int:
     return info.st_size
 
 
-def _open_without_blocking(path: Path) -> Any:
+def _open_without_blocking(path: Path) -> BinaryIO:
     # O_NONBLOCK: should the path be swapped for a FIFO after the check, open still
     # returns at once (a read then finds no data instead of blocking).
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))

@@ -1,9 +1,10 @@
 """The Textual app: dependencies in through the constructor, screens pushed on demand."""
 
+import time
 from collections.abc import Mapping
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -30,6 +31,8 @@ from leadreview.workflow.views import CaseSummary
 # How often the app asks whether anything was recorded: a one-row read, so a few seconds
 # costs nothing and a participant sees an assignment or an inject without pressing `r`.
 LIVE_SECONDS = 2.0
+# What counts as someone at the keyboard for the idle timeout (not a mouse passing by).
+_PRESENCE = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
 class LeadReviewApp(App[None]):
@@ -78,6 +81,7 @@ class LeadReviewApp(App[None]):
         cursor_blink: bool = True,
         join_code: bool = False,
         live_seconds: float | None = LIVE_SECONDS,
+        idle_seconds: int | None = None,
     ) -> None:
         super().__init__()
         self.gateway = gateway
@@ -97,6 +101,10 @@ class LeadReviewApp(App[None]):
         self._join_code = join_code
         self._live_seconds = live_seconds
         self._change_mark: int | None = None
+        # A served session ends after this long without a key or a click (None: never).
+        self._idle_seconds = idle_seconds
+        self._last_input = time.monotonic()
+        self._timing_out = False
 
     @property
     def may_debrief(self) -> bool:
@@ -107,6 +115,8 @@ class LeadReviewApp(App[None]):
             self.set_keymap(self._user_keymap)
         if self._initial_theme:
             self.theme = self._initial_theme
+        if self._idle_seconds:
+            self.set_interval(min(5.0, self._idle_seconds / 5), self._check_idle)
         if self._join_code:
             self.push_screen(SignInScreen(), self._signed_in)
             return
@@ -126,6 +136,31 @@ class LeadReviewApp(App[None]):
             self.open_case(self._initial_case)
         if self._live_seconds:
             self.set_interval(self._live_seconds, self._poll_changes)
+
+    # The idle timeout: input resets the clock; when it runs out the session is recorded
+    # as timed out (under whoever is signed in) and the app exits, which ends the page's
+    # session (the served page then says why, see tui/serving.py).
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, _PRESENCE):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        idle = self._idle_seconds
+        if self._timing_out or idle is None or time.monotonic() - self._last_input < idle:
+            return
+        self._timing_out = True
+        self._end_idle_session(idle)
+
+    @work(thread=True, exit_on_error=False)
+    def _end_idle_session(self, idle_seconds: int) -> None:
+        try:
+            self.gateway.end_idle_session(self.actor, idle_seconds)
+        finally:
+            # Recorded or not (the database may be gone), the session ends.
+            message = f"leadreview: session closed after {idle_seconds} s without input"
+            self.call_from_thread(self.exit, None, 0, message)
 
     # Live views: poll the change mark; when it moves, the screen on top reads again.
 

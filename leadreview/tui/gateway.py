@@ -78,6 +78,10 @@ class ReviewGateway(Protocol):
         served room; `PermissionRefused` (audited) for a code that signs nobody in."""
         ...
 
+    def end_idle_session(self, actor: Actor, idle_seconds: int) -> None:
+        """Record that the session was closed after `idle_seconds` without input."""
+        ...
+
     def request_enforcement(
         self,
         actor: Actor,

@@ -221,6 +221,12 @@ class ServiceGateway(ExerciseMethods):
         self._ready()
         return self._exercises.redeem_join_code(join_code)[1]
 
+    def end_idle_session(self, actor: Actor, idle_seconds: int) -> None:
+        from leadreview.workflow.sessions import record_idle_timeout
+
+        self._ready()
+        record_idle_timeout(self.workflow.ctx, actor, idle_seconds)
+
     def join_exercise(self, actor: Actor) -> ParticipantBoard | None:
         if actor.role is Role.FACILITATOR:
             return None  # the facilitator runs the exercise and takes no seat

@@ -49,6 +49,16 @@ _LOCAL_FONTS = """<style>
     </style>"""
 
 
+_ENDED = '<div class="message">Session ended.</div>'
+
+
+def _ended_line(idle_seconds: int) -> str:
+    return (
+        '<div class="message" id="session-ended">Session ended (closed, or no key or click '
+        f"for {idle_seconds} s). Restart to sign in again with a new join code.</div>"
+    )
+
+
 def is_loopback(host: str) -> bool:
     if host.strip("[]") == "localhost":
         return True
@@ -70,9 +80,11 @@ def allowed_origins(host: str, port: int, public_url: str) -> frozenset[str]:
     return frozenset(origins)
 
 
-def self_hosted_template(source: str) -> str:
-    """The page template with its internet font replaced by the package's own files."""
+def self_hosted_template(source: str, idle_seconds: int) -> str:
+    """The page template with its internet font replaced by the package's own files, and
+    its "Session ended." saying that a session left idle is closed, and after how long."""
     page = _EXTERNAL_LINK.sub(_LOCAL_FONTS, source, count=1)
+    page = page.replace(_ENDED, _ended_line(idle_seconds), 1)
     leftover = _EXTERNAL_FETCH.search(page) or _CSS_URL.search(page)
     if leftover is not None:
         raise ConfigurationError(
@@ -86,7 +98,9 @@ class GuardedServer(Server):
     """textual-serve's server, refusing WebSockets from other origins and serving a page
     that loads nothing from the internet."""
 
-    def __init__(self, command: str, *, host: str, port: int, public_url: str | None) -> None:
+    def __init__(
+        self, command: str, *, host: str, port: int, public_url: str | None, idle_seconds: int
+    ) -> None:
         self._templates = tempfile.TemporaryDirectory(prefix="leadreview-serve-")
         import textual_serve
 
@@ -96,7 +110,7 @@ class GuardedServer(Server):
         except OSError as exc:
             raise ConfigurationError(f"serve: cannot read {exc.filename}: {exc}") from None
         (Path(self._templates.name) / _TEMPLATE).write_text(
-            self_hosted_template(source), encoding="utf-8"
+            self_hosted_template(source, idle_seconds), encoding="utf-8"
         )
         super().__init__(
             command,

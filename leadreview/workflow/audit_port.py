@@ -48,3 +48,5 @@ class EventType(StrEnum):
     COMPARISON_RECORDED = "comparison.recorded"
     # An audit report was produced: auditors' reads of the log are on record too.
     REPORT_GENERATED = "report.generated"
+    # A served session ended because nobody pressed a key or clicked for too long.
+    SESSION_TIMED_OUT = "session.timed_out"

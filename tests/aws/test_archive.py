@@ -343,3 +343,32 @@ def test_the_recorder_would_catch_a_bypass_or_a_shortened_date(s3: Any) -> None:
     assert "x-amz-bypass-governance-retention" in bypass.headers[-1]
     with pytest.raises(AssertionError):
         bypass.assert_write_once()
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "at most 65536 bytes"),
+        (b"[" * 1_000 + b"]" * 1_000, "nested more than 64 levels deep"),
+        (b'{"first_seq": ' + b"9" * 5_000 + b"}", "a number of 5000 digits"),
+        (b'{"first_seq": NaN}', "NaN is not JSON"),
+        (b'{"first_seq": 1e999}', "beyond the range of a float"),
+    ],
+    ids=["huge", "deep", "long-integer", "nan", "infinite"],
+)
+def test_a_hostile_manifest_is_a_break_naming_it(
+    sqlite_store: Store, s3: Any, signer: Signer, body: bytes, needle: str
+) -> None:
+    """A manifest replaced by a newer version that would crash or exhaust the parser is
+    read (at most 64 KiB of it) through the bounded parser and named as a break."""
+    append_events(sqlite_store, 5)
+    archive(sqlite_store, s3, signer)
+    key = segment_key(1, 5, MANIFEST)
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+
+    report = verify_archive(s3, BUCKET, PREFIX, signer.verifier())
+
+    assert not report.ok
+    text = "\n".join(report.lines())
+    assert f"unusable manifest s3://{BUCKET}/{key}" in text, text
+    assert needle in text, text

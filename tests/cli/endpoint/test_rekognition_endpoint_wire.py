@@ -99,6 +99,27 @@ def test_a_signed_request_that_says_nonsense_gets_the_services_answers(
     assert "regular expression pattern" in answer["message"]
 
 
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        (b"[" * 50_000 + b"]" * 50_000, "nested more than 64 levels deep"),
+        (b'{"MaxResults": ' + b"9" * 5_000 + b"}", "a number of 5000 digits"),
+        (b'{"MaxResults": NaN}', "NaN is not JSON"),
+        (b'{"MaxResults": 1e999}', "beyond the range of a float"),
+    ],
+    ids=["deep", "long-integer", "nan", "infinite"],
+)
+def test_a_hostile_body_is_a_serialization_error(
+    endpoint: Endpoint, body: bytes, needle: str
+) -> None:
+    """Request bodies go through the bounded JSON parser: a body that would overflow the
+    parser's stack or convert an absurd number is the service's own 400."""
+    status, answer = _send(endpoint, body)
+    assert (status, answer["__type"]) == (400, "SerializationException")
+    assert needle in answer["message"], answer
+    assert _send(endpoint, b"{}")[0] == 200  # and the endpoint still answers
+
+
 def test_signatures_for_another_service_or_time_are_refused(endpoint: Endpoint) -> None:
     status, answer = _send(endpoint, b"{}", service="s3")
     assert (status, answer["__type"]) == (400, "InvalidSignatureException")
