@@ -7,6 +7,7 @@ server does not answer the PostgreSQL cases skip loudly, except when
 `LEADREVIEW_REQUIRE_POSTGRES=1` (CI), where they fail.
 """
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -74,6 +75,14 @@ def _postgres_unavailable(reason: str) -> None:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL whose connections all use a fresh, private schema; dropped after the test."""
+    with fresh_postgres_schema() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_postgres_schema() -> Iterator[str]:
+    """A URL whose connections all use a fresh, private schema, dropped on leaving; for
+    fixtures of a wider scope than a test (the fuzzing harness's workspace)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError

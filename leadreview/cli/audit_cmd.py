@@ -62,6 +62,9 @@ def verify(
         return
     if from_dir is not None and from_s3 is not None:
         raise typer.BadParameter("give --from or --from-s3, not both")
+    if quorum is not None and not witness_key:
+        # Silently ignored, it would read as a witness check that passed.
+        raise typer.BadParameter("--quorum counts cosignatures: give the --witness-key KEYs")
     extra = [read_verifier(key)] if key else []
     if from_s3 is not None:
         from leadreview.audit.archive import parse_s3_location, verify_archive

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadreview.cli.bounds import DB_INT_MAX, ROWS_MAX
+from leadreview.cli.bounds import DB_INT_MAX, ROW_ID_MAX, ROWS_MAX
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Role
 
@@ -36,7 +36,7 @@ def show_command(
     ] = 100,
     case_id: Annotated[
         int | None,
-        typer.Option("--case", help="only events about this case", min=1, max=DB_INT_MAX),
+        typer.Option("--case", help="only events about this case", min=1, max=ROW_ID_MAX),
     ] = None,
     reviewer: Annotated[
         str | None,

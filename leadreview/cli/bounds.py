@@ -1,12 +1,15 @@
 """Ranges for numeric command-line values, stated in `--help` and checked by click.
 
-An id or sequence number is a 64-bit signed integer in both databases (SQLite INTEGER,
-PostgreSQL BIGINT); a larger one could never match a row, and passing it to the driver
-overflows, so it is refused as a usage error before any query. A seed is bounded so that
-`seed + seeds` stays a valid scenario seed (below 2**63).
+An audit sequence number is a 64-bit signed integer in both databases (SQLite INTEGER,
+PostgreSQL BIGINT). A row id (a case, a lead, an exercise, an invite) is PostgreSQL's
+32-bit INTEGER (SQLite's is 64-bit, but the bound is the narrower): a larger one could
+never match a row, and PostgreSQL refuses to compare it with the column ("integer out
+of range"), so it is refused as a usage error before any query. A seed is bounded so
+that `seed + seeds` stays a valid scenario seed (below 2**63).
 """
 
 DB_INT_MAX = 2**63 - 1
+ROW_ID_MAX = 2**31 - 1
 SEEDS_MAX = 1_000
 SEED_MAX = 2**63 - 1 - SEEDS_MAX
 # A row limit: anything larger than the biggest sequence number means "all".

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadreview.cli.bounds import DB_INT_MAX
+from leadreview.cli.bounds import ROW_ID_MAX
 from leadreview.cli.probe_cmd import DEFAULT_SCENARIO, ScenarioOption, SeedOption
 from leadreview.domain.policy import UseCase
 from leadreview.domain.probe import CaptureQuality
@@ -321,7 +321,7 @@ def list_command(
 
 @case_app.command("show")
 def show_command(
-    case_id: Annotated[int, typer.Argument(help="the case id", min=1, max=DB_INT_MAX)],
+    case_id: Annotated[int, typer.Argument(help="the case id", min=1, max=ROW_ID_MAX)],
     role: Annotated[Role, typer.Option("--role", help="the role you view in")] = Role.REVIEWER,
 ) -> None:
     """A case's probe, search and ranked leads with every policy's verdict."""

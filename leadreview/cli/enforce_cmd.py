@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadreview.cli.bounds import ROW_ID_MAX
 from leadreview.cli.case_cmd import _actor, _policies, _workflow, case_app
 from leadreview.domain.enforcement import EnforcementKind, EvidenceKind
 from leadreview.domain.roles import Role
@@ -50,7 +51,7 @@ def _items(texts: list[str], *, derived: bool, option: str) -> "list[EvidenceIte
 
 @case_app.command("enforce")
 def enforce_command(
-    lead_id: Annotated[int, typer.Argument(min=1, max=2**63 - 1, help="the forwarded lead")],
+    lead_id: Annotated[int, typer.Argument(min=1, max=ROW_ID_MAX, help="the forwarded lead")],
     kind: Annotated[EnforcementKind, typer.Option("--kind", help="arrest, warrant or search")],
     evidence: Annotated[
         list[str] | None, typer.Option("--evidence", help="independent evidence: " + EVIDENCE_HELP)

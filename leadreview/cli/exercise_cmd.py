@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadreview.cli.bounds import DB_INT_MAX
+from leadreview.cli.bounds import ROW_ID_MAX
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -25,7 +25,7 @@ exercise_app = typer.Typer(help="Run a tabletop exercise.", no_args_is_help=True
 ExerciseOption = Annotated[
     int | None,
     typer.Option(
-        "--exercise", help="exercise id (default: the newest running)", min=1, max=DB_INT_MAX
+        "--exercise", help="exercise id (default: the newest running)", min=1, max=ROW_ID_MAX
     ),
 ]
 
@@ -209,7 +209,7 @@ def board(
 
 @exercise_app.command("decide")
 def decide(
-    lead_id: Annotated[int, typer.Argument(help="the lead to decide", min=1, max=DB_INT_MAX)],
+    lead_id: Annotated[int, typer.Argument(help="the lead to decide", min=1, max=ROW_ID_MAX)],
     kind: Annotated[
         str, typer.Option("--decision", help="possible-lead, not-a-match, inconclusive")
     ],
@@ -300,7 +300,7 @@ def close(
         typer.Option(
             "--exercise",
             min=1,
-            max=2**63 - 1,
+            max=ROW_ID_MAX,
             help="the exercise to close, always named: closing cannot be undone",
         ),
     ],
@@ -371,7 +371,10 @@ def invite(
 
 @exercise_app.command("revoke-invite")
 def revoke_invite(
-    invite_id: Annotated[int, typer.Argument(help="the invite's number, as `invite` printed")],
+    invite_id: Annotated[
+        int,
+        typer.Argument(help="the invite's number, as `invite` printed", min=1, max=ROW_ID_MAX),
+    ],
     exercise: ExerciseOption = None,
 ) -> None:
     """Revoke a join code not yet used (the exercise's facilitator)."""

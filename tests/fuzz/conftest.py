@@ -2,17 +2,23 @@
 test module, shared by every generated case so that the audit chain grows across cases
 and is verified after each one that may write.
 
+`workspace` keeps its database in SQLite; `db_workspace` is the same on each backend
+(SQLite, and PostgreSQL in a fresh schema of `LEADREVIEW_TEST_POSTGRES_URL`'s database,
+dropped after the module) for the cases that write to the database.
+
 `make fuzz` runs the same tests with thousands of cases (LEADREVIEW_FUZZ=1, see
 `test_fuzz_cli.fuzz_settings`); the normal suite runs a few. The closing summary line says
 how many CLI cases ran and how long they took.
 """
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import fresh_postgres_schema
 from tests.fuzz.harness import TALLY, assert_well_behaved, run_main
 
 # The gallery of the bundled scenarios is tens of thousands of faces; a case that opens a
@@ -86,6 +92,21 @@ def make_workspace(root: Path, database_url: str | None = None) -> Workspace:
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return make_workspace(tmp_path_factory.mktemp("fuzz"))
+
+
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def db_workspace(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Workspace]:
+    """A workspace on each backend, for the cases that write to the database."""
+    if request.param == "sqlite":
+        yield make_workspace(tmp_path_factory.mktemp("fuzz-sqlite"))
+        return
+    with fresh_postgres_schema() as url:
+        yield make_workspace(tmp_path_factory.mktemp("fuzz-postgresql"), database_url=url)
 
 
 _started = time.monotonic()

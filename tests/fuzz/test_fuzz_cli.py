@@ -90,20 +90,20 @@ def test_config_files(workspace: Workspace, data: bytes) -> None:
 
 @fuzz_settings(80)
 @given(data=st.data())
-def test_images_and_descriptors(workspace: Workspace, data: st.DataObject) -> None:
-    probe = workspace.probe.read_bytes()
-    kind, payload = data.draw(hs.image_bytes(probe, probe_dims(workspace.probe)))
+def test_images_and_descriptors(db_workspace: Workspace, data: st.DataObject) -> None:
+    probe = db_workspace.probe.read_bytes()
+    kind, payload = data.draw(hs.image_bytes(probe, probe_dims(db_workspace.probe)))
     if isinstance(payload, np.ndarray):
         if not np.all(np.isfinite(payload)) or not np.any(payload):
             return  # not encodable by the real encoder; hand-made descriptors cover these
-        payload = with_embedding(workspace.probe, payload)
+        payload = with_embedding(db_workspace.probe, payload)
     elif isinstance(payload, str):
-        payload = with_descriptor_text(workspace.probe, payload)
-    image = workspace.file(f"image-{kind}.png", payload)
+        payload = with_descriptor_text(db_workspace.probe, payload)
+    image = db_workspace.file(f"image-{kind}.png", payload)
     argv = ["case", "open", "--image", str(image), "--offense", "fuzz"]
-    outcome = run_main([*argv, "--scenario", str(workspace.scenario)], workspace.env)
+    outcome = run_main([*argv, "--scenario", str(db_workspace.scenario)], db_workspace.env)
     assert_well_behaved(outcome, frozenset({0, 2}))
-    workspace.verify_log()
+    db_workspace.verify_log()
 
 
 @pytest.fixture(scope="module")
@@ -153,9 +153,9 @@ def _responses_base() -> tuple[dict[str, Any], Path]:
 
 @fuzz_settings(80)
 @given(data=st.data())
-def test_saved_responses(workspace: Workspace, data: st.DataObject) -> None:
+def test_saved_responses(db_workspace: Workspace, data: st.DataObject) -> None:
     base, original = _responses_base()
-    folder = workspace.root / "responses"
+    folder = db_workspace.root / "responses"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     (folder / original.name).write_text(data.draw(hs.response_json(base)), encoding="utf-8")
@@ -163,10 +163,10 @@ def test_saved_responses(workspace: Workspace, data: st.DataObject) -> None:
     if data.draw(st.booleans()):
         manifest = data.draw(hs.structural_yaml())
     (folder / "manifest.yaml").write_text(manifest, encoding="utf-8", errors="surrogatepass")
-    outcome = run_main(["audit", "import-responses", str(folder)], workspace.env)
+    outcome = run_main(["audit", "import-responses", str(folder)], db_workspace.env)
     # Exit 1: some files were skipped (named in the one line), the rest imported.
     assert_well_behaved(outcome)
-    workspace.verify_log()
+    db_workspace.verify_log()
 
 
 # Commands the harness never generates: they serve, wait for a person, or run for minutes
@@ -178,21 +178,21 @@ WRITERS = {"case", "exercise", "audit", "db"}
 
 @fuzz_settings(400)
 @given(data=st.data())
-def test_command_lines(workspace: Workspace, data: st.DataObject) -> None:
-    scratch = workspace.root / "scratch"
+def test_command_lines(db_workspace: Workspace, data: st.DataObject) -> None:
+    scratch = db_workspace.root / "scratch"
     scratch.mkdir(exist_ok=True)
     fifo = scratch / "fifo"
     if not fifo.exists():
         os.mkfifo(fifo)
     paths = [
         "/dev/zero", str(fifo), str(scratch), str(scratch / "missing.yaml"),
-        str(scratch / "out.png"), str(workspace.scenario), str(scratch / ("x" * 50)),
+        str(scratch / "out.png"), str(db_workspace.scenario), str(scratch / ("x" * 50)),
     ]  # fmt: skip
     argv = data.draw(hs.command_line(paths))
     # Bare options, or a command word the generator happened to spell, would open the
     # review app (which waits for a person) or a server.
     assume(argv and not argv[0].startswith("-") and argv[0] not in NOT_GENERATED)
-    outcome = run_main(argv, workspace.env, cwd=scratch)
+    outcome = run_main(argv, db_workspace.env, cwd=scratch)
     assert_well_behaved(outcome)
     if argv[0] in WRITERS:
-        workspace.verify_log()
+        db_workspace.verify_log()
