@@ -102,7 +102,8 @@ def _size(count: int) -> str:
 
 def check_yaml_text(text: str, path: Path) -> None:
     """Refuse YAML nested deeper than MAX_NESTING, expanding (through aliases) to more than
-    MAX_YAML_NODES nodes, or holding an integer of more than MAX_INTEGER_DIGITS digits.
+    MAX_YAML_NODES nodes, holding an integer of more than MAX_INTEGER_DIGITS digits, or a
+    NUL character in any value.
 
     Walks the parser's event stream, which (unlike composing or constructing) does not
     recurse, so the check itself is safe on any input. YAML syntax errors are left to the
@@ -125,6 +126,13 @@ def check_yaml_text(text: str, path: Path) -> None:
                 nodes += 1
                 if event.anchor is not None:
                     sizes[event.anchor] = 1
+                if "\x00" in event.value:
+                    # YAML's "\0" escape: SQLite would store it, PostgreSQL refuses the
+                    # whole row (and the file's text is stored with what it opens).
+                    raise InputFileError(
+                        f"{path}: line {line}: a NUL character (\\0) in a value; no text "
+                        "field may hold one"
+                    )
                 if event.implicit[0] and len(event.value) > MAX_INTEGER_DIGITS:
                     tag = resolver.resolve(  # type: ignore[no-untyped-call]
                         yaml.ScalarNode, event.value, (True, False)

@@ -1,10 +1,19 @@
-"""Fixed examples the harness found once it ran on PostgreSQL too: row ids past
-PostgreSQL's 32-bit INTEGER, which SQLite accepted and PostgreSQL answered with a
-DataError traceback ("integer out of range"). Each is now a usage error naming the
-option, on both backends, with the range in `--help`; the log verifies afterwards."""
+"""Fixed examples found once the harness ran on PostgreSQL too, each run on both backends:
+
+- row ids past PostgreSQL's 32-bit INTEGER, which SQLite accepted and PostgreSQL answered
+  with a DataError traceback ("integer out of range"): now a usage error naming the
+  option, with the range in `--help`;
+- a NUL character in a YAML file (the `\\0` escape), which SQLite stored and PostgreSQL
+  refused with a DataError traceback ("text fields cannot contain NUL"): now refused
+  where the file is read, naming the file and line.
+
+The log verifies afterwards."""
+
+from pathlib import Path
 
 import pytest
 
+from leadreview.paths import fixtures_dir
 from tests.fuzz.conftest import Workspace
 from tests.fuzz.harness import assert_refused, run_main
 
@@ -44,3 +53,18 @@ def test_quorum_without_witness_keys_is_refused(db_workspace: Workspace) -> None
     """`--quorum` alone was ignored: `audit verify --quorum 3` passed with no witness."""
     outcome = run_main(["audit", "verify", "--quorum", "3"], db_workspace.env)
     assert_refused(outcome, "--quorum", "--witness-key")
+
+
+@pytest.mark.parametrize("command", [["exercise", "start"], ["scenario", "validate", "--quick"]])
+def test_a_nul_character_in_a_scenario_is_refused_naming_the_line(
+    db_workspace: Workspace, tmp_path: Path, command: list[str]
+) -> None:
+    source = fixtures_dir() / "scenarios" / "exercises" / "missing-person.yaml"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, start=1) if line.startswith("title:"))
+    lines[number - 1] = 'title: "Missing\\0persons"'
+    hostile = tmp_path / "nul.yaml"
+    hostile.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outcome = run_main([*command, str(hostile)], db_workspace.env)
+    assert_refused(outcome, str(hostile), f"line {number}", "NUL")
+    db_workspace.verify_log()
