@@ -99,12 +99,6 @@ def serve(
                 + ("restored" if seeded is None else f"seeded with {seeded} faces from {world}"),
                 err=True,
             )
-    if host not in _LOOPBACK:
-        typer.echo(
-            f"warning: listening on {host}, not loopback: anyone who can reach it and holds "
-            "a key can search (requests are plain HTTP; put TLS in front)",
-            err=True,
-        )
     store = application().store()
     options = EndpointOptions(
         host=host,
@@ -120,6 +114,13 @@ def serve(
         raise InputFileError(
             f"--host {host} --port {port}: cannot listen ({exc.strerror or exc})"
         ) from None
+    if host not in _LOOPBACK:
+        # Once listening (a host that cannot be bound ends in its one error line alone).
+        typer.echo(
+            f"warning: listening on {host}, not loopback: anyone who can reach it and holds "
+            "a key can search (requests are plain HTTP; put TLS in front)",
+            err=True,
+        )
     typer.echo(f"serving Rekognition on {server.url} ({upstream.value})", err=True)
     typer.echo(server.url)  # on stdout alone, for scripts that start it with --port 0
     _stop_on_sigterm()

@@ -63,6 +63,8 @@ def serve(
     from leadreview.tui.factory import open_session
     from leadreview.tui.serving import GuardedServer, describe, is_loopback
 
+    if public_url is not None:
+        _check_public_url(public_url)
     require_free_port(host, port)
     app = application() if database is None else application().with_database(database)
     # Open the store (and the demo's cases) once, here, so sessions never race to do it.
@@ -88,6 +90,23 @@ def serve(
         raise ConfigurationError(
             f"--port {port} on {host}: cannot listen ({exc.strerror or exc})"
         ) from None
+
+
+def _check_public_url(url: str) -> None:
+    """The URL browsers use must be one they can open: it becomes the page's WebSocket
+    address and the one origin accepted. An empty or schemeless value used to be served."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise typer.BadParameter(f"{url!r}: {exc}", param_hint="--public-url") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise typer.BadParameter(
+            f"{url!r}: use an http:// or https:// URL with a host", param_hint="--public-url"
+        )
 
 
 def register(app: typer.Typer) -> None:
