@@ -2,9 +2,9 @@
 test module, shared by every generated case so that the audit chain grows across cases
 and is verified after each one that may write.
 
-`workspace` keeps its database in SQLite; `db_workspace` is the same on each backend
-(SQLite, and PostgreSQL in a fresh schema of `LEADREVIEW_TEST_POSTGRES_URL`'s database,
-dropped after the module) for the cases that write to the database.
+`workspace` keeps its database in SQLite; `pg_workspace` keeps it in PostgreSQL, in a
+fresh schema of `LEADREVIEW_TEST_POSTGRES_URL`'s database dropped after the module; and
+`db_workspace` is each of the two in turn, for fixed examples that write.
 
 `make fuzz` runs the same tests with thousands of cases (LEADREVIEW_FUZZ=1, see
 `test_fuzz_cli.fuzz_settings`); the normal suite runs a few. The closing summary line says
@@ -49,6 +49,7 @@ class Workspace:
     env: dict[str, str]
     scenario: Path
     probe: Path
+    database_url: str | None = None
 
     def file(self, name: str, data: bytes | str) -> Path:
         path = self.root / "inputs" / name
@@ -86,12 +87,18 @@ def make_workspace(root: Path, database_url: str | None = None) -> Workspace:
         ["probe", "render", "--scenario", str(scenario), "--probe", "0", "-o", str(probe)], env
     )
     assert outcome.code == 0, outcome.describe()
-    return Workspace(root=root, env=env, scenario=scenario, probe=probe)
+    return Workspace(root=root, env=env, scenario=scenario, probe=probe, database_url=database_url)
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return make_workspace(tmp_path_factory.mktemp("fuzz"))
+
+
+@pytest.fixture(scope="module")
+def pg_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    with fresh_postgres_schema() as url:
+        yield make_workspace(tmp_path_factory.mktemp("fuzz-postgresql"), database_url=url)
 
 
 @pytest.fixture(
