@@ -117,7 +117,10 @@ def checkpoint(
     from leadreview.audit.service import collect_cosignatures, make_checkpoint
     from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
+    from leadreview.io.atomic import check_output_target
 
+    if output is not None:
+        check_output_target(output)  # before signing: a refusal leaves nothing done
     store = application().store()
     try:
         context = application().audit_context()
@@ -130,7 +133,9 @@ def checkpoint(
     finally:
         store.dispose()
     if output is not None:
-        output.write_text(stored.signed, encoding="utf-8")
+        from leadreview.io.atomic import write_atomically
+
+        write_atomically(output, stored.signed, "checkpoint")
         typer.echo(f"checkpoint of size {stored.checkpoint.size} written to {output}", err=True)
     typer.echo(stored.signed, nl=False)
     if failures:

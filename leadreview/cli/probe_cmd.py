@@ -73,10 +73,9 @@ def render(
     embedding = world.probe_embeddings[probe]
     pixels = render_face(embedding, shown.quality, PROBE_PICTURE_SIZE)
     data = encode_probe_image(embedding, pixels, "PNG" if fmt == "PNG" else "JPEG")
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        raise InputFileError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    from leadreview.io.atomic import write_atomically
+
+    write_atomically(output, data)
     typer.echo(
         f"wrote {output}: probe {shown.probe_id} ({shown.quality.value}, {shown.source}), "
         f"scenario {world.scenario.name} seed {world.seed}"

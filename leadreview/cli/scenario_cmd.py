@@ -107,18 +107,17 @@ def new(
     force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
 ) -> None:
     """Write a commented template that validates."""
+    import os
     import re
 
     from leadreview.errors import InputFileError
     from leadreview.exercise.template import template
+    from leadreview.io.atomic import write_atomically
 
-    if output.exists() and not force:
+    if os.path.lexists(output) and not force:
         raise InputFileError(f"{output}: exists (use --force to overwrite)")
     name = re.sub(r"[^a-z0-9-]+", "-", output.stem.lower()).strip("-") or "new-exercise"
-    try:
-        output.write_text(template(name[:63]), encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    write_atomically(output, template(name[:63]))
     typer.echo(f"wrote {output}; check it with `leadreview scenario validate {output}`")
 
 

@@ -8,6 +8,7 @@ recording leaves nothing behind.
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,10 +25,33 @@ def partial_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.partial")
 
 
+def check_output_target(target: Path) -> None:
+    """Refuse to write over anything but a regular file (or nothing). Renaming a finished
+    file over `target` replaces whatever the name points at: run as root, a report
+    written to /dev/full replaced the device with a regular file; a FIFO would have been
+    replaced too, and a plain write to one blocks until a reader comes."""
+    try:
+        mode = target.lstat().st_mode
+    except OSError:
+        return  # nothing there, or a path the write itself will fail on, naming it
+    if stat.S_ISREG(mode):
+        return
+    kind = (
+        "a directory"
+        if stat.S_ISDIR(mode)
+        else "a symbolic link (name the file itself)"
+        if stat.S_ISLNK(mode)
+        else "a device, pipe or socket"
+    )
+    raise InputFileError(f"{target}: is {kind}, not a file leadreview may replace")
+
+
 @contextmanager
 def replacing(target: Path) -> Iterator[Path]:
     """Yields a temporary path to fill; on leaving normally it replaces `target`, on an
-    exception it is removed and `target` is left as it was. OSErrors pass through."""
+    exception it is removed and `target` is left as it was. OSErrors pass through; a
+    target that is not a regular file is refused first (`check_output_target`)."""
+    check_output_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = partial_path(target)
     try:
@@ -57,6 +81,7 @@ def write_on_record(target: Path, data: bytes, record: Callable[[str], T]) -> T:
     """Write `data` aside, call `record(sha256)` (which puts the digest in the audit log),
     and only then put the file in place. Returns what `record` returned."""
     digest = hashlib.sha256(data).hexdigest()
+    check_output_target(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = partial_path(target)
