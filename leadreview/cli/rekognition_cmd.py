@@ -155,13 +155,13 @@ def keys_add(
     """Issue an access key; the secret is printed once."""
     from leadreview.cli.case_cmd import _actor
     from leadreview.cli.context import application
-    from leadreview.domain.roles import Actor
+    from leadreview.domain.roles import named_actor
     from leadreview.endpoint.build import key_ring
     from leadreview.endpoint.key_admin import issue_key
 
     settings = application().settings
     issuer = _actor(as_role)  # you, in a role granted to you
-    holder = Actor(name=principal, role=role)  # who the key will act as: named, not you
+    holder = named_actor(principal, role, "the key's holder")  # who it acts as: not you
     ctx = _ctx(settings)
     try:
         issued = issue_key(ctx, key_ring(settings), issuer, holder)

@@ -103,3 +103,17 @@ class Actor(BaseModel):
                 "a name needs a visible character and no quotes, backslashes or control characters"
             )
         return value
+
+
+def named_actor(name: str, role: Role, what: str) -> Actor:
+    """The Actor for a name someone typed (an invitee, a key's holder, a login), or one
+    line saying what is wrong with it, instead of pydantic's multi-line ValidationError."""
+    from pydantic import ValidationError
+
+    from leadreview.errors import LeadreviewError
+
+    try:
+        return Actor(name=name, role=role)
+    except ValidationError as exc:
+        shown = name if len(name) <= 60 else f"{name[:40]}…"
+        raise LeadreviewError(f"{what} {shown!r}: {exc.errors()[0]['msg']}") from None

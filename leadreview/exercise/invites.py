@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from leadreview.audit.models import NewEvent
-from leadreview.domain.roles import Actor, Role
+from leadreview.domain.roles import Actor, Role, named_actor
 from leadreview.errors import PermissionRefused
 from leadreview.exercise import records
 from leadreview.exercise.permissions import ExerciseAction, require
@@ -67,7 +67,7 @@ def issue(
     """A new code for `name` in `role`, by the exercise's own facilitator."""
     subject = {"exercise_id": exercise_id, "name": name, "role": role.value}
     require(ctx, actor, ExerciseAction.INVITE, subject)
-    invited = Actor(name=name, role=role)  # a name the log can seal, or a one-line error
+    invited = named_actor(name, role, "exercise invite: name")  # a name the log can seal
     if role is Role.FACILITATOR:
         raise InvalidRequest("exercise invite: participants review; the facilitator needs no code")
     raw = secrets.token_hex(_CODE_BYTES)

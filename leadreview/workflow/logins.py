@@ -178,11 +178,11 @@ def refuse_role(store: Store, audit: AuditLog, login: str, role: Role, how: str)
 def _change_sqlite_role(
     store: Store, audit: AuditLog, login: str, role: Role, *, grant: bool
 ) -> RoleChange:
-    from leadreview.domain.roles import Actor
+    from leadreview.domain.roles import named_actor
 
     owner = database_owner(store)
     me = os_login()
-    Actor(name=login, role=role)  # a login the log can seal, or a one-line error
+    named_actor(login, role, "login")  # a login the log can seal, or a one-line error
     verb = "grant" if grant else "revoke"
     with store.transaction() as session:
         if me != owner:
