@@ -116,6 +116,7 @@ class LeadReviewApp(App[None]):
         if self._initial_theme:
             self.theme = self._initial_theme
         if self._idle_seconds:
+            self._last_input = time.monotonic()  # idle from when the app is up
             self.set_interval(min(5.0, self._idle_seconds / 5), self._check_idle)
         if self._join_code:
             self.push_screen(SignInScreen(), self._signed_in)
