@@ -151,6 +151,10 @@ def _jsonl_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[RawRow]
             parsed = parse_json(line, f"{path}: line {number}")
             record = _V1_DEFAULTS | parsed
             row = tuple(record[c] for c in EXPORT_COLUMNS)
+            if any(isinstance(value, list | dict) for value in row):
+                # Every column is a scalar; a list (`"format": [null]`) reached a set
+                # lookup in the walk and escaped as a TypeError.
+                raise TypeError("a column holds a list or an object")
         except (LeadreviewError, KeyError, TypeError):
             # Keep walking: a placeholder row fails every check at this position.
             row = _unreadable(number)

@@ -39,6 +39,19 @@ def gallery_progress(
     if faces < _BAR_FROM_FACES:
         yield None
         return
+    if not console.is_terminal:
+        # A log or a pipe gets the estimate as one line, and no bar: rich wrapped the
+        # estimate at 80 columns and left the bar's last frame behind, three lines of
+        # stderr from a command that succeeded.
+        said: list[bool] = []
+
+        def say_once(_done: int, _total: int) -> None:
+            if not said:
+                console.print(gallery_estimate(faces, item_bytes=item_bytes), soft_wrap=True)
+                said.append(True)
+
+        yield say_once
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     bar = Progress(

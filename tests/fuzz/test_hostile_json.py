@@ -6,6 +6,7 @@ responses too deep or with absurd numbers are skipped by name; the idle timeout'
 is stated in `--help` and enforced for the option and the setting alike.
 """
 
+import json
 import shutil
 from pathlib import Path
 
@@ -161,3 +162,38 @@ def test_a_saved_response_still_imports(workspace: Workspace, tmp_path: Path) ->
     assert_well_behaved(outcome)
     assert outcome.code == 0, outcome.describe()
     workspace.verify_log()
+
+
+@pytest.mark.parametrize("column", ["format", "seq", "actor", "digest"])
+@pytest.mark.parametrize("value", [[None], {"a": 1}])
+def test_an_export_column_holding_a_list_or_object_is_a_break(
+    workspace: Workspace, small_export: tuple[Path, str], column: str, value: object
+) -> None:
+    """Found by `make fuzz`: `"format": [null]` in an exported event escaped `audit verify
+    --from` as "TypeError: unhashable type: 'list'"."""
+    export, key = small_export
+    broken = workspace.root / "column-export"
+    shutil.rmtree(broken, ignore_errors=True)
+    shutil.copytree(export, broken)
+    events = broken / "events.jsonl"
+    lines = events.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first[column] = value
+    lines[0] = json.dumps(first)
+    events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outcome = run_main(["audit", "verify", "--from", str(broken), "--key", key], workspace.env)
+    assert_well_behaved(outcome)
+    assert outcome.code == 1, outcome.describe()
+    assert "seq 1: malformed: sequence number 'line 1'" in outcome.stdout, outcome.describe()
+
+
+def test_a_big_replay_into_a_log_says_its_estimate_in_one_line(workspace: Workspace) -> None:
+    """Found by `make fuzz`: a million-face replay with stderr not a terminal printed the
+    estimate wrapped at 80 columns and the progress bar's last frame: three lines of
+    stderr from a command that succeeded. A log gets the estimate, whole, and no bar."""
+    argv = ["replay", "--seed", "0", "--gallery-size", "1000001", "--probes", "5", "--json"]
+    outcome = run_main(argv, workspace.env)
+    assert_well_behaved(outcome)
+    assert outcome.code == 0, outcome.describe()
+    (line,) = outcome.error_lines
+    assert line.startswith("gallery of 1,000,001 faces:") and line.endswith("in memory"), line
