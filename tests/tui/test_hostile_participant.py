@@ -62,7 +62,7 @@ headless Chromium, tui/test_hostile_serve.py unless named; "-": no such path the
 """
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -227,7 +227,7 @@ async def test_the_console_s_steps_are_refused_by_the_services_if_reached(room: 
         running = ExerciseState(exercise_id=exercise_id, title="t", status="running")
         revealed = ExerciseState(exercise_id=exercise_id, title="t", status="revealed")
         lines: list[str] = []
-        steps = (
+        steps: tuple[tuple[ExerciseState | None, tuple[str, ...] | Callable[[], object]], ...] = (
             (running, ("a",)),  # assign round robin
             (running, ("v", "y")),  # reveal, confirmed
             (running, lambda: console.release(exercise_id, "press-inquiry")),

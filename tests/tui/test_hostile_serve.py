@@ -74,6 +74,10 @@ def _events(url: str, event_type: str) -> list[AuditEvent]:
         store.dispose()
 
 
+def _recorded(url: str, event_type: str, count: int) -> bool:
+    return len(_events(url, event_type)) >= count
+
+
 async def _until(what: Callable[[], bool], why: str) -> None:
     end = time.monotonic() + DEADLINE
     while not what():
@@ -127,17 +131,17 @@ async def _attempt_in_browser(room: int, stranger: int, debug_port: int,
             ):
                 await cdp.type(code)
                 await cdp.press("enter")
-                await _until(lambda n=attempt: len(_events(url, "exercise.invite_refused")) >= n,
+                await _until(partial(_recorded, url, "exercise.invite_refused", attempt),
                              f"the {label} code was not refused on record")  # fmt: skip
             await cdp.type(codes["good"])
             await cdp.press("enter")
-            await _until(lambda: len(_events(url, "exercise.invite_used")) == 2,
+            await _until(partial(_recorded, url, "exercise.invite_used", 2),
                          "the good code did not sign in")  # fmt: skip
             await asyncio.sleep(4.0)  # the case queue settles
             # The facilitator's screens, pressed anyway by the participant.
             for attempt, key in enumerate(("f", "b", "a"), start=1):
                 await cdp.press(key)
-                await _until(lambda n=attempt: len(_events(url, "permission.refused")) >= n,
+                await _until(partial(_recorded, url, "permission.refused", attempt),
                              f"`{key}` was not refused on record")  # fmt: skip
             seen["requests"] = json.loads(await cdp.evaluate(
                 "JSON.stringify(performance.getEntriesByType('resource').map(e => e.name))"
@@ -174,8 +178,8 @@ def test_a_hostile_participant_in_a_served_room(
     assert CHROMIUM is not None
     debug_port = free_port()
     browser = subprocess.Popen(
-        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1400,1000",
-         f"--remote-debugging-port={debug_port}", "about:blank"],
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium'}",
+         "--window-size=1400,1000", f"--remote-debugging-port={debug_port}", "about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
