@@ -162,9 +162,14 @@ def test_the_application_runs_its_whole_flow_as_logins_never_the_owner(
         )
         me = Actor(name=reviewer, role=Role.REVIEWER)
         lead = workflow.case(1, me).leads[0]
-        workflow.decide(me, lead.lead_id, DecisionKind.NOT_A_MATCH, "eyes differ")
+        workflow.decide(me, lead.lead_id, DecisionKind.POSSIBLE_LEAD, "same scar and ears")
     finally:
         store.dispose()
+    enforced = cli(capsys, monkeypatch, as_login(postgres_url, investigator),
+                   "case", "enforce", str(lead.lead_id), "--kind", "arrest",
+                   "--evidence", "fingerprint=a print on the shelf matches")  # fmt: skip
+    assert enforced.code == 0, enforced.err
+    assert "granted" in enforced.out
 
     verified = cli(capsys, monkeypatch, as_login(postgres_url, auditor),
                     "audit", "verify")  # fmt: skip
@@ -173,11 +178,13 @@ def test_the_application_runs_its_whole_flow_as_logins_never_the_owner(
     with psycopg.connect(libpq(postgres_url)) as connection:
         stamped = connection.execute(
             "SELECT event_type, actor, role, auth, login FROM audit_event"
-            " WHERE event_type IN ('case.opened', 'search.recorded', 'lead.decided')"
+            " WHERE event_type IN ('case.opened', 'search.recorded', 'lead.decided',"
+            " 'enforcement.granted')"
             " ORDER BY seq"
         ).fetchall()
     assert stamped == [
         ("case.opened", investigator, "investigator", "postgres-login", investigator),
         ("search.recorded", investigator, "investigator", "postgres-login", investigator),
         ("lead.decided", reviewer, "reviewer", "postgres-login", reviewer),
+        ("enforcement.granted", investigator, "investigator", "postgres-login", investigator),
     ]
