@@ -143,3 +143,27 @@ def test_an_exercise_runs_as_logins_with_join_codes_never_as_the_owner(
     assert len(refusals) == 3  # used again, revoked, expired
     decided = [row for row in stored if row[0] in ("lead.decided", "exercise.decided")]
     assert decided and {(row[1], row[4]) for row in decided} == {(reviewer, reviewer)}
+
+
+def test_a_login_named_like_a_system_principal_is_refused(
+    owner_store: Store,
+    postgres_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A login called `exercise-<id>-clock` would release that exercise's injects, and
+    # one called `demo facilitator` would own exercises any facilitator may run.
+    import secrets
+
+    name = f"exercise-{secrets.randbelow(10**12)}-clock"
+    with psycopg.connect(libpq(postgres_url), autocommit=True) as owner:
+        owner.execute(f'CREATE ROLE "{name}" LOGIN')
+    try:
+        grant(capsys, monkeypatch, postgres_url, name, "facilitator")
+        refused = cli(capsys, monkeypatch, as_login(postgres_url, name), "exercise", "status")
+        assert refused.code == 3
+        assert "the name is reserved for the system" in refused.one_error_line()
+    finally:
+        with psycopg.connect(libpq(postgres_url), autocommit=True) as owner:
+            owner.execute(f'DROP OWNED BY "{name}"')
+            owner.execute(f'DROP ROLE "{name}"')
