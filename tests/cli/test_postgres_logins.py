@@ -16,7 +16,7 @@ from leadreview.audit.canonical import GENESIS_DIGEST, envelope, format_time
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor, Role
 from leadreview.store.store import Store, open_store
-from tests.support.postgres_logins import as_login, cli, grant, libpq
+from tests.support.postgres_logins import as_login, cli, grant, isolate, libpq
 
 pytestmark = pytest.mark.postgres
 
@@ -54,7 +54,7 @@ def test_a_reviewer_login_cannot_write_in_another_name_or_change_rows(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    _isolate(monkeypatch, tmp_path)
+    isolate(monkeypatch, tmp_path)
     reviewer = make_login("rev")
     grant(capsys, monkeypatch, postgres_url, reviewer, "reviewer")
 
@@ -107,22 +107,6 @@ def test_a_reviewer_login_cannot_write_in_another_name_or_change_rows(
     assert f"seq {forged}: digest mismatch" in verified.out
 
 
-def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "LEADREVIEW_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    monkeypatch.setenv("LEADREVIEW_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LEADREVIEW_SIGNING_KEY_PATH", str(tmp_path / "key" / "signing.key"))
-    monkeypatch.setenv("COLUMNS", "200")
-
-
 def test_the_application_runs_its_whole_flow_as_logins_never_the_owner(
     owner_store: Store,
     postgres_url: str,
@@ -131,7 +115,7 @@ def test_the_application_runs_its_whole_flow_as_logins_never_the_owner(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    _isolate(monkeypatch, tmp_path)
+    isolate(monkeypatch, tmp_path)
     investigator, reviewer, auditor = (make_login(p) for p in ("inv", "rev", "aud"))
     for login, role in ((investigator, "investigator"), (reviewer, "reviewer"),
                         (auditor, "auditor")):  # fmt: skip

@@ -2,6 +2,9 @@
 strings for a login, the CLI run with the database URL of a login, and a grant by the
 owner. The fixtures creating logins are in `tests/cli/conftest.py`."""
 
+import os
+from pathlib import Path
+
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
@@ -40,3 +43,18 @@ def grant(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, o
     done = cli(capsys, monkeypatch, owner_url, "db", "grant", login, role)
     assert done.code == 0, done.err
     assert f"{login}: role {role} granted" in done.out
+
+
+def isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Settings from the environment only: no host AWS_ or LEADREVIEW_ variable leaks in."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "LEADREVIEW_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    monkeypatch.setenv("LEADREVIEW_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LEADREVIEW_SIGNING_KEY_PATH", str(tmp_path / "key" / "signing.key"))
+    monkeypatch.setenv("COLUMNS", "200")
