@@ -84,6 +84,8 @@ wheel-check: $(STAMP)
 ## The fuzzing harness at length: a few thousand generated hostile inputs (policy, scenario
 ## and config files, images, descriptors, exports, saved responses, command lines) through
 ## the real CLI, in-process; the last line says how many cases ran and how long they took.
+## The cases that write to the database run on PostgreSQL too (LEADREVIEW_TEST_POSTGRES_URL,
+## a fresh schema; skipped loudly without a server unless LEADREVIEW_REQUIRE_POSTGRES=1).
 ## Bounded: 5 minutes at most (`timeout`), and 8 GiB of address space (`ulimit -v`), so
 ## that a case which would take the machine's memory fails as a MemoryError instead.
 fuzz: $(STAMP)
