@@ -129,6 +129,8 @@ class FakeGateway:
         # A served room's join codes (code -> who it names), and every code tried.
         self.join_codes: dict[str, Actor] = {}
         self.sign_in_attempts: list[str] = []
+        # Sessions ended for idleness: (actor, seconds), as `session.timed_out` would say.
+        self.idle_endings: list[tuple[str, int]] = []
         offenses = ("shoplifting, $212", "burglary of a garage", "missing person: R.", "assault")
         qualities = list(CaptureQuality)
         lead_id = 100
@@ -328,6 +330,10 @@ class FakeGateway:
         if actor is None:
             raise PermissionRefused("join code refused: no such join code")
         return actor
+
+    def end_idle_session(self, actor: Actor, idle_seconds: int) -> None:
+        with self._lock:
+            self.idle_endings.append((actor.name, idle_seconds))
 
     def join_exercise(self, actor: Actor) -> "ParticipantBoard | None":
         return None if actor.role is Role.FACILITATOR else self.board
