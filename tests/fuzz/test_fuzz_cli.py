@@ -94,7 +94,7 @@ def test_config_files(workspace: Workspace, data: bytes) -> None:
     assert_well_behaved(run_main(["audit", "key"], env), frozenset({0, 2}))
 
 
-@fuzz_settings(80)
+@fuzz_settings(60)
 @given(data=st.data())
 def test_images_and_descriptors(workspace: Workspace, data: st.DataObject) -> None:
     _image_case(workspace, data)
@@ -204,7 +204,7 @@ NOT_GENERATED = {"tui", "serve", "calibrate", "report", "rekognition"}
 WRITERS = {"case", "exercise", "audit", "db"}
 
 
-@fuzz_settings(300)
+@fuzz_settings(250)
 @given(data=st.data())
 def test_command_lines(workspace: Workspace, data: st.DataObject) -> None:
     _command_line_case(workspace, data)
