@@ -7,14 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from leadreview.cli.audit_show import show_command
+from leadreview.cli.groups import audit_app
 
 if TYPE_CHECKING:
     from leadreview.audit.service import AuditContext
     from leadreview.store.store import Store
-
-audit_app = typer.Typer(
-    help="Verify, checkpoint, export and browse the audit log.", no_args_is_help=True
-)
 
 
 @audit_app.command("verify")
