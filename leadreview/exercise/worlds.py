@@ -1,7 +1,7 @@
 """Each exercise's own world, rebuilt from the scenario and seed stored with it.
 
-A lead's picture, its booking record and (for the debrief) the ground truth come from the
-world of the exercise the case belongs to, not from one bundled world: a participant in
+A lead's picture and its booking record come from the world of the exercise the case
+belongs to, not from one bundled world: a participant in
 `wcso-cold-cases` compares the probe with the faces of that exercise's gallery. The world
 is derived deterministically from the stored scenario text, so any process (a terminal
 app, a browser under `serve`, the debrief) rebuilds the same gallery; it is built once per
@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from leadreview.domain.identity import PersonRecord
-from leadreview.domain.probe import ProbeTruth
 from leadreview.exercise.loading import LoadedExercise
 from leadreview.exercise.records import stored_scenario
 from leadreview.store.tables.exercise import ExerciseCaseRow, ExerciseRow
-from leadreview.store.tables.workflow import LeadRow, ProbeRow
+from leadreview.store.tables.workflow import LeadRow
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -44,8 +43,9 @@ def stored_exercise(row: ExerciseRow) -> LoadedExercise:
 class ExerciseWorlds:
     """The worlds of the exercises in one database, found from a case, a face or a probe.
 
-    Serves the workflow's `GalleryRecords` port and the gateway's `LeadPictures` and
-    `GroundTruthSource` ports. Thread-safe: the app calls it from worker threads.
+    Serves the workflow's `GalleryRecords` port and the gateway's `LeadPictures` port (the
+    ground truth reaches the app only through the exercise's debrief, after the
+    reveal). Thread-safe: the app calls it from worker threads.
     """
 
     def __init__(self, store: "Store") -> None:
@@ -105,31 +105,3 @@ class ExerciseWorlds:
     def picture_for(self, face_id: str) -> "Image | None":
         world = self.of_face(face_id)
         return world.picture_for(face_id) if world else None
-
-    # GroundTruthSource (gateway port)
-    def truth_for(self, probe_ref: str) -> ProbeTruth | None:
-        with self._store.reading() as session:
-            case_id = session.exec(
-                select(ProbeRow.case_id)
-                .where(col(ProbeRow.probe_ref) == probe_ref, col(ProbeRow.case_id).is_not(None))
-                .limit(1)
-            ).first()
-        world = self.of_case(case_id) if case_id is not None else None
-        if world is None:
-            return None
-        for case in world.cases:
-            if case.probe_ref == probe_ref:
-                truth = case.truth
-                return ProbeTruth(
-                    probe_id=probe_ref,
-                    mated=truth.mated,
-                    mate_face_id=truth.mate_face_id,
-                    subject_group=truth.subject_group,
-                    subject_sex=truth.subject_sex,
-                    subject_age_band=truth.subject_age_band,
-                )
-        return None
-
-    def group_of(self, face_id: str) -> str | None:
-        world = self.of_face(face_id)
-        return world.group_of(face_id) if world else None
