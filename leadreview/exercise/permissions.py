@@ -14,9 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from leadreview.domain.roles import Action, Actor, Role, may
-from leadreview.errors import PermissionRefused
-from leadreview.workflow.audit_port import EventType
 from leadreview.workflow.context import WorkflowContext
+from leadreview.workflow.permissions import refuse
 
 
 class ExerciseAction(StrEnum):
@@ -94,23 +93,3 @@ def facilitator_of(ctx: WorkflowContext, exercise_id: int) -> str | None:
     with ctx.store.reading() as session:
         row = session.get(ExerciseRow, exercise_id)
         return exercise_reads.reviewer_name(session, row.started_by_id) if row else None
-
-
-def refuse(
-    ctx: WorkflowContext,
-    actor: Actor,
-    action: str,
-    subject: Mapping[str, Any] | None,
-    reason: str,
-) -> None:
-    """Record the refusal, commit it, then raise PermissionRefused."""
-    message = f"{reason} (actor {actor.name!r})"
-    with ctx.store.transaction() as session:
-        ctx.audit.append(
-            session,
-            actor=actor.name,
-            role=actor.role.value,
-            event_type=EventType.PERMISSION_REFUSED.value,
-            payload={"action": action, "subject": dict(subject or {}), "reason": message},
-        )
-    raise PermissionRefused(message)
