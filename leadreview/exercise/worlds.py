@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from leadreview.domain.identity import PersonRecord
+from leadreview.domain.probe import ProbeTruth
 from leadreview.exercise.loading import LoadedExercise
 from leadreview.exercise.records import stored_scenario
 from leadreview.store.tables.exercise import ExerciseCaseRow, ExerciseRow
-from leadreview.store.tables.workflow import LeadRow
+from leadreview.store.tables.workflow import LeadRow, ProbeRow
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -105,3 +106,33 @@ class ExerciseWorlds:
     def picture_for(self, face_id: str) -> "Image | None":
         world = self.of_face(face_id)
         return world.picture_for(face_id) if world else None
+
+    def truth_for(self, probe_ref: str) -> ProbeTruth | None:
+        """A probe's truth by its reference, older key-named references included. Not a
+        gateway port: the app reads truth only as the exercise's debrief, after the
+        reveal, from the exercise's own rows."""
+        with self._store.reading() as session:
+            case_id = session.exec(
+                select(ProbeRow.case_id)
+                .where(col(ProbeRow.probe_ref) == probe_ref, col(ProbeRow.case_id).is_not(None))
+                .limit(1)
+            ).first()
+        world = self.of_case(case_id) if case_id is not None else None
+        if world is None:
+            return None
+        from leadreview.exercise.world import key_probe_ref
+
+        scenario = world.exercise.scenario
+        for case in world.cases:
+            earlier = key_probe_ref(scenario.name, scenario.world.seed, case.spec.id)
+            if probe_ref in (case.probe_ref, earlier):
+                truth = case.truth
+                return ProbeTruth(
+                    probe_id=probe_ref,
+                    mated=truth.mated,
+                    mate_face_id=truth.mate_face_id,
+                    subject_group=truth.subject_group,
+                    subject_sex=truth.subject_sex,
+                    subject_age_band=truth.subject_age_band,
+                )
+        return None
