@@ -155,18 +155,20 @@ def _gateway(folder: Path, leads: int) -> "ServiceGateway":
     """The real gateway (workflow, exercise, audit; pictures and records from the
     exercise's world) over a SQLite store holding that exercise, started."""
     from leadreview.app.bootstrap import Application
+    from leadreview.domain.roles import Actor, Role
     from leadreview.exercise.loading import load_exercise
     from leadreview.exercise.service import ExerciseService
     from leadreview.exercise.world import build_exercise_world
     from leadreview.settings import load_settings
-    from leadreview.tui.demo import DEMO_FACILITATOR
     from leadreview.tui.factory import open_session
 
     url = f"sqlite:///{folder / f'bench-{leads}.db'}"
     application = Application(load_settings(data_dir=folder / "data"), database_url=url)
     session = open_session(application, demo=False)
     world = build_exercise_world(load_exercise(_exercise_files(folder, leads)))
-    ExerciseService(session.gateway.workflow.ctx).start(DEMO_FACILITATOR, world)
+    # Not the demo's system name: that starts the bundled demo and nothing else.
+    facilitator = Actor(name="bench facilitator", role=Role.FACILITATOR)
+    ExerciseService(session.gateway.workflow.ctx).start(facilitator, world)
     return session.gateway
 
 
