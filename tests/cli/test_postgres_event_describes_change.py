@@ -8,6 +8,9 @@ import hashlib
 import importlib.util
 import json
 import secrets
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 
 import psycopg
@@ -22,7 +25,7 @@ from leadreview.store.privileges import UPDATABLE_COLUMNS
 from leadreview.store.store import Store
 from leadreview.workflow.audit_port import EventType
 from leadreview.workflow.import_responses import RESPONSE_IMPORTED
-from tests.support.postgres_logins import cli, libpq
+from tests.support.postgres_logins import as_login, cli, grant, libpq
 
 pytestmark = pytest.mark.postgres
 
@@ -211,3 +214,48 @@ def test_the_migration_applies_to_an_existing_database_and_downgrades(
     assert _lead_forward_commits(postgres_url, reviewer, lead_id)
     _migrate(postgres_url, HEAD_REVISION, down=False)  # over the rows already there
     assert not _lead_forward_commits(postgres_url, reviewer, lead_id)
+
+
+RESPONSES = Path(__file__).parents[2] / "fixtures" / "responses"
+
+
+def test_the_batch_flows_run_as_a_login_under_the_map(
+    owner_store: Store,
+    postgres_url: str,
+    make_login: Callable[[str], str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The flows the whole-flow login tests do not take: a recorded comparison (batch
+    runs, cases opened from a batch, simulated reviewers' decisions, the closing event)
+    and imported search responses. Each row change would be refused at commit if the
+    map missed its table under the event that closes the service's transaction."""
+    login = make_login("batch")
+    for role in ("analyst", "facilitator", "reviewer", "investigator"):
+        grant(capsys, monkeypatch, postgres_url, login, role)
+    as_batch = as_login(postgres_url, login)
+    compared = cli(capsys, monkeypatch, as_batch,
+                   "compare", "--record", "--scenario", "aclu-2018", "--gallery-size", "2000",
+                   "--probes", "3", "--seed", "5", "--seeds", "2",
+                   "--format", "json", "--output", str(tmp_path / "comparison.json"))  # fmt: skip
+    assert compared.code == 0, compared.out + compared.err
+    responses = tmp_path / "responses"
+    shutil.copytree(RESPONSES, responses)
+    imported = cli(capsys, monkeypatch, as_batch, "audit", "import-responses",
+                   str(responses), "--role", "investigator")  # fmt: skip
+    assert imported.code == 0, imported.out + imported.err
+
+    with psycopg.connect(libpq(postgres_url)) as owner:
+        stored = owner.execute(
+            "SELECT event_type, count(*) FROM audit_event WHERE login = %s GROUP BY event_type",
+            (login,),
+        ).fetchall()
+        decisions = owner.execute("SELECT count(*) FROM decision").fetchone()
+    by_type = {str(t): int(str(n)) for t, n in stored}
+    for event_type in ("batch.recorded", "case.opened", "search.recorded", "lead.decided",
+                       "comparison.recorded", "response.imported"):  # fmt: skip
+        assert by_type.get(event_type, 0) >= 1, (event_type, by_type)
+    assert decisions == (by_type["lead.decided"],)
+    verified = cli(capsys, monkeypatch, postgres_url, "audit", "verify")
+    assert verified.code == 0, verified.out + verified.err
