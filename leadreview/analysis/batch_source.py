@@ -77,18 +77,21 @@ def default_workers() -> int:
 def seed_runs(prepared: PreparedScenario, workers: int | None = None) -> Iterator[SeedRun]:
     """Every seed's `SeedRun`, in seed order: on `prepared.cluster` when it names one,
     else in `workers` local processes (default: every core; 1 runs them here)."""
+    from leadreview.simulation.score_model import load_score_model
+
+    model = load_score_model()  # read once, shared by every seed
     if prepared.cluster is not None:
         from leadreview.analysis.cluster_seeds import cluster_seed_runs
 
-        yield from cluster_seed_runs(prepared.scenario, prepared.seeds, prepared.cluster)
+        yield from cluster_seed_runs(prepared.scenario, prepared.seeds, prepared.cluster, model)
         return
     from leadreview.analysis.seed_runs import gallery_placement, run_seed
 
     workers = min(default_workers() if workers is None else workers, len(prepared.seeds))
-    with gallery_placement(prepared.scenario, workers) as placement:
+    with gallery_placement(prepared.scenario, workers, model) as placement:
         if workers <= 1:
             for seed in prepared.seeds:
-                yield run_seed(prepared.scenario, seed, placement)
+                yield run_seed(prepared.scenario, seed, placement, model)
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -101,7 +104,8 @@ def seed_runs(prepared: PreparedScenario, workers: int | None = None) -> Iterato
             # spawn (cli/processes.py), since only the layers above the composition root
             # touch the process environment.
             futures = [
-                pool.submit(run_seed, prepared.scenario, seed, placement) for seed in prepared.seeds
+                pool.submit(run_seed, prepared.scenario, seed, placement, model)
+                for seed in prepared.seeds
             ]
             for future in futures:
                 yield future.result()

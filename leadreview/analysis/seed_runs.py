@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leadreview.simulation.scenario import Scenario
+from leadreview.simulation.score_model import ScoreModel
 from leadreview.simulation.search_batch import SearchBatch
 
 # Galleries of their own per seed above this are written to files when seeds run in
@@ -76,16 +77,19 @@ def worker_memory() -> WorkerMemory:
     )
 
 
-def run_seed(scenario: Scenario, seed: int, placement: GalleryPlacement) -> SeedRun:
+def run_seed(
+    scenario: Scenario, seed: int, placement: GalleryPlacement, model: ScoreModel
+) -> SeedRun:
     """Build one seed's world (its gallery mapped from `placement.folder` when there is
-    one) and search it. Run in a worker process: a module-level function, picklable."""
+    one) and search it. Run in a worker process: a module-level function, picklable.
+    `model` is read once by the caller (parsing it costs a third of a small seed) and
+    sent along, so every worker, here or on a cluster, uses the caller's."""
     import numpy as np
 
     from leadreview.analysis.run_batch import run_scenario
-    from leadreview.simulation.score_model import load_score_model
 
     folder = None if placement.folder is None else Path(placement.folder)
-    run = run_scenario(scenario, seed=seed, model=load_score_model(), cache_dir=folder)
+    run = run_scenario(scenario, seed=seed, model=model, cache_dir=folder)
     embeddings = run.world.gallery_embeddings
     mapped = isinstance(embeddings, np.memmap) and not embeddings.flags.writeable
     memory = worker_memory()  # while the gallery is still mapped
@@ -96,7 +100,9 @@ def run_seed(scenario: Scenario, seed: int, placement: GalleryPlacement) -> Seed
 
 
 @contextmanager
-def gallery_placement(scenario: Scenario, workers: int) -> Iterator[GalleryPlacement]:
+def gallery_placement(
+    scenario: Scenario, workers: int, model: ScoreModel
+) -> Iterator[GalleryPlacement]:
     """A temporary folder for the run's memory-mapped galleries when they pay off: the
     one fixed gallery, generated here once (on every core) before any worker starts; or
     large galleries of their own when several workers run at once. Removed afterwards."""
@@ -108,9 +114,7 @@ def gallery_placement(scenario: Scenario, workers: int) -> Iterator[GalleryPlace
         if fixed:
             from leadreview.simulation.gallery_build import build_gallery
             from leadreview.simulation.resources import check_gallery_fits
-            from leadreview.simulation.score_model import load_score_model
 
-            model = load_score_model()
             spec = scenario.gallery
             check_gallery_fits(spec.size, model.dims, Path(folder), probes=scenario.probes.count)
             assert spec.seed is not None
