@@ -167,23 +167,23 @@ def bench_seeds_everywhere() -> list[BenchResult]:
     floor = Timing(tuple(t.samples[0] for t in serial))
     on_cores = Timing(tuple(t.samples[0] for t in everywhere))
     on_cluster = Timing(tuple(t.samples[0] for t in clustered))
-    name = f"compare --seeds {seeds} (gallery {request.gallery_size:,}, {request.probes} probes)"
-    verdict = "identical results" if same else "RESULTS DIFFER"
+    # Names short enough that each figure prints on one line (tests/services/test_bench.py).
+    name = f"compare --seeds {seeds} ({request.gallery_size:,} faces, {request.probes} probes)"
+    verdict = "identical" if same else "RESULTS DIFFER"
 
     def speed_up(timing: Timing) -> str:
-        return f"speed-up x{floor.median / timing.median:.2f}"
+        return f"x{floor.median / timing.median:.2f}"
 
     return [
         timed_result(
-            f"{name} on {cores} local cores, {speed_up(on_cores)}, {verdict}",
-            on_cores, "one seed after the other", floor,
+            f"{name}, {cores} local cores: {speed_up(on_cores)}, {verdict}",
+            on_cores, "serial", floor,
             target="identical, ratio < 1" if cores > 1 else "identical (one core)",
             passed=lambda a, b: same and (cores == 1 or a < b), unit="s", scale=1.0,
         ),
         timed_result(
-            f"{name} on a 2-worker Dask LocalCluster (loopback), {speed_up(on_cluster)}, "
-            f"{verdict}",
-            on_cluster, "one seed after the other", floor,
+            f"{name}, 2-worker Dask LocalCluster: {speed_up(on_cluster)}, {verdict}",
+            on_cluster, "serial", floor,
             target="identical", passed=lambda _a, _b: same, unit="s", scale=1.0,
         ),
     ]  # fmt: skip
@@ -213,14 +213,12 @@ def bench_shared_gallery_memory() -> BenchResult:
     shared_total = sum(shared_private) + gallery_mib
     mapped = all(r.gallery_mapped for r in shared_runs)
     return BenchResult(
-        name=f"{workers} workers, one {faces:,}-face float32 gallery ({gallery_mib:.0f} MiB) "
-        f"mapped by all (mapped: {mapped}; private MiB a worker: "
-        f"{', '.join(f'{m:.0f}' for m in shared_private)}), memory in all",
+        name=f"{workers} workers map one {gallery_mib:.0f} MiB gallery (mapped: {mapped}; "
+        f"private {'/'.join(f'{m:.0f}' for m in shared_private)} MiB)",
         value=shared_total, unit="MiB",
-        baseline_name="each worker building its own copy (private MiB a worker: "
-        f"{', '.join(f'{m:.0f}' for m in own_private)})",
+        baseline_name=f"own copies (private {'/'.join(f'{m:.0f}' for m in own_private)} MiB)",
         baseline=sum(own_private),
-        target="one gallery in all, not one per worker",
+        target="one gallery, not one a worker",
         passed=tiny() or (mapped and shared_total < sum(own_private) - 0.5 * gallery_mib
                           * (workers - 1)),
     )  # fmt: skip
