@@ -32,11 +32,18 @@ def run_comparison(
     reviewer_profile: list[str] | None,
     record: bool = False,
     rules: "DisparityRules | None" = None,
+    gallery_seed: int | None = None,
+    cluster: str | None = None,
 ) -> "Comparison":
     """`runs.comparison.run_comparison` with a progress bar; with `record`, on the
     application's store, as the acting principal (an analyst)."""
     from leadreview.cli.progress import with_progress
     from leadreview.runs import comparison
+
+    if cluster is not None:
+        from leadreview.cli.waiting import require_scheduler
+
+        require_scheduler(cluster)
 
     record_to = None
     if record:
@@ -60,6 +67,8 @@ def run_comparison(
         progress=with_progress,
         record_to=record_to,
         rules=rules,
+        gallery_seed=gallery_seed,
+        cluster=cluster,
     )
 
 
@@ -73,10 +82,17 @@ def run_sweep(
     policy: list[str] | None,
     step: float,
     max_candidates: int | None,
+    gallery_seed: int | None = None,
+    cluster: str | None = None,
 ) -> "Sweep":
     """`runs.comparison.run_sweep` with a progress bar."""
     from leadreview.cli.progress import with_progress
     from leadreview.runs import comparison
+
+    if cluster is not None:
+        from leadreview.cli.waiting import require_scheduler
+
+        require_scheduler(cluster)
 
     return comparison.run_sweep(
         scenario=scenario,
@@ -88,6 +104,8 @@ def run_sweep(
         step=step,
         max_candidates=max_candidates,
         progress=with_progress,
+        gallery_seed=gallery_seed,
+        cluster=cluster,
     )
 
 

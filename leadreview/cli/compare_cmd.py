@@ -11,8 +11,10 @@ import typer
 
 from leadreview.cli.batch_runs import disparity_rules, emit, run_comparison
 from leadreview.cli.options import (
+    ClusterOpt,
     FormatOpt,
     GalleryOpt,
+    GallerySeedOpt,
     MinGroupOpt,
     OutputFormat,
     OutputOpt,
@@ -55,6 +57,8 @@ def compare_command(
     reference_group: ReferenceOpt = "largest",
     min_group_size: MinGroupOpt = 30,
     parity_band: ParityBandOpt = False,
+    gallery_seed: GallerySeedOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Compare policies and reviewer profiles on the same searches, overall and per group."""
     comparison = run_comparison(
@@ -67,6 +71,8 @@ def compare_command(
         policy=policy,
         reviewer_profile=reviewer_profile,
         record=record,
+        gallery_seed=gallery_seed,
+        cluster=cluster,
     )
     if output_format is OutputFormat.JSON:
         from leadreview.analysis.compare_export import comparison_json

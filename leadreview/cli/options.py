@@ -78,6 +78,24 @@ GalleryOpt = Annotated[
 ProbesOpt = Annotated[
     int | None, typer.Option("--probes", help="override the probe count", min=1, max=MAX_PROBES)
 ]
+GallerySeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--gallery-seed",
+        help="one gallery for every seed, the gallery of this seed: generated once and "
+        "memory-mapped by the worker processes; only the probes vary with --seed",
+        min=0,
+        max=SEED_MAX,
+    ),
+]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="run the seeds on this Dask distributed scheduler (tcp://HOST:PORT; install "
+        "leadreview[cluster] here and on the workers) instead of this machine's cores",
+    ),
+]
 PolicyOpt = Annotated[
     list[str] | None,
     typer.Option(

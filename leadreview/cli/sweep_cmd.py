@@ -7,8 +7,10 @@ import typer
 
 from leadreview.cli.batch_runs import emit, run_sweep
 from leadreview.cli.options import (
+    ClusterOpt,
     FormatOpt,
     GalleryOpt,
+    GallerySeedOpt,
     MaxCandidatesOpt,
     OutputFormat,
     OutputOpt,
@@ -39,6 +41,8 @@ def sweep_command(
     chart: ChartOpt = None,
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
+    gallery_seed: GallerySeedOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Sweep the threshold from 0 to 100: false leads per search and mates missed, per group.
 
@@ -53,6 +57,8 @@ def sweep_command(
         policy=policy,
         step=step,
         max_candidates=max_candidates,
+        gallery_seed=gallery_seed,
+        cluster=cluster,
     )
     if chart:
         from leadreview.analysis.chart_output import save_figure
