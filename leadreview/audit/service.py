@@ -168,18 +168,41 @@ def _check_new_leaves(session: object, tree: StoredTree, after: int, size: int) 
 
 
 def export_with_context(
-    store: Store, context: AuditContext, directory: Path, fmt: ExportFormat
+    store: Store,
+    context: AuditContext,
+    directory: Path,
+    fmt: ExportFormat,
+    cosign: Callable[[str], str] | None = None,
 ) -> ExportSummary:
     """The one export path, for `leadreview audit export` and the terminal app alike:
     the events, this log's checkpoints seen (so an outsider can check that the log only
-    grew), and a fresh checkpoint signed over the exported tree."""
+    grew), and a fresh checkpoint signed over the exported tree (and, given `cosign`,
+    cosigned by witnesses: see `cosigner`)."""
+    sign = tree_signer(store, context)
     return export_log(
         store,
         directory,
         fmt,
-        sign_tree=tree_signer(store, context),
+        sign_tree=sign if cosign is None else lambda size, root: cosign(sign(size, root)),
         seen_checkpoints=own_checkpoints(store, context),
     )
+
+
+def cosigner(
+    store: Store, context: AuditContext, urls: Sequence[str], missed: list[str]
+) -> Callable[[str], str]:
+    """A function that has the witnesses at `urls` cosign a checkpoint this key just
+    signed (and kept), keeps the cosigned copy, and returns it; each witness that did not
+    cosign adds a line to `missed`."""
+
+    def cosign(signed: str) -> str:
+        signer = context.signer()
+        kept = context.checkpoint_store(context.log_origin(store), [signer.verifier()]).add(signed)
+        cosigned, failures = collect_cosignatures(store, context, kept, urls)
+        missed.extend(failures)
+        return cosigned.signed
+
+    return cosign
 
 
 def load_checkpoint_files(
@@ -211,6 +234,22 @@ def load_checkpoint_files(
         except CheckpointError as exc:
             breaks.append(Break(0, BreakKind.BAD_CHECKPOINT, f"{path}: {exc}"))
     return checkpoints, breaks
+
+
+def newest_checkpoint_file(files: Sequence[Path]) -> tuple[str, str] | None:
+    """The largest of `files` (named `checkpoint-<zero-padded size>.txt`) and its text,
+    for the witness quorum; an unreadable one has empty text, which fails the count."""
+    from leadreview.errors import InputFileError
+    from leadreview.io.limits import read_limited
+
+    if not files:
+        return None
+    newest = max(files, key=lambda path: path.name)
+    try:
+        text = read_limited(newest, "checkpoint", MAX_CHECKPOINT_BYTES).decode("utf-8")
+    except (InputFileError, UnicodeDecodeError):
+        text = ""
+    return str(newest), text
 
 
 def verify_store(
@@ -253,6 +292,7 @@ def verify_with_context(
     # The same checkpoint may be both stored and given; check it once.
     report = verify_store(store, list(dict.fromkeys([*seen, *checkpoints])))
     report.breaks.extend(breaks + seen_breaks)
+    report.newest_checkpoint = newest_checkpoint_file(_stored_files(own_folder))
     return report
 
 

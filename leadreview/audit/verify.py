@@ -60,6 +60,9 @@ class VerifyReport:
     leaves_sha256: str = ""  # SHA-256 over every recomputed leaf hash, in order
     checkpoints: int = 0
     breaks: list[Break] = field(default_factory=list)
+    # The newest signed checkpoint of the source (where it is, its text): the one whose
+    # witness cosignatures `--quorum` counts.
+    newest_checkpoint: tuple[str, str] | None = None
 
     @property
     def ok(self) -> bool:
