@@ -23,7 +23,7 @@ from leadreview.audit.log import AuditLog
 from leadreview.audit.merkle import ProofError, check_consistency, leaf_hash
 from leadreview.audit.note import Signer, Verifier
 from leadreview.audit.signed_state import SignedState, has_signed_anything
-from leadreview.audit.stream import stream_rows
+from leadreview.audit.stream import CHUNK_ROWS, stream_rows
 from leadreview.audit.tree_store import StoredTree
 from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
 from leadreview.errors import ConfigurationError
@@ -253,10 +253,32 @@ def newest_checkpoint_file(files: Sequence[Path]) -> tuple[str, str] | None:
 
 
 def verify_store(
-    store: Store, checkpoints: Sequence[Checkpoint] = (), chunk_rows: int | None = None
+    store: Store,
+    checkpoints: Sequence[Checkpoint] = (),
+    chunk_rows: int | None = None,
+    *,
+    workers: int | None = None,
+    parallel_from: int | None = None,
 ) -> VerifyReport:
     """The chain, and the stored Merkle tree checked row by row against the events'
-    leaves; checkpoints are compared with the stored tree's roots."""
+    leaves; checkpoints are compared with the stored tree's roots.
+
+    A log of at least `parallel_from` events is first walked in ranges on `workers`
+    processes (default: every core; verify_parallel.py); anything found wrong there, and
+    any smaller log, is walked sequentially, which names every break."""
+    from leadreview.audit import verify_parallel as ranges
+
+    workers = ranges.default_workers() if workers is None else workers
+    threshold = ranges.PARALLEL_FROM if parallel_from is None else parallel_from
+    with store.reading() as session:
+        head, _ = AuditLog.head(session)
+    if workers > 1 and head >= threshold:
+        chunk = chunk_rows or CHUNK_ROWS
+        found = ranges.verify_in_ranges(
+            store, checkpoints, _stored_roots(store), workers=workers, chunk_rows=chunk
+        )
+        if found is not None:
+            return found
     chunks = stream_rows(store) if chunk_rows is None else stream_rows(store, chunk_rows)
     report = walk(store.url, chunks, checkpoints, _stored_roots(store))
     _check_stored_tree(store, report)
@@ -299,50 +321,21 @@ def verify_with_context(
 def _check_stored_tree(store: Store, report: VerifyReport) -> None:
     """Every row of audit_merkle must be what appending the events' leaves stores: the
     leaves those of the events (compared through one digest over all of them), each
-    higher hash the parent of the two below it, one row per event, in order. Checked a
-    level at a time over each chunk (list comprehensions, n − 1 hashes in all)."""
+    higher hash the parent of the two below it, one row per event, in order."""
     import hashlib
 
     from leadreview.audit.stream import stream_tree_rows
+    from leadreview.audit.tree_check import RangeTreeCheck
 
-    sha256 = hashlib.sha256
     leaves = hashlib.sha256()
-    unpaired: dict[int, bytes] = {}  # a level's last node, waiting for its right sibling
-    count = 0
-    problem = ""
+    check = RangeTreeCheck()
     for chunk in stream_tree_rows(store):
-        if chunk[0][0] != count + 1 or chunk[-1][0] != count + len(chunk):
-            problem = f"audit_merkle rows after event {count} are not consecutive"
+        leaves.update(b"".join(check.feed(chunk)))
+        if check.problem:
             break
-        blobs = [bytes(blob) for _, blob in chunk]
-        count += len(blobs)
-        nodes = [blob[:32] for blob in blobs]
-        leaves.update(b"".join(nodes))
-        level = 0
-        while nodes:
-            if level in unpaired:
-                nodes.insert(0, unpaired.pop(level))
-            if len(nodes) & 1:
-                unpaired[level] = nodes.pop()
-            expected = [
-                sha256(b"\x01" + left + right).digest()
-                for left, right in zip(nodes[0::2], nodes[1::2], strict=True)
-            ]
-            offset = 32 * (level + 1)
-            stored = [blob[offset : offset + 32] for blob in blobs if len(blob) > offset]
-            if expected != stored:
-                problem = (
-                    f"audit_merkle holds wrong level-{level + 1} hashes in events up to {count}"
-                )
-                break
-            if not stored:
-                break  # nothing new above this level in this chunk
-            nodes = stored
-            level += 1
-        if problem:
-            break
-    if not problem and count != report.events:
-        problem = f"audit_merkle holds {count} events, the log {report.events}"
+    problem = check.problem
+    if not problem and check.count != report.events:
+        problem = f"audit_merkle holds {check.count} events, the log {report.events}"
     if not problem and leaves.hexdigest() != report.leaves_sha256:
         problem = "audit_merkle's leaf hashes are not those of the events"
     if problem:
