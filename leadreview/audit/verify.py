@@ -117,15 +117,19 @@ class ChainWalker:
         stored_root: Callable[[int], bytes | None] | None = None,
         *,
         first_seq: int = 1,
+        digest_leaves: bool = True,
     ) -> None:
         """`stored_root(size)`: the root of a stored tree that is checked separately
         against these events' leaves (the database's audit_merkle); given it, the walker
         does not rebuild the tree itself, sparing n − 1 hashes.
 
         `first_seq` > 1 walks one range of the log (verify_parallel.py): its first event's
-        link is taken as it is and checked by whoever joins the ranges."""
+        link is taken as it is and checked by whoever joins the ranges. Without
+        `digest_leaves` the leaves are not summed into `leaves_sha256` (a range's walker
+        compares them with the stored ones itself, through `last_leaves`)."""
         self.report = VerifyReport(source)
         self._expected = first_seq
+        self._digest_leaves = digest_leaves
         self._last: str | None = GENESIS_DIGEST if first_seq == 1 else None
         self.first_prev: str | None = None  # the first event's prev_digest
         self.last_leaves: list[bytes] = []  # the leaf hashes of the rows fed last
@@ -204,7 +208,8 @@ class ChainWalker:
             self._tree.extend(leaves)
         else:
             self._tree.size += len(leaves)  # only counted; the stored tree is checked
-        self._leaves.update(b"".join(leaves))
+        if self._digest_leaves:
+            self._leaves.update(b"".join(leaves))
         self.last_leaves = leaves
         self._expected = expected
         self._last = last

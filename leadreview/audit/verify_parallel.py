@@ -68,7 +68,7 @@ def walk_range(
     """Walk events `first`…`last` and their audit_merkle rows from a connection of its own;
     stops at the first thing wrong (the sequential walk will name it)."""
     store = Store(make_engine(url))
-    walker = ChainWalker("", checkpoints, _no_stored_root, first_seq=first)
+    walker = ChainWalker("", checkpoints, _no_stored_root, first_seq=first, digest_leaves=False)
     tree = RangeTreeCheck(first, top=align_level)
     events_sql = _select(", ".join(ROW_COLUMNS), "audit_event", first, last)
     tree_sql = _select("seq, hashes", "audit_merkle", first, last)
