@@ -9,8 +9,8 @@ import pytest
 
 from leadreview.audit.service import AuditContext
 from leadreview.store import open_store
-from tests.audit.test_audit_witness import run, setting, witness_process
 from tests.support.audit import append_events
+from tests.support.witnesses import run, setting, witness_process
 
 __all__ = ["setting"]  # the fixture, shared with test_audit_witness
 

@@ -10,21 +10,12 @@ import pytest
 
 from leadreview.cli.app import main
 from leadreview.store import open_store
-from tests.audit.test_audit_witness import witness_process
-from tests.aws.test_archive import BUCKET, PREFIX
+from tests.aws.conftest import BUCKET
 from tests.support.audit import append_events
+from tests.support.witnesses import run, witness_process
 
+PREFIX = "leadreview"
 TILES = f"{PREFIX}/tiles/"
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture
