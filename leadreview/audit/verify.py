@@ -198,6 +198,7 @@ class ChainWalker:
                 or '"' in labels
                 or "\\" in labels
                 or version not in KNOWN_FORMATS
+                or (version != FORMAT_V1 and not (auth and login))
             ):
                 self._slow(row, computed, expected, last)
             last = digest
