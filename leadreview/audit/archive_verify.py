@@ -5,6 +5,7 @@ tiles directory (tiles_verify.py)."""
 import hashlib
 import json
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
@@ -96,10 +97,15 @@ def _fetch_segment(
 
 
 def verify_archive(
-    s3_client: S3Client, bucket: str, prefix: str, verifier: Verifier
+    s3_client: S3Client,
+    bucket: str,
+    prefix: str,
+    verifier: Verifier,
+    extra_checkpoints: Sequence[Path] = (),
 ) -> VerifyReport:
     """Verify the archive alone: every sealed segment's chain and checkpoint, signed by
-    `verifier`'s key, plus every overwritten, deleted or mismatching object."""
+    `verifier`'s key, plus every overwritten, deleted or mismatching object; the archived
+    log must also extend `extra_checkpoints` (`--checkpoint FILE`)."""
     root = archive_root(prefix)
     location = f"s3://{bucket}/{root}"
     with s3_errors(bucket), tempfile.TemporaryDirectory(prefix="leadreview-archive-") as tmp:
@@ -120,7 +126,7 @@ def verify_archive(
                     events_out=events_out,
                     checkpoint_path=copy,
                 )
-        report = verify_export(directory, [verifier])
+        report = verify_export(directory, [verifier], extra_checkpoints)
 
         def remote(text: str) -> str:
             # Name S3 objects, not the temporary files they were checked in.

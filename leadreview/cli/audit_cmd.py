@@ -69,7 +69,9 @@ def verify(
         if key is None:
             raise typer.BadParameter("--from-s3 needs --key (the log's public key)")
         bucket, prefix = parse_s3_location(from_s3)
-        report = verify_archive(application().s3_client(), bucket, prefix, read_verifier(key))
+        report = verify_archive(
+            application().s3_client(), bucket, prefix, read_verifier(key), checkpoint or []
+        )
     elif from_dir is not None:
         from leadreview.audit.export import verify_export
 

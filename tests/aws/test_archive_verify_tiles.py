@@ -54,6 +54,26 @@ def test_the_tiles_copy_verifies_from_s3_alone(
     assert "4 checkpoint(s) extended" in out
 
 
+def test_the_archive_must_extend_a_checkpoint_given(
+    archived: None, s3: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leadreview.audit.checkpoint import Checkpoint, read_unverified
+    from leadreview.audit.keys import load_signer
+
+    key = key_text(capsys)
+    current = s3.get_object(Bucket=BUCKET, Key=f"{TILES}checkpoint")["Body"].read().decode()
+    origin = read_unverified(current).origin
+    # A checkpoint of 310 events this key signed: the archive (300) falls short of it.
+    later = Checkpoint(origin, 310, "ef" * 32).sign(load_signer(tmp_path / "key" / "signing.key"))
+    (tmp_path / "later.txt").write_text(later)
+    verify = ["audit", "verify", "--from-s3", f"{BUCKET}/{PREFIX}", "--key", key]
+
+    code, out, _ = run([*verify, "--checkpoint", str(tmp_path / "later.txt")], capsys)
+
+    assert code == 1
+    assert "seq 310: not an extension of checkpoint" in out and "truncated" in out
+
+
 def test_a_changed_entry_bundle_fails_naming_the_object_and_the_event(
     archived: None, s3: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
