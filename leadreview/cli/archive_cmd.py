@@ -31,7 +31,8 @@ def archive_command(
     from leadreview.audit.archive import archive_log
     from leadreview.audit.canonical import format_time
     from leadreview.audit.checkpoint import CheckpointError
-    from leadreview.audit.service import cosigner, sign_tree
+    from leadreview.audit.cosigning import cosigner
+    from leadreview.audit.service import sign_tree
     from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
 

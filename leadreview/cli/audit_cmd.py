@@ -113,7 +113,8 @@ def checkpoint(
 ) -> None:
     """Sign the tree's root (C2SP tlog-checkpoint) and keep it with the checkpoints seen."""
     from leadreview.audit.checkpoint import CheckpointError
-    from leadreview.audit.service import collect_cosignatures, make_checkpoint
+    from leadreview.audit.cosigning import collect_cosignatures
+    from leadreview.audit.service import make_checkpoint
     from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
 
@@ -166,8 +167,9 @@ def export(
 ) -> None:
     """Export the events and signed checkpoints for offline verification."""
     from leadreview.audit.checkpoint import CheckpointError
+    from leadreview.audit.cosigning import cosigner
     from leadreview.audit.export import ExportFormat
-    from leadreview.audit.service import cosigner, export_with_context
+    from leadreview.audit.service import export_with_context
     from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
 
