@@ -120,11 +120,13 @@ def _threshold(scores: FloatMatrix, best: FloatMatrix, k: int) -> FloatMatrix | 
     or, before k are kept, the k-th best of the block's first columns (the k-th best of
     any k or more scores seen is at most the k-th best of all). None: too few columns."""
     if best.shape[1] >= k:
-        return best.min(axis=1)
+        kth_kept: FloatMatrix = best.min(axis=1)
+        return kth_kept
     sample = min(scores.shape[1], max(_SAMPLE_COLUMNS, 4 * k))
     if best.shape[1] > 0 or sample <= k:
         return None
-    return np.partition(scores[:, :sample], sample - k, axis=1)[:, sample - k]
+    sampled: FloatMatrix = np.partition(scores[:, :sample], sample - k, axis=1)[:, sample - k]
+    return sampled
 
 
 def _merge_candidates(
@@ -180,7 +182,8 @@ def _passing_positions(
 
     def find(span: tuple[int, int]) -> IndexMatrix:
         first, last = span[0] * width, span[1] * width
-        return np.flatnonzero(flat_passing[first:last]) + first
+        positions: IndexMatrix = np.flatnonzero(flat_passing[first:last]) + first
+        return positions
 
     workers = os.cpu_count() or 1
     if workers == 1 or rows < workers or scores.size < _PARALLEL_FROM_ELEMENTS:
@@ -200,8 +203,10 @@ def _by_row_best_first(rows: IndexMatrix, scores: FloatMatrix) -> IndexMatrix:
     if scores.size and scores.min() >= -1.5 and scores.max() <= 1.5:
         # Cosines: row + (1.5 - score) / 4 stays inside the row's unit interval and keeps
         # float32 scores apart in float64. One key argsorts in a third of lexsort's time.
-        return np.argsort(rows + (1.5 - scores.astype(np.float64)) / 4.0)
-    return np.lexsort((-scores, rows))
+        by_key: IndexMatrix = np.argsort(rows + (1.5 - scores.astype(np.float64)) / 4.0)
+        return by_key
+    by_keys: IndexMatrix = np.lexsort((-scores, rows))
+    return by_keys
 
 
 def block_rows(queries: int, dimension: int, budget_bytes: int, converts: bool) -> int:

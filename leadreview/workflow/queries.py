@@ -7,6 +7,7 @@ views; none of them writes.
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from leadreview.domain.case import CaseStatus
@@ -251,15 +252,15 @@ def decision_views(session: Session, lead_ids: Sequence[int | None]) -> list[Dec
     # Columns, not ORM entities: a decision reads its lead's earlier decisions on every
     # write, and loading instances into the session cost more than the query.
     rows = session.execute(
-        select(
-            DecisionRow.id,
-            DecisionRow.lead_id,
-            ReviewerRow.name,
-            ReviewerRow.role,
-            DecisionRow.kind,
-            DecisionRow.rationale,
-            DecisionRow.decided_at,
-            DecisionRow.lead_version,
+        sa.select(
+            col(DecisionRow.id),
+            col(DecisionRow.lead_id),
+            col(ReviewerRow.name),
+            col(ReviewerRow.role),
+            col(DecisionRow.kind),
+            col(DecisionRow.rationale),
+            col(DecisionRow.decided_at),
+            col(DecisionRow.lead_version),
         )
         .join(ReviewerRow, col(ReviewerRow.id) == col(DecisionRow.reviewer_id))
         .where(col(DecisionRow.lead_id).in_(lead_ids))
