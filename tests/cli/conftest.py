@@ -88,3 +88,19 @@ def opened_case(
                  "case", "open", "--image", str(image), "--offense", "theft")  # fmt: skip
     assert opened.code == 0, opened.err
     yield reviewer
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler() -> Iterator[str]:
+    """A two-worker Dask LocalCluster on loopback, worker processes (not threads), as a
+    real cluster runs its workers; yields the scheduler's address."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        yield str(cluster.scheduler_address)
