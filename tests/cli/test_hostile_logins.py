@@ -123,3 +123,27 @@ def test_another_facilitator_cannot_answer_someone_else_s_hot_wash(
             " ORDER BY seq"
         ).fetchall()
     assert [str(a) for (a,) in answered] == [fran, ana]
+
+
+def test_a_login_with_no_role_is_told_who_grants_one(
+    postgres_url: str,
+    make_login: object,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _isolate(monkeypatch, tmp_path)
+    assert _as(capsys, monkeypatch, postgres_url, "postgres", "db", "upgrade").code == 0
+    eve = make_login("eve")  # type: ignore[operator]
+    # As in a `public` schema, which every login may use: eve can see the tables, and
+    # PostgreSQL refuses her every one of them until the owner grants her a role.
+    with psycopg.connect(_libpq(postgres_url), autocommit=True) as connection:
+        schema = connection.execute("SELECT current_schema()").fetchone()
+        assert schema is not None
+        connection.execute(f'GRANT USAGE ON SCHEMA "{schema[0]}" TO "{eve}"')
+    for args in (("audit", "show"), ("exercise", "status"), ("case", "list")):
+        refused = _as(capsys, monkeypatch, postgres_url, eve, *args)
+        assert refused.code == 3, (args, refused.err)
+        line = refused.one_error_line()
+        assert f"login {eve!r} holds no leadreview role" in line, line
+        assert f"leadreview db grant {eve} ROLE" in line, line
