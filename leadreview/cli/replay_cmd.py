@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from leadreview.cli.bounds import MAX_GALLERY, MAX_PROBES, SEED_MAX
-from leadreview.cli.compare_cmd import ClusterOpt
+from leadreview.cli.options import ClusterOpt
 from leadreview.errors import LeadreviewError
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from leadreview.cli.tui_cmd import DatabaseOption, DemoOption
+from leadreview.cli.options import DatabaseOption, DemoOption
 from leadreview.domain.roles import Role
 
 

@@ -18,12 +18,13 @@ from sqlmodel import Session
 
 from leadreview.domain.roles import Actor, Role
 from leadreview.exercise import records
-from leadreview.exercise.permissions import ExerciseAction, refuse, require
+from leadreview.exercise.permissions import ExerciseAction, require
 from leadreview.exercise.records import ExerciseEvent, Status
 from leadreview.exercise.scenario import ExerciseScenario
 from leadreview.workflow.audit_queries import events_of_type
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest
+from leadreview.workflow.permissions import refuse
 
 MAX_TEXT = 4000
 

@@ -19,7 +19,7 @@ from pydantic import (
 from leadreview.domain.identity import AgeBand
 from leadreview.domain.policy import PolicyName, UseCase
 from leadreview.domain.probe import CaptureQuality
-from leadreview.errors import InputFileError
+from leadreview.io.named_files import resolve_named, shipped_files
 from leadreview.io.yamlfile import load_model
 from leadreview.paths import fixtures_dir
 from leadreview.simulation.score_model import GroupLabel
@@ -145,21 +145,12 @@ def bundled_scenarios_dir() -> Path:
 
 
 def bundled_scenario_paths() -> list[Path]:
-    folder = bundled_scenarios_dir()
-    return sorted(p for p in folder.iterdir() if p.suffix in SCENARIO_SUFFIXES)
+    return shipped_files(bundled_scenarios_dir(), SCENARIO_SUFFIXES)
 
 
 def resolve_scenario(ref: str | Path) -> Path:
     """A scenario given as a path to a file, or as the name of a bundled scenario."""
-    as_path = Path(ref)
-    if isinstance(ref, Path) or as_path.suffix in SCENARIO_SUFFIXES or "/" in ref:
-        return as_path
-    for suffix in SCENARIO_SUFFIXES:
-        candidate = bundled_scenarios_dir() / f"{ref}{suffix}"
-        if candidate.is_file():
-            return candidate
-    known = ", ".join(p.stem for p in bundled_scenario_paths())
-    raise InputFileError(f"scenario {ref!r}: no such scenario file or name (bundled: {known})")
+    return resolve_named(ref, bundled_scenarios_dir(), SCENARIO_SUFFIXES, "scenario")
 
 
 def load_scenario_file(path: Path) -> Scenario:
