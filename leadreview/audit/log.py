@@ -34,8 +34,8 @@ from leadreview.audit.canonical import (
 from leadreview.audit.merkle import CompactRange, leaf_hash
 from leadreview.audit.models import ROW_COLUMNS, AuditEvent, NewEvent, RawRow
 from leadreview.audit.tree_store import INSERT_ROW as _INSERT_TREE_ROW
-from leadreview.audit.tree_store import compact_range_at
-from leadreview.errors import PermissionRefused
+from leadreview.audit.tree_store import TreeStoreError, compact_range_at
+from leadreview.errors import PermissionRefused, VerificationFailed
 from leadreview.store.tables.audit import AUDIT_EVENT_TABLE
 
 _INSUFFICIENT_PRIVILEGE = "42501"
@@ -195,6 +195,13 @@ class AuditLog:
             _insert(cursor, _INSERT.replace("?", mark), rows)
             _insert(cursor, _INSERT_TREE_ROW.replace("?", mark), tree_rows)
             self._right_edge.keep(seq, prev, tree)
+        except TreeStoreError as exc:
+            # An event stored around this code (raw SQL) has no Merkle hashes: extending
+            # the tree past it is impossible, so the write is refused, not half-done.
+            raise VerificationFailed(
+                f"the audit log cannot be extended: {exc}; nothing was written"
+                " (`leadreview audit verify` names the break)"
+            ) from None
         except Exception as exc:
             # PostgreSQL's trigger refuses an event in a role the login does not hold.
             if getattr(exc, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:

@@ -1,4 +1,4 @@
-"""Ranges for numeric command-line values, stated in `--help` and checked by click.
+"""Ranges for command-line values, stated in `--help` and checked by click.
 
 An id or sequence number is a 64-bit signed integer in both databases (SQLite INTEGER,
 PostgreSQL BIGINT); a larger one could never match a row, and passing it to the driver
@@ -17,3 +17,17 @@ MAX_GALLERY = 100_000_000
 MAX_PROBES = 1_000_000
 # Rekognition's MaxFaces.
 MAX_FACES = 4096
+
+
+def person_name(value: str) -> str:
+    """A typer callback: a person's name or login, refused in one line (exit 2) before
+    any work if the audit log could not record it as a name."""
+    import typer
+
+    from leadreview.domain.roles import name_problem
+
+    problem = name_problem(value)
+    if problem is not None:
+        shown = value if len(value) <= 40 else f"{value[:40]}…"
+        raise typer.BadParameter(f"{shown!r}: {problem}")
+    return value

@@ -18,7 +18,7 @@ from leadreview.cli.acting import (
     open_exercises,
     role_named,
 )
-from leadreview.cli.bounds import DB_INT_MAX
+from leadreview.cli.bounds import DB_INT_MAX, person_name
 from leadreview.cli.groups import exercise_app
 from leadreview.cli.options import ExerciseOption
 
@@ -322,7 +322,12 @@ def _duration(text: str) -> "timedelta":
 
 @exercise_app.command("invite")
 def invite(
-    name: Annotated[str, typer.Argument(help="the participant's name, as the log will show it")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="the participant's name, as the log will show it", callback=person_name
+        ),
+    ],
     role: Annotated[str, typer.Option("--role", help="reviewer, supervisor, ...")] = "reviewer",
     expires: Annotated[
         str, typer.Option("--expires", help="how long the code may be used, e.g. 2h")
@@ -349,7 +354,10 @@ def invite(
 
 @exercise_app.command("revoke-invite")
 def revoke_invite(
-    invite_id: Annotated[int, typer.Argument(help="the invite's number, as `invite` printed")],
+    invite_id: Annotated[
+        int,
+        typer.Argument(help="the invite's number, as `invite` printed", min=1, max=DB_INT_MAX),
+    ],
     exercise: ExerciseOption = None,
 ) -> None:
     """Revoke a join code not yet used (the exercise's facilitator)."""

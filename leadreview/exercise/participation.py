@@ -118,9 +118,9 @@ def decide(
                 refusal = "the exercise is paused"
             open_play = row.assignment == Assignment.OPEN.value
             if refusal is None and not open_play and not _assigned(session, case, person):
-                refusal = (
-                    f"lead {lead_id}: case {case.case_key!r} is not assigned to {actor.name!r}"
-                )
+                # By number, as on the board: a scenario's case keys are its author's
+                # names, and authors name cases after their answer (sealed truth).
+                refusal = f"lead {lead_id}: case {case.case_id} is not assigned to {actor.name!r}"
         workflow = ReviewWorkflow(
             ctx=ctx, policies=exercise_reads.policy_set_of(session, lead_case_id)
         )
