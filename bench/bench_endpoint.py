@@ -72,7 +72,7 @@ def _percentiles(action: Callable[[], object], count: int) -> tuple[float, float
 
 
 def _round_trips(size: int) -> list[BenchResult]:
-    from leadreview.cli.case_cmd import _policies
+    from leadreview.cli.acting import policy_set
     from leadreview.domain.roles import Actor, Role
     from leadreview.endpoint.build import EndpointOptions, build_server, simulated_collections
     from leadreview.endpoint.recording import CaseDefaults, SearchRecorder
@@ -114,7 +114,7 @@ def _round_trips(size: int) -> list[BenchResult]:
             Actor(name="bench", role=Role.SUPERVISOR),
             Actor(name="bench-client", role=Role.INVESTIGATOR),
         )
-        policies = _policies(None, None)
+        policies = policy_set(None, None)
         recorder = SearchRecorder(ctx, policies, CaseDefaults())
         actor = Actor(name="bench-client", role=Role.INVESTIGATOR)
         server = build_server(settings, store, policies, EndpointOptions(), collections)

@@ -12,6 +12,8 @@ passed in) and posting's `make_posting`, without an engine made at import time.
 """
 
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +35,8 @@ class Application:
 
     `overrides` are settings given on the command line (e.g. `--backend`), applied on
     top of the environment and the config file; `database_url` replaces the settings'
-    database for this process (`leadreview tui --database`).
+    database for this process (`leadreview tui --database`); `clock` replaces the wall
+    clock for every service and audit event (tests and snapshots fix it).
     """
 
     def __init__(
@@ -41,11 +44,13 @@ class Application:
         settings: Settings | None = None,
         *,
         database_url: str | None = None,
+        clock: Callable[[], datetime] | None = None,
         **overrides: Any,
     ) -> None:
         self._given_settings = settings
         self._overrides = overrides
         self._database_url = database_url
+        self._clock = clock
         self._store: Store | None = None
         self._lock = threading.Lock()
         # How the people this process acts for are authenticated, when it is not the
@@ -65,7 +70,7 @@ class Application:
     def with_settings(self, **changes: Any) -> "Application":
         """The same application with some settings changed (e.g. `case open --backend`);
         the store, if already open, is shared."""
-        changed = Application(self.settings.model_copy(update=changes))
+        changed = Application(self.settings.model_copy(update=changes), clock=self._clock)
         changed._database_url = self._database_url
         changed._store = self._store
         changed.authenticated_by = self.authenticated_by
@@ -75,7 +80,7 @@ class Application:
         """The same settings on another database (`tui --database`, `serve --database`)."""
         if self._store is not None:
             raise RuntimeError("the store is already open; choose the database before")
-        changed = Application(self.settings)
+        changed = Application(self.settings, clock=self._clock)
         changed._database_url = url
         changed.authenticated_by = self.authenticated_by
         return changed
@@ -97,7 +102,10 @@ class Application:
         from leadreview.audit.log import AuditLog
         from leadreview.workflow.context import WorkflowContext
 
-        return WorkflowContext(store=self.store(), audit=AuditLog(auth=self.authenticated_by))
+        if self._clock is None:
+            return WorkflowContext(store=self.store(), audit=AuditLog(auth=self.authenticated_by))
+        audit = AuditLog(clock=self._clock, auth=self.authenticated_by)
+        return WorkflowContext(store=self.store(), audit=audit, clock=self._clock)
 
     def search_client(self) -> "FaceSearchClient":
         """The backend the settings name; a bad region or profile ends here, in one line."""

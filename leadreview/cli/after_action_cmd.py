@@ -13,10 +13,17 @@ from typing import Annotated
 
 import typer
 
-from leadreview.cli.exercise_cmd import ExerciseOption, _actor, _id, _open, exercise_app
+from leadreview.cli.acting import (
+    acting_as,
+    chosen_exercise,
+    facilitator,
+    open_exercises,
+    role_named,
+)
+from leadreview.cli.groups import exercise_app
+from leadreview.cli.options import ExerciseOption
 
 
-@exercise_app.command("hotwash")
 def hotwash(
     question: Annotated[
         int | None, typer.Option("--question", min=1, max=1000, help="the question's number")
@@ -26,24 +33,20 @@ def hotwash(
     exercise: ExerciseOption = None,
 ) -> None:
     """Answer a debrief question (after the reveal); without --answer, list the answers."""
-    from leadreview.domain.roles import Role
     from leadreview.errors import InputFileError
 
+    chosen = role_named(role)
+    service, store = open_exercises()
     try:
-        chosen = Role(role)
-    except ValueError:
-        raise InputFileError(f"--role {role!r}: use one of {', '.join(Role)}") from None
-    service, store = _open()
-    try:
-        exercise_id = _id(service, exercise)
-        actor = _actor(chosen)
+        exercise_id = chosen_exercise(service, exercise)
+        actor = acting_as(chosen)
         if answer is not None:
             if question is None:
                 raise InputFileError("--answer needs --question N")
             service.answer_hotwash(actor, exercise_id, question, answer)
             typer.echo(f"answer to question {question} recorded for {actor.name}")
             return
-        report = service.after_action(_actor(), exercise_id)
+        report = service.after_action(facilitator(), exercise_id)
     finally:
         store.dispose()
     for index, text in enumerate(report.debrief.questions, start=1):
@@ -52,7 +55,6 @@ def hotwash(
             typer.echo(f"    {a.by} ({a.role}): {a.answer}")
 
 
-@exercise_app.command("validate")
 def validate(
     expectation: Annotated[str, typer.Argument(help="the expectation's id in the scenario")],
     met: Annotated[bool, typer.Option("--met/--not-met", help="your judgement")],
@@ -60,9 +62,11 @@ def validate(
     exercise: ExerciseOption = None,
 ) -> None:
     """Validate an expected action by hand (the facilitator; the latest judgement counts)."""
-    service, store = _open()
+    service, store = open_exercises()
     try:
-        service.validate_expectation(_actor(), _id(service, exercise), expectation, met, note)
+        service.validate_expectation(
+            facilitator(), chosen_exercise(service, exercise), expectation, met, note
+        )
     finally:
         store.dispose()
     typer.echo(f"expectation {expectation}: {'met' if met else 'not met'} (recorded)")
@@ -77,7 +81,6 @@ def _due(text: str) -> date:
         raise InputFileError(f"--due {text!r}: write a date as YYYY-MM-DD") from None
 
 
-@exercise_app.command("improve")
 def improve(
     area: Annotated[str, typer.Option("--area", help="the area for improvement")],
     action: Annotated[str, typer.Option("--action", help="the corrective action")],
@@ -88,11 +91,11 @@ def improve(
 ) -> None:
     """Add a corrective action to the improvement plan (the facilitator)."""
     when = _due(due)
-    service, store = _open()
+    service, store = open_exercises()
     try:
         service.plan_improvement(
-            _actor(),
-            _id(service, exercise),
+            facilitator(),
+            chosen_exercise(service, exercise),
             area=area,
             action=action,
             owner=owner,
@@ -104,7 +107,6 @@ def improve(
     typer.echo(f"improvement planned: {action} — {owner}, due {when.isoformat()}")
 
 
-@exercise_app.command("aar")
 def aar(
     output: Annotated[Path, typer.Option("--output", "-o", help="the directory to write")],
     exercise: ExerciseOption = None,
@@ -113,9 +115,9 @@ def aar(
     from leadreview.exercise.aar_render import aar_html, aar_markdown
     from leadreview.io.atomic import write_atomically
 
-    service, store = _open()
+    service, store = open_exercises()
     try:
-        report = service.after_action(_actor(), _id(service, exercise))
+        report = service.after_action(facilitator(), chosen_exercise(service, exercise))
     finally:
         store.dispose()
     write_atomically(output / "aar.html", aar_html(report), "after-action report")
@@ -129,5 +131,10 @@ def aar(
 
 
 def register(app: typer.Typer) -> None:
-    """The commands above attach to `exercise_app` when this module is imported."""
+    """The commands above join the `exercise` group (after `exercise_cmd`'s, so that
+    `--help` lists them in the order of an exercise)."""
     del app
+    exercise_app.command("hotwash")(hotwash)
+    exercise_app.command("validate")(validate)
+    exercise_app.command("improve")(improve)
+    exercise_app.command("aar")(aar)

@@ -1,4 +1,4 @@
-"""Ranges for numeric command-line values, stated in `--help` and checked by click.
+"""Ranges for command-line values, stated in `--help` and checked by click.
 
 An audit sequence number is a 64-bit signed integer in both databases (SQLite INTEGER,
 PostgreSQL BIGINT). A row id (a case, a lead, an exercise, an invite) is PostgreSQL's
@@ -23,3 +23,17 @@ MAX_FACES = 4096
 # A served session's idle timeout, in seconds (settings.py's bounds, held equal by a test).
 MIN_IDLE_SECONDS = 5
 MAX_IDLE_SECONDS = 86_400
+
+
+def person_name(value: str) -> str:
+    """A typer callback: a person's name or login, refused in one line (exit 2) before
+    any work if the audit log could not record it as a name."""
+    import typer
+
+    from leadreview.domain.roles import name_problem
+
+    problem = name_problem(value)
+    if problem is not None:
+        shown = value if len(value) <= 40 else f"{value[:40]}…"
+        raise typer.BadParameter(f"{shown!r}: {problem}")
+    return value

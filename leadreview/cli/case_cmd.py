@@ -13,8 +13,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadreview.cli.acting import acting_as, policy_set, review_workflow
 from leadreview.cli.bounds import ROW_ID_MAX
-from leadreview.cli.probe_cmd import DEFAULT_SCENARIO, ScenarioOption, SeedOption
+from leadreview.cli.groups import case_app
+from leadreview.cli.options import (
+    DEFAULT_SCENARIO,
+    InForceOption,
+    PolicyOption,
+    ScenarioOption,
+    SeedOption,
+)
 from leadreview.domain.policy import UseCase
 from leadreview.domain.probe import CaptureQuality
 from leadreview.domain.roles import Role
@@ -22,15 +30,8 @@ from leadreview.domain.roles import Role
 if TYPE_CHECKING:
     from leadreview.domain.case import CaseOpening
     from leadreview.domain.roles import Actor
-    from leadreview.store.store import Store
-    from leadreview.workflow.cases import SearchBackend
-    from leadreview.workflow.policy_set import PolicySet
     from leadreview.workflow.service import ReviewWorkflow
     from leadreview.workflow.views import CaseDetail
-
-case_app = typer.Typer(
-    help="Open cases against a face-search backend; list and show them.", no_args_is_help=True
-)
 
 # Larger image files are refused unread; up to here one over Rekognition's 5 MB is read,
 # so that its refusal goes on record with the image's digest.
@@ -49,47 +50,6 @@ class StatusChoice(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     ALL = "all"
-
-
-PolicyOption = Annotated[
-    list[str] | None,
-    typer.Option("--policy", help="a policy name or file (repeatable); default: all bundled"),
-]
-InForceOption = Annotated[
-    str | None,
-    typer.Option("--in-force", help="the policy in force; default: wcso-practice, else first"),
-]
-
-
-def _actor(role: Role) -> "Actor":
-    """You, in `role`: the OS user (SQLite) or your login (PostgreSQL), if granted it."""
-    from leadreview.cli.context import application
-
-    return application().principal(role).actor
-
-
-def _policies(refs: list[str] | None, in_force: str | None) -> "PolicySet":
-    from leadreview.policy.loader import load_bundled_policies, load_policies
-    from leadreview.workflow.policy_set import DEFAULT_POLICY, PolicySet
-
-    loaded = load_policies(refs) if refs else load_bundled_policies()
-    names = [p.name for p in loaded]
-    return PolicySet.of(
-        loaded,
-        in_force or (DEFAULT_POLICY if DEFAULT_POLICY in names else names[0]),
-        chosen=bool(refs) or in_force is not None,
-    )
-
-
-def _workflow(
-    store: "Store", policies: "PolicySet", backend: "SearchBackend | None" = None
-) -> "ReviewWorkflow":
-    from leadreview.audit.log import AuditLog
-    from leadreview.workflow.context import WorkflowContext
-    from leadreview.workflow.service import ReviewWorkflow
-
-    ctx = WorkflowContext(store=store, audit=AuditLog())
-    return ReviewWorkflow(ctx=ctx, policies=policies, backend=backend)
 
 
 def _read_image(path: Path) -> bytes:
@@ -146,14 +106,14 @@ def open_command(
     if collection is None and settings.backend == "rekognition":
         raise InputFileError("--collection: required with the rekognition backend")
     collection_id = collection or SIMULATED_COLLECTION
-    who = _actor(role)
-    policies = _policies(policy, in_force)
+    who = acting_as(role)
+    policies = policy_set(policy, in_force)
     client = app.search_client()  # a bad region or profile ends here, in one line
     if settings.backend == "simulated":
         load_scenario_gallery(client, collection_id, scenario, seed)
     store = application().store()
     try:
-        workflow = _workflow(
+        workflow = review_workflow(
             store, policies, backend=SearchBackend(client=client, collection_id=collection_id)
         )
         opening = _opening(
@@ -293,11 +253,11 @@ def list_command(
     from leadreview.cli.context import application
     from leadreview.domain.case import CaseStatus
 
-    who = _actor(role)
+    who = acting_as(role)
     store = application().store()
     try:
         chosen = None if status is StatusChoice.ALL else CaseStatus(status.value)
-        cases = _workflow(store, _policies(None, None)).queue(who, chosen)
+        cases = review_workflow(store, policy_set(None, None)).queue(who, chosen)
     finally:
         store.dispose()
     table = Table(title=f"Cases ({status.value})")
@@ -327,10 +287,10 @@ def show_command(
     """A case's probe, search and ranked leads with every policy's verdict."""
     from leadreview.cli.context import application
 
-    who = _actor(role)
+    who = acting_as(role)
     store = application().store()
     try:
-        detail = _workflow(store, _policies(None, None)).case(case_id, who)
+        detail = review_workflow(store, policy_set(None, None)).case(case_id, who)
         from leadreview.workflow.row_checks import case_lead_disagreements
 
         with store.reading() as session:

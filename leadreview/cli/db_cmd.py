@@ -4,6 +4,8 @@ from typing import Annotated
 
 import typer
 
+from leadreview.cli.bounds import person_name
+
 db_app = typer.Typer(
     help="The database: schema migrations, and roles granted to logins.", no_args_is_help=True
 )
@@ -27,7 +29,9 @@ def upgrade() -> None:
         typer.echo(f"{store.url}: upgraded from {before or 'an empty database'} to {after}")
 
 
-LoginArgument = Annotated[str, typer.Argument(help="the person's PostgreSQL login")]
+LoginArgument = Annotated[
+    str, typer.Argument(help="the person's PostgreSQL login", callback=person_name)
+]
 RoleArgument = Annotated[
     str,
     typer.Argument(help="reviewer, supervisor, investigator, auditor, facilitator or analyst"),

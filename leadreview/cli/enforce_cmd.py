@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadreview.cli.acting import acting_as, policy_set, review_workflow
 from leadreview.cli.bounds import ROW_ID_MAX
-from leadreview.cli.case_cmd import _actor, _policies, _workflow, case_app
+from leadreview.cli.groups import case_app
 from leadreview.domain.enforcement import EnforcementKind, EvidenceKind
 from leadreview.domain.roles import Role
 
@@ -68,10 +69,10 @@ def enforce_command(
     items = _items(evidence or [], derived=False, option="--evidence") + _items(
         derived or [], derived=True, option="--derived"
     )
-    who = _actor(role)
+    who = acting_as(role)
     store = application().store()
     try:
-        granted = _workflow(store, _policies(None, None)).request_enforcement(
+        granted = review_workflow(store, policy_set(None, None)).request_enforcement(
             who, lead_id, kind, items
         )
     finally:

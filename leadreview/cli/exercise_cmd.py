@@ -11,53 +11,32 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadreview.cli.bounds import ROW_ID_MAX
+from leadreview.cli.acting import (
+    acting_as,
+    chosen_exercise,
+    facilitator,
+    open_exercises,
+    role_named,
+)
+from leadreview.cli.bounds import ROW_ID_MAX, person_name
+from leadreview.cli.groups import exercise_app
+from leadreview.cli.options import ExerciseOption
 
 if TYPE_CHECKING:
     from datetime import timedelta
 
-    from leadreview.domain.roles import Actor, Role
-    from leadreview.exercise.service import ExerciseService
-    from leadreview.store.store import Store
-
-exercise_app = typer.Typer(help="Run a tabletop exercise.", no_args_is_help=True)
-
-ExerciseOption = Annotated[
-    int | None,
-    typer.Option(
-        "--exercise", help="exercise id (default: the newest running)", min=1, max=ROW_ID_MAX
-    ),
-]
+    from leadreview.exercise.views import ExerciseProgress
 
 
-def _role(value: str) -> "Role":
-    """The role named on the command line, or one line listing the roles there are."""
-    from leadreview.domain.roles import Role
-    from leadreview.errors import InputFileError
-
-    try:
-        return Role(value)
-    except ValueError:
-        raise InputFileError(f"--role {value!r}: use one of {', '.join(Role)}") from None
-
-
-def _open() -> "tuple[ExerciseService, Store]":
-    from leadreview.cli.context import application
-
-    app = application()
-    return app.exercise_service(), app.store()
-
-
-def _actor(role: "Role | None" = None) -> "Actor":
-    """You, in `role` (the facilitator by default), if you hold it."""
-    from leadreview.cli.context import application
-    from leadreview.domain.roles import Role
-
-    return application().principal(role or Role.FACILITATOR).actor
-
-
-def _id(service: "ExerciseService", given: int | None) -> int:
-    return given if given is not None else service.current_exercise_id()
+def remaining_text(progress: "ExerciseProgress") -> str:
+    """`paused, 12.5 min left` — what the facilitator and the status line say about time."""
+    state = "paused" if progress.paused else "running"
+    if progress.exercise_minutes is None:
+        return f"{state}, no time limit"
+    left = progress.exercise_minutes - progress.elapsed_minutes
+    if left < 0:
+        return f"{state}, {-left:.1f} min over time"
+    return f"{state}, {left:.1f} min left"
 
 
 @exercise_app.command("start")
@@ -69,9 +48,9 @@ def start(
     from leadreview.exercise.world import build_exercise_world
 
     world = build_exercise_world(load_exercise(scenario))
-    service, store = _open()
+    service, store = open_exercises()
     try:
-        summary = service.start(_actor(), world)
+        summary = service.start(facilitator(), world)
     finally:
         store.dispose()
     typer.echo(
@@ -87,10 +66,10 @@ def join(
 ) -> None:
     """Join the exercise as a participant."""
 
-    chosen = _role(role)
-    service, store = _open()
+    chosen = role_named(role)
+    service, store = open_exercises()
     try:
-        seat = service.join(_actor(chosen), _id(service, exercise))
+        seat = service.join(acting_as(chosen), chosen_exercise(service, exercise))
     finally:
         store.dispose()
     typer.echo(f"{seat.name} joined exercise {seat.exercise_id} as {seat.role.value}")
@@ -103,9 +82,11 @@ def assign(
     exercise: ExerciseOption = None,
 ) -> None:
     """Assign every case round robin, or one case (--case) to one participant (--to)."""
-    service, store = _open()
+    service, store = open_exercises()
     try:
-        made = service.assign(_actor(), _id(service, exercise), case_key=case, participant=to)
+        made = service.assign(
+            facilitator(), chosen_exercise(service, exercise), case_key=case, participant=to
+        )
     finally:
         store.dispose()
     for a in made:
@@ -119,9 +100,11 @@ def inject(
     exercise: ExerciseOption = None,
 ) -> None:
     """Release an inject now."""
-    service, store = _open()
+    service, store = open_exercises()
     try:
-        released = service.release_inject(_actor(), _id(service, exercise), inject_id)
+        released = service.release_inject(
+            facilitator(), chosen_exercise(service, exercise), inject_id
+        )
     finally:
         store.dispose()
     typer.echo(f"released {inject_id}" if released else f"{inject_id} was already released")
@@ -133,13 +116,11 @@ def status(exercise: ExerciseOption = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    service, store = _open()
+    service, store = open_exercises()
     try:
-        progress = service.progress(_actor(), _id(service, exercise))
+        progress = service.progress(facilitator(), chosen_exercise(service, exercise))
     finally:
         store.dispose()
-    from leadreview.cli.exercise_clock_cmd import remaining_text
-
     ex = progress.exercise
     limit = f" of {progress.exercise_minutes:g}" if progress.exercise_minutes else ""
     console = Console()
@@ -187,9 +168,9 @@ def board(
 ) -> None:
     """A participant's cases, the leads they still have to decide, and injects released."""
 
-    service, store = _open()
+    service, store = open_exercises()
     try:
-        mine = service.board(_actor(_role(role)), _id(service, exercise))
+        mine = service.board(acting_as(role_named(role)), chosen_exercise(service, exercise))
     finally:
         store.dispose()
     for c in mine.cases:
@@ -225,10 +206,14 @@ def decide(
         chosen = DecisionKind(kind)
     except ValueError:
         raise InputFileError(f"--decision {kind!r}: use one of {', '.join(DecisionKind)}") from None
-    service, store = _open()
+    service, store = open_exercises()
     try:
         lead = service.decide(
-            _actor(_role(role)), _id(service, exercise), lead_id, chosen, rationale
+            acting_as(role_named(role)),
+            chosen_exercise(service, exercise),
+            lead_id,
+            chosen,
+            rationale,
         )
     finally:
         store.dispose()
@@ -238,9 +223,9 @@ def decide(
 @exercise_app.command("reveal")
 def reveal(exercise: ExerciseOption = None) -> None:
     """Reveal the ground truth (ends the reviewing)."""
-    service, store = _open()
+    service, store = open_exercises()
     try:
-        shown = service.reveal(_actor(), _id(service, exercise))
+        shown = service.reveal(facilitator(), chosen_exercise(service, exercise))
     finally:
         store.dispose()
     for c in shown.cases:
@@ -262,9 +247,9 @@ def debrief(
     from leadreview.exercise.report import debrief_report
     from leadreview.io.atomic import write_atomically
 
-    service, store = _open()
+    service, store = open_exercises()
     try:
-        report = service.debrief(_actor(), _id(service, exercise))
+        report = service.debrief(facilitator(), chosen_exercise(service, exercise))
     finally:
         store.dispose()
     write_atomically(output, debrief_report(report), "debrief")
@@ -279,10 +264,10 @@ def export(
     """Write the package: report, audit export, signed checkpoint, scenario, README."""
     from leadreview.cli.context import application
 
-    service, store = _open()
+    service, store = open_exercises()
     try:
         package = service.export(
-            _actor(), _id(service, exercise), output, application().audit_context()
+            facilitator(), chosen_exercise(service, exercise), output, application().audit_context()
         )
     finally:
         store.dispose()
@@ -306,9 +291,9 @@ def close(
     ],
 ) -> None:
     """Close an exercise (named by id: a second `close` must not close another one)."""
-    service, store = _open()
+    service, store = open_exercises()
     try:
-        service.close(_actor(), exercise)
+        service.close(facilitator(), exercise)
         title = service.summary(exercise).title
     finally:
         store.dispose()
@@ -316,9 +301,6 @@ def close(
 
 
 def register(app: typer.Typer) -> None:
-    from leadreview.cli.exercise_clock_cmd import register_clock
-
-    register_clock(exercise_app)
     app.add_typer(exercise_app, name="exercise")
 
 
@@ -340,7 +322,12 @@ def _duration(text: str) -> "timedelta":
 
 @exercise_app.command("invite")
 def invite(
-    name: Annotated[str, typer.Argument(help="the participant's name, as the log will show it")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="the participant's name, as the log will show it", callback=person_name
+        ),
+    ],
     role: Annotated[str, typer.Option("--role", help="reviewer, supervisor, ...")] = "reviewer",
     expires: Annotated[
         str, typer.Option("--expires", help="how long the code may be used, e.g. 2h")
@@ -348,17 +335,13 @@ def invite(
     exercise: ExerciseOption = None,
 ) -> None:
     """Issue a one-time join code for NAME in ROLE (the exercise's facilitator; shown once)."""
-    from leadreview.domain.roles import Role
-    from leadreview.errors import InputFileError
-
-    try:
-        chosen = Role(role)
-    except ValueError:
-        raise InputFileError(f"--role {role!r}: use one of {', '.join(Role)}") from None
+    chosen = role_named(role)
     lasts = _duration(expires)
-    service, store = _open()
+    service, store = open_exercises()
     try:
-        issued = service.invite(_actor(), _id(service, exercise), name, chosen, lasts)
+        issued = service.invite(
+            facilitator(), chosen_exercise(service, exercise), name, chosen, lasts
+        )
     finally:
         store.dispose()
     until = f"{issued.expires_at:%Y-%m-%d %H:%M} UTC" if issued.expires_at else "never"
@@ -378,9 +361,9 @@ def revoke_invite(
     exercise: ExerciseOption = None,
 ) -> None:
     """Revoke a join code not yet used (the exercise's facilitator)."""
-    service, store = _open()
+    service, store = open_exercises()
     try:
-        done = service.revoke_invite(_actor(), _id(service, exercise), invite_id)
+        done = service.revoke_invite(facilitator(), chosen_exercise(service, exercise), invite_id)
     finally:
         store.dispose()
     typer.echo(f"invite {invite_id}: " + ("revoked" if done else "already used or revoked"))

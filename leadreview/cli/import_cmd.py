@@ -68,7 +68,7 @@ def import_responses_command(
 
 
 def register(app: typer.Typer) -> None:
-    # A command of the audit colleague's `audit` group, whichever registers first.
-    from leadreview.cli.audit_cmd import audit_app
+    # A command of the `audit` group, which `audit_cmd` adds to the app.
+    from leadreview.cli.groups import audit_app
 
     audit_app.command("import-responses")(import_responses_command)

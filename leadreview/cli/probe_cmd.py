@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadreview.cli.bounds import MAX_PROBES, SEED_MAX
+from leadreview.cli.bounds import MAX_PROBES
+from leadreview.cli.options import DEFAULT_SCENARIO, ScenarioOption, SeedOption
 
 if TYPE_CHECKING:
     pass
@@ -19,18 +20,9 @@ probe_app = typer.Typer(
     help="Probe images from a scenario's synthetic world.", no_args_is_help=True
 )
 
-DEFAULT_SCENARIO = "wcso-cctv"
 # Large enough to look at and well above Rekognition's 80 px floor on each side.
 PROBE_PICTURE_SIZE = 160
 _FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
-
-ScenarioOption = Annotated[
-    str,
-    typer.Option("--scenario", help="a bundled batch scenario name (e.g. wcso-cctv) or a file"),
-]
-SeedOption = Annotated[
-    int | None, typer.Option(min=0, max=SEED_MAX, help="override the scenario's seed")
-]
 
 
 @probe_app.command("render")

@@ -17,21 +17,6 @@ T = TypeVar("T")
 _BAR_FROM_FACES = 200_000
 
 
-# Bytes per face besides its embedding: the person columns and the alive flag (ids are
-# computed per lead, not stored).
-_COLUMN_BYTES = 13
-
-
-def gallery_estimate(faces: int, dims: int = 128, item_bytes: int = 4) -> str:
-    """What a gallery will take, said before it is generated."""
-    matrix = faces * dims * item_bytes
-    return (
-        f"gallery of {faces:,} faces: {matrix / 2**30:.2f} GiB of embeddings "
-        f"(in memory, or on disk with --cache-dir) and {faces * _COLUMN_BYTES / 2**30:.2f} GiB "
-        "of person columns in memory"
-    )
-
-
 @contextmanager
 def gallery_progress(
     console: Console, faces: int, item_bytes: int = 4
@@ -47,6 +32,8 @@ def gallery_progress(
 
         def say_once(_done: int, _total: int) -> None:
             if not said:
+                from leadreview.simulation.resources import gallery_estimate
+
                 console.print(gallery_estimate(faces, item_bytes=item_bytes), soft_wrap=True)
                 said.append(True)
 
@@ -70,6 +57,8 @@ def gallery_progress(
         if not bar.live.is_started:
             # Said with the first progress, not before: a gallery refused as too big for
             # memory ends in its one error line only.
+            from leadreview.simulation.resources import gallery_estimate
+
             console.print(gallery_estimate(faces, item_bytes=item_bytes))
             bar.start()
         bar.update(task, completed=done, total=total)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadreview.cli.case_cmd import InForceOption, PolicyOption
-from leadreview.cli.probe_cmd import SeedOption
+from leadreview.cli.acting import acting_as, policy_set
+from leadreview.cli.options import InForceOption, PolicyOption, SeedOption
 from leadreview.domain.policy import UseCase
 from leadreview.domain.probe import CaptureQuality
 from leadreview.domain.roles import Role
@@ -74,14 +74,13 @@ def serve(
     in_force: InForceOption = None,
 ) -> None:
     """Serve Rekognition's collection API over HTTP; every search goes on the record."""
-    from leadreview.cli.case_cmd import _policies
     from leadreview.cli.context import application
     from leadreview.endpoint.build import EndpointOptions, build_server, simulated_collections
     from leadreview.endpoint.recording import CaseDefaults
     from leadreview.errors import InputFileError
 
     settings = application().settings
-    policies = _policies(policy, in_force)
+    policies = policy_set(policy, in_force)
     upstream_client = None
     collections = None
     if upstream is Upstream.AWS:
@@ -153,14 +152,13 @@ def keys_add(
     ] = Role.SUPERVISOR,
 ) -> None:
     """Issue an access key; the secret is printed once."""
-    from leadreview.cli.case_cmd import _actor
     from leadreview.cli.context import application
     from leadreview.domain.roles import named_actor
     from leadreview.endpoint.build import key_ring
     from leadreview.endpoint.key_admin import issue_key
 
     settings = application().settings
-    issuer = _actor(as_role)  # you, in a role granted to you
+    issuer = acting_as(as_role)  # you, in a role granted to you
     holder = named_actor(principal, role, "the key's holder")  # who it acts as: not you
     ctx = _ctx(settings)
     try:
@@ -194,13 +192,12 @@ def keys_revoke(
     as_role: Annotated[Role, typer.Option("--my-role", help="your role")] = Role.SUPERVISOR,
 ) -> None:
     """Revoke a key: a running endpoint refuses it from its next request."""
-    from leadreview.cli.case_cmd import _actor
     from leadreview.cli.context import application
     from leadreview.endpoint.build import key_ring
     from leadreview.endpoint.key_admin import revoke_key
 
     settings = application().settings
-    revoker = _actor(as_role)
+    revoker = acting_as(as_role)
     ctx = _ctx(settings)
     try:
         revoke_key(ctx, key_ring(settings), revoker, access_key_id)

@@ -8,8 +8,10 @@ import typer
 if TYPE_CHECKING:
     from leadreview.audit.verify import VerifyReport
 
-from leadreview.cli.compare_cmd import (
+from leadreview.cli.batch_runs import disparity_rules, emit, run_comparison, run_sweep
+from leadreview.cli.options import (
     GalleryOpt,
+    MaxCandidatesOpt,
     MinGroupOpt,
     ParityBandOpt,
     PolicyOpt,
@@ -19,9 +21,8 @@ from leadreview.cli.compare_cmd import (
     ScenarioOpt,
     SeedOpt,
     SeedsOpt,
-    emit,
+    StepOpt,
 )
-from leadreview.cli.sweep_cmd import MaxCandidatesOpt, StepOpt
 
 report_app = typer.Typer(
     help="Self-contained HTML reports (inline CSS and charts; nothing is fetched).",
@@ -54,7 +55,6 @@ def report_compare(
     from leadreview.analysis.compare_export import comparison_csv
     from leadreview.analysis.report_exports import comparison_bundle_json
     from leadreview.analysis.report_html import comparison_report
-    from leadreview.cli.compare_cmd import disparity_rules, run_comparison
 
     comparison = run_comparison(
         rules=disparity_rules(reference_group, min_group_size, parity_band),
@@ -92,7 +92,6 @@ def report_sweep(
     .json."""
     from leadreview.analysis.sweep_export import sweep_csv, sweep_json, sweep_rank_csv
     from leadreview.analysis.sweep_report_html import sweep_report
-    from leadreview.cli.sweep_cmd import run_sweep
 
     result = run_sweep(
         scenario=scenario,

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 scenario_app = typer.Typer(
-    help="List, show, check and create exercise scenarios.", no_args_is_help=True
+    help="List, show, validate and create (new) exercise scenarios.", no_args_is_help=True
 )
 
 

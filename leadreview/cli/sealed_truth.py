@@ -9,14 +9,10 @@ def open_truth_for(role: str, subject: Mapping[str, Any]) -> None:
     """Return if you (the OS user or your login), acting in `role`, may see the ground
     truth of `subject` — recorded as `truth.viewed`; else the refusal is recorded and
     raised. Opens the store the settings name."""
+    from leadreview.cli.acting import role_named
     from leadreview.cli.context import application
-    from leadreview.domain.roles import Role
-    from leadreview.errors import InputFileError
     from leadreview.workflow.truth_access import open_truth
 
-    try:
-        chosen = Role(role)
-    except ValueError:
-        raise InputFileError(f"--role {role!r}: use one of {', '.join(Role)}") from None
+    chosen = role_named(role)
     app = application()
     open_truth(app.workflow_context(), app.principal(chosen).actor, subject)

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from leadreview.cli.bounds import MAX_IDLE_SECONDS, MIN_IDLE_SECONDS
-from leadreview.cli.tui_cmd import DatabaseOption, DemoOption
+from leadreview.cli.options import DatabaseOption, DemoOption
 from leadreview.domain.roles import Role
 
 

@@ -1,14 +1,17 @@
 """`leadreview sweep`: thresholds 0–100, false leads against missed mates, per group."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from leadreview.cli.bounds import MAX_FACES
-from leadreview.cli.compare_cmd import (
+from leadreview.cli.batch_runs import emit, run_sweep
+from leadreview.cli.options import (
+    ClusterOpt,
     FormatOpt,
     GalleryOpt,
+    GallerySeedOpt,
+    MaxCandidatesOpt,
     OutputFormat,
     OutputOpt,
     PolicyOpt,
@@ -16,57 +19,13 @@ from leadreview.cli.compare_cmd import (
     ScenarioOpt,
     SeedOpt,
     SeedsOpt,
-    emit,
+    StepOpt,
 )
 
-if TYPE_CHECKING:
-    from leadreview.analysis.sweep import Sweep
-
-StepOpt = Annotated[
-    float, typer.Option("--step", help="distance between thresholds", min=0.01, max=50.0)
-]
-MaxCandidatesOpt = Annotated[
-    int | None,
-    # Rekognition's MaxFaces allows 1–4096; anything else is a typo, not a candidate list.
-    typer.Option(
-        "--max-candidates",
-        help="count only the top N leads, 1–4096 (default: all returned)",
-        min=1,
-        max=MAX_FACES,
-    ),
-]
 ChartOpt = Annotated[
     list[Path] | None,
     typer.Option("--chart", help="also write the chart to a .png or .svg file (repeatable)"),
 ]
-
-
-def run_sweep(
-    *,
-    scenario: str,
-    seed: int | None,
-    seeds: int,
-    gallery_size: int | None,
-    probes: int | None,
-    policy: list[str] | None,
-    step: float,
-    max_candidates: int | None,
-) -> "Sweep":
-    """`runs.comparison.run_sweep` with a progress bar."""
-    from leadreview.cli.progress import with_progress
-    from leadreview.runs import comparison
-
-    return comparison.run_sweep(
-        scenario=scenario,
-        seed=seed,
-        seeds=seeds,
-        gallery_size=gallery_size,
-        probes=probes,
-        policy=policy,
-        step=step,
-        max_candidates=max_candidates,
-        progress=with_progress,
-    )
 
 
 def sweep_command(
@@ -82,6 +41,8 @@ def sweep_command(
     chart: ChartOpt = None,
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
+    gallery_seed: GallerySeedOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Sweep the threshold from 0 to 100: false leads per search and mates missed, per group.
 
@@ -96,6 +57,8 @@ def sweep_command(
         policy=policy,
         step=step,
         max_candidates=max_candidates,
+        gallery_seed=gallery_seed,
+        cluster=cluster,
     )
     if chart:
         from leadreview.analysis.chart_output import save_figure

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from leadreview.cli.bounds import MAX_IDLE_SECONDS, MIN_IDLE_SECONDS
+from leadreview.cli.options import DatabaseOption, DemoOption
 from leadreview.domain.roles import Actor, Role
 
 if TYPE_CHECKING:
@@ -24,13 +25,6 @@ class PictureChoice(StrEnum):
 
 
 RoleOption = Annotated[Role, typer.Option("--role", help="which of your granted roles to act in")]
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option("--database", help="SQLAlchemy URL (default: SQLite in the data directory)"),
-]
-DemoOption = Annotated[
-    bool, typer.Option("--demo/--no-demo", help="use the bundled demo world and its cases")
-]
 PicturesOption = Annotated[
     PictureChoice, typer.Option("--pictures", help="terminal graphics or half-block characters")
 ]

@@ -91,17 +91,15 @@ class Actor(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=120)  # NAME_MAX
     role: Role
 
     @field_validator("name")
     @classmethod
     def _a_label(cls, value: str) -> str:
-        # The audit log seals names as bare labels (see audit.canonical).
-        if not value.strip() or _NOT_IN_LABEL.search(value):
-            raise ValueError(
-                "a name needs a visible character and no quotes, backslashes or control characters"
-            )
+        problem = name_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
 
@@ -117,3 +115,16 @@ def named_actor(name: str, role: Role, what: str) -> Actor:
     except ValidationError as exc:
         shown = name if len(name) <= 60 else f"{name[:40]}…"
         raise LeadreviewError(f"{what} {shown!r}: {exc.errors()[0]['msg']}") from None
+
+
+NAME_MAX = 120
+
+
+def name_problem(value: str) -> str | None:
+    """Why `value` cannot name a person, or None. The audit log seals names as bare labels
+    (see audit.canonical); the CLI asks this before any work, so the answer is one line."""
+    if not value.strip() or _NOT_IN_LABEL.search(value):
+        return "a name needs a visible character and no quotes, backslashes or control characters"
+    if len(value) > NAME_MAX:
+        return f"a name has at most {NAME_MAX} characters, not {len(value)}"
+    return None

@@ -117,6 +117,13 @@ class ExerciseDebrief(_Frozen):
     questions: tuple[str, ...]
     enforcement: tuple[EnforcementOutcome, ...] = ()
 
+    @property
+    def mates_found(self) -> tuple[int, int]:
+        """(mated cases whose true subject ended forwarded, mated cases): the headline's
+        second figure, in the report and on the terminal app's screen alike."""
+        mated = [c for c in self.cases if c.truth.mated]
+        return sum(c.mate_forwarded for c in mated), len(mated)
+
 
 def build_debrief(session: Session, exercise_id: int) -> ExerciseDebrief:
     row = records.get_exercise(session, exercise_id)

@@ -18,12 +18,13 @@ from sqlmodel import Session
 
 from leadreview.domain.roles import Actor, Role
 from leadreview.exercise import records
-from leadreview.exercise.permissions import ExerciseAction, refuse, require
+from leadreview.exercise.permissions import ExerciseAction, require
 from leadreview.exercise.records import ExerciseEvent, Status
 from leadreview.exercise.scenario import ExerciseScenario
 from leadreview.workflow.audit_queries import events_of_type
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest
+from leadreview.workflow.permissions import refuse
 
 MAX_TEXT = 4000
 
@@ -85,6 +86,9 @@ def _append(
 def answer(ctx: WorkflowContext, actor: Actor, exercise_id: int, index: int, text: str) -> None:
     body = _text(text, "the answer")
     subject = {"exercise_id": exercise_id, "question": index}
+    if actor.role is Role.FACILITATOR:
+        # The exercise's own facilitator, not any facilitator: answers go into its AAR.
+        require(ctx, actor, ExerciseAction.HOTWASH, subject)
     with ctx.store.reading() as session:
         joined = {p.name for p in records.participants(session, exercise_id)}
     if actor.role is not Role.FACILITATOR and actor.name not in joined:

@@ -14,6 +14,7 @@ import yaml
 from leadreview.domain.policy import LoadedPolicy
 from leadreview.errors import InputFileError
 from leadreview.exercise.scenario import ExerciseScenario
+from leadreview.io.named_files import resolve_named, shipped_files
 from leadreview.io.yamlfile import _line_of, parse_model, read_bytes
 from leadreview.paths import fixtures_dir
 from leadreview.policy.loader import load_policy_file, resolve_policy
@@ -36,23 +37,12 @@ def bundled_exercises_dir() -> Path:
 
 
 def bundled_exercise_paths() -> list[Path]:
-    folder = bundled_exercises_dir()
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in SUFFIXES)
+    return shipped_files(bundled_exercises_dir(), SUFFIXES)
 
 
 def resolve_exercise(ref: str | Path) -> Path:
     """A scenario given as a path, or as the name of a bundled exercise."""
-    as_path = Path(ref)
-    if isinstance(ref, Path) or as_path.suffix in SUFFIXES or "/" in ref:
-        return as_path
-    for suffix in SUFFIXES:
-        candidate = bundled_exercises_dir() / f"{ref}{suffix}"
-        if candidate.is_file():
-            return candidate
-    known = ", ".join(p.stem for p in bundled_exercise_paths()) or "none"
-    raise InputFileError(f"exercise scenario {ref!r}: no such file or name (bundled: {known})")
+    return resolve_named(ref, bundled_exercises_dir(), SUFFIXES, "exercise scenario")
 
 
 def field_error(

@@ -8,7 +8,7 @@ from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor
 from leadreview.exercise import records
 from leadreview.exercise.pausing import clock_of
-from leadreview.exercise.permissions import ExerciseAction, refuse, require
+from leadreview.exercise.permissions import ExerciseAction, require
 from leadreview.exercise.records import ExerciseEvent, Status
 from leadreview.exercise.scenario import Assignment
 from leadreview.exercise.views import MyCase, ParticipantBoard, ParticipantView, PendingLead
@@ -20,6 +20,7 @@ from leadreview.store.tables.exercise import (
 from leadreview.workflow import exercise_reads
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest, NotFound
+from leadreview.workflow.permissions import refuse
 from leadreview.workflow.reviewers import reviewer_id
 from leadreview.workflow.service import ReviewWorkflow
 from leadreview.workflow.views import LeadView
@@ -117,9 +118,9 @@ def decide(
                 refusal = "the exercise is paused"
             open_play = row.assignment == Assignment.OPEN.value
             if refusal is None and not open_play and not _assigned(session, case, person):
-                refusal = (
-                    f"lead {lead_id}: case {case.case_key!r} is not assigned to {actor.name!r}"
-                )
+                # By number, as on the board: a scenario's case keys are its author's
+                # names, and authors name cases after their answer (sealed truth).
+                refusal = f"lead {lead_id}: case {case.case_id} is not assigned to {actor.name!r}"
         workflow = ReviewWorkflow(
             ctx=ctx, policies=exercise_reads.policy_set_of(session, lead_case_id)
         )

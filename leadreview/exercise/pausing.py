@@ -15,10 +15,11 @@ from sqlmodel import Session
 
 from leadreview.domain.roles import Actor
 from leadreview.exercise import records
-from leadreview.exercise.permissions import ExerciseAction, refuse, require
+from leadreview.exercise.permissions import ExerciseAction, require
 from leadreview.exercise.records import ExerciseEvent, Status
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest
+from leadreview.workflow.permissions import refuse
 from leadreview.workflow.sql import as_utc
 
 # An extension is a facilitator's correction, not a second exercise.

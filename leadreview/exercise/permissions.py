@@ -21,8 +21,8 @@ from leadreview.exercise.system_principals import (
     clock_name,
     is_demo_exercise,
 )
-from leadreview.workflow.audit_port import EventType
 from leadreview.workflow.context import WorkflowContext
+from leadreview.workflow.permissions import refuse
 
 
 class ExerciseAction(StrEnum):
@@ -106,23 +106,3 @@ def require_own_name(actor: Actor, scenario_name: str, scenario_sha256: str) -> 
         raise PermissionRefused(
             f"{DEMO_FACILITATOR_NAME!r} starts only the bundled demo, not {scenario_name!r}"
         )
-
-
-def refuse(
-    ctx: WorkflowContext,
-    actor: Actor,
-    action: str,
-    subject: Mapping[str, Any] | None,
-    reason: str,
-) -> None:
-    """Record the refusal, commit it, then raise PermissionRefused."""
-    message = f"{reason} (actor {actor.name!r})"
-    with ctx.store.transaction() as session:
-        ctx.audit.append(
-            session,
-            actor=actor.name,
-            role=actor.role.value,
-            event_type=EventType.PERMISSION_REFUSED.value,
-            payload={"action": action, "subject": dict(subject or {}), "reason": message},
-        )
-    raise PermissionRefused(message)

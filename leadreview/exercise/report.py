@@ -92,14 +92,13 @@ def _band_rows(bands: Sequence[BandRate]) -> list[list[object]]:
 
 def _headline(debrief: ExerciseDebrief) -> str:
     team = debrief.team
-    mated = [c for c in debrief.cases if c.truth.mated]
-    found = sum(c.mate_forwarded for c in mated)
+    found, mated = debrief.mates_found
     return (
         f"<p><strong>{team.wrongful_forwards}</strong> of {team.decisions} decisions forwarded "
         f"a lead of someone who was not the person in the probe; "
         f"<strong>{debrief.team_wrongful_forwards}</strong> wrong lead(s) ended forwarded.</p>"
-        f"<p>The true subject was forwarded in {found} of {len(mated)} mated case(s); "
-        f"{len(debrief.cases) - len(mated)} case(s) had no true mate in the gallery at all.</p>"
+        f"<p>The true subject was forwarded in {found} of {mated} mated case(s); "
+        f"{len(debrief.cases) - mated} case(s) had no true mate in the gallery at all.</p>"
     )
 
 

@@ -1,7 +1,7 @@
 """Each exercise's own world, rebuilt from the scenario and seed stored with it.
 
-A lead's picture, its booking record and (for the debrief) the ground truth come from the
-world of the exercise the case belongs to, not from one bundled world: a participant in
+A lead's picture and its booking record come from the world of the exercise the case
+belongs to, not from one bundled world: a participant in
 `wcso-cold-cases` compares the probe with the faces of that exercise's gallery. The world
 is derived deterministically from the stored scenario text, so any process (a terminal
 app, a browser under `serve`, the debrief) rebuilds the same gallery; it is built once per
@@ -44,8 +44,9 @@ def stored_exercise(row: ExerciseRow) -> LoadedExercise:
 class ExerciseWorlds:
     """The worlds of the exercises in one database, found from a case, a face or a probe.
 
-    Serves the workflow's `GalleryRecords` port and the gateway's `LeadPictures` and
-    `GroundTruthSource` ports. Thread-safe: the app calls it from worker threads.
+    Serves the workflow's `GalleryRecords` port and the gateway's `LeadPictures` port (the
+    ground truth reaches the app only through the exercise's debrief, after the
+    reveal). Thread-safe: the app calls it from worker threads.
     """
 
     def __init__(self, store: "Store") -> None:
@@ -106,8 +107,10 @@ class ExerciseWorlds:
         world = self.of_face(face_id)
         return world.picture_for(face_id) if world else None
 
-    # GroundTruthSource (gateway port)
     def truth_for(self, probe_ref: str) -> ProbeTruth | None:
+        """A probe's truth by its reference, older key-named references included. Not a
+        gateway port: the app reads truth only as the exercise's debrief, after the
+        reveal, from the exercise's own rows."""
         with self._store.reading() as session:
             case_id = session.exec(
                 select(ProbeRow.case_id)
@@ -133,7 +136,3 @@ class ExerciseWorlds:
                     subject_age_band=truth.subject_age_band,
                 )
         return None
-
-    def group_of(self, face_id: str) -> str | None:
-        world = self.of_face(face_id)
-        return world.group_of(face_id) if world else None

@@ -21,6 +21,9 @@ BASE_BYTES = 256 * 1024**2
 # Measured on replay: ~1,500 bytes a face at 128 dimensions; the ids and records (~1 KiB)
 # do not grow with the dimension, the two copies of the embedding do.
 PER_FACE_FIXED_BYTES = 1024
+# Of those, the person columns and the alive flag of a generated gallery (ids are
+# computed per lead, not stored): what the progress line reports beside the embeddings.
+PERSON_COLUMN_BYTES = 13
 # A probe carries its embedding, its record and truth, and its row of results.
 PER_PROBE_FIXED_BYTES = 2048
 # Refuse past this share of what is available: the estimate is rough, and the machine
@@ -28,11 +31,31 @@ PER_PROBE_FIXED_BYTES = 2048
 HEADROOM = 0.8
 
 
+def embedding_bytes(faces: int, dims: int, item_bytes: int = 4) -> int:
+    """The gallery's embedding matrix: one row of `dims` numbers a face."""
+    return faces * dims * item_bytes
+
+
 def gallery_memory_bytes(faces: int, dims: int, *, memory_mapped: bool, probes: int = 0) -> int:
     """Bytes of memory a world and search over `faces` faces need, roughly."""
     copies = 1 if memory_mapped else 2
-    per_face = PER_FACE_FIXED_BYTES + copies * 4 * dims
-    return BASE_BYTES + faces * per_face + probes * (PER_PROBE_FIXED_BYTES + 8 * dims)
+    embeddings = copies * embedding_bytes(faces, dims)
+    return (
+        BASE_BYTES
+        + faces * PER_FACE_FIXED_BYTES
+        + embeddings
+        + probes * (PER_PROBE_FIXED_BYTES + 8 * dims)
+    )
+
+
+def gallery_estimate(faces: int, dims: int = 128, item_bytes: int = 4) -> str:
+    """What a gallery will take, said before it is generated (the progress bar's line)."""
+    matrix = embedding_bytes(faces, dims, item_bytes)
+    return (
+        f"gallery of {faces:,} faces: {matrix / GIB:.2f} GiB of embeddings "
+        f"(in memory, or on disk with --cache-dir) and "
+        f"{faces * PERSON_COLUMN_BYTES / GIB:.2f} GiB of person columns in memory"
+    )
 
 
 def available_memory_bytes() -> int | None:

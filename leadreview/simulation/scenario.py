@@ -19,7 +19,7 @@ from pydantic import (
 from leadreview.domain.identity import AgeBand
 from leadreview.domain.policy import PolicyName, UseCase
 from leadreview.domain.probe import CaptureQuality
-from leadreview.errors import InputFileError
+from leadreview.io.named_files import resolve_named, shipped_files
 from leadreview.io.yamlfile import load_model
 from leadreview.paths import fixtures_dir
 from leadreview.simulation.score_model import GroupLabel
@@ -74,6 +74,18 @@ class GallerySpec(BaseModel):
         description="how embeddings are stored: float16 halves memory (statewide galleries); "
         "searches stay exact for the stored vectors",
     )
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        lt=2**63,
+        description="a fixed gallery: every seed of a run searches the gallery of this seed "
+        "(generated once and shared by the worker processes); only the probes vary. "
+        "Default: each seed has its own gallery",
+    )
+
+    def seed_under(self, run_seed: int) -> int:
+        """The seed this gallery is generated from in a run under `run_seed`."""
+        return run_seed if self.seed is None else self.seed
 
 
 class ProbeSpec(BaseModel):
@@ -133,21 +145,12 @@ def bundled_scenarios_dir() -> Path:
 
 
 def bundled_scenario_paths() -> list[Path]:
-    folder = bundled_scenarios_dir()
-    return sorted(p for p in folder.iterdir() if p.suffix in SCENARIO_SUFFIXES)
+    return shipped_files(bundled_scenarios_dir(), SCENARIO_SUFFIXES)
 
 
 def resolve_scenario(ref: str | Path) -> Path:
     """A scenario given as a path to a file, or as the name of a bundled scenario."""
-    as_path = Path(ref)
-    if isinstance(ref, Path) or as_path.suffix in SCENARIO_SUFFIXES or "/" in ref:
-        return as_path
-    for suffix in SCENARIO_SUFFIXES:
-        candidate = bundled_scenarios_dir() / f"{ref}{suffix}"
-        if candidate.is_file():
-            return candidate
-    known = ", ".join(p.stem for p in bundled_scenario_paths())
-    raise InputFileError(f"scenario {ref!r}: no such scenario file or name (bundled: {known})")
+    return resolve_named(ref, bundled_scenarios_dir(), SCENARIO_SUFFIXES, "scenario")
 
 
 def load_scenario_file(path: Path) -> Scenario:

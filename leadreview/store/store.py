@@ -14,8 +14,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
-from leadreview.errors import ConfigurationError
+from leadreview.errors import ConfigurationError, PermissionRefused
 from leadreview.store.engine import SQLITE_BEGIN_OPTION, make_engine, masked_url
+
+_INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for a refused privilege
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,16 @@ def upgrade_store(store: Store) -> tuple[str | None, str | None]:
         return upgrade_to_head(store.engine)
     except DBAPIError as exc:
         store.dispose()
-        raise ConfigurationError(
-            f"database {store.url}: {_first_line(exc.orig) or type(exc.orig).__name__}"
-        ) from None
+        reason = _first_line(exc.orig) or type(exc.orig).__name__
+        if getattr(exc.orig, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
+            # A login the owner never granted a role: it cannot even read the schema's
+            # revision. Say what to do, not only what PostgreSQL refused.
+            login = store.engine.url.username
+            raise PermissionRefused(
+                f"database {store.url}: {reason}: login {login!r} holds no leadreview role;"
+                f" the schema's owner grants one (`leadreview db grant {login} ROLE`)"
+            ) from None
+        raise ConfigurationError(f"database {store.url}: {reason}") from None
     except SQLAlchemyError as exc:
         store.dispose()
         raise ConfigurationError(f"database {store.url}: {_first_line(exc)}") from None

@@ -67,7 +67,6 @@ def gateway_parts(
         report_dir=application.settings.data_dir / "reports",
         audit_context=application.audit_context(),
         pictures=worlds,
-        truth=worlds,
         prepare=prepare,
         demo=world,
     )

@@ -14,7 +14,6 @@ from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor
 from leadreview.tui.read_models import (
     AuditVerification,
-    Debrief,
     EventFilter,
     ExerciseState,
     WrittenReport,
@@ -120,10 +119,6 @@ class ReviewGateway(Protocol):
 
     def export_audit(self, actor: Actor, fmt: str) -> str:
         """Export the log as 'jsonl' or 'csv'; returns where the file went."""
-        ...
-
-    def debrief(self, actor: Actor) -> Debrief:
-        """Ground truth and what each policy would have changed (facilitator only)."""
         ...
 
     def exercise_state(self, actor: Actor, screen: str = "debrief") -> ExerciseState | None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from leadreview.tui.read_models import AuditVerification, Debrief, ExerciseState, WrittenReport
+from leadreview.tui.read_models import AuditVerification, ExerciseState, WrittenReport
 from leadreview.workflow.views import CaseDetail, CaseSummary, LeadDetail, LeadView
 
 if TYPE_CHECKING:
@@ -81,12 +81,10 @@ class AuditExported(Message):
 
 @dataclass
 class DebriefLoaded(Message):
-    """What the debrief screen shows: the exercise's debrief once revealed, the view built
-    from the demo world's truth when the database has no exercise, or neither while the
-    truth is sealed."""
+    """What the debrief screen shows: the exercise's own debrief once its truth is
+    revealed; nothing while the truth is sealed or when there is no exercise."""
 
     exercise: ExerciseState | None
-    debrief: Debrief | None = None
     exercise_debrief: "ExerciseDebrief | None" = None
 
 

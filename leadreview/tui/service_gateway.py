@@ -1,8 +1,9 @@
 """The `ReviewGateway` over the real services: the review workflow and the audit log.
 
 Built once by `tui.factory` (for the CLI, `serve` or a test) and passed into the app. The
-ground truth and the gallery's pictures come from the simulated world, through two small
-ports, so that this adapter never builds a world itself.
+gallery's pictures come from the simulated world through a small port, so that this
+adapter never builds a world itself; the ground truth reaches the app only as the
+exercise's own debrief (`exercise/debrief.py`), after the reveal.
 """
 
 import io
@@ -15,15 +16,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
-from leadreview.domain.probe import ProbeTruth
 from leadreview.domain.roles import Action, Actor, Role
 from leadreview.errors import PermissionRefused
 from leadreview.exercise.views import ParticipantBoard
-from leadreview.tui.debrief import build_debrief
 from leadreview.tui.exercise_gateway import ExerciseMethods
 from leadreview.tui.read_models import (
     AuditVerification,
-    Debrief,
     EventFilter,
     ExerciseState,
     WrittenReport,
@@ -58,14 +56,6 @@ class LeadPictures(Protocol):
     def picture_for(self, face_id: str) -> "Image | None": ...
 
 
-class GroundTruthSource(Protocol):
-    """What only the debrief may see: whether a probe is mated, and to whom."""
-
-    def truth_for(self, probe_ref: str) -> ProbeTruth | None: ...
-
-    def group_of(self, face_id: str) -> str | None: ...
-
-
 @dataclass(frozen=True)
 class GatewayParts:
     """What the gateway works over: made once, by `tui.factory`, when first needed."""
@@ -74,7 +64,6 @@ class GatewayParts:
     export_dir: Path
     audit_context: "AuditContext | None" = None
     pictures: LeadPictures | None = None
-    truth: GroundTruthSource | None = None
     # Where the debrief screen writes its HTML reports; `export_dir` when not set.
     report_dir: Path | None = None
     # Run once, on the first call that needs it, in a worker thread: e.g. opening the
@@ -124,10 +113,6 @@ class ServiceGateway(ExerciseMethods):
     @property
     def pictures(self) -> LeadPictures | None:
         return self.parts.pictures
-
-    @property
-    def truth(self) -> GroundTruthSource | None:
-        return self.parts.truth
 
     @property
     def report_dir(self) -> Path | None:
@@ -313,17 +298,6 @@ class ServiceGateway(ExerciseMethods):
         directory = self.export_dir / f"audit-{stamp}"
         summary = export_with_context(self._store, self.audit_context, directory, ExportFormat(fmt))
         return f"{summary.events_file} ({summary.events} events)"
-
-    def debrief(self, actor: Actor) -> Debrief:
-        from leadreview.exercise.permissions import ExerciseAction, require
-
-        # The exercise's own rule, so that a refusal is audited like any other.
-        require(self.workflow.ctx, actor, ExerciseAction.DEBRIEF, {"screen": "debrief"})
-        if self.truth is None:
-            raise PermissionRefused("debrief: this database has no ground truth loaded")
-        cases = self.workflow.queue(actor, status=None)
-        details = [self.workflow.case(c.case_id, actor) for c in cases]
-        return build_debrief(details, self.truth)
 
     # --- the exercise, for the facilitator's debrief ------------------------------------
 

@@ -5,7 +5,7 @@ raised: the action is refused, the attempt is not forgotten.
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from leadreview.domain.roles import Action, Actor, may
 from leadreview.errors import PermissionRefused
@@ -23,13 +23,25 @@ def require(
     """
     if may(actor.role, action):
         return
-    message = f"role {actor.role.value!r} may not {action.value} (actor {actor.name!r})"
+    refuse(ctx, actor, action.value, subject, f"role {actor.role.value!r} may not {action.value}")
+
+
+def refuse(
+    ctx: WorkflowContext,
+    actor: Actor,
+    action: str,
+    subject: Mapping[str, Any] | None,
+    reason: str,
+) -> NoReturn:
+    """Record the refusal in a transaction of its own, commit it, then raise
+    PermissionRefused: the workflow's role checks and the exercise's stricter ones."""
+    message = f"{reason} (actor {actor.name!r})"
     with ctx.store.transaction() as session:
         ctx.audit.append(
             session,
             actor=actor.name,
             role=actor.role.value,
             event_type=EventType.PERMISSION_REFUSED.value,
-            payload={"action": action.value, "subject": dict(subject or {}), "reason": message},
+            payload={"action": action, "subject": dict(subject or {}), "reason": message},
         )
     raise PermissionRefused(message)

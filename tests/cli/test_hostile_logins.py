@@ -83,3 +83,66 @@ def test_a_hostile_participant_is_refused_on_every_path_as_their_own_login(
             "SELECT count(*) FROM audit_event WHERE event_type = 'exercise.revealed'"
         ).fetchone()
     assert revealed == (0,)
+
+
+def test_another_facilitator_cannot_answer_someone_else_s_hot_wash(
+    postgres_url: str,
+    make_login: Callable[[str], str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    isolate(monkeypatch, tmp_path)
+    fran, gus, ana = (make_login(p) for p in ("fran", "gus", "ana"))
+    for login, role in ((fran, "facilitator"), (gus, "facilitator"), (ana, "reviewer")):
+        grant(capsys, monkeypatch, postgres_url, login, role)
+
+    def as_(login: str, *args: str) -> Result:
+        return _as(capsys, monkeypatch, postgres_url, login, *args)
+
+    assert as_(fran, "exercise", "start", "two-reviewers").code == 0
+    assert as_(ana, "exercise", "join", "--role", "reviewer").code == 0
+    assert as_(fran, "exercise", "reveal", "--exercise", "1").code == 0
+    before = len(_refusals(postgres_url))
+
+    # The hot wash goes into fran's after-action report: gus is no one there.
+    answer = ("exercise", "hotwash", "--exercise", "1", "--question", "1", "--role")
+    refused = as_(gus, *answer, "facilitator", "--answer", "nobody checked the ears")
+    assert refused.code == 3, refused.err
+    assert f"facilitator {fran!r}" in refused.one_error_line()
+    assert as_(fran, *answer, "facilitator", "--answer", "we checked the ears").code == 0
+    assert as_(ana, *answer, "reviewer", "--answer", "rank 1 pulled me").code == 0
+
+    refusals = _refusals(postgres_url)[before:]
+    assert [(actor, login) for actor, login, _, _ in refusals] == [(gus, gus)]
+    assert '"action":"exercise-hotwash"' in refusals[0][3]
+    with psycopg.connect(libpq(postgres_url)) as connection:
+        answered = connection.execute(
+            "SELECT actor FROM audit_event WHERE event_type = 'exercise.hotwash_answered'"
+            " ORDER BY seq"
+        ).fetchall()
+    assert [str(a) for (a,) in answered] == [fran, ana]
+
+
+def test_a_login_with_no_role_is_told_who_grants_one(
+    postgres_url: str,
+    make_login: Callable[[str], str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    isolate(monkeypatch, tmp_path)
+    assert _as(capsys, monkeypatch, postgres_url, "postgres", "db", "upgrade").code == 0
+    eve = make_login("eve")
+    # As in a `public` schema, which every login may use: eve can see the tables, and
+    # PostgreSQL refuses her every one of them until the owner grants her a role.
+    with psycopg.connect(libpq(postgres_url), autocommit=True) as connection:
+        schema = connection.execute("SELECT current_schema()").fetchone()
+        assert schema is not None
+        connection.execute(f'GRANT USAGE ON SCHEMA "{schema[0]}" TO "{eve}"')
+    for args in (("audit", "show"), ("exercise", "status"), ("case", "list")):
+        refused = _as(capsys, monkeypatch, postgres_url, eve, *args)
+        assert refused.code == 3, (args, refused.err)
+        line = refused.one_error_line()
+        assert f"login {eve!r} holds no leadreview role" in line, line
+        assert f"leadreview db grant {eve} ROLE" in line, line

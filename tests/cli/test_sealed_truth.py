@@ -100,3 +100,36 @@ def test_closing_without_a_reveal_never_opens_the_truth(
                  "--exercise", "1")  # fmt: skip
     assert opened.code == 0, opened.err
     assert report.exists()
+
+
+def test_refusing_a_lead_of_someone_else_s_case_names_it_by_number_not_by_key(
+    db: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leadreview.domain.roles import Actor, Role
+    from tests.support.exercise import service
+
+    assert run(capsys, "exercise", "start", "wcso-cold-cases").code == 0
+    assert run(capsys, "exercise", "join", "--role", "reviewer").code == 0
+    service(db).join(Actor(name="pat", role=Role.REVIEWER), 1)
+    assert run(capsys, "exercise", "assign").code == 0
+    with db.reading() as session:
+        theirs = (
+            session.connection()
+            .exec_driver_sql(
+                "SELECT c.case_id, c.case_key, min(l.id) FROM exercise_case c"
+                " JOIN exercise_assignment a ON a.exercise_case_id = c.id"
+                " JOIN exercise_participant p ON p.id = a.participant_id AND p.name = 'pat'"
+                " JOIN search s ON s.case_id = c.case_id JOIN lead l ON l.search_id = s.id"
+                " GROUP BY c.case_id, c.case_key ORDER BY c.case_id"
+            )
+            .first()
+        )
+    assert theirs is not None
+    case_id, case_key, lead_id = int(theirs[0]), str(theirs[1]), int(theirs[2])
+
+    refused = run(capsys, "exercise", "decide", str(lead_id), "--decision", "not-a-match",
+                  "--rationale", "the ears differ clearly")  # fmt: skip
+    assert refused.code == 3
+    line = refused.one_error_line()
+    assert f"case {case_id} is not assigned" in line, line
+    assert case_key not in line  # authors name cases after their answer

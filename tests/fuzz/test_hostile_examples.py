@@ -195,6 +195,7 @@ def test_the_valid_probe_still_opens_a_case(workspace: Workspace) -> None:
         ["sweep", "--max-candidates", "5000"],
         ["probe", "render", "-o", "x.png", "--probe", HUGE],
         ["serve", "--port", "70000"],
+        ["exercise", "revoke-invite", HUGE],
     ],
 )
 def test_out_of_range_numbers_are_usage_errors(workspace: Workspace, argv: list[str]) -> None:
@@ -216,6 +217,23 @@ def test_cli_bounds_match_the_scenario_model() -> None:
     assert bounds.MAX_GALLERY == scenario.MAX_GALLERY
     probes = scenario.ProbeSpec.model_fields["count"].metadata
     assert any(getattr(m, "le", None) == bounds.MAX_PROBES for m in probes)
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "said"),
+    [
+        (["exercise", "invite"], "ana\nbob", "no quotes, backslashes or control characters"),
+        (["exercise", "invite"], "a" * 5000, "at most 120 characters, not 5000"),
+        (["db", "grant"], "", "a name needs a visible character"),
+        (["db", "grant"], 'a"b', "no quotes, backslashes or control characters"),
+        (["db", "revoke"], "a\x00b", "control characters"),
+    ],
+)
+def test_a_name_the_log_cannot_record_is_one_line(
+    workspace: Workspace, command: list[str], name: str, said: str
+) -> None:
+    role = ["reviewer"] if command[0] == "db" else ["--role", "reviewer"]
+    assert_refused(run_main([*command, name, *role], workspace.env), said)
 
 
 @pytest.mark.parametrize("command", ["board", "join"])

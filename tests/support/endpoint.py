@@ -121,7 +121,7 @@ def start_endpoint(
     options: EndpointOptions | None = None,
     world: Path | None = None,
 ) -> EndpointServer:
-    from leadreview.cli.case_cmd import _policies
+    from leadreview.cli.acting import policy_set
 
     options = options or EndpointOptions()
     collections = None
@@ -129,7 +129,7 @@ def start_endpoint(
         collections = simulated_collections(settings)
         if world is not None:
             collections.seed_world(COLLECTION, str(world), None)
-    server = build_server(settings, store, _policies(None, None), options, collections)
+    server = build_server(settings, store, policy_set(None, None), options, collections)
     server.start_in_thread()
     return server
 

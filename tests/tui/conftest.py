@@ -1,10 +1,12 @@
-"""Fixtures for the app's tests: isolated config, a fake gateway, the real services on a
-temporary SQLite database, and a helper that waits for the app's workers."""
+"""Fixtures for the app's tests: the real gateway over the demo exercise on a fixed clock
+(snapshots and flows), the real services on a fresh database of each backend, and a
+helper that waits for the app's workers."""
 
 import asyncio
 import contextlib
 import functools
 from collections.abc import Callable, Coroutine, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,6 @@ from leadreview.tui.app import LeadReviewApp
 from leadreview.tui.factory import Session, open_session
 from leadreview.tui.gateway import ReviewGateway
 from leadreview.tui.service_gateway import ServiceGateway
-from tests.tui.fake_gateway import FakeGateway
 
 SIZE = (120, 40)
 SAM = Actor(name="sam", role=Role.SUPERVISOR)
@@ -26,9 +27,33 @@ RAE = Actor(name="rae", role=Role.REVIEWER)
 FAY = Actor(name="fay", role=Role.FACILITATOR)
 
 
+# What the demo's snapshots show: every service and audit event reads this one moment,
+# and events are stored under this login, so that times and digests never change.
+DEMO_TIME = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+DEMO_LOGIN = "leadreview-test"
+
+
+def demo_clock() -> datetime:
+    return DEMO_TIME
+
+
 @pytest.fixture
-def fake() -> FakeGateway:
-    return FakeGateway()
+def demo(
+    isolated_home: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Session]:
+    """The real gateway (workflow, exercise and audit services) over a temporary SQLite
+    store holding the bundled demo exercise, started on a fixed clock: deterministic
+    enough for snapshots, and the path a user's session takes."""
+    from leadreview.app.bootstrap import Application
+
+    application = Application(load_settings(), database_url=sqlite_url, clock=demo_clock)
+    session = open_session(application, role=SAM.role)
+    # The login stamped on every event (getpass reads LOGNAME first): the host's user
+    # name would otherwise change the digests the audit screen shows.
+    monkeypatch.setenv("LOGNAME", DEMO_LOGIN)
+    session.gateway.list_cases(FAY)  # starts the demo exercise
+    yield session
+    session.store.dispose()
 
 
 @pytest.fixture

@@ -19,10 +19,9 @@ from leadreview.tui.screens.case_queue import CaseQueueScreen
 from leadreview.tui.screens.confirm import ConfirmScreen
 from leadreview.tui.screens.debrief import DebriefScreen
 from leadreview.tui.screens.error import ErrorScreen
+from leadreview.tui.widgets.exercise_debrief import ExerciseDebriefView
 from leadreview.tui.widgets.nav_table import NavTable
-from leadreview.tui.widgets.truth_tables import TruthTables
 from tests.tui.conftest import FAY, RAE, SIZE, make_app, settle, sync
-from tests.tui.fake_gateway import FakeGateway
 
 
 def _events(real: Session, event_type: str) -> list[AuditEvent]:
@@ -101,7 +100,7 @@ async def test_facilitator_reveals_the_truth_and_writes_the_report(
         assert isinstance(screen, DebriefScreen)
         # Before the reveal: progress only, the truth sealed.
         assert "sealed" in _status(screen)
-        assert not screen.query_one(TruthTables).display
+        assert not screen.query_one(ExerciseDebriefView).display
         progress = screen.query_one("#progress-table", NavTable)
         rae = progress.get_row("rae")
         assert rae[3] == "1"  # decisions made
@@ -118,6 +117,7 @@ async def test_facilitator_reveals_the_truth_and_writes_the_report(
         await pilot.press("v", "y")
         await settle(app, pilot)
         assert "ground truth revealed" in _status(screen)
+        assert screen.query_one(ExerciseDebriefView).display
         scores = screen.query_one("#exercise-scores", NavTable)
         names = [scores.get_row_at(i)[0] for i in range(scores.row_count)]
         assert names == ["rae", "team"]
@@ -168,20 +168,34 @@ async def test_a_reviewer_cannot_reach_the_debrief(real: Session) -> None:
 
 
 @sync
-async def test_without_an_exercise_the_report_comes_from_the_fallback(tmp_path: Path) -> None:
-    fake = FakeGateway(report_dir=tmp_path / "reports")
-    app = make_app(fake, FAY)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("b")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, DebriefScreen)
-        assert "No exercise" in _status(screen)
-        assert screen.query_one(TruthTables).display
-        await pilot.press("v")  # nothing to reveal: the key is not offered
-        assert app.screen is screen
-        await pilot.press("w")
-        await settle(app, pilot)
-    assert [p.name for p in (tmp_path / "reports").iterdir()] == ["audit-report-1.html"]
-    assert [e.event_type for e in fake.events] == ["report.generated"]
+async def test_without_an_exercise_there_is_no_truth_and_the_report_is_the_audit_report(
+    database_url: str,
+) -> None:
+    """No exercise (cases opened outside one, or none): no ground truth is shown, nothing
+    is offered to reveal, and the report written is the audit report, on record."""
+    from leadreview.settings import load_settings
+    from leadreview.tui.factory import open_session
+
+    bare = open_session(load_settings(), database_url=database_url, seed_demo=False)
+    try:
+        app = make_app(bare.gateway, FAY)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("b")
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, DebriefScreen)
+            assert "No exercise" in _status(screen)
+            assert not screen.query_one(ExerciseDebriefView).display
+            await pilot.press("v")  # nothing to reveal: the key is not offered
+            assert app.screen is screen
+            await pilot.press("w")
+            await settle(app, pilot)
+        [event] = _events(bare, "report.generated")
+        assert event.payload["report"] == "audit" and event.payload["format"] == "html"
+        assert event.actor == FAY.name
+        [written] = (bare.gateway.report_dir or bare.gateway.export_dir).iterdir()
+        assert written.name.startswith("audit-report")
+        assert hashlib.sha256(written.read_bytes()).hexdigest() == event.payload["output_sha256"]
+    finally:
+        bare.store.dispose()

@@ -15,7 +15,11 @@ from leadreview.tui.screens.error import ErrorScreen
 from leadreview.tui.widgets.nav_table import NavTable
 from leadreview.workflow.views import LeadView
 from tests.tui.conftest import FAY, SAM, SIZE, make_app, seat_in_demo, settle, sync
-from tests.tui.fake_gateway import FakeGateway
+
+
+def _event_count(demo: Session) -> int:
+    with demo.store.reading() as session:
+        return len(AuditLog.events(session, limit=100_000))
 
 
 def _cursor(app: object) -> int:
@@ -175,15 +179,15 @@ async def test_a_lead_decided_in_another_session_is_reported_not_overwritten(
 
 
 @sync
-async def test_keys_on_the_fake_gateway(fake: FakeGateway) -> None:
-    app = make_app(fake)
+async def test_keys_on_the_demo(demo: Session) -> None:
+    app = make_app(demo.gateway)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("l")
         await settle(app, pilot)
         assert isinstance(app.screen, CaseReviewScreen)
         await pilot.press("G")
-        assert _cursor(app) == 7
+        assert _cursor(app) == len(app.screen.leads) - 1 == 4  # the demo's five leads
         await pilot.press("g", "n")
         assert _cursor(app) == 1  # next undecided after the first
         await pilot.press("left")
@@ -196,8 +200,8 @@ async def test_keys_on_the_fake_gateway(fake: FakeGateway) -> None:
 
 
 @sync
-async def test_help_lists_the_live_bindings_with_their_ids(fake: FakeGateway) -> None:
-    app = make_app(fake, keymap={"lead.decide": "x"})
+async def test_help_lists_the_live_bindings_with_their_ids(demo: Session) -> None:
+    app = make_app(demo.gateway, keymap={"lead.decide": "x"})
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("enter")
@@ -214,12 +218,12 @@ async def test_help_lists_the_live_bindings_with_their_ids(fake: FakeGateway) ->
 
 
 @sync
-async def test_a_failed_worker_opens_an_error_modal(fake: FakeGateway) -> None:
+async def test_a_failed_worker_opens_an_error_modal(demo: Session) -> None:
     def broken(*_: object) -> None:
         raise RuntimeError("database went away")
 
-    fake.list_events = broken  # type: ignore[assignment, method-assign]
-    app = make_app(fake)
+    demo.gateway.list_events = broken  # type: ignore[assignment, method-assign]
+    app = make_app(demo.gateway)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("a")
@@ -230,10 +234,10 @@ async def test_a_failed_worker_opens_an_error_modal(fake: FakeGateway) -> None:
 
 @pytest.mark.parametrize("role", ["reviewer", "auditor"])
 @sync
-async def test_the_debrief_is_for_the_facilitator_only(fake: FakeGateway, role: str) -> None:
+async def test_the_debrief_is_for_the_facilitator_only(demo: Session, role: str) -> None:
     from leadreview.domain.roles import Actor, Role
 
-    app = make_app(fake, Actor(name="x", role=Role(role)))
+    app = make_app(demo.gateway, Actor(name="x", role=Role(role)))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("b")
@@ -241,12 +245,24 @@ async def test_the_debrief_is_for_the_facilitator_only(fake: FakeGateway, role: 
 
 
 @sync
-async def test_a_served_session_signs_in_with_a_join_code_not_a_name(fake: FakeGateway) -> None:
+async def test_a_served_session_signs_in_with_a_join_code_not_a_name(demo: Session) -> None:
+    from datetime import timedelta
+
     from leadreview.domain.roles import Actor, Role
+    from leadreview.exercise.records import ExerciseEvent
+    from leadreview.exercise.service import ExerciseService
+    from leadreview.tui.demo import DEMO_FACILITATOR
     from leadreview.tui.screens.sign_in import SignInScreen
 
-    fake.join_codes["c0de-0001"] = Actor(name="ana", role=Role.REVIEWER)
-    app = make_app(fake, Actor(name="unauthenticated", role=Role.SUPERVISOR), join_code=True)
+    exercises = ExerciseService(demo.gateway.workflow.ctx)
+    exercise_id = exercises.current_exercise_id()
+    code = exercises.invite(
+        DEMO_FACILITATOR, exercise_id, "ana", Role.REVIEWER, timedelta(hours=1)
+    ).code
+    before = _event_count(demo)
+    app = make_app(
+        demo.gateway, Actor(name="unauthenticated", role=Role.SUPERVISOR), join_code=True
+    )
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)
@@ -256,12 +272,17 @@ async def test_a_served_session_signs_in_with_a_join_code_not_a_name(fake: FakeG
         await settle(app, pilot)
         assert isinstance(app.screen, SignInScreen)
         error = str(app.screen.query_one("#sign-in-error").render())
-        assert "no such join code" in error
-        await pilot.press(*"c0de-0001", "enter")
+        assert "join code" in error
+        await pilot.press(*code, "enter")
         await settle(app, pilot)
         assert isinstance(app.screen, CaseQueueScreen)
         await pilot.press("enter", "d", "3", *"too blurry", "enter")
         await settle(app, pilot)
-    # The role is the code's, not the one the session was started with.
-    assert [(e.actor, e.role) for e in fake.events] == [("ana", "reviewer")]
-    assert fake.sign_in_attempts == ["ana", "c0de-0001"]
+    # The role is the code's, not the one the session was started with; the name tried
+    # as a code is refused on record.
+    with demo.store.reading() as session:
+        events = AuditLog.events(session, limit=10_000)[before:]
+    decided = [(e.actor, e.role) for e in events if e.event_type == "lead.decided"]
+    assert decided == [("ana", "reviewer")]
+    refused = [e.payload["reason"] for e in events if e.event_type == ExerciseEvent.INVITE_REFUSED]
+    assert refused == ["no such join code"]  # "ana", tried as a code; the empty one never left

@@ -6,12 +6,12 @@ import pytest
 
 from leadreview.errors import ConfigurationError
 from leadreview.tui.app import known_binding_ids
+from leadreview.tui.factory import Session
 from leadreview.tui.keymap import load_keymap
 from leadreview.tui.screens.audit import AuditScreen
 from leadreview.tui.screens.case_review import CaseReviewScreen
 from leadreview.tui.screens.error import ErrorScreen
 from tests.tui.conftest import SIZE, make_app, settle, sync
-from tests.tui.fake_gateway import FakeGateway
 
 
 def test_keymap_file_overrides_the_config_table(tmp_path: Path) -> None:
@@ -36,8 +36,8 @@ def test_every_binding_has_an_id_and_a_tooltip_or_description() -> None:
 
 
 @sync
-async def test_command_palette_goes_to_a_case_and_verifies(fake: FakeGateway) -> None:
-    app = make_app(fake)
+async def test_command_palette_goes_to_a_case_and_verifies(demo: Session) -> None:
+    app = make_app(demo.gateway)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("ctrl+p")

@@ -1,6 +1,7 @@
-"""Snapshots of every screen at 120×40 on fixed data (fake gateway, fixed clock, fixed
-faces, no cursor blink). Update with `pytest tests/tui --snapshot-update` and look at the
-SVGs in `__snapshots__/` before committing them."""
+"""Snapshots of every screen at 120×40, on the real gateway over the bundled demo exercise
+(`demo` in conftest: a temporary SQLite store, a fixed clock and login, the demo world's
+fixed faces, no cursor blink). Update with `pytest tests/tui --snapshot-update` and look
+at the SVGs in `__snapshots__/` before committing them."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -9,19 +10,39 @@ from textual.pilot import Pilot
 
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor, Role
+from leadreview.exercise.service import ExerciseService
 from leadreview.tui.app import LeadReviewApp
-from tests.tui.conftest import FAY, SAM, SIZE, make_app, settle
-from tests.tui.fake_gateway import FakeGateway
+from leadreview.tui.demo import DEMO_FACILITATOR
+from leadreview.tui.factory import Session
+from tests.tui.conftest import FAY, RAE, SAM, SIZE, make_app, settle
 
 SnapCompare = Callable[..., bool]
+PAT = Actor(name="pat", role=Role.REVIEWER)
 
 
-def _app(actor: Actor = SAM, decided: bool = False) -> LeadReviewApp:
-    gateway = FakeGateway()
+def _exercise(demo: Session) -> tuple[ExerciseService, int]:
+    exercises = ExerciseService(demo.gateway.workflow.ctx)
+    return exercises, exercises.current_exercise_id()
+
+
+def _decide_the_watch_theft(demo: Session, reviewer: Actor = RAE) -> None:
+    """`reviewer` joins and decides the oldest case's (the watch theft's) first two leads:
+    the second is not a match, the first is forwarded."""
+    exercises, exercise_id = _exercise(demo)
+    exercises.join(reviewer, exercise_id)
+    oldest = min(c.case_id for c in demo.gateway.list_cases(FAY))
+    leads = demo.gateway.get_case(FAY, oldest).leads
+    for lead, kind in (
+        (leads[1], DecisionKind.NOT_A_MATCH),
+        (leads[0], DecisionKind.POSSIBLE_LEAD),
+    ):
+        exercises.decide(reviewer, exercise_id, lead.lead_id, kind, "compared ears")
+
+
+def _app(demo: Session, actor: Actor = SAM, decided: bool = False) -> LeadReviewApp:
     if decided:
-        for lead_id, kind in ((102, DecisionKind.NOT_A_MATCH), (101, DecisionKind.POSSIBLE_LEAD)):
-            gateway.decide(Actor(name="rae", role=SAM.role), lead_id, kind, "compared ears", 1)
-    return make_app(gateway, actor)
+        _decide_the_watch_theft(demo)
+    return make_app(demo.gateway, actor)
 
 
 def _keys(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
@@ -36,33 +57,46 @@ def _keys(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     return run
 
 
-def test_case_queue(snap_compare: SnapCompare) -> None:
-    assert snap_compare(_app(), terminal_size=SIZE, run_before=_keys())
+def test_case_queue(snap_compare: SnapCompare, demo: Session) -> None:
+    assert snap_compare(_app(demo), terminal_size=SIZE, run_before=_keys())
 
 
-def test_case_review(snap_compare: SnapCompare) -> None:
-    assert snap_compare(_app(decided=True), terminal_size=SIZE, run_before=_keys("G", "enter", "j"))
+def test_case_review(snap_compare: SnapCompare, demo: Session) -> None:
+    app = _app(demo, decided=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_keys("G", "enter", "j"))
 
 
-def test_decision_dialog_refusing_an_empty_rationale(snap_compare: SnapCompare) -> None:
+def test_decision_dialog_refusing_an_empty_rationale(
+    snap_compare: SnapCompare, demo: Session
+) -> None:
     run = _keys("G", "enter", "j", "j", "d", "3", "enter")
-    assert snap_compare(_app(), terminal_size=SIZE, run_before=run)
+    assert snap_compare(_app(demo), terminal_size=SIZE, run_before=run)
 
 
-def test_audit(snap_compare: SnapCompare) -> None:
-    assert snap_compare(_app(decided=True), terminal_size=SIZE, run_before=_keys("a"))
+def test_audit(snap_compare: SnapCompare, demo: Session) -> None:
+    assert snap_compare(_app(demo, decided=True), terminal_size=SIZE, run_before=_keys("a"))
 
 
-def test_debrief(snap_compare: SnapCompare) -> None:
-    assert snap_compare(_app(FAY, decided=True), terminal_size=SIZE, run_before=_keys("b"))
+def test_debrief(snap_compare: SnapCompare, demo: Session) -> None:
+    """After the reveal: the exercise's own debrief, the one read model the CLI, the HTML
+    report and this screen all show."""
+    _decide_the_watch_theft(demo)
+    exercises, exercise_id = _exercise(demo)
+    exercises.reveal(DEMO_FACILITATOR, exercise_id)
+    assert snap_compare(_app(demo, FAY), terminal_size=SIZE, run_before=_keys("b"))
 
 
-def test_help(snap_compare: SnapCompare) -> None:
+def test_debrief_with_the_truth_sealed(snap_compare: SnapCompare, demo: Session) -> None:
+    _decide_the_watch_theft(demo)
+    assert snap_compare(_app(demo, FAY), terminal_size=SIZE, run_before=_keys("b"))
+
+
+def test_help(snap_compare: SnapCompare, demo: Session) -> None:
     run = _keys("G", "enter", "question_mark")
-    assert snap_compare(_app(), terminal_size=SIZE, run_before=run)
+    assert snap_compare(_app(demo), terminal_size=SIZE, run_before=run)
 
 
-def test_enforcement_dialog(snap_compare: SnapCompare) -> None:
+def test_enforcement_dialog(snap_compare: SnapCompare, demo: Session) -> None:
     """An investigator on a forwarded lead: an arrest chosen, one item of evidence cited."""
     investigator = Actor(name="ina", role=Role.INVESTIGATOR)
 
@@ -77,129 +111,48 @@ def test_enforcement_dialog(snap_compare: SnapCompare) -> None:
         await pilot.press(*"latent print on the display case", "enter")
         await settle(pilot.app, pilot)  # type: ignore[arg-type]
 
-    app = _app(investigator, decided=True)
+    app = _app(demo, investigator, decided=True)
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
 
 
-def _console_app() -> LeadReviewApp:
-    from datetime import UTC, datetime
-
-    from leadreview.exercise.views import (
-        ExerciseProgress,
-        ExerciseSummary,
-        InjectView,
-        ParticipantProgress,
-    )
-    from leadreview.tui.read_models import ExerciseState
-
-    start = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
-    gateway = FakeGateway()
-    gateway.exercise = ExerciseState(exercise_id=4, title="Blurry CCTV", status="running")
-    summary = ExerciseSummary(
-        exercise_id=4,
-        scenario_name="blurry-cctv",
-        title="Blurry CCTV",
-        status="running",
-        seed=2020,
-        policy_in_force="wcso-practice",
-        assignment="round-robin",
-        started_by="fay",
-        started_at=start,
-        case_ids=(1, 2, 3),
-    )
-
-    def inject(key: str, minutes: float | None, condition: str | None, out: bool) -> InjectView:
-        return InjectView(
-            inject_key=key,
-            kind="pressure" if minutes else "evidence",
-            title=f"The {key.replace('-', ' ')}",
-            text="…",
-            sender="exercise control",
-            cases=(),
-            release_after_minutes=minutes,
-            condition=condition,
-            released_at=start.replace(minute=10) if out else None,
-            released_by="fay" if out else None,
-        )
-
-    gateway.progress = ExerciseProgress(
-        exercise=summary,
-        now=start.replace(minute=12),
-        elapsed_minutes=12.0,
-        exercise_minutes=45.0,
-        overdue=False,
-        participants=(
-            ParticipantProgress(
-                name="pat",
-                role=Role.REVIEWER,
-                assigned_cases=("watch-theft", "car-break-in"),
-                decisions_made=3,
-                decisions_pending=2,
-                last_decision_at=start.replace(minute=11),
-                median_seconds_per_decision=48.0,
-            ),
-            ParticipantProgress(
-                name="rae",
-                role=Role.REVIEWER,
-                assigned_cases=("shoplifting-pharmacy",),
-                decisions_made=0,
-                decisions_pending=5,
-                last_decision_at=None,
-            ),
-        ),
-        injects=(
-            inject("push-for-arrest", 10.0, None, True),
-            inject("lineup-result", None, "lead_forwarded:watch-theft", False),
-            inject("alibi", None, None, False),
-        ),
-        cases_complete=1,
-        case_count=3,
-        case_keys=("watch-theft", "car-break-in", "shoplifting-pharmacy"),
-    )
-    return make_app(gateway, FAY)
+def _console_app(demo: Session) -> LeadReviewApp:
+    """Two reviewers seated: Pat has decided three leads, Rae none; the lieutenant's
+    pressure inject is out, the other two wait for the facilitator."""
+    exercises, exercise_id = _exercise(demo)
+    for person in (PAT, RAE):
+        exercises.join(person, exercise_id)
+    exercises.assign(DEMO_FACILITATOR, exercise_id)
+    leads = [
+        lead for case in exercises.board(PAT, exercise_id).cases for lead in case.pending_leads
+    ]
+    for lead_id in leads[:3]:
+        exercises.decide(PAT, exercise_id, lead_id, DecisionKind.NOT_A_MATCH, "ears differ")
+    exercises.release_inject(DEMO_FACILITATOR, exercise_id, "push-for-arrest")
+    return make_app(demo.gateway, FAY)
 
 
-def test_facilitator_console(snap_compare: SnapCompare) -> None:
-    assert snap_compare(_console_app(), terminal_size=SIZE, run_before=_keys("f"))
+def test_facilitator_console(snap_compare: SnapCompare, demo: Session) -> None:
+    assert snap_compare(_console_app(demo), terminal_size=SIZE, run_before=_keys("f"))
 
 
-def test_assign_by_hand(snap_compare: SnapCompare) -> None:
+def test_assign_by_hand(snap_compare: SnapCompare, demo: Session) -> None:
     # The cases with who has each; the reviewers with how many they hold.
-    assert snap_compare(_console_app(), terminal_size=SIZE, run_before=_keys("f", "m", "down"))
+    run = _keys("f", "m", "down")
+    assert snap_compare(_console_app(demo), terminal_size=SIZE, run_before=run)
 
 
-def test_scenario_pick(snap_compare: SnapCompare) -> None:
-    app = make_app(FakeGateway(), FAY)
+def test_scenario_pick(snap_compare: SnapCompare, demo: Session) -> None:
+    app = make_app(demo.gateway, FAY)
     assert snap_compare(app, terminal_size=SIZE, run_before=_keys("f", "n"))
 
 
-def test_hotwash(snap_compare: SnapCompare) -> None:
-    from leadreview.exercise.views import ExpectationState, HotwashSheet
-
-    gateway = FakeGateway()
-    gateway.sheet = HotwashSheet(
-        exercise_id=4,
-        title="Blurry CCTV",
-        status="revealed",
-        questions=(
-            "What in the probe should have held you back?",
-            "Is a line-up pick by someone who saw only the same video independent evidence?",
-        ),
-        my_answers=("The blur hid the ears; I compared the hairline only.", None),
-        expectations=(
-            ExpectationState(
-                expectation="no-wrong-forwards",
-                text="No wrong person forwarded",
-                check="no-wrong-person-forwarded",
-                met=None,
-            ),
-            ExpectationState(
-                expectation="no-action-without-corroboration",
-                text="No arrest request without independent evidence",
-                check="manual",
-                met=False,
-            ),
-        ),
+def test_hotwash(snap_compare: SnapCompare, demo: Session) -> None:
+    """After the reveal, a participant's sheet: the debrief questions, one answered."""
+    _decide_the_watch_theft(demo)
+    exercises, exercise_id = _exercise(demo)
+    exercises.reveal(DEMO_FACILITATOR, exercise_id)
+    exercises.answer_hotwash(
+        RAE, exercise_id, 1, "The blur hid the ears; I compared the hairline only."
     )
-    app = make_app(gateway, FAY)
+    app = make_app(demo.gateway, RAE)
     assert snap_compare(app, terminal_size=SIZE, run_before=_keys("o"))

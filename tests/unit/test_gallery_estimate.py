@@ -1,4 +1,4 @@
-from leadreview.cli.progress import gallery_estimate
+from leadreview.simulation.resources import gallery_estimate
 
 
 def test_the_estimate_names_the_memory_a_gallery_takes() -> None:

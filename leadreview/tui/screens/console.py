@@ -86,6 +86,10 @@ class ConsoleScreen(AppScreen):
         self.progress: ExerciseProgress | None = None  # the board as last read
         self._poll_seconds = poll_seconds
         self._timer: Timer | None = None
+        # Set when the exercise or its board could not be read (refused, or the database gone):
+        # the console then closes once its error modal is dismissed, instead of staying
+        # open empty and asking again, and being refused again, at every change in the log.
+        self._close_on_resume = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -349,11 +353,17 @@ class ConsoleScreen(AppScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # A failing poll would otherwise open an error modal every few seconds.
         failed = event.state is WorkerState.ERROR
+        if failed and event.worker.group in ("console-load", "console-board"):
+            self._close_on_resume = True
         if failed and event.worker.group == "console-board" and self._timer is not None:
             self._timer.stop()
             self._timer = None
         # No super() call: Textual runs every class's handler along the MRO, so
         # AppScreen's opens the one error modal (calling it here opened two).
+
+    def on_screen_resume(self) -> None:
+        if self._close_on_resume:
+            self.app.pop_screen()
 
     def action_refresh(self) -> None:
         self.load()

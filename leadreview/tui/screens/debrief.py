@@ -1,7 +1,6 @@
 """The debrief, for the facilitator: the exercise's live progress, the reveal of its sealed
-ground truth, then its debrief; the HTML report written on record from here too.
-
-A database without an exercise falls back to the view built from the demo world's truth.
+ground truth, then its debrief (the exercise's own read model, `exercise/debrief.py`, the
+same figures as its HTML report); the report is written on record from here too.
 """
 
 from functools import partial
@@ -22,10 +21,12 @@ from leadreview.tui.screens.confirm import ConfirmScreen
 from leadreview.tui.widgets.exercise_debrief import ExerciseDebriefView
 from leadreview.tui.widgets.nav_table import NavTable
 from leadreview.tui.widgets.progress_panel import ProgressPanel
-from leadreview.tui.widgets.truth_tables import TruthTables
 
 PROGRESS_SECONDS = 5.0
-NO_EXERCISE = "No exercise in this database: the ground truth below comes from the demo world."
+NO_EXERCISE = (
+    "No exercise in this database: start one from the facilitator's console (f); its "
+    "debrief appears here once its ground truth is revealed."
+)
 
 
 def status_text(exercise: ExerciseState | None) -> str:
@@ -75,11 +76,10 @@ class DebriefScreen(AppScreen):
         with VerticalScroll(id="debrief-body"):
             yield ProgressPanel(id="progress-panel")
             yield ExerciseDebriefView(id="exercise-debrief")
-            yield TruthTables(id="truth-tables")
         yield Footer()
 
     def on_mount(self) -> None:
-        for part in ("#progress-panel", "#exercise-debrief", "#truth-tables"):
+        for part in ("#progress-panel", "#exercise-debrief"):
             self.query_one(part).display = False
         self.load()
 
@@ -96,9 +96,7 @@ class DebriefScreen(AppScreen):
     def load(self) -> None:
         app = self.lr_app
         state = app.gateway.exercise_state(app.actor)
-        if state is None:
-            self.post_message(DebriefLoaded(None, debrief=app.gateway.debrief(app.actor)))
-        elif state.revealed:
+        if state is not None and state.revealed:
             found = app.gateway.exercise_debrief(app.actor, state.exercise_id)
             self.post_message(DebriefLoaded(state, exercise_debrief=found))
         else:
@@ -109,10 +107,6 @@ class DebriefScreen(AppScreen):
         self.exercise = message.exercise
         self.loaded = True
         self.query_one("#debrief-status", Static).update(status_text(message.exercise))
-        truth = self.query_one(TruthTables)
-        truth.display = message.debrief is not None
-        if message.debrief is not None:
-            truth.fill(message.debrief)
         view = self.query_one(ExerciseDebriefView)
         view.display = message.exercise_debrief is not None
         if message.exercise_debrief is not None:
@@ -120,12 +114,9 @@ class DebriefScreen(AppScreen):
         self.query_one(ProgressPanel).display = message.exercise is not None
         self._watch_progress()
         if message.exercise_debrief is not None:
-            focus = "#exercise-scores"
-        elif message.debrief is not None:
-            focus = "#decision-table"
-        else:
-            focus = "#progress-table"
-        self.query_one(focus, NavTable).focus()
+            self.query_one("#exercise-scores", NavTable).focus()
+        elif message.exercise is not None:
+            self.query_one("#progress-table", NavTable).focus()
         self.refresh_bindings()
 
     # Live progress, polled while an exercise is open.

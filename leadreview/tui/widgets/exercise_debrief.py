@@ -26,12 +26,11 @@ def _seconds(value: float | None) -> str:
 
 def headline(debrief: "ExerciseDebrief") -> str:
     team = debrief.team
-    mated = [c for c in debrief.cases if c.truth.mated]
-    found = sum(c.mate_forwarded for c in mated)
+    found, mated = debrief.mates_found
     return (
         f"{team.wrongful_forwards} of {team.decisions} decisions forwarded someone who was "
         f"not the person in the probe; {debrief.team_wrongful_forwards} wrong lead(s) ended "
-        f"forwarded. The true subject was forwarded in {found} of {len(mated)} mated case(s)."
+        f"forwarded. The true subject was forwarded in {found} of {mated} mated case(s)."
     )
 
 
