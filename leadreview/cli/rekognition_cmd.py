@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from leadreview.cli.acting import acting_as, policy_set
+from leadreview.cli.bounds import person_name
 from leadreview.cli.options import InForceOption, PolicyOption, SeedOption
 from leadreview.domain.policy import UseCase
 from leadreview.domain.probe import CaptureQuality
@@ -145,7 +146,7 @@ def _stop_on_sigterm() -> None:
 
 @keys_app.command("add")
 def keys_add(
-    principal: Annotated[str, typer.Argument(help="who the key acts as")],
+    principal: Annotated[str, typer.Argument(help="who the key acts as", callback=person_name)],
     role: Annotated[Role, typer.Option("--role", help="the role it acts in")] = Role.INVESTIGATOR,
     as_role: Annotated[
         Role, typer.Option("--my-role", help="your role (issuing keys is a supervisor's)")

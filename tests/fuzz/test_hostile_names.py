@@ -1,6 +1,7 @@
 """Names typed on the command line that no actor can have (empty, past 120 characters,
 with a quote): an invitee and an endpoint key's holder ended in pydantic's multi-line
-ValidationError. Now one line naming what was typed, and nothing recorded."""
+ValidationError. Now one line naming the argument and what was typed (checked by the
+`person_name` callback before any work), and nothing recorded."""
 
 import pytest
 
@@ -8,7 +9,7 @@ from tests.fuzz.conftest import Workspace
 from tests.fuzz.harness import assert_refused, run_main
 
 BAD_NAMES = {
-    "empty": ("", "at least 1 character"),
+    "empty": ("", "a visible character"),
     "too-long": ("x" * 121, "at most 120 characters"),
     "quote": ('a"b', "no quotes"),
 }
@@ -26,7 +27,7 @@ def test_an_invitee_no_actor_can_be_is_one_line(running_exercise: Workspace, cas
     name, needle = BAD_NAMES[case]
     before = run_main(["audit", "show", "--json", "--limit", "100000"], running_exercise.env)
     argv = ["exercise", "invite", name, "--role", "reviewer"]
-    assert_refused(run_main(argv, running_exercise.env), "exercise invite: name", needle)
+    assert_refused(run_main(argv, running_exercise.env), "'name'", needle)
     after = run_main(["audit", "show", "--json", "--limit", "100000"], running_exercise.env)
     assert after.stdout == before.stdout  # no invite issued, nothing recorded
     running_exercise.verify_log()
@@ -36,6 +37,6 @@ def test_an_invitee_no_actor_can_be_is_one_line(running_exercise: Workspace, cas
 def test_a_key_holder_no_actor_can_be_is_one_line(workspace: Workspace, case: str) -> None:
     name, needle = BAD_NAMES[case]
     outcome = run_main(["rekognition", "keys", "add", name], workspace.env)
-    assert_refused(outcome, "the key's holder", needle)
+    assert_refused(outcome, "'principal'", needle)
     listed = run_main(["rekognition", "keys", "list"], workspace.env)
     assert listed.code == 0 and name not in listed.stdout.split()
