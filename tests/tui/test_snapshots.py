@@ -160,7 +160,68 @@ def _console_app() -> LeadReviewApp:
 
 
 def test_facilitator_console(snap_compare: SnapCompare) -> None:
+    # Every key hint shows: the footer wraps onto a second line instead of running off.
     assert snap_compare(_console_app(), terminal_size=SIZE, run_before=_keys("f"))
+
+
+def test_facilitator_console_at_100_columns(snap_compare: SnapCompare) -> None:
+    # A laptop's split terminal: the hints take three lines, none is cut off.
+    assert snap_compare(_console_app(), terminal_size=(100, 30), run_before=_keys("f"))
+
+
+def test_facilitator_console_extending(snap_compare: SnapCompare) -> None:
+    # `+` puts the cursor in the minutes box, the default selected, ready to overtype.
+    assert snap_compare(_console_app(), terminal_size=SIZE, run_before=_keys("f", "plus", "1"))
+
+
+def test_participant_board(snap_compare: SnapCompare) -> None:
+    """A participant's queue: only their cases, the exercise and the injects out so far."""
+    from datetime import UTC, datetime
+
+    from leadreview.exercise.views import (
+        ExerciseSummary,
+        InjectView,
+        MyCase,
+        ParticipantBoard,
+        ParticipantView,
+    )
+
+    start = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+    gateway = FakeGateway()
+    gateway.board = ParticipantBoard(
+        exercise=ExerciseSummary(
+            exercise_id=4,
+            scenario_name="blurry-cctv",
+            title="Blurry CCTV",
+            status="running",
+            seed=2020,
+            policy_in_force="wcso-practice",
+            assignment="round-robin",
+            started_by="fay",
+            started_at=start,
+            case_ids=(1, 2, 3),
+        ),
+        participant=ParticipantView(
+            participant_id=2, exercise_id=4, name="rae", role=Role.REVIEWER, joined_at=start
+        ),
+        cases=(MyCase(case_id=1, offense="theft", pending_leads=(101, 102)),),
+        injects=(
+            InjectView(
+                inject_key="push-for-arrest",
+                kind="pressure",
+                title="The lieutenant wants the watch thief picked up",
+                text="…",
+                sender="Lt. Okafor",
+                cases=("case #1",),
+                release_after_minutes=10.0,
+                condition=None,
+                released_at=start.replace(minute=10),
+                released_by="exercise clock",
+            ),
+        ),
+    )
+    app = make_app(gateway, Actor(name="rae", role=Role.REVIEWER))
+    assert snap_compare(app, terminal_size=SIZE, run_before=_keys())
 
 
 def test_assign_by_hand(snap_compare: SnapCompare) -> None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 # Each poll may release a due inject, so it is the exercise clock's resolution too.
 CONSOLE_SECONDS = 2.0
+INJECT_COLUMNS = ("inject", "kind", "title", "release", "out at", "by")
 NO_EXERCISE = "No exercise is running. Press n to start one from a scenario."
 
 
@@ -136,7 +137,7 @@ class ConsoleScreen(AppScreen):
         self.query_one("#console-extend").display = message.state is not None
         if message.state is None:
             self.query_one("#console-status", Static).update(NO_EXERCISE)
-            self.query_one("#inject-table", NavTable).clear(columns=True)
+            self.query_one("#inject-table", NavTable).refill((), [])
         elif self._timer is None:
             self._timer = self.set_interval(self._poll_seconds, self._poll)
         self._poll()
@@ -167,22 +168,21 @@ class ConsoleScreen(AppScreen):
         )
         self.refresh_bindings()
         self.query_one(ProgressPanel).fill(progress)
-        table = self.query_one("#inject-table", NavTable)
-        row = table.cursor_row
-        table.clear(columns=True)
-        table.add_columns("inject", "kind", "title", "release", "out at", "by")
-        for inject in progress.injects:
-            table.add_row(
+        rows = [
+            (
                 inject.inject_key,
-                inject.kind,
-                inject.title,
-                release_text(inject.release_after_minutes, inject.condition),
-                f"{inject.released_at:%H:%M:%S}" if inject.released_at else "—",
-                inject.released_by or "—",
-                key=inject.inject_key,
+                (
+                    inject.inject_key,
+                    inject.kind,
+                    inject.title,
+                    release_text(inject.release_after_minutes, inject.condition),
+                    f"{inject.released_at:%H:%M:%S}" if inject.released_at else "—",
+                    inject.released_by or "—",
+                ),
             )
-        if table.row_count:
-            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
+            for inject in progress.injects
+        ]
+        self.query_one("#inject-table", NavTable).refill(INJECT_COLUMNS, rows)
 
     def live_refresh(self) -> None:
         self.load()

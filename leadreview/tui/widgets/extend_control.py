@@ -38,6 +38,11 @@ class ExtendControl(Horizontal):
         )
         yield Static(" min (+ to change; Enter adds them, Esc leaves)", markup=False)
 
+    def on_mount(self) -> None:
+        # Tests and snapshots turn blinking off app-wide; an Input has its own switch.
+        field = self.query_one("#extend-minutes", Input)
+        field.cursor_blink = getattr(self.app, "cursor_blink", True)
+
     def minutes(self) -> int | None:
         """The minutes typed, or None when they are outside the bounds (or not a number)."""
         typed = self.query_one("#extend-minutes", Input).value
