@@ -63,6 +63,8 @@ def resolve_principal(
     `app.grants.check_role`'s question, asked by the composition root."""
     from pydantic import ValidationError
 
+    from leadreview.exercise.system_principals import refuse_reserved
+
     how: AuthenticatedBy
     if dialect == "postgresql" and session_user is not None:
         name, how, named_by = session_user(), "postgres-login", "PostgreSQL session_user"
@@ -72,4 +74,7 @@ def resolve_principal(
         Actor(name=name, role=role)
     except ValidationError as exc:
         raise InputFileError(f"{named_by} {name!r}: {exc.errors()[0]['msg']}") from None
+    # A login named like the demo's facilitator or an exercise's clock would inherit
+    # their exceptions (docs/security.md).
+    refuse_reserved(name, named_by)
     return Principal(name=name, role=role, authenticated_by=how)

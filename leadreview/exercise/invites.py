@@ -22,6 +22,7 @@ from leadreview.errors import PermissionRefused
 from leadreview.exercise import records
 from leadreview.exercise.permissions import ExerciseAction, require
 from leadreview.exercise.records import ExerciseEvent, Status
+from leadreview.exercise.system_principals import is_reserved
 from leadreview.store.tables.principals import ExerciseInviteRow
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.errors import InvalidRequest, NotFound
@@ -70,6 +71,8 @@ def issue(
     invited = Actor(name=name, role=role)  # a name the log can seal, or a one-line error
     if role is Role.FACILITATOR:
         raise InvalidRequest("exercise invite: participants review; the facilitator needs no code")
+    if is_reserved(invited.name):
+        raise InvalidRequest(f"exercise invite: {name!r} is a name the system acts under")
     raw = secrets.token_hex(_CODE_BYTES)
     code = "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
     now = ctx.clock()

@@ -10,9 +10,10 @@ from sqlmodel import Session, col, select
 from leadreview.audit.models import NewEvent
 from leadreview.domain.roles import Actor, Role
 from leadreview.exercise import records
-from leadreview.exercise.permissions import ExerciseAction, clock_name, require
+from leadreview.exercise.permissions import ExerciseAction, require, require_own_name
 from leadreview.exercise.records import ExerciseEvent, Status
 from leadreview.exercise.scenario import Assignment
+from leadreview.exercise.system_principals import clock_name
 from leadreview.exercise.views import Assignment as AssignmentView
 from leadreview.exercise.views import Reveal
 from leadreview.exercise.world import ExerciseWorld
@@ -44,6 +45,7 @@ def start(ctx: WorkflowContext, actor: Actor, world: ExerciseWorld) -> int:
     exercise = world.exercise
     scenario = exercise.scenario
     require(ctx, actor, ExerciseAction.START, {"scenario": scenario.name})
+    require_own_name(actor, scenario.name, exercise.sha256)
     policies = PolicySet.of(list(exercise.policies), scenario.policy_in_force)
     workflow = ReviewWorkflow(ctx=ctx, policies=policies, backend=world.backend(), gallery=world)
     case_ids = [workflow.open_case(actor, world.opening(c)).summary.case_id for c in world.cases]

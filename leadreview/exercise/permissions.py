@@ -5,7 +5,8 @@ an exercise is stricter: only a facilitator starts, and only the exercise's own
 facilitator (the principal who started it) assigns, releases injects, reveals, closes,
 exports, validates and plans improvements — another facilitator is refused like anyone
 else; a facilitator does not review. The exercise's clock (a system principal, see
-`clock_name`) may release that exercise's injects and nothing else. A refusal is
+`clock_name`) may release that exercise's injects and nothing else; any facilitator may
+run the bundled demo's exercise, and no other (`system_principals`). A refusal is
 audited in a transaction of its own before it is raised, as the workflow does (P10).
 """
 
@@ -15,6 +16,11 @@ from typing import Any
 
 from leadreview.domain.roles import Action, Actor, Role, may
 from leadreview.errors import PermissionRefused
+from leadreview.exercise.system_principals import (
+    DEMO_FACILITATOR_NAME,
+    clock_name,
+    is_demo_exercise,
+)
 from leadreview.workflow.audit_port import EventType
 from leadreview.workflow.context import WorkflowContext
 
@@ -55,16 +61,6 @@ def allowed(role: Role, action: ExerciseAction) -> bool:
 _ANY_FACILITATOR = frozenset({ExerciseAction.START})
 
 
-# The bundled demo's exercise is seeded by this system name, not by a person; any
-# facilitator may run it (it holds synthetic practice cases only).
-DEMO_FACILITATOR_NAME = "demo facilitator"
-
-
-def clock_name(exercise_id: int) -> str:
-    """The name the exercise's clock acts under when it releases scheduled injects."""
-    return f"exercise-{exercise_id}-clock"
-
-
 def require(
     ctx: WorkflowContext,
     actor: Actor,
@@ -79,21 +75,37 @@ def require(
         return
     if action is ExerciseAction.INJECT and actor.name == clock_name(int(exercise_id)):
         return
-    owner = facilitator_of(ctx, int(exercise_id))
-    if owner is not None and owner not in (actor.name, DEMO_FACILITATOR_NAME):
+    owner, demo = facilitator_of(ctx, int(exercise_id))
+    if owner is not None and owner != actor.name and not demo:
         reason = f"only exercise {exercise_id}'s facilitator {owner!r} may {action.value}"
         refuse(ctx, actor, action.value, subject, reason)
 
 
-def facilitator_of(ctx: WorkflowContext, exercise_id: int) -> str | None:
+def facilitator_of(ctx: WorkflowContext, exercise_id: int) -> tuple[str | None, bool]:
     """Who started the exercise (None if there is no such exercise: the caller's own
-    lookup then says so)."""
+    lookup then says so), and whether it is the bundled demo's, which any facilitator
+    may run (`system_principals.is_demo_exercise`)."""
     from leadreview.store.tables.exercise import ExerciseRow
     from leadreview.workflow import exercise_reads
 
     with ctx.store.reading() as session:
         row = session.get(ExerciseRow, exercise_id)
-        return exercise_reads.reviewer_name(session, row.started_by_id) if row else None
+        if row is None:
+            return None, False
+        owner = exercise_reads.reviewer_name(session, row.started_by_id)
+        demo = owner is not None and is_demo_exercise(owner, row.scenario_name, row.scenario_sha256)
+        return owner, demo
+
+
+def require_own_name(actor: Actor, scenario_name: str, scenario_sha256: str) -> None:
+    """The demo's system name starts the bundled demo and nothing else: an exercise it
+    started is one any facilitator may run."""
+    if actor.name == DEMO_FACILITATOR_NAME and not is_demo_exercise(
+        actor.name, scenario_name, scenario_sha256
+    ):
+        raise PermissionRefused(
+            f"{DEMO_FACILITATOR_NAME!r} starts only the bundled demo, not {scenario_name!r}"
+        )
 
 
 def refuse(

@@ -31,6 +31,19 @@ PICTURE_SIZE = 96
 CAPTURED_FROM = datetime(2018, 3, 1, 9, 0, tzinfo=UTC)
 
 
+def probe_ref_of(scenario: str, seed: int, position: int) -> str:
+    """The reference of a case's probe, which participants see on the case screen: it
+    names the case's position, never its key, which a scenario's author may have named
+    after its answer ("theft-true-lead")."""
+    return f"{scenario}-{seed}-probe-{position + 1}"
+
+
+def key_probe_ref(scenario: str, seed: int, case_key: str) -> str:
+    """The reference exercises started before `probe_ref_of` gave their probes (the case
+    key in it): still found in their databases."""
+    return f"{scenario}-{seed}-{case_key}"
+
+
 @dataclass(frozen=True)
 class ExerciseCase:
     spec: CaseSpec
@@ -135,7 +148,7 @@ def build_exercise_world(
             ExerciseCase(
                 spec=case,
                 position=index,
-                probe_ref=f"{scenario.name}-{world.seed}-{case.id}",
+                probe_ref=probe_ref_of(scenario.name, world.seed, index),
                 embedding=built.embedding,
                 truth=built.truth,
             )

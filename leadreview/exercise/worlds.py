@@ -117,8 +117,12 @@ class ExerciseWorlds:
         world = self.of_case(case_id) if case_id is not None else None
         if world is None:
             return None
+        from leadreview.exercise.world import key_probe_ref
+
+        scenario = world.exercise.scenario
         for case in world.cases:
-            if case.probe_ref == probe_ref:
+            earlier = key_probe_ref(scenario.name, scenario.world.seed, case.spec.id)
+            if probe_ref in (case.probe_ref, earlier):
                 truth = case.truth
                 return ProbeTruth(
                     probe_id=probe_ref,

@@ -10,10 +10,10 @@ from textual.command import CommandPalette
 from textual.worker import Worker, WorkerState
 
 from leadreview.domain.roles import Action, Actor, Role, may
-from leadreview.errors import LeadreviewError
+from leadreview.errors import LeadreviewError, PermissionRefused
 from leadreview.tui.commands import LeadReviewCommands
 from leadreview.tui.gateway import ReviewGateway
-from leadreview.tui.messages import AuditExported, AuditVerified, ChangesSeen
+from leadreview.tui.messages import AuditExported, AuditVerified, ChangesSeen, ScreenRefused
 from leadreview.tui.screens.audit import AuditScreen
 from leadreview.tui.screens.base import AppScreen
 from leadreview.tui.screens.case_queue import CaseQueueScreen
@@ -63,6 +63,13 @@ class LeadReviewApp(App[None]):
             tooltip="After the reveal: answer the debrief questions (facilitator: judge)",
         ),
         Binding("t", "change_theme", "Theme", id="app.theme", tooltip="Pick a colour theme"),
+        # The same keys for a role that may not open these screens: hidden from its
+        # footer and help, but pressed anyway they ask the service, which refuses on
+        # record. Each shares its screen's id, so a user keymap moves both together.
+        *(
+            Binding(key, f"refused('{screen}')", show=False, id=f"app.{screen}")
+            for key, screen in (("b", "debrief"), ("f", "console"), ("a", "audit"))
+        ),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave leadreview"),
     ]
 
@@ -146,12 +153,20 @@ class LeadReviewApp(App[None]):
         self._change_mark = message.mark
         self.screen.live_refresh()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Hidden from the footer, and refused, for roles that may not use them.
-        if action in ("debrief", "console"):
-            return self.may_debrief
-        if action == "audit":
+    def may_open(self, screen: str) -> bool:
+        """Whether the actor's role may open the debrief, the console or the audit log
+        (the service checks again, and records a refusal)."""
+        if screen == "audit":
             return may(self.actor.role, Action.VIEW_AUDIT)
+        return self.may_debrief
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Hidden from the footer for roles that may not use them; their keys then run
+        # `refused` instead, which asks the service to refuse on record.
+        if action in ("debrief", "console", "audit"):
+            return self.may_open(action)
+        if action == "refused":
+            return not self.may_open(str(parameters[0]))
         return True
 
     # Navigation.
@@ -168,27 +183,48 @@ class LeadReviewApp(App[None]):
         self._pop_to_queue()
 
     def action_audit(self) -> None:
-        if not may(self.actor.role, Action.VIEW_AUDIT):
-            self.notify(
-                f"A {self.actor.role.value} may not view the audit log.", severity="warning"
-            )
-            return
-        if not isinstance(self.screen, AuditScreen):
+        if not self.may_open("audit"):
+            self.action_refused("audit")
+        elif not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen())
 
     def action_debrief(self) -> None:
-        if not self.may_debrief:
-            self.notify("The debrief is for the facilitator.", severity="warning")
-            return
-        if not isinstance(self.screen, DebriefScreen):
+        if not self.may_open("debrief"):
+            self.action_refused("debrief")
+        elif not isinstance(self.screen, DebriefScreen):
             self.push_screen(DebriefScreen())
 
     def action_console(self) -> None:
-        if not self.may_debrief:
-            self.notify("The console is for the facilitator.", severity="warning")
-            return
-        if not isinstance(self.screen, ConsoleScreen):
+        if not self.may_open("console"):
+            self.action_refused("console")
+        elif not isinstance(self.screen, ConsoleScreen):
             self.push_screen(ConsoleScreen())
+
+    def action_refused(self, screen: str) -> None:
+        """A screen this role may not open: the service is asked, so that the attempt
+        is refused on record under the real principal, and the refusal is shown."""
+        self._ask_for_refused(screen)
+
+    @work(thread=True, exit_on_error=False, group="app-refused")
+    def _ask_for_refused(self, screen: str) -> None:
+        from leadreview.tui.read_models import EventFilter
+
+        fallback = f"A {self.actor.role.value} may not open the {screen}."
+        try:
+            if screen == "audit":
+                self.gateway.list_events(self.actor, EventFilter(limit=1))
+            else:
+                self.gateway.exercise_state(self.actor, screen=screen)
+        except PermissionRefused as refused:
+            self.post_message(ScreenRefused(refused.message))
+            return
+        # Not refused (a gateway without the rule, such as a test's fake): still not
+        # opened, since the role table says no.
+        self.post_message(ScreenRefused(fallback))
+
+    @on(ScreenRefused)
+    def _show_refusal(self, message: ScreenRefused) -> None:
+        self.notify(message.reason, title="Refused", severity="error", timeout=15)
 
     def action_hotwash(self) -> None:
         if not isinstance(self.screen, HotwashScreen):
@@ -262,6 +298,7 @@ def _describe(group: str) -> str:
         "audit-export": "export the audit log",
         "app-verify": "verify the audit log",
         "app-export": "export the audit log",
+        "app-refused": "ask for the screen",
         "debrief-load": "load the debrief",
         "debrief-progress": "load the exercise's progress",
         "debrief-reveal": "reveal the ground truth",

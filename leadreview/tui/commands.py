@@ -14,13 +14,17 @@ class LeadReviewCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: LeadReviewApp = self.app  # type: ignore[assignment]
         commands: list[tuple[str, Callable[[], object], str]] = [
-            ("Verify audit log", app.action_verify_audit, "Walk the hash chain now"),
-            ("Export audit log (JSONL)", partial(app.export_audit, "jsonl"), "One event a line"),
-            ("Export audit log (CSV)", partial(app.export_audit, "csv"), "For spreadsheets"),
-            ("Open audit log", app.action_audit, "Events, filters, verification"),
             ("Open case queue", app.action_queue, "Every case and your progress"),
         ]
-        if app.may_debrief:
+        # Only what the role may do is offered (the services refuse the rest on record).
+        if app.may_open("audit"):
+            commands += [
+                ("Verify audit log", app.action_verify_audit, "Walk the hash chain now"),
+                ("Export audit log (JSONL)", partial(app.export_audit, "jsonl"), "One a line"),
+                ("Export audit log (CSV)", partial(app.export_audit, "csv"), "For spreadsheets"),
+                ("Open audit log", app.action_audit, "Events, filters, verification"),
+            ]
+        if app.may_open("debrief"):
             commands.append(("Open debrief", app.action_debrief, "Ground truth, facilitator only"))
         for case in app.cases:
             commands.append(

@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from leadreview.domain.roles import Actor, Role
-from leadreview.exercise.permissions import DEMO_FACILITATOR_NAME
+from leadreview.exercise.system_principals import DEMO_FACILITATOR_NAME, DEMO_SCENARIO
 
 if TYPE_CHECKING:
     from leadreview.exercise.world import ExerciseWorld
     from leadreview.exercise.worlds import ExerciseWorlds
     from leadreview.workflow.context import WorkflowContext
 
-# A confident wrong lead, a true one, and a push for an arrest: the debrief has a story.
-DEMO_EXERCISE = "blurry-cctv"
+DEMO_EXERCISE = DEMO_SCENARIO
 DEMO_FACILITATOR = Actor(name=DEMO_FACILITATOR_NAME, role=Role.FACILITATOR)
 
 

@@ -122,9 +122,9 @@ class ReviewGateway(Protocol):
         """Ground truth and what each policy would have changed (facilitator only)."""
         ...
 
-    def exercise_state(self, actor: Actor) -> ExerciseState | None:
+    def exercise_state(self, actor: Actor, screen: str = "debrief") -> ExerciseState | None:
         """The exercise running in this database, or None (facilitator only; a refusal is
-        audited)."""
+        audited, naming the `screen` that asked: the debrief or the console)."""
         ...
 
     def exercise_progress(self, actor: Actor, exercise_id: int) -> "ExerciseProgress":

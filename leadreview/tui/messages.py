@@ -119,3 +119,11 @@ class ChangesSeen(Message):
     """The change mark (the audit log's head), read by the app's live poll."""
 
     mark: int
+
+
+@dataclass
+class ScreenRefused(Message):
+    """A screen the actor's role may not open was asked for: the service's refusal (on
+    record) in one line."""
+
+    reason: str

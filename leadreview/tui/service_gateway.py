@@ -321,10 +321,10 @@ class ServiceGateway(ExerciseMethods):
 
     # --- the exercise, for the facilitator's debrief ------------------------------------
 
-    def exercise_state(self, actor: Actor) -> ExerciseState | None:
+    def exercise_state(self, actor: Actor, screen: str = "debrief") -> ExerciseState | None:
         from leadreview.exercise.permissions import ExerciseAction, require
 
-        require(self.workflow.ctx, actor, ExerciseAction.DEBRIEF, {"screen": "debrief"})
+        require(self.workflow.ctx, actor, ExerciseAction.DEBRIEF, {"screen": screen})
         self._ready()
         try:
             exercise_id = self._exercises.current_exercise_id()

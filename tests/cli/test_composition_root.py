@@ -14,7 +14,7 @@ from leadreview.app.bootstrap import Application
 from leadreview.app.identity import resolve_principal
 from leadreview.audit.log import os_login
 from leadreview.domain.roles import Role
-from leadreview.errors import InputFileError
+from leadreview.errors import InputFileError, PermissionRefused
 from leadreview.settings import Settings
 from tests.support.cli import events, run
 
@@ -123,6 +123,14 @@ def test_sqlite_never_asks_for_a_database_login() -> None:
 def test_a_login_the_log_cannot_seal_is_one_error_naming_where_it_came_from() -> None:
     with pytest.raises(InputFileError, match=r"^PostgreSQL session_user 'a\"b': "):
         resolve_principal(Role.REVIEWER, dialect="postgresql", session_user=lambda: 'a"b')
+
+
+@pytest.mark.parametrize("login", ["demo facilitator", "Demo  Facilitator", "exercise-3-clock"])
+def test_no_principal_acts_under_a_name_the_system_acts_under(login: str) -> None:
+    # The demo's facilitator and an exercise's clock hold exceptions a person must not
+    # inherit by choosing their login's name (docs/security.md, system principals).
+    with pytest.raises(PermissionRefused, match="reserved for the system"):
+        resolve_principal(Role.FACILITATOR, dialect="postgresql", session_user=lambda: login)
 
 
 @pytest.fixture

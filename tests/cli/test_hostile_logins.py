@@ -2,27 +2,26 @@
 issue's "what a participant can do today" steps is refused with one line, a non-zero
 exit and a refusal event naming the login that tried (never a name they chose)."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.cli.test_postgres_logins import _as_login, _grant, _isolate, _libpq, make_login
 from tests.support.cli import Result, run
-
-__all__ = ["make_login"]  # a fixture, shared with the login tests
+from tests.support.postgres_logins import as_login, grant, isolate, libpq
 
 pytestmark = pytest.mark.postgres
 
 
 def _as(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str,
         login: str, *args: str) -> Result:  # fmt: skip
-    monkeypatch.setenv("LEADREVIEW_DATABASE_URL", _as_login(url, login))
+    monkeypatch.setenv("LEADREVIEW_DATABASE_URL", as_login(url, login))
     return run(capsys, *args)
 
 
 def _refusals(url: str) -> list[tuple[str, str, str, str]]:
-    with psycopg.connect(_libpq(url)) as connection:
+    with psycopg.connect(libpq(url)) as connection:
         rows = connection.execute(
             "SELECT actor, login, role, payload FROM audit_event"
             " WHERE event_type = 'permission.refused' ORDER BY seq"
@@ -32,16 +31,16 @@ def _refusals(url: str) -> list[tuple[str, str, str, str]]:
 
 def test_a_hostile_participant_is_refused_on_every_path_as_their_own_login(
     postgres_url: str,
-    make_login: object,
+    make_login: Callable[[str], str],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _isolate(monkeypatch, tmp_path)
-    fran, gus, ana, ivy = (make_login(p) for p in ("fran", "gus", "ana", "ivy"))  # type: ignore[operator]
+    isolate(monkeypatch, tmp_path)
+    fran, gus, ana, ivy = (make_login(p) for p in ("fran", "gus", "ana", "ivy"))
     for login, role in ((fran, "facilitator"), (gus, "facilitator"), (ana, "reviewer"),
                         (ivy, "investigator")):  # fmt: skip
-        _grant(capsys, monkeypatch, postgres_url, login, role)
+        grant(capsys, monkeypatch, postgres_url, login, role)
 
     def as_(login: str, *args: str) -> Result:
         return _as(capsys, monkeypatch, postgres_url, login, *args)
@@ -79,7 +78,7 @@ def test_a_hostile_participant_is_refused_on_every_path_as_their_own_login(
     assert [(actor == login) for actor, login, _, _ in refusals] == [True] * len(refusals)
     assert [actor for actor, _, _, _ in refusals] == [ana] + [gus] * 5 + [ivy, ivy]
     assert '"role":"facilitator"' in refusals[0][3] and refusals[0][2] == "reviewer"
-    with psycopg.connect(_libpq(postgres_url)) as connection:
+    with psycopg.connect(libpq(postgres_url)) as connection:
         revealed = connection.execute(
             "SELECT count(*) FROM audit_event WHERE event_type = 'exercise.revealed'"
         ).fetchone()

@@ -5,82 +5,20 @@ application needs. The hostile steps use psycopg directly, never our code.
 
 import hashlib
 import json
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from leadreview.audit.canonical import GENESIS_DIGEST, envelope, format_time
 from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor, Role
 from leadreview.store.store import Store, open_store
-from tests.support.cli import Result, run
+from tests.support.postgres_logins import as_login, cli, grant, isolate, libpq
 
 pytestmark = pytest.mark.postgres
-
-
-def _libpq(url: str, user: str | None = None) -> str:
-    """A libpq connection string for `url` (keeping its search_path), as `user`."""
-    parsed = make_url(url)
-    options = parsed.query.get("options", "")
-    assert isinstance(options, str)
-    return psycopg.conninfo.make_conninfo(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        dbname=parsed.database,
-        user=user or parsed.username,
-        options=options,
-    )
-
-
-def _as_login(url: str, login: str) -> str:
-    return make_url(url).set(username=login).render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def owner_store(postgres_url: str) -> Iterator[Store]:
-    store = open_store(url=postgres_url)  # the owner migrates and grants
-    try:
-        yield store
-    finally:
-        store.dispose()
-
-
-@pytest.fixture
-def make_login(postgres_url: str) -> Iterator[object]:
-    """Create PostgreSQL logins with random names; drop them (and what they own) after."""
-    created: list[str] = []
-
-    def make(prefix: str) -> str:
-        name = f"lr_{prefix}_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(_libpq(postgres_url), autocommit=True) as connection:
-            connection.execute(f'CREATE ROLE "{name}" LOGIN')
-        created.append(name)
-        return name
-
-    yield make
-    with psycopg.connect(_libpq(postgres_url), autocommit=True) as connection:
-        for name in created:
-            connection.execute(f'DROP OWNED BY "{name}"')
-            connection.execute(f'DROP ROLE "{name}"')
-
-
-def _cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str,
-         actor: str, *args: str) -> Result:  # fmt: skip
-    # `actor` documents who the login is: no option or setting names them any more.
-    monkeypatch.setenv("LEADREVIEW_DATABASE_URL", url)
-    return run(capsys, *args)
-
-
-def _grant(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, owner_url: str,
-           login: str, role: str) -> None:  # fmt: skip
-    done = _cli(capsys, monkeypatch, owner_url, "owner", "db", "grant", login, role)
-    assert done.code == 0, done.err
-    assert f"{login}: role {role} granted" in done.out
 
 
 def _head(connection: psycopg.Connection[tuple[object, ...]]) -> tuple[int, str]:
@@ -111,16 +49,16 @@ def _forge(connection: psycopg.Connection[tuple[object, ...]], *, actor: str, ro
 def test_a_reviewer_login_cannot_write_in_another_name_or_change_rows(
     owner_store: Store,
     postgres_url: str,
-    make_login: object,
+    make_login: Callable[[str], str],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    _isolate(monkeypatch, tmp_path)
-    reviewer = make_login("rev")  # type: ignore[operator]
-    _grant(capsys, monkeypatch, postgres_url, reviewer, "reviewer")
+    isolate(monkeypatch, tmp_path)
+    reviewer = make_login("rev")
+    grant(capsys, monkeypatch, postgres_url, reviewer, "reviewer")
 
-    with psycopg.connect(_libpq(postgres_url, reviewer)) as connection:
+    with psycopg.connect(libpq(postgres_url, reviewer)) as connection:
         # In the sheriff's name, sealed as if the sheriff's login had stored it: the row
         # gets the reviewer's login, so the digest no longer holds.
         forged = _forge(connection, actor="sheriff", role="reviewer", login="sheriff")
@@ -164,49 +102,30 @@ def test_a_reviewer_login_cannot_write_in_another_name_or_change_rows(
                 pytest.fail(f"not refused: {name}")
             connection.rollback()
 
-    verified = _cli(capsys, monkeypatch, postgres_url, "owner", "audit", "verify")
+    verified = cli(capsys, monkeypatch, postgres_url, "audit", "verify")
     assert verified.code == 1
     assert f"seq {forged}: digest mismatch" in verified.out
-
-
-def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "LEADREVIEW_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    monkeypatch.setenv("LEADREVIEW_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LEADREVIEW_SIGNING_KEY_PATH", str(tmp_path / "key" / "signing.key"))
-    monkeypatch.setenv("COLUMNS", "200")
 
 
 def test_the_application_runs_its_whole_flow_as_logins_never_the_owner(
     owner_store: Store,
     postgres_url: str,
-    make_login: object,
+    make_login: Callable[[str], str],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    _isolate(monkeypatch, tmp_path)
-    investigator, reviewer, auditor = (
-        make_login(p)  # type: ignore[operator]
-        for p in ("inv", "rev", "aud")
-    )
+    isolate(monkeypatch, tmp_path)
+    investigator, reviewer, auditor = (make_login(p) for p in ("inv", "rev", "aud"))
     for login, role in ((investigator, "investigator"), (reviewer, "reviewer"),
                         (auditor, "auditor")):  # fmt: skip
-        _grant(capsys, monkeypatch, postgres_url, login, role)
+        grant(capsys, monkeypatch, postgres_url, login, role)
 
     image = tmp_path / "still.png"
-    rendered = _cli(capsys, monkeypatch, _as_login(postgres_url, investigator), investigator,
+    rendered = cli(capsys, monkeypatch, as_login(postgres_url, investigator),
                     "probe", "render", "--probe", "3", "--output", str(image))  # fmt: skip
     assert rendered.code == 0, rendered.err
-    opened = _cli(capsys, monkeypatch, _as_login(postgres_url, investigator), investigator,
+    opened = cli(capsys, monkeypatch, as_login(postgres_url, investigator),
                   "case", "open", "--image", str(image), "--offense", "theft",
                   "--role", "investigator")  # fmt: skip
     assert opened.code == 0, opened.err
@@ -218,7 +137,7 @@ def test_the_application_runs_its_whole_flow_as_logins_never_the_owner(
     from leadreview.workflow.policy_set import PolicySet
     from leadreview.workflow.service import ReviewWorkflow
 
-    store = open_store(url=_as_login(postgres_url, reviewer))
+    store = open_store(url=as_login(postgres_url, reviewer))
     try:
         policies = load_bundled_policies()
         workflow = ReviewWorkflow(
@@ -227,22 +146,29 @@ def test_the_application_runs_its_whole_flow_as_logins_never_the_owner(
         )
         me = Actor(name=reviewer, role=Role.REVIEWER)
         lead = workflow.case(1, me).leads[0]
-        workflow.decide(me, lead.lead_id, DecisionKind.NOT_A_MATCH, "eyes differ")
+        workflow.decide(me, lead.lead_id, DecisionKind.POSSIBLE_LEAD, "same scar and ears")
     finally:
         store.dispose()
+    enforced = cli(capsys, monkeypatch, as_login(postgres_url, investigator),
+                   "case", "enforce", str(lead.lead_id), "--kind", "arrest",
+                   "--evidence", "fingerprint=a print on the shelf matches")  # fmt: skip
+    assert enforced.code == 0, enforced.err
+    assert "granted" in enforced.out
 
-    verified = _cli(capsys, monkeypatch, _as_login(postgres_url, auditor), auditor,
+    verified = cli(capsys, monkeypatch, as_login(postgres_url, auditor),
                     "audit", "verify")  # fmt: skip
     assert verified.code == 0, verified.out + verified.err
 
-    with psycopg.connect(_libpq(postgres_url)) as connection:
+    with psycopg.connect(libpq(postgres_url)) as connection:
         stamped = connection.execute(
             "SELECT event_type, actor, role, auth, login FROM audit_event"
-            " WHERE event_type IN ('case.opened', 'search.recorded', 'lead.decided')"
+            " WHERE event_type IN ('case.opened', 'search.recorded', 'lead.decided',"
+            " 'enforcement.granted')"
             " ORDER BY seq"
         ).fetchall()
     assert stamped == [
         ("case.opened", investigator, "investigator", "postgres-login", investigator),
         ("search.recorded", investigator, "investigator", "postgres-login", investigator),
         ("lead.decided", reviewer, "reviewer", "postgres-login", reviewer),
+        ("enforcement.granted", investigator, "investigator", "postgres-login", investigator),
     ]

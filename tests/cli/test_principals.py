@@ -23,7 +23,14 @@ from leadreview.store.tables.workflow import WORKFLOW_TABLES
 from leadreview.workflow.context import WorkflowContext
 from leadreview.workflow.sql import table_of
 from tests.support.cli import run
-from tests.support.exercise import FACILITATOR, events, service, small_world, table_rows
+from tests.support.exercise import (
+    FACILITATOR,
+    events,
+    service,
+    small_world,
+    table_rows,
+    write_scenario,
+)
 
 ANA = Actor(name="ana", role=Role.REVIEWER)
 GUS = Actor(name="gus", role=Role.FACILITATOR)  # a facilitator, but not of this exercise
@@ -236,3 +243,18 @@ def test_on_sqlite_the_file_s_owner_grants_roles_and_others_act_only_in_theirs(
         (me, "act-in-role"),
         (me, "db-grant"),
     ]
+
+
+def test_no_invite_carries_a_name_the_system_acts_under(
+    db: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The demo's facilitator may be followed by any facilitator, an exercise's clock
+    # releases its injects: a participant invited under either name would inherit that.
+    scenario = str(write_scenario(tmp_path / "scenario", cases=1))
+    started = run(capsys, "exercise", "start", scenario)
+    assert started.code == 0, started.err
+    for name in ("demo facilitator", "Demo  Facilitator", "exercise-1-clock"):
+        refused = run(capsys, "exercise", "invite", name, "--role", "reviewer")
+        assert refused.code == 2
+        assert "a name the system acts under" in refused.one_error_line()
+    assert table_rows(db, "exercise_invite") == []

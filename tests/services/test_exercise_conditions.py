@@ -10,7 +10,7 @@ from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor, Role
 from leadreview.errors import InputFileError
 from leadreview.exercise.loading import load_exercise
-from leadreview.exercise.permissions import clock_name
+from leadreview.exercise.system_principals import clock_name
 from leadreview.exercise.world import build_exercise_world
 from leadreview.store.store import Store
 from tests.support.exercise import FACILITATOR, events, service, table_rows, write_scenario

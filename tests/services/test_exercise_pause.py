@@ -14,8 +14,8 @@ from leadreview.domain.decision import DecisionKind
 from leadreview.domain.roles import Actor, Role
 from leadreview.errors import PermissionRefused
 from leadreview.exercise.loading import load_exercise
-from leadreview.exercise.permissions import clock_name
 from leadreview.exercise.service import ExerciseService
+from leadreview.exercise.system_principals import clock_name
 from leadreview.exercise.world import build_exercise_world
 from leadreview.store.store import Store
 from leadreview.workflow.context import WorkflowContext

@@ -455,7 +455,7 @@ class FakeGateway:
             )
             return Debrief(cases=cases, decisions=tuple(decisions), disparities=disparities)
 
-    def exercise_state(self, actor: Actor) -> ExerciseState | None:
+    def exercise_state(self, actor: Actor, screen: str = "debrief") -> ExerciseState | None:
         return self.exercise
 
     def exercise_progress(self, actor: Actor, exercise_id: int) -> "ExerciseProgress":

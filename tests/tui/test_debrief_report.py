@@ -149,6 +149,8 @@ async def test_a_reviewer_cannot_reach_the_debrief(real: Session) -> None:
         await pilot.press("b")
         await settle(app, pilot)
         assert isinstance(app.screen, CaseQueueScreen)
+        # The key is refused by the service, on record, and the refusal is shown.
+        assert any("may not exercise-debrief" in n.message for n in app._notifications)
         # Even if the screen is reached some other way, the service refuses and says so.
         app.push_screen(DebriefScreen())
         await settle(app, pilot)
@@ -160,7 +162,7 @@ async def test_a_reviewer_cannot_reach_the_debrief(real: Session) -> None:
     refused = [
         e for e in _events(real, "permission.refused") if e.payload["action"] == "exercise-debrief"
     ]
-    assert [e.actor for e in refused] == [RAE.name, RAE.name]
+    assert [e.actor for e in refused] == [RAE.name, RAE.name, RAE.name]
     assert _events(real, "report.generated") == []
     assert _events(real, "exercise.revealed") == []
 

@@ -111,3 +111,41 @@ async def test_the_app_shows_the_lead_of_a_cold_case_with_its_record(
             assert "no picture" not in caption
     finally:
         real.store.dispose()
+
+
+def test_a_probe_reference_names_no_case_key_and_old_ones_still_find_their_truth(
+    isolated_home: Path, sqlite_url: str
+) -> None:
+    """A case key may be named after its answer: the probe reference a participant sees
+    on the case screen names the case's position instead. A database written when the
+    reference held the key still finds each probe's truth."""
+    from leadreview.exercise.world import key_probe_ref
+    from leadreview.store.tables.exercise import ExerciseCaseRow
+    from leadreview.store.tables.workflow import ProbeRow
+
+    real, _ = _cold_cases(sqlite_url)
+    try:
+        world = build_exercise_world(load_exercise("wcso-cold-cases"))
+        scenario = world.exercise.scenario
+        with real.store.reading() as session:
+            keys = {r.case_id: r.case_key for r in session.exec(select(ExerciseCaseRow)).all()}
+            probes = {p.case_id: p.probe_ref for p in session.exec(select(ProbeRow)).all()}
+        assert probes and set(probes) == set(keys)
+        assert not [ref for case_id, ref in probes.items() if keys[case_id] in str(ref)]
+        truths = {ref: ExerciseWorlds(real.store).truth_for(str(ref)) for ref in probes.values()}
+        assert None not in truths.values()
+
+        # As an older database stored them: the key in the reference.
+        with real.store.transaction() as session:
+            for case_id, key in keys.items():
+                old = key_probe_ref(scenario.name, scenario.world.seed, key)
+                session.execute(
+                    update(ProbeRow).where(col(ProbeRow.case_id) == case_id).values(probe_ref=old)
+                )
+        for case_id, key in keys.items():
+            old = key_probe_ref(scenario.name, scenario.world.seed, key)
+            found = ExerciseWorlds(real.store).truth_for(old)
+            assert found is not None
+            assert found.mated == truths[str(probes[case_id])].mated  # type: ignore[union-attr]
+    finally:
+        real.store.dispose()

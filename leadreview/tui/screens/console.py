@@ -128,7 +128,9 @@ class ConsoleScreen(AppScreen):
     @work(thread=True, exclusive=True, group="console-load", exit_on_error=False)
     def load(self) -> None:
         app = self.lr_app
-        self.post_message(ConsoleStateLoaded(app.gateway.exercise_state(app.actor)))
+        self.post_message(
+            ConsoleStateLoaded(app.gateway.exercise_state(app.actor, screen="console"))
+        )
 
     @on(ConsoleStateLoaded)
     def _state_loaded(self, message: ConsoleStateLoaded) -> None:
@@ -365,7 +367,8 @@ class ConsoleScreen(AppScreen):
         if failed and event.worker.group == "console-board" and self._timer is not None:
             self._timer.stop()
             self._timer = None
-        super().on_worker_state_changed(event)
+        # No super() call: Textual runs every class's handler along the MRO, so
+        # AppScreen's opens the one error modal (calling it here opened two).
 
     def action_refresh(self) -> None:
         self.load()

@@ -161,7 +161,8 @@ class DebriefScreen(AppScreen):
         if failed and event.worker.group == "debrief-progress" and self._timer is not None:
             self._timer.stop()
             self._timer = None
-        super().on_worker_state_changed(event)
+        # No super() call: Textual runs every class's handler along the MRO, so
+        # AppScreen's opens the one error modal (calling it here opened two).
 
     # The reveal: asked first, then one audited write.
 

@@ -20,6 +20,8 @@ def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str, str]]:
         binding = active.binding
         if binding.system and binding.id is None:
             continue
+        if binding.action.startswith("refused("):
+            continue  # a key this role may not use: not offered, though refused on record
         ident = binding.id or binding.action
         keys, _, _, _ = by_id.setdefault(
             ident, ([], binding.description or binding.action, ident, active.tooltip)
