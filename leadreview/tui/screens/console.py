@@ -159,6 +159,8 @@ class ConsoleScreen(AppScreen):
     @on(ProgressLoaded)
     def _board_loaded(self, message: ProgressLoaded) -> None:
         progress = message.progress
+        if self.exercise is None or self.exercise.exercise_id != progress.exercise.exercise_id:
+            return  # read before the exercise closed: the console has moved on
         self.progress = progress
         exercise = progress.exercise
         # The clock, cases and injects are on the board's own line below.
