@@ -8,19 +8,31 @@
   is timed in turn with the 1-policy run, repeated (single samples ranged 0.43-1.05).
 - 10 seeds' searches in worker processes on every core against the same seeds run one
   after the other (results identical: tests/test_parallel_seeds.py). Target <= 0.75x.
+- `compare --seeds 100` on a small gallery, whole (searches and metrics): one after the
+  other, on every local core, and on a two-worker Dask LocalCluster on loopback; the
+  speed-up of each against the serial run, and whether the comparisons are identical
+  (their JSON, byte for byte). Target: identical, and every core faster than serial.
+- Workers' memory with one fixed gallery: the workers' PSS (shared pages divided among
+  the processes mapping them) and private memory, when every worker maps the one
+  generated file, against every worker building its own copy of the same gallery.
 """
 
 import hashlib
+from collections.abc import Callable
 from functools import partial
 
-from bench import BenchResult, paired_timings, scaled, timed_result, timings, tiny
+from bench import BenchResult, Timing, paired_timings, scaled, timed_result, timings, tiny
 from leadreview.analysis.batch_source import (
+    PreparedScenario,
     ScenarioRequest,
     default_workers,
     prepare,
     scenario_batches,
+    seed_runs,
 )
 from leadreview.analysis.compare import compare
+from leadreview.analysis.compare_models import Comparison
+from leadreview.analysis.seed_runs import SeedRun
 from leadreview.domain.policy import LoadedPolicy
 from leadreview.policy.loader import load_bundled_policies
 from leadreview.simulation.reviewer_model import load_profiles
@@ -107,5 +119,116 @@ def bench_policy_scaling() -> list[BenchResult]:
     return results
 
 
+def _compare_json(prepared: PreparedScenario, workers: int | None = None) -> str:
+    from leadreview.analysis.compare_export import comparison_json
+    from leadreview.cli.processes import worker_blas_threads
+
+    cores = default_workers()
+    with worker_blas_threads(max(1, cores // (workers or cores))):  # as the CLI does
+        comparison: Comparison = compare(
+            scenario_batches(prepared, workers=workers),
+            policies=load_bundled_policies(),
+            profiles=load_profiles(PROFILES),
+            use_case=prepared.use_case,
+            scenario=prepared.scenario.name,
+            sources=prepared.scenario.sources,
+        )
+    return comparison_json(comparison)
+
+
+def bench_seeds_everywhere() -> list[BenchResult]:
+    """compare --seeds 100: serial, every local core, a two-worker local Dask cluster."""
+    from distributed import LocalCluster
+
+    seeds = scaled(100, 4)
+    request = ScenarioRequest("aclu-2018", seeds=seeds, gallery_size=scaled(5_000, 2_000),
+                              probes=scaled(200, 20))  # fmt: skip
+    local = prepare(request)
+    cores = default_workers()
+    outputs: dict[str, str] = {}
+
+    def keep(name: str, action: Callable[[], str]) -> Callable[[], None]:
+        def run() -> None:
+            outputs[name] = action()
+
+        return run
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:  # fmt: skip
+        remote = PreparedScenario(local.scenario, local.seeds, str(cluster.scheduler_address))
+        # Warm: the cluster's workers import leadreview once, as long-running workers have.
+        _compare_json(PreparedScenario(local.scenario, local.seeds[:2], remote.cluster))
+        serial, everywhere, clustered = [], [], []
+        for _ in range(scaled(2, 1)):  # in turn, so drift hits all three
+            serial.append(timings(keep("serial", lambda: _compare_json(local, 1)), 1, 0))
+            everywhere.append(timings(keep("cores", lambda: _compare_json(local)), 1, 0))
+            clustered.append(timings(keep("cluster", lambda: _compare_json(remote)), 1, 0))
+    same = outputs["serial"] == outputs["cores"] == outputs["cluster"]
+    floor = Timing(tuple(t.samples[0] for t in serial))
+    on_cores = Timing(tuple(t.samples[0] for t in everywhere))
+    on_cluster = Timing(tuple(t.samples[0] for t in clustered))
+    # Names short enough that each figure prints on one line (tests/services/test_bench.py).
+    name = f"compare --seeds {seeds} ({request.gallery_size:,} faces, {request.probes} probes)"
+    verdict = "identical" if same else "RESULTS DIFFER"
+
+    def speed_up(timing: Timing) -> str:
+        return f"x{floor.median / timing.median:.2f}"
+
+    return [
+        timed_result(
+            f"{name}, {cores} local cores: {speed_up(on_cores)}, {verdict}",
+            on_cores, "serial", floor,
+            target="identical, ratio < 1" if cores > 1 else "identical (one core)",
+            passed=lambda a, b: same and (cores == 1 or a < b), unit="s", scale=1.0,
+        ),
+        timed_result(
+            f"{name}, 2-worker Dask LocalCluster: {speed_up(on_cluster)}, {verdict}",
+            on_cluster, "serial", floor,
+            target="identical", passed=lambda _a, _b: same, unit="s", scale=1.0,
+        ),
+    ]  # fmt: skip
+
+
+def _private_mib(runs: list[SeedRun]) -> list[float]:
+    """Each run's private (anonymous) memory in its worker, MiB: a copied gallery is
+    here; a mapped one is in the page cache, once for every process mapping it."""
+    return [(r.memory.anonymous_kib or 0) / 1024 for r in runs]
+
+
+def bench_shared_gallery_memory() -> BenchResult:
+    """Memory of the workers: one gallery mapped by all of them, against each building
+    its own copy. Total = the workers' private memory, plus the one file's pages."""
+    faces = scaled(1_000_000, 20_000)
+    workers = max(1, min(2, default_workers()))
+    request = ScenarioRequest("aclu-2018", seeds=workers, gallery_size=faces, probes=20,
+                              gallery_seed=1)  # fmt: skip
+    shared = prepare(request)
+    shared_runs = list(seed_runs(shared, workers=workers))
+    # The same gallery (the seed-1 matrix) built by every worker itself.
+    unfixed = shared.scenario.gallery.model_copy(update={"seed": None})
+    own = PreparedScenario(shared.scenario.model_copy(update={"gallery": unfixed}), [1] * workers)
+    own_runs = list(seed_runs(own, workers=workers))
+    gallery_mib = faces * 128 * 4 / 2**20
+    shared_private, own_private = _private_mib(shared_runs), _private_mib(own_runs)
+    shared_total = sum(shared_private) + gallery_mib
+    mapped = all(r.gallery_mapped for r in shared_runs)
+    return BenchResult(
+        name=f"{workers} workers map one {gallery_mib:.0f} MiB gallery (mapped: {mapped}; "
+        f"private {'/'.join(f'{m:.0f}' for m in shared_private)} MiB)",
+        value=shared_total, unit="MiB",
+        baseline_name=f"own copies (private {'/'.join(f'{m:.0f}' for m in own_private)} MiB)",
+        baseline=sum(own_private),
+        target="one gallery, not one a worker",
+        passed=tiny() or (mapped and shared_total < sum(own_private) - 0.5 * gallery_mib
+                          * (workers - 1)),
+    )  # fmt: skip
+
+
 def run() -> list[BenchResult]:
-    return [bench_full_compare(), bench_parallel_seeds(), *bench_policy_scaling()]
+    return [
+        bench_full_compare(),
+        bench_parallel_seeds(),
+        *bench_policy_scaling(),
+        *bench_seeds_everywhere(),
+        bench_shared_gallery_memory(),
+    ]

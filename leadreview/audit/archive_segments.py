@@ -194,8 +194,13 @@ def archive_log(
     now: datetime | None = None,
     max_segment_events: int = MAX_SEGMENT_EVENTS,
     sign_tree: Callable[[int], str] | None = None,
+    cosign: Callable[[str], str] | None = None,
 ) -> ArchiveSummary:
     """Seal the events since the last sealed segment; re-running seals only new events.
+
+    `cosign(signed)` adds witness cosignatures to the newest checkpoint before it is put
+    as `tiles/checkpoint` (a new version each run). Segment checkpoints are not cosigned:
+    they must be byte for byte what a re-run after a crash signs again.
 
     Refuses a bucket without Object Lock, and a log that does not verify or does not
     extend the archive's last checkpoint and every checkpoint in `seen` (a rewritten
@@ -235,7 +240,8 @@ def archive_log(
         if signed is not None and sign_tree is not None:
             from leadreview.audit.archive_tiles import publish_tiles
 
-            publish_tiles(s3, bucket, root, store, signed, retain_until)
+            published = cosign(signed) if cosign is not None else signed
+            publish_tiles(s3, bucket, root, store, published, retain_until)
     return ArchiveSummary(
         location=f"s3://{bucket}/{root}",
         sealed=tuple(plan),

@@ -106,7 +106,11 @@ def canonical_payload(payload: Any) -> str:
 def format_time(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise EncodingRefusedError("audit event time must be timezone-aware")
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+    utc = moment.astimezone(UTC)
+    if utc.year < 1000:  # strftime writes such years unpadded; keep its exact text
+        return utc.strftime(TIME_FORMAT)
+    # The same text as TIME_FORMAT, without strftime's cost (one append per decision).
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_time(text: str) -> datetime:

@@ -195,12 +195,15 @@ def verify_export(
 
     At least one checkpoint must verify, otherwise a truncated export would pass.
     """
-    from leadreview.audit.service import load_checkpoint_files
+    from leadreview.audit.service import load_checkpoint_files, newest_checkpoint_file
 
     if (directory / "checkpoint").is_file() and (directory / "tile").is_dir():
-        from leadreview.audit.tiles import verify_tiles
+        from leadreview.audit.tiles_verify import verify_tiles
 
-        return verify_tiles(directory, verifiers)
+        given, given_breaks = load_checkpoint_files(extra_checkpoints, verifiers)
+        report = verify_tiles(directory, verifiers, given)
+        report.breaks.extend(given_breaks)
+        return report
     jsonl, csv_path = directory / "events.jsonl", directory / "events.csv"
     if jsonl.is_file():
         chunks, source = _jsonl_chunks(jsonl), jsonl
@@ -212,6 +215,7 @@ def verify_export(
     checkpoints, breaks = load_checkpoint_files([*files, *extra_checkpoints], verifiers)
     report = walk(str(source), chunks, checkpoints)
     report.breaks.extend(breaks)
+    report.newest_checkpoint = newest_checkpoint_file(files)
     if not checkpoints:
         report.breaks.append(
             Break(0, BreakKind.BAD_CHECKPOINT, f"{directory}: no checkpoint signed by the key")

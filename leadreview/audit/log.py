@@ -13,6 +13,7 @@ this code.
 
 import functools
 import hashlib
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +31,7 @@ from leadreview.audit.canonical import (
     format_time,
     parse_time,
 )
-from leadreview.audit.merkle import leaf_hash
+from leadreview.audit.merkle import CompactRange, leaf_hash
 from leadreview.audit.models import ROW_COLUMNS, AuditEvent, NewEvent, RawRow
 from leadreview.audit.tree_store import INSERT_ROW as _INSERT_TREE_ROW
 from leadreview.audit.tree_store import compact_range_at
@@ -41,8 +42,9 @@ _INSUFFICIENT_PRIVILEGE = "42501"
 
 _EVENT = AUDIT_EVENT_TABLE
 _COLUMNS = [_EVENT.c[name] for name in ROW_COLUMNS]
-_LOCK_HEAD = text("SELECT session_user FROM audit_head WHERE id = 1 FOR UPDATE")
-_HEAD = text("SELECT seq, digest FROM audit_event ORDER BY seq DESC LIMIT 1")
+_LOCK_HEAD_SQL = "SELECT session_user FROM audit_head WHERE id = 1 FOR UPDATE"
+_HEAD_SQL = "SELECT seq, digest FROM audit_event ORDER BY seq DESC LIMIT 1"
+_HEAD = text(_HEAD_SQL)
 _INSERT = (
     f"INSERT INTO audit_event ({', '.join(ROW_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in ROW_COLUMNS)})"
@@ -89,6 +91,38 @@ def os_login() -> str:
         return f"uid-{os.getuid()}"
 
 
+def _insert(cursor: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    if len(rows) == 1:  # a decision's one event: executemany costs more for one row
+        cursor.execute(sql, rows[0])
+    else:
+        cursor.executemany(sql, rows)
+
+
+class _RightEdge:
+    """The tree's right edge after this log's last append, keyed by the head it ended on.
+
+    The head's digest commits to every event before it, and the leaves are over the same
+    bytes, so an unchanged (seq, digest) head means an unchanged tree: a one-event append
+    then hashes against the kept nodes instead of reading them. Any other head (another
+    writer, a rolled-back transaction, another database) misses and reads the stored
+    edge. `take` hands the nodes to one appender at a time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: tuple[int, str, CompactRange] | None = None
+
+    def take(self, seq: int, digest: str) -> CompactRange | None:
+        with self._lock:
+            kept, self._kept = self._kept, None
+        if kept is None or kept[0] != seq or kept[1] != digest:
+            return None
+        return kept[2]
+
+    def keep(self, seq: int, digest: str, tree: CompactRange) -> None:
+        with self._lock:
+            self._kept = (seq, digest, tree)
+
+
 class AuditLog:
     """The hash-chained, append-only event log. Holds no connection; pass a session."""
 
@@ -97,6 +131,7 @@ class AuditLog:
         own way — the OS user on SQLite, the database login on PostgreSQL."""
         self._clock = clock
         self._auth = auth
+        self._right_edge = _RightEdge()
 
     def append(
         self,
@@ -119,24 +154,29 @@ class AuditLog:
             for e in events
         ]
         connection = session.connection()
-        seq, prev, login = self._locked_head(connection)
-        default_auth = self._auth or (
-            AUTH_POSTGRES_LOGIN if connection.dialect.name == "postgresql" else AUTH_OS_USER
-        )
-        auths = [check_label("auth", e.auth or default_auth) for e in events]
-        login = check_label("login", login)
-        moment = self._clock()
-        time = format_time(moment)
-        moment = parse_time(time)  # exactly what is sealed: UTC, microseconds
-        rows: list[RawRow] = []
-        tree_rows: list[tuple[int, bytes]] = []
-        sha256 = hashlib.sha256
-        version = CURRENT_FORMAT
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        cursor = connection.connection.cursor()  # the session's own DBAPI connection
+        dialect = connection.dialect
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        # The session's own DBAPI connection, so in its transaction: every statement of an
+        # append goes to the driver directly (SQLAlchemy's statement handling cost more
+        # than the statements themselves when a decision appends one event).
+        cursor = connection.connection.cursor()
         try:
-            # The tree's right edge, read under the same writer lock as the head.
-            tree = compact_range_at(cursor, seq, mark)
+            seq, prev, login = self._locked_head(cursor, dialect.name)
+            default_auth = self._auth or (
+                AUTH_POSTGRES_LOGIN if dialect.name == "postgresql" else AUTH_OS_USER
+            )
+            auths = [check_label("auth", e.auth or default_auth) for e in events]
+            login = check_label("login", login)
+            moment = self._clock()
+            time = format_time(moment)
+            moment = parse_time(time)  # exactly what is sealed: UTC, microseconds
+            rows: list[RawRow] = []
+            tree_rows: list[tuple[int, bytes]] = []
+            sha256 = hashlib.sha256
+            version = CURRENT_FORMAT
+            # The tree's right edge, under the same writer lock as the head: kept from
+            # this log's last append when the head is still the event it wrote, else read.
+            tree = self._right_edge.take(seq, prev) or compact_range_at(cursor, seq, mark)
             for (actor, role, event_type, payload_json), auth in zip(prepared, auths, strict=True):
                 seq += 1
                 sealed = envelope(
@@ -152,8 +192,9 @@ class AuditLog:
                 prev = digest
             # The driver's executemany with plain tuples, in the session's transaction:
             # SQLAlchemy's per-row parameter handling would cost as much as the insert.
-            cursor.executemany(_INSERT.replace("?", mark), rows)
-            cursor.executemany(_INSERT_TREE_ROW.replace("?", mark), tree_rows)
+            _insert(cursor, _INSERT.replace("?", mark), rows)
+            _insert(cursor, _INSERT_TREE_ROW.replace("?", mark), tree_rows)
+            self._right_edge.keep(seq, prev, tree)
         except Exception as exc:
             # PostgreSQL's trigger refuses an event in a role the login does not hold.
             if getattr(exc, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
@@ -181,19 +222,26 @@ class AuditLog:
             ]
         )
 
-    def _locked_head(self, connection: Connection) -> tuple[int, str, str]:
+    @staticmethod
+    def _locked_head(cursor: Any, dialect: str) -> tuple[int, str, str]:
         """(seq, digest) of the head, under the writer lock, and the login storing events.
 
         On PostgreSQL the login is `session_user` — what the database's trigger stamps on
         every row whatever we send, so the digest is computed over the same value (SET
-        ROLE does not change it). On SQLite it is the operating-system user."""
-        if connection.dialect.name == "postgresql":
-            row = connection.execute(_LOCK_HEAD).first()
-            login = str(row[0]) if row is not None else ""
+        ROLE does not change it). On SQLite it is the operating-system user. Two
+        statements on PostgreSQL, not one: after waiting for the lock, a query joined to
+        it would still read the head from before the other writer's commit."""
+        if dialect == "postgresql":
+            cursor.execute(_LOCK_HEAD_SQL)
+            locked = cursor.fetchone()
+            login = str(locked[0]) if locked is not None else ""
         else:
             login = os_login()
-        seq, digest = self.head(connection)
-        return seq, digest, login
+        cursor.execute(_HEAD_SQL)
+        row = cursor.fetchone()
+        if row is None:
+            return 0, GENESIS_DIGEST, login
+        return int(row[0]), str(row[1]), login
 
     @staticmethod
     def head(connection: Connection | Session) -> tuple[int, str]:

@@ -23,7 +23,7 @@ from leadreview.audit.log import AuditLog
 from leadreview.audit.merkle import ProofError, check_consistency, leaf_hash
 from leadreview.audit.note import Signer, Verifier
 from leadreview.audit.signed_state import SignedState, has_signed_anything
-from leadreview.audit.stream import stream_rows
+from leadreview.audit.stream import CHUNK_ROWS, stream_rows
 from leadreview.audit.tree_store import StoredTree
 from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
 from leadreview.errors import ConfigurationError
@@ -168,16 +168,22 @@ def _check_new_leaves(session: object, tree: StoredTree, after: int, size: int) 
 
 
 def export_with_context(
-    store: Store, context: AuditContext, directory: Path, fmt: ExportFormat
+    store: Store,
+    context: AuditContext,
+    directory: Path,
+    fmt: ExportFormat,
+    cosign: Callable[[str], str] | None = None,
 ) -> ExportSummary:
     """The one export path, for `leadreview audit export` and the terminal app alike:
     the events, this log's checkpoints seen (so an outsider can check that the log only
-    grew), and a fresh checkpoint signed over the exported tree."""
+    grew), and a fresh checkpoint signed over the exported tree (and, given `cosign`,
+    cosigned by witnesses: see `cosigner`)."""
+    sign = tree_signer(store, context)
     return export_log(
         store,
         directory,
         fmt,
-        sign_tree=tree_signer(store, context),
+        sign_tree=sign if cosign is None else lambda size, root: cosign(sign(size, root)),
         seen_checkpoints=own_checkpoints(store, context),
     )
 
@@ -213,11 +219,49 @@ def load_checkpoint_files(
     return checkpoints, breaks
 
 
+def newest_checkpoint_file(files: Sequence[Path]) -> tuple[str, str] | None:
+    """The largest of `files` (named `checkpoint-<zero-padded size>.txt`) and its text,
+    for the witness quorum; an unreadable one has empty text, which fails the count."""
+    from leadreview.errors import InputFileError
+    from leadreview.io.limits import read_limited
+
+    if not files:
+        return None
+    newest = max(files, key=lambda path: path.name)
+    try:
+        text = read_limited(newest, "checkpoint", MAX_CHECKPOINT_BYTES).decode("utf-8")
+    except (InputFileError, UnicodeDecodeError):
+        text = ""
+    return str(newest), text
+
+
 def verify_store(
-    store: Store, checkpoints: Sequence[Checkpoint] = (), chunk_rows: int | None = None
+    store: Store,
+    checkpoints: Sequence[Checkpoint] = (),
+    chunk_rows: int | None = None,
+    *,
+    workers: int | None = None,
+    parallel_from: int | None = None,
 ) -> VerifyReport:
     """The chain, and the stored Merkle tree checked row by row against the events'
-    leaves; checkpoints are compared with the stored tree's roots."""
+    leaves; checkpoints are compared with the stored tree's roots.
+
+    A log of at least `parallel_from` events is first walked in ranges on `workers`
+    processes (default: every core; verify_parallel.py); anything found wrong there, and
+    any smaller log, is walked sequentially, which names every break."""
+    from leadreview.audit import verify_parallel as ranges
+
+    workers = ranges.default_workers() if workers is None else workers
+    threshold = ranges.PARALLEL_FROM if parallel_from is None else parallel_from
+    with store.reading() as session:
+        head, _ = AuditLog.head(session)
+    if workers > 1 and head >= threshold:
+        chunk = chunk_rows or CHUNK_ROWS
+        found = ranges.verify_in_ranges(
+            store, checkpoints, _stored_roots(store), workers=workers, chunk_rows=chunk
+        )
+        if found is not None:
+            return found
     chunks = stream_rows(store) if chunk_rows is None else stream_rows(store, chunk_rows)
     report = walk(store.url, chunks, checkpoints, _stored_roots(store))
     _check_stored_tree(store, report)
@@ -253,56 +297,28 @@ def verify_with_context(
     # The same checkpoint may be both stored and given; check it once.
     report = verify_store(store, list(dict.fromkeys([*seen, *checkpoints])))
     report.breaks.extend(breaks + seen_breaks)
+    report.newest_checkpoint = newest_checkpoint_file(_stored_files(own_folder))
     return report
 
 
 def _check_stored_tree(store: Store, report: VerifyReport) -> None:
     """Every row of audit_merkle must be what appending the events' leaves stores: the
     leaves those of the events (compared through one digest over all of them), each
-    higher hash the parent of the two below it, one row per event, in order. Checked a
-    level at a time over each chunk (list comprehensions, n − 1 hashes in all)."""
+    higher hash the parent of the two below it, one row per event, in order."""
     import hashlib
 
     from leadreview.audit.stream import stream_tree_rows
+    from leadreview.audit.tree_check import RangeTreeCheck
 
-    sha256 = hashlib.sha256
     leaves = hashlib.sha256()
-    unpaired: dict[int, bytes] = {}  # a level's last node, waiting for its right sibling
-    count = 0
-    problem = ""
+    check = RangeTreeCheck()
     for chunk in stream_tree_rows(store):
-        if chunk[0][0] != count + 1 or chunk[-1][0] != count + len(chunk):
-            problem = f"audit_merkle rows after event {count} are not consecutive"
+        leaves.update(b"".join(check.feed(chunk)))
+        if check.problem:
             break
-        blobs = [bytes(blob) for _, blob in chunk]
-        count += len(blobs)
-        nodes = [blob[:32] for blob in blobs]
-        leaves.update(b"".join(nodes))
-        level = 0
-        while nodes:
-            if level in unpaired:
-                nodes.insert(0, unpaired.pop(level))
-            if len(nodes) & 1:
-                unpaired[level] = nodes.pop()
-            expected = [
-                sha256(b"\x01" + left + right).digest()
-                for left, right in zip(nodes[0::2], nodes[1::2], strict=True)
-            ]
-            offset = 32 * (level + 1)
-            stored = [blob[offset : offset + 32] for blob in blobs if len(blob) > offset]
-            if expected != stored:
-                problem = (
-                    f"audit_merkle holds wrong level-{level + 1} hashes in events up to {count}"
-                )
-                break
-            if not stored:
-                break  # nothing new above this level in this chunk
-            nodes = stored
-            level += 1
-        if problem:
-            break
-    if not problem and count != report.events:
-        problem = f"audit_merkle holds {count} events, the log {report.events}"
+    problem = check.problem
+    if not problem and check.count != report.events:
+        problem = f"audit_merkle holds {check.count} events, the log {report.events}"
     if not problem and leaves.hexdigest() != report.leaves_sha256:
         problem = "audit_merkle's leaf hashes are not those of the events"
     if problem:
@@ -354,29 +370,3 @@ def prove_consistency(
             raise ProofError(f"no consistency proof from {old} to {new} in a log of {head} events")
         hashes = StoredTree(session.connection()).consistency(old, new)
     return ConsistencyProof(origin, old, new, tuple(hashes))
-
-
-def collect_cosignatures(
-    store: Store, context: AuditContext, stored: StoredCheckpoint, urls: Sequence[str]
-) -> tuple[StoredCheckpoint, list[str]]:
-    """Ask each witness to cosign `stored`; keep the checkpoint with every cosignature
-    received. Returns it and one line per witness that could not or would not cosign."""
-    from leadreview.audit.witness_http import WitnessUnavailable, request_cosignature
-
-    def consistency(old: int) -> list[bytes]:
-        return prove_consistency(store, context, old, stored.checkpoint.size).hashes_list()
-
-    lines: list[str] = []
-    failures: list[str] = []
-    for url in urls:
-        try:
-            lines.append(request_cosignature(url, stored.signed, consistency))
-        except (WitnessUnavailable, ProofError) as exc:
-            failures.append(str(exc))
-    if not lines:
-        return stored, failures
-    signed = stored.signed + "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-    signer = context.signer()
-    return context.checkpoint_store(stored.checkpoint.origin, [signer.verifier()]).add(
-        signed
-    ), failures

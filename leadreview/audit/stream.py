@@ -5,7 +5,7 @@ This bypasses the ORM on purpose: it reads plain tuples through the driver's cur
 seconds. The rows of one call come from one consistent snapshot.
 """
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import suppress
 from typing import Any
 
@@ -21,7 +21,7 @@ _SELECT_TREE = "SELECT seq, hashes FROM audit_merkle ORDER BY seq"
 
 def stream_rows(
     store: Store, chunk_rows: int = CHUNK_ROWS, select: str = _SELECT
-) -> Iterator[list[RawRow]]:
+) -> Generator[list[RawRow], None, None]:
     raw = store.engine.raw_connection()
     try:
         driver: Any = raw.driver_connection

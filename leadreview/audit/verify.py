@@ -60,6 +60,9 @@ class VerifyReport:
     leaves_sha256: str = ""  # SHA-256 over every recomputed leaf hash, in order
     checkpoints: int = 0
     breaks: list[Break] = field(default_factory=list)
+    # The newest signed checkpoint of the source (where it is, its text): the one whose
+    # witness cosignatures `--quorum` counts.
+    newest_checkpoint: tuple[str, str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -88,6 +91,18 @@ class VerifyReport:
         return out
 
 
+@dataclass(frozen=True)
+class RangeState:
+    """Where the walk of one range of the log ended (verify_parallel.py joins them)."""
+
+    count: int
+    expected: int  # the sequence number after the range's last event
+    first_prev: str  # the range's first event's prev_digest
+    last: str  # the range's last event's digest
+    seen_digests: dict[int, str]  # the digest at each checkpoint size in the range
+    broken: bool
+
+
 def _short(digest: object) -> str:
     return f"{str(digest)[:12]}…"
 
@@ -100,13 +115,25 @@ class ChainWalker:
         source: str,
         checkpoints: Sequence[Checkpoint] = (),
         stored_root: Callable[[int], bytes | None] | None = None,
+        *,
+        first_seq: int = 1,
+        digest_leaves: bool = True,
     ) -> None:
         """`stored_root(size)`: the root of a stored tree that is checked separately
         against these events' leaves (the database's audit_merkle); given it, the walker
-        does not rebuild the tree itself, sparing n − 1 hashes."""
+        does not rebuild the tree itself, sparing n − 1 hashes.
+
+        `first_seq` > 1 walks one range of the log (verify_parallel.py): its first event's
+        link is taken as it is and checked by whoever joins the ranges. Without
+        `digest_leaves` the leaves are not summed into `leaves_sha256` (a range's walker
+        compares them with the stored ones itself, through `last_leaves`)."""
         self.report = VerifyReport(source)
-        self._expected = 1
-        self._last = GENESIS_DIGEST
+        self._expected = first_seq
+        self._digest_leaves = digest_leaves
+        self._last: str | None = GENESIS_DIGEST if first_seq == 1 else None
+        self.first_prev: str | None = None  # the first event's prev_digest
+        self.last_leaves: list[bytes] = []  # the leaf hashes of the rows fed last
+        self._adopted = False
         self._count = 0
         self._pending = sorted(checkpoints, key=lambda c: c.size)
         self._seen_digests: dict[int, str] = {}
@@ -143,7 +170,9 @@ class ChainWalker:
         entries: list[bytes] = []
         keep = entries.append
         expected = self._expected
-        last = self._last
+        if self.first_prev is None:
+            self.first_prev = str(rows[0][6])
+        last = self.first_prev if self._last is None else self._last
         for row in rows:
             seq, time, actor, role, event_type, payload, prev, digest, version, auth, login = row
             # Inlined canonical.envelope: a function call per row costs ~10% here.
@@ -169,6 +198,7 @@ class ChainWalker:
                 or '"' in labels
                 or "\\" in labels
                 or version not in KNOWN_FORMATS
+                or (version != FORMAT_V1 and not (auth and login))
             ):
                 self._slow(row, computed, expected, last)
             last = digest
@@ -179,11 +209,35 @@ class ChainWalker:
             self._tree.extend(leaves)
         else:
             self._tree.size += len(leaves)  # only counted; the stored tree is checked
-        self._leaves.update(b"".join(leaves))
+        if self._digest_leaves:
+            self._leaves.update(b"".join(leaves))
+        self.last_leaves = leaves
         self._expected = expected
         self._last = last
         self._count += len(rows)
         self._note_checkpoints(rows)
+
+    def state(self) -> RangeState:
+        return RangeState(
+            self._count,
+            self._expected,
+            self.first_prev or "",
+            self._last or "",
+            dict(self._seen_digests),
+            bool(self.report.breaks or self._suspects),
+        )
+
+    def adopt(self, ranges: Sequence[RangeState]) -> None:
+        """Take over the walks of consecutive ranges that joined up without a break, as
+        if this walker had been fed their rows (the leaves are checked by whoever walked
+        them: leaves_sha256 stays empty)."""
+        self._count = sum(r.count for r in ranges)
+        self._tree.size = self._count
+        self._adopted = True
+        self._expected = ranges[-1].expected
+        self._last = ranges[-1].last
+        for walked in ranges:
+            self._seen_digests.update(walked.seen_digests)
 
     def _note_checkpoints(self, rows: Sequence[RawRow]) -> None:
         # Record the stored digest at each checkpoint size without a per-row test.
@@ -286,7 +340,7 @@ class ChainWalker:
         report = self.report
         report.events = self._count
         report.head_seq = self._expected - 1
-        report.head_digest = self._last
+        report.head_digest = self._last or GENESIS_DIGEST
         if self._stored_root is not None:
             for size in {report.events, *(c.size for c in self._pending)}:
                 if 0 < size <= report.events and (root := self._stored_root(size)) is not None:
@@ -295,7 +349,7 @@ class ChainWalker:
             report.root_hex = head_root.hex() if head_root is not None else ""
         else:
             report.root_hex = self._tree.root().hex()
-        report.leaves_sha256 = self._leaves.hexdigest()
+        report.leaves_sha256 = "" if self._adopted else self._leaves.hexdigest()
         for checkpoint in self._pending:
             self._check_extension(checkpoint)
         return report

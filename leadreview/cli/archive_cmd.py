@@ -19,12 +19,19 @@ def archive_command(
             help="COMPLIANCE retention of new objects; default (and floor): the bucket's rule",
         ),
     ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness", help="a witness URL to cosign the archive's new checkpoint (repeatable)"
+        ),
+    ] = None,
 ) -> None:
     """Seal the events since the last archived segment, with a signed checkpoint, under
     COMPLIANCE Object Lock. Re-running archives only new events."""
     from leadreview.audit.archive import archive_log
     from leadreview.audit.canonical import format_time
     from leadreview.audit.checkpoint import CheckpointError
+    from leadreview.audit.cosigning import cosigner
     from leadreview.audit.service import sign_tree
     from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
@@ -34,6 +41,7 @@ def archive_command(
     store = application().store()
     origin = context.log_origin(store)
     checkpoints = context.checkpoint_store(origin, [signer.verifier()])
+    missed: list[str] = []
     try:
         # The log must extend every checkpoint this installation has issued or seen too.
         seen = [stored.checkpoint for stored in checkpoints.all()]
@@ -47,6 +55,7 @@ def archive_command(
             retain_days=retain_days,
             seen=seen,
             sign_tree=lambda size: sign_tree(store, context, size).signed,
+            cosign=cosigner(store, context, witness, missed) if witness else None,
         )
     except CheckpointError as exc:
         raise VerificationFailed(str(exc)) from None
@@ -63,6 +72,11 @@ def archive_command(
         f"{summary.events} event(s) archived, archive now ends at {summary.archived_to}; "
         f"COMPLIANCE retention until {format_time(summary.retain_until)}"
     )
+    if missed:
+        raise VerificationFailed(
+            f"{len(missed)} of {len(witness or [])} witness(es) did not cosign the "
+            f"archive's checkpoint: {missed[0]}"
+        )
 
 
 def register(app: typer.Typer) -> None:

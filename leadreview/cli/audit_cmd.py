@@ -69,7 +69,9 @@ def verify(
         if key is None:
             raise typer.BadParameter("--from-s3 needs --key (the log's public key)")
         bucket, prefix = parse_s3_location(from_s3)
-        report = verify_archive(application().s3_client(), bucket, prefix, read_verifier(key))
+        report = verify_archive(
+            application().s3_client(), bucket, prefix, read_verifier(key), checkpoint or []
+        )
     elif from_dir is not None:
         from leadreview.audit.export import verify_export
 
@@ -92,7 +94,7 @@ def verify(
     if witness_key:
         from leadreview.audit.witness_quorum import check_quorum
 
-        check_quorum(report, witness_key, quorum, checkpoint or [], from_dir)
+        check_quorum(report, witness_key, quorum, checkpoint or [])
     for line in report.lines():
         typer.echo(line)
     if not report.ok:
@@ -111,7 +113,8 @@ def checkpoint(
 ) -> None:
     """Sign the tree's root (C2SP tlog-checkpoint) and keep it with the checkpoints seen."""
     from leadreview.audit.checkpoint import CheckpointError
-    from leadreview.audit.service import collect_cosignatures, make_checkpoint
+    from leadreview.audit.cosigning import collect_cosignatures
+    from leadreview.audit.service import make_checkpoint
     from leadreview.cli.context import application
     from leadreview.errors import VerificationFailed
 
@@ -157,9 +160,14 @@ def export(
     fmt: Annotated[
         str, typer.Option("--format", help="jsonl, csv or tiles (C2SP tlog-tiles)")
     ] = "jsonl",
+    witness: Annotated[
+        list[str] | None,
+        typer.Option("--witness", help="a witness URL to cosign the export's checkpoint"),
+    ] = None,
 ) -> None:
     """Export the events and signed checkpoints for offline verification."""
     from leadreview.audit.checkpoint import CheckpointError
+    from leadreview.audit.cosigning import cosigner
     from leadreview.audit.export import ExportFormat
     from leadreview.audit.service import export_with_context
     from leadreview.cli.context import application
@@ -171,19 +179,25 @@ def export(
         raise typer.BadParameter(f"--format {fmt!r}: use jsonl, csv or tiles") from None
     context = application().audit_context()
     store = application().store()
+    missed: list[str] = []
     try:
-        summary = export_with_context(store, context, output, export_format)
+        cosign = cosigner(store, context, witness, missed) if witness else None
+        summary = export_with_context(store, context, output, export_format, cosign)
     except CheckpointError as exc:
         raise VerificationFailed(str(exc)) from None
     finally:
         store.dispose()
     if export_format is ExportFormat.TILES:
         typer.echo(f"{summary.events} events as tlog-tiles in {summary.directory}")
-        return
-    typer.echo(
-        f"{summary.events} events to {summary.events_file}, "
-        f"{summary.checkpoints} checkpoint(s) in {summary.directory / 'checkpoints'}"
-    )
+    else:
+        typer.echo(
+            f"{summary.events} events to {summary.events_file}, "
+            f"{summary.checkpoints} checkpoint(s) in {summary.directory / 'checkpoints'}"
+        )
+    if missed:
+        raise VerificationFailed(
+            f"{len(missed)} of {len(witness or [])} witness(es) did not cosign: {missed[0]}"
+        )
 
 
 prove_app = typer.Typer(help="Print inclusion and consistency proofs.", no_args_is_help=True)

@@ -45,6 +45,24 @@ GalleryOpt = Annotated[
 ProbesOpt = Annotated[
     int | None, typer.Option("--probes", help="override the probe count", min=1, max=MAX_PROBES)
 ]
+GallerySeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--gallery-seed",
+        help="one gallery for every seed, the gallery of this seed: generated once and "
+        "memory-mapped by the worker processes; only the probes vary with --seed",
+        min=0,
+        max=SEED_MAX,
+    ),
+]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="run the seeds on this Dask distributed scheduler (tcp://HOST:PORT; install "
+        "leadreview[cluster] here and on the workers) instead of this machine's cores",
+    ),
+]
 PolicyOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -118,11 +136,18 @@ def run_comparison(
     reviewer_profile: list[str] | None,
     record: bool = False,
     rules: "DisparityRules | None" = None,
+    gallery_seed: int | None = None,
+    cluster: str | None = None,
 ) -> "Comparison":
     """`runs.comparison.run_comparison` with a progress bar; with `record`, on the
     application's store, as the acting principal (an analyst)."""
     from leadreview.cli.progress import with_progress
     from leadreview.runs import comparison
+
+    if cluster is not None:
+        from leadreview.cli.waiting import require_scheduler
+
+        require_scheduler(cluster)
 
     record_to = None
     if record:
@@ -146,6 +171,8 @@ def run_comparison(
         progress=with_progress,
         record_to=record_to,
         rules=rules,
+        gallery_seed=gallery_seed,
+        cluster=cluster,
     )
 
 
@@ -174,6 +201,8 @@ def compare_command(
     reference_group: ReferenceOpt = "largest",
     min_group_size: MinGroupOpt = 30,
     parity_band: ParityBandOpt = False,
+    gallery_seed: GallerySeedOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Compare policies and reviewer profiles on the same searches, overall and per group."""
     comparison = run_comparison(
@@ -186,6 +215,8 @@ def compare_command(
         policy=policy,
         reviewer_profile=reviewer_profile,
         record=record,
+        gallery_seed=gallery_seed,
+        cluster=cluster,
     )
     if output_format is OutputFormat.JSON:
         from leadreview.analysis.compare_export import comparison_json

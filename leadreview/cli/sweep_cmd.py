@@ -7,8 +7,10 @@ import typer
 
 from leadreview.cli.bounds import MAX_FACES
 from leadreview.cli.compare_cmd import (
+    ClusterOpt,
     FormatOpt,
     GalleryOpt,
+    GallerySeedOpt,
     OutputFormat,
     OutputOpt,
     PolicyOpt,
@@ -51,10 +53,17 @@ def run_sweep(
     policy: list[str] | None,
     step: float,
     max_candidates: int | None,
+    gallery_seed: int | None = None,
+    cluster: str | None = None,
 ) -> "Sweep":
     """`runs.comparison.run_sweep` with a progress bar."""
     from leadreview.cli.progress import with_progress
     from leadreview.runs import comparison
+
+    if cluster is not None:
+        from leadreview.cli.waiting import require_scheduler
+
+        require_scheduler(cluster)
 
     return comparison.run_sweep(
         scenario=scenario,
@@ -66,6 +75,8 @@ def run_sweep(
         step=step,
         max_candidates=max_candidates,
         progress=with_progress,
+        gallery_seed=gallery_seed,
+        cluster=cluster,
     )
 
 
@@ -82,6 +93,8 @@ def sweep_command(
     chart: ChartOpt = None,
     output_format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
+    gallery_seed: GallerySeedOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Sweep the threshold from 0 to 100: false leads per search and mates missed, per group.
 
@@ -96,6 +109,8 @@ def sweep_command(
         policy=policy,
         step=step,
         max_candidates=max_candidates,
+        gallery_seed=gallery_seed,
+        cluster=cluster,
     )
     if chart:
         from leadreview.analysis.chart_output import save_figure

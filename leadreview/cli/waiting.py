@@ -1,7 +1,7 @@
 """Checks that keep a command from waiting forever: no terminal for the review app, a port
-already taken for `serve`.
+already taken for `serve`, a `--cluster` scheduler that does not answer.
 
-Both would otherwise fail late and loudly: Textual with no terminal to read keys from
+Each would otherwise fail late and loudly: Textual with no terminal to read keys from
 redraws forever (and burns a core), and the web server announces "Serving…" before the
 bind fails with a long traceback.
 """
@@ -56,3 +56,36 @@ def require_free_port(host: str, port: int) -> None:
             raise ConfigurationError(
                 f"--port {port} on {host}: cannot listen ({reason}); choose another port"
             ) from None
+
+
+# A scheduler that does not accept a connection within this is reported, not waited on.
+SCHEDULER_CONNECT_SECONDS = 5.0
+_SCHEDULER_SCHEMES = ("tcp://", "tls://")
+
+
+def require_scheduler(address: str) -> None:
+    """Refuse, in one line and within a bounded time, a `--cluster` address that is not a
+    `tcp://HOST:PORT` (or `tls://`) a scheduler listens on. Dask itself would retry for
+    its own timeout and then end in a traceback."""
+    scheme = next((s for s in _SCHEDULER_SCHEMES if address.startswith(s)), None)
+    rest = address if scheme is None else address[len(scheme) :]
+    if "://" in rest:
+        raise ConfigurationError(
+            f"--cluster {address!r}: only tcp:// and tls:// schedulers are supported"
+        )
+    host, _, port_text = rest.rpartition(":")
+    host = host.strip("[]")  # an IPv6 literal
+    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigurationError(
+            f"--cluster {address!r}: not a scheduler address; give tcp://HOST:PORT"
+        )
+    try:
+        with socket.create_connection((host, int(port_text)), timeout=SCHEDULER_CONNECT_SECONDS):
+            pass
+    except TimeoutError:
+        raise ConfigurationError(
+            f"--cluster {address}: no answer within {SCHEDULER_CONNECT_SECONDS:.0f} s"
+        ) from None
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigurationError(f"--cluster {address}: cannot connect ({reason})") from None

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from leadreview.errors import LeadreviewError
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -64,13 +66,20 @@ def run_comparison(
     progress: ProgressRunner = without_progress,
     record_to: RecordTo | None = None,
     rules: "DisparityRules | None" = None,
+    gallery_seed: int | None = None,
+    cluster: str | None = None,
 ) -> "Comparison":
     from leadreview.analysis.compare import compare
     from leadreview.analysis.disparity import DisparityRules
     from leadreview.runs.scenarios import policies_for, prepare_scenario
     from leadreview.simulation.reviewer_model import bundled_profile_names, load_profiles
 
-    prepared = prepare_scenario(scenario, seed, seeds, gallery_size, probes)
+    if record_to is not None and cluster is not None:
+        # Recording writes each seed's world to the log from this process.
+        raise LeadreviewError("--record runs the seeds here: give --record or --cluster, not both")
+    prepared = prepare_scenario(
+        scenario, seed, seeds, gallery_size, probes, gallery_seed=gallery_seed, cluster=cluster
+    )
     policies = policies_for(prepared, policy)
     profiles = load_profiles(reviewer_profile or bundled_profile_names())
 
@@ -110,11 +119,15 @@ def run_sweep(
     step: float,
     max_candidates: int | None,
     progress: ProgressRunner = without_progress,
+    gallery_seed: int | None = None,
+    cluster: str | None = None,
 ) -> "Sweep":
     from leadreview.analysis.sweep import default_thresholds, sweep
     from leadreview.runs.scenarios import policies_for, prepare_scenario
 
-    prepared = prepare_scenario(scenario, seed, seeds, gallery_size, probes)
+    prepared = prepare_scenario(
+        scenario, seed, seeds, gallery_size, probes, gallery_seed=gallery_seed, cluster=cluster
+    )
     policies = policies_for(prepared, policy)
     marks = {
         p.name: threshold

@@ -32,11 +32,20 @@ def load_scenario_gallery(
 
 
 def prepare_scenario(
-    scenario: str, seed: int | None, seeds: int, gallery_size: int | None, probes: int | None
+    scenario: str,
+    seed: int | None,
+    seeds: int,
+    gallery_size: int | None,
+    probes: int | None,
+    *,
+    gallery_seed: int | None = None,
+    cluster: str | None = None,
 ) -> "PreparedScenario":
     from leadreview.analysis.batch_source import ScenarioRequest, prepare
 
-    return prepare(ScenarioRequest(scenario, seed, seeds, gallery_size, probes))
+    return prepare(
+        ScenarioRequest(scenario, seed, seeds, gallery_size, probes, gallery_seed, cluster)
+    )
 
 
 def policies_for(prepared: "PreparedScenario", refs: list[str] | None) -> list["LoadedPolicy"]:

@@ -46,6 +46,10 @@ def _spec_for_key(spec: GallerySpec) -> dict[str, object]:
     # had before storage could be chosen; a float16 gallery is a different matrix.
     if data["storage"] == "float32":
         del data["storage"]
+    # Likewise a gallery with its own seed per run keeps its key; the seed it is generated
+    # from is in the key's payload either way.
+    if data["seed"] is None:
+        del data["seed"]
     return data
 
 

@@ -92,8 +92,10 @@ def build_probes(
     seed: int,
     gallery_columns: GalleryColumns,
     gallery_key: str,
+    gallery_seed: int | None = None,
 ) -> ProbeBatch:
-    """The probes of `scenario` under `seed`, mated against the gallery of those columns."""
+    """The probes of `scenario` under `seed`, mated against the gallery of those columns
+    (generated from `gallery_seed`, default `seed`: a mate's face is regenerated from it)."""
     spec = scenario.probes
     count = spec.count
     codes = {label: i for i, label in enumerate(model.groups)}
@@ -116,7 +118,9 @@ def build_probes(
 
     individual = individuals(stream(seed, "probes", "identity"), count, model)
     if n_mated:
-        individual[mated] = gallery_individuals(seed, model, len(gallery_columns), mate[mated])
+        individual[mated] = gallery_individuals(
+            seed if gallery_seed is None else gallery_seed, model, len(gallery_columns), mate[mated]
+        )
     median = np.array([model.capture_noise[q].median for q in QUALITY_BY_CODE])[quality]
     spread = np.array([model.capture_noise[q].spread for q in QUALITY_BY_CODE])[quality]
     noise = median * np.exp(spread * stream(seed, "probes", "noise-scale").standard_normal(count))

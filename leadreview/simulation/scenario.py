@@ -74,6 +74,18 @@ class GallerySpec(BaseModel):
         description="how embeddings are stored: float16 halves memory (statewide galleries); "
         "searches stay exact for the stored vectors",
     )
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        lt=2**63,
+        description="a fixed gallery: every seed of a run searches the gallery of this seed "
+        "(generated once and shared by the worker processes); only the probes vary. "
+        "Default: each seed has its own gallery",
+    )
+
+    def seed_under(self, run_seed: int) -> int:
+        """The seed this gallery is generated from in a run under `run_seed`."""
+        return run_seed if self.seed is None else self.seed
 
 
 class ProbeSpec(BaseModel):

@@ -54,11 +54,15 @@ def build_world(
     chosen = scenario.seed if seed is None else seed
     # Before minutes of work: a gallery that cannot fit is refused with how much it needs.
     check_gallery_fits(scenario.gallery.size, model.dims, cache_dir, probes=scenario.probes.count)
+    # A fixed gallery (the spec's own seed) is the same in every run; probes follow `chosen`.
+    gallery_seed = scenario.gallery.seed_under(chosen)
     try:
         gallery = build_gallery(
-            scenario.gallery, model, chosen, cache_dir=cache_dir, progress=progress
+            scenario.gallery, model, gallery_seed, cache_dir=cache_dir, progress=progress
         )
-        batch = build_probes(scenario, model, chosen, gallery.columns, gallery.key)
+        batch = build_probes(
+            scenario, model, chosen, gallery.columns, gallery.key, gallery_seed=gallery_seed
+        )
     except InputFileError as exc:
         raise InputFileError(f"scenario {scenario.name}: {exc.message}") from None
     return World(

@@ -7,6 +7,7 @@ views; none of them writes.
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from leadreview.domain.case import CaseStatus
@@ -248,24 +249,35 @@ def verdict_view(row: PolicyVerdictRow, *, in_force: bool) -> VerdictView:
 
 
 def decision_views(session: Session, lead_ids: Sequence[int | None]) -> list[DecisionView]:
-    rows = session.exec(
-        select(DecisionRow, ReviewerRow)
+    # Columns, not ORM entities: a decision reads its lead's earlier decisions on every
+    # write, and loading instances into the session cost more than the query.
+    rows = session.execute(
+        sa.select(
+            col(DecisionRow.id),
+            col(DecisionRow.lead_id),
+            col(ReviewerRow.name),
+            col(ReviewerRow.role),
+            col(DecisionRow.kind),
+            col(DecisionRow.rationale),
+            col(DecisionRow.decided_at),
+            col(DecisionRow.lead_version),
+        )
         .join(ReviewerRow, col(ReviewerRow.id) == col(DecisionRow.reviewer_id))
         .where(col(DecisionRow.lead_id).in_(lead_ids))
         .order_by(col(DecisionRow.id))
     ).all()
     return [
         DecisionView(
-            decision_id=d.id or 0,
-            lead_id=d.lead_id,
-            reviewer=r.name,
-            role=Role(r.role),
-            kind=DecisionKind(d.kind),
-            rationale=d.rationale,
-            decided_at=as_utc(d.decided_at),
-            lead_version=d.lead_version,
+            decision_id=decision_id or 0,
+            lead_id=lead_id,
+            reviewer=name,
+            role=Role(role),
+            kind=DecisionKind(kind),
+            rationale=rationale,
+            decided_at=as_utc(decided_at),
+            lead_version=lead_version,
         )
-        for d, r in rows
+        for decision_id, lead_id, name, role, kind, rationale, decided_at, lead_version in rows
     ]
 
 

@@ -65,8 +65,9 @@ class ReviewWorkflow:
         *,
         expected_version: int | None = None,
     ) -> LeadView:
-        decide_lead(self.ctx, actor, lead_id, kind, rationale, expected_version=expected_version)
-        return self.lead(lead_id, actor).lead
+        return decide_lead(
+            self.ctx, actor, lead_id, kind, rationale, expected_version=expected_version
+        )
 
     def request_enforcement(
         self,

@@ -333,3 +333,30 @@ def test_a_checkpoint_from_before_the_tree_still_verifies_as_what_it_was(
         truncate_log(connection, 11)
     report = verify_with_context(store, audit_context, [held])
     assert (12, BreakKind.NOT_EXTENSION) in {(b.seq, b.kind) for b in report.breaks}
+
+
+def test_one_event_appends_keep_the_tree_right_across_writers_and_rollbacks(
+    store: Store, audit_context: AuditContext
+) -> None:
+    """A log keeps the tree's right edge from its last append (issue 17): it must never be
+    used once the head moved — another writer appended, or the append rolled back."""
+    ours, theirs = AuditLog(), AuditLog()
+
+    def one(log: AuditLog, i: int) -> None:
+        with store.transaction() as session:
+            log.append(session, actor="alice", role="reviewer", event_type="x.y", payload={"i": i})
+
+    for i in range(9):  # kept edges reused, sizes crossing several powers of two
+        one(ours, i)
+    one(theirs, 9)  # the head moved under `ours`
+    one(ours, 10)
+    with pytest.raises(RuntimeError), store.transaction() as session:
+        ours.append(session, actor="alice", role="reviewer", event_type="x.y", payload={})
+        raise RuntimeError("the decision failed after its event was sealed")
+    for i in range(11, 20):
+        one(ours, i)
+    one(theirs, 20)
+    report = verify_with_context(store, audit_context)
+    assert report.ok, report.lines()
+    assert report.events == 21
+    assert make_checkpoint(store, audit_context).checkpoint.root_hex == report.root_hex

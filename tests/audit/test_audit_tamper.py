@@ -70,3 +70,38 @@ def test_the_cli_names_the_breaks_and_exits_non_zero(
     assert "first bad sequence number: 17" in lines[0]
     for seq in (17, 20, 30):
         assert any(line.startswith(f"seq {seq}: ") for line in lines), result.stdout
+
+
+def test_a_format_2_event_resealed_without_its_login_is_named(store: Store) -> None:
+    """An owner who blanks the last event's auth and login and reseals it (digest and
+    Merkle leaf recomputed, nothing after it to break) leaves a format 2 event that names
+    no authenticated principal: docs/audit-format.md makes that a break."""
+    import hashlib
+
+    from sqlalchemy import text
+
+    from leadreview.audit.canonical import entry_bytes
+    from leadreview.audit.merkle import leaf_hash
+    from leadreview.audit.models import ROW_COLUMNS
+
+    append_events(store, 5)
+    with behind_the_guards(store) as connection:
+        row = connection.execute(
+            text(f"SELECT {', '.join(ROW_COLUMNS)} FROM audit_event WHERE seq = 5")
+        ).one()
+        assert row.format == 2 and row.auth and row.login
+        blanked = (*tuple(row)[:9], "", "")
+        entry = entry_bytes(blanked)
+        connection.execute(
+            text("UPDATE audit_event SET auth = '', login = '', digest = :d WHERE seq = 5"),
+            {"d": hashlib.sha256(entry).hexdigest()},
+        )
+        connection.execute(  # record 4 closes no subtree: its row is its leaf alone
+            text("UPDATE audit_merkle SET hashes = :h WHERE seq = 5"), {"h": leaf_hash(entry)}
+        )
+
+    report = verify_store(store)
+
+    assert not report.ok
+    assert report.bad_seqs == [5]
+    assert "seq 5: malformed: a format 2 event without auth or login" in report.lines()

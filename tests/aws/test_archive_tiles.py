@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from leadreview.audit.note import Verifier
-from leadreview.audit.tiles import verify_tiles
+from leadreview.audit.tiles_verify import verify_tiles
 from leadreview.cli.app import main
 from leadreview.store import open_store
 from tests.aws.test_archive import BUCKET, PREFIX

@@ -2,6 +2,7 @@
 `database_url`, and the store those settings point at."""
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,46 @@ def make_login(postgres_url: str) -> Iterator[Callable[[str], str]]:
         for name in created:
             connection.execute(f'DROP OWNED BY "{name}"')
             connection.execute(f'DROP ROLE "{name}"')
+
+
+@pytest.fixture
+def opened_case(
+    owner_store: Store,
+    postgres_url: str,
+    make_login: Callable[[str], str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Iterator[str]:
+    """A case opened by an investigator login through the CLI; yields a reviewer login."""
+    from tests.support.postgres_logins import as_login, cli, grant
+
+    investigator, reviewer = make_login("inv"), make_login("rev")
+    grant(capsys, monkeypatch, postgres_url, investigator, "investigator")
+    grant(capsys, monkeypatch, postgres_url, reviewer, "reviewer")
+    monkeypatch.setenv("COLUMNS", "200")
+    image = tmp_path / "still.png"
+    as_investigator = as_login(postgres_url, investigator)
+    rendered = cli(capsys, monkeypatch, as_investigator,
+                   "probe", "render", "--probe", "3", "--output", str(image))  # fmt: skip
+    assert rendered.code == 0, rendered.err
+    opened = cli(capsys, monkeypatch, as_investigator,
+                 "case", "open", "--image", str(image), "--offense", "theft")  # fmt: skip
+    assert opened.code == 0, opened.err
+    yield reviewer
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler() -> Iterator[str]:
+    """A two-worker Dask LocalCluster on loopback, worker processes (not threads), as a
+    real cluster runs its workers; yields the scheduler's address."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        yield str(cluster.scheduler_address)

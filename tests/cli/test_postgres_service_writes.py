@@ -4,9 +4,6 @@ the audit event of that change in the same transaction is refused at commit, and
 switch the check off. The hostile steps are plain SQL over psycopg, never our code.
 """
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import psycopg
 import pytest
 from alembic import command
@@ -15,7 +12,7 @@ from sqlalchemy import Engine, create_engine
 
 from leadreview.store.migrate import HEAD_REVISION, MIGRATIONS_DIR
 from leadreview.store.store import Store
-from tests.support.postgres_logins import as_login, cli, grant, libpq
+from tests.support.postgres_logins import cli, libpq
 
 pytestmark = pytest.mark.postgres
 
@@ -31,31 +28,6 @@ UNGUARDED = {
     "role_grant",
 }
 Connection = psycopg.Connection[tuple[object, ...]]
-
-
-@pytest.fixture
-def opened_case(
-    owner_store: Store,
-    postgres_url: str,
-    make_login: Callable[[str], str],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> Iterator[str]:
-    """A case opened by an investigator login through the CLI; yields a reviewer login."""
-    investigator, reviewer = make_login("inv"), make_login("rev")
-    grant(capsys, monkeypatch, postgres_url, investigator, "investigator")
-    grant(capsys, monkeypatch, postgres_url, reviewer, "reviewer")
-    monkeypatch.setenv("COLUMNS", "200")
-    image = tmp_path / "still.png"
-    as_investigator = as_login(postgres_url, investigator)
-    rendered = cli(capsys, monkeypatch, as_investigator,
-                   "probe", "render", "--probe", "3", "--output", str(image))  # fmt: skip
-    assert rendered.code == 0, rendered.err
-    opened = cli(capsys, monkeypatch, as_investigator,
-                 "case", "open", "--image", str(image), "--offense", "theft")  # fmt: skip
-    assert opened.code == 0, opened.err
-    yield reviewer
 
 
 def _working_rows(postgres_url: str) -> list[tuple[object, ...]]:
@@ -123,6 +95,10 @@ def test_a_login_cannot_change_working_rows_outside_the_services(
             "SET session_replication_role = replica",  # would skip every ordinary trigger
             "DROP FUNCTION working_row_requires_event() CASCADE",
             "CREATE OR REPLACE FUNCTION working_row_requires_event() RETURNS trigger"
+            " LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+            # The function the triggers call since 0007.
+            "DROP FUNCTION working_row_event_describes_change() CASCADE",
+            "CREATE OR REPLACE FUNCTION working_row_event_describes_change() RETURNS trigger"
             " LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
         ):
             with pytest.raises(psycopg.Error):

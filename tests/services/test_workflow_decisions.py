@@ -4,6 +4,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from leadreview.domain.decision import DecisionKind, LeadStatus
 from leadreview.store.store import Store
@@ -195,3 +196,40 @@ def test_the_policy_in_force_sets_the_minimum_rationale(
     view = strict.decide(ALICE, lead_id, POSSIBLE, "same scar and same ears")
     assert view.status is LeadStatus.FORWARDED
     assert strict.case(view.case_id or 0, ALICE).summary.min_rationale_words == 5
+
+
+def test_a_decision_returns_the_lead_from_its_own_transaction_without_reading_it_back(
+    ctx: WorkflowContext, policy_dir: Path, store: Store
+) -> None:
+    """Issue 17: the service once re-read the lead after committing (22 statements, half
+    the time). Every statement now runs before the commit, and the view it returns is
+    exactly what a fresh read of the lead shows."""
+    workflow = _two_reviewer_workflow(ctx, policy_dir)
+    lead_id = first_lead(workflow)
+    workflow.decide(BOB, first_lead(workflow), POSSIBLE, "registers bob before counting")
+    statements: list[str] = []
+    committed_at: list[int] = []
+
+    def on_statement(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    def on_commit(_connection: object) -> None:
+        committed_at.append(len(statements))
+
+    sa.event.listen(store.engine, "before_cursor_execute", on_statement)
+    sa.event.listen(store.engine, "commit", on_commit)
+    try:
+        first = workflow.decide(ALICE, lead_id, POSSIBLE, "eyebrows and hairline match")
+        second = workflow.decide(BOB, lead_id, NOT_A_MATCH, "the chin is a different shape")
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", on_statement)
+        sa.event.remove(store.engine, "commit", on_commit)
+    # ALICE's first action registers her (two statements and an event more than BOB's).
+    assert len(committed_at) == 2
+    after_last_commit = statements[committed_at[-1] :]
+    assert after_last_commit == [], after_last_commit
+    assert committed_at[1] - committed_at[0] <= 10, statements[committed_at[0] :]
+    assert first.version == 2 and first.status is LeadStatus.AWAITING_AGREEMENT
+    assert second.status is LeadStatus.DISPUTED and second.disagreement
+    assert [d.reviewer for d in second.decisions] == ["alice", "bob"]
+    assert second == workflow.lead(lead_id, BOB).lead

@@ -65,7 +65,8 @@ def test_cli_start_up_does_not_import_heavy_modules() -> None:
     code = (
         "import sys, leadreview.cli.app as a\n"
         "a._register_commands()\n"
-        "heavy = ('numpy', 'boto3', 'botocore', 'sqlalchemy', 'textual', 'PIL')\n"
+        "heavy = ('numpy', 'boto3', 'botocore', 'sqlalchemy', 'textual', 'PIL', 'dask', "
+        "'distributed')\n"
         "print(','.join(sorted({m.split('.')[0] for m in sys.modules} & set(heavy))))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -175,3 +175,36 @@ def test_parallel_generation_is_the_serial_matrix(model: ScoreModel) -> None:
     fill_embeddings(serial, columns, model, 5, workers=1)
     fill_embeddings(parallel, columns, model, 5, workers=4)
     assert np.array_equal(serial, parallel) and np.all(np.linalg.norm(serial, axis=1) > 0.99)
+
+
+def test_a_fixed_gallery_is_the_same_under_every_seed_and_its_mates_are_its_faces(
+    model: ScoreModel,
+) -> None:
+    base = small("wcso-cctv", 3_000, 40)
+    fixed = base.model_copy(update={"gallery": base.gallery.model_copy(update={"seed": 11})})
+    one, other = build_world(fixed, model, seed=1), build_world(fixed, model, seed=2)
+    assert one.gallery.key == other.gallery.key
+    assert np.array_equal(one.gallery_embeddings, other.gallery_embeddings)
+    assert not np.array_equal(one.probe_embeddings, other.probe_embeddings)  # probes vary
+    # The gallery of seed 11, whatever the run's seed.
+    alone = build_world(base, model, seed=11)
+    assert np.array_equal(one.gallery_embeddings, alone.gallery_embeddings)
+    # A mated probe is a new capture of its mate, drawn from the fixed gallery's own faces
+    # (not from the run seed's gallery): far closer to its mate than to any other face.
+    for world in (one, other):
+        rows = world.truth.mate_index
+        assert (rows >= 0).all()
+        cosines = world.probe_embeddings @ world.gallery_embeddings.T.astype(np.float32)
+        mate = cosines[np.arange(len(rows)), rows]
+        assert np.median(mate) > np.median(np.sort(cosines, axis=1)[:, -2]) - 1e-6
+        assert (np.argmax(cosines, axis=1) == rows).mean() > 0.5
+
+
+def test_a_gallery_without_a_fixed_seed_keeps_its_key(model: ScoreModel) -> None:
+    # Face ids derive from the key: galleries generated before the option keep theirs
+    # (the key below is the one this gallery had then).
+    spec = small("aclu-2018", 100, 1).gallery
+    assert spec.seed is None
+    assert build_gallery(spec, model, 3).key == "916937429af525f3e42aea5f503aa606"
+    fixed = spec.model_copy(update={"seed": 3})
+    assert build_gallery(fixed, model, 3).key != build_gallery(spec, model, 3).key

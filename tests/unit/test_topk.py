@@ -130,3 +130,30 @@ def test_one_probe_selects_in_parallel_slices_with_the_same_result() -> None:
     expected = np.lexsort((np.arange(len(full)), -full))[:50]
     assert np.array_equal(indices[0], expected)
     assert np.allclose(scores[0], full[expected], atol=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    distinct=st.integers(1, 12),
+    copies=st.integers(1, 400),
+    m=st.integers(1, 6),
+    k=st.integers(1, 60),
+    budget=st.sampled_from([64, 3_000, 40_000, 2**30]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_many_faces_tied_at_the_threshold_keep_the_best_scores(
+    distinct: int, copies: int, m: int, k: int, budget: int, seed: int
+) -> None:
+    """The running threshold keeps only scores at or above the k-th best so far; when most
+    of a block ties with it, that block falls back to argpartition. Either way each row
+    holds exactly the k best scores (which of the tied faces make the cut is not fixed)."""
+    rng = np.random.default_rng(seed)
+    gallery = np.repeat(unit_rows(rng, distinct, 16), copies, axis=0)
+    rng.shuffle(gallery)
+    queries = unit_rows(rng, m, 16)
+    indices, scores = exact_top_k(gallery, queries, k, budget_bytes=budget)
+    full = queries @ gallery.T
+    expected = -np.sort(-full, axis=1)[:, : min(k, len(gallery))]
+    assert np.allclose(scores, expected, atol=1e-6)
+    assert np.allclose(scores, np.take_along_axis(full, indices, axis=1), atol=1e-6)
+    assert all(len(set(row.tolist())) == indices.shape[1] for row in indices)

@@ -1,0 +1,179 @@
+"""A reviewer's decision through the service against its bare write transaction.
+
+`ReviewWorkflow.decide` (the role check, the lead and its case read under the writer
+lock, the rationale rule of the policy in force, the optimistic version check, the
+decision, its chained and Merkle-hashed audit event, and the lead view handed back to
+the UI) against the driver writing the very same rows in one transaction: the lead's
+UPDATE, the decision INSERT, the audit event and its Merkle row, then COMMIT. Both run
+on copies of one SQLite database (WAL, synchronous=FULL) on the same storage, on disk and
+on a RAM disk (/dev/shm: no fsync, so the service's own overhead shows), in turn.
+Target (issue 17): one decision <= 1.5x its write transaction.
+"""
+
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from bench import BenchResult, Timing, scaled, timed_result, tiny
+from leadreview.audit.log import AuditLog
+from leadreview.domain.case import CaseOpening
+from leadreview.domain.decision import DecisionKind
+from leadreview.domain.probe import CaptureQuality
+from leadreview.domain.roles import Actor, Role
+from leadreview.store import open_store
+from leadreview.workflow.context import WorkflowContext
+from leadreview.workflow.service import ReviewWorkflow
+
+_STORAGE = {"disk": None, "RAM disk": "/dev/shm"}
+_COLLECTION = "bench-gallery"
+_REVIEWER = Actor(name="bench-reviewer", role=Role.REVIEWER)
+_INVESTIGATOR = Actor(name="bench-investigator", role=Role.INVESTIGATOR)
+_RATIONALE = "the ear shape and the jaw line differ from the probe"
+_TARGET = 1.5
+
+
+def _percent(cosines: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    return np.clip(np.asarray(cosines, dtype=np.float64), 0.0, 1.0) * 100.0
+
+
+def _workflow(database: Path) -> tuple[ReviewWorkflow, bytes]:
+    """The service over `database` with a simulated gallery, and a probe image for it."""
+    from PIL import Image
+
+    from leadreview.policy.loader import bundled_policy_paths, load_policy_file
+    from leadreview.search.probe_image import encode_probe_image
+    from leadreview.search.simulated import SimulatedRekognition
+    from leadreview.workflow.cases import SearchBackend
+    from leadreview.workflow.policy_set import PolicySet
+
+    rng = np.random.default_rng(17)
+    gallery = rng.standard_normal((200, 128)).astype(np.float32)
+    gallery /= np.linalg.norm(gallery, axis=1, keepdims=True)
+    client = SimulatedRekognition(_percent)
+    client.create_collection(CollectionId=_COLLECTION)
+    client.import_faces(
+        _COLLECTION, gallery, ExternalImageIds=[f"booking-{i:04d}" for i in range(len(gallery))]
+    )
+    policies = PolicySet.of([load_policy_file(p) for p in bundled_policy_paths()])
+    workflow = ReviewWorkflow(
+        ctx=WorkflowContext(store=open_store(url=f"sqlite:///{database}"), audit=AuditLog()),
+        policies=policies,
+        backend=SearchBackend(client=client, collection_id=_COLLECTION),
+    )
+    return workflow, encode_probe_image(gallery[0], Image.new("RGB", (96, 96)))
+
+
+def _template(folder: Path, decisions: int) -> tuple[Path, list[int]]:
+    """A database with enough open leads, the reviewer already registered."""
+    database = folder / "template.db"
+    workflow, image = _workflow(database)
+    leads: list[int] = []
+    while len(leads) < decisions + 1:
+        opening = CaseOpening(
+            offense="theft from a store",
+            quality=CaptureQuality.CCTV,
+            source="store CCTV",
+            image=image,
+            probe_ref=f"probe-{len(leads)}",
+        )
+        detail = workflow.open_case(_INVESTIGATOR, opening)
+        leads += [lead.lead_id for lead in detail.leads if lead.shown]
+    workflow.decide(_REVIEWER, leads[0], DecisionKind.NOT_A_MATCH, _RATIONALE)
+    workflow.ctx.store.dispose()
+    return database, leads[1 : decisions + 1]
+
+
+def _copy(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
+        origin.backup(copy)
+    origin.close()
+    copy.close()
+
+
+def _decide_all(database: Path, leads: list[int]) -> float:
+    workflow, _ = _workflow(database)
+    start = time.perf_counter()
+    for lead_id in leads:
+        workflow.decide(_REVIEWER, lead_id, DecisionKind.NOT_A_MATCH, _RATIONALE)
+    elapsed = time.perf_counter() - start
+    workflow.ctx.store.dispose()
+    return elapsed
+
+
+_ROWS = {
+    "decision": "SELECT * FROM decision ORDER BY id",
+    "audit_event": "SELECT * FROM audit_event ORDER BY seq",
+    "audit_merkle": "SELECT * FROM audit_merkle ORDER BY seq",
+}
+
+
+def _written_rows(database: Path, skip: dict[str, int]) -> dict[str, list[tuple[object, ...]]]:
+    """The rows the service wrote, past the `skip` rows each table held before."""
+    with sqlite3.connect(database) as connection:
+        rows = {t: connection.execute(sql).fetchall()[skip[t] :] for t, sql in _ROWS.items()}
+    connection.close()
+    return rows
+
+
+def _row_counts(database: Path) -> dict[str, int]:
+    with sqlite3.connect(database) as connection:
+        counts = {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _ROWS}
+    connection.close()
+    return counts
+
+
+def _write_raw(database: Path, rows: dict[str, list[tuple[object, ...]]]) -> float:
+    """The floor: each decision's rows written by the driver in one transaction."""
+    connection = sqlite3.connect(database, isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
+        connection.execute(f"PRAGMA {pragma}")
+    inserts = {t: f"INSERT INTO {t} VALUES ({', '.join('?' * len(r[0]))})" for t, r in rows.items()}
+    by_decision = zip(rows["decision"], rows["audit_event"], rows["audit_merkle"], strict=True)
+    start = time.perf_counter()
+    for decision, event, merkle in by_decision:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute(
+            "UPDATE lead SET status = ?, version = version + 1 WHERE id = ? AND version = ?",
+            ("rejected", decision[1], 1),
+        )
+        connection.execute(inserts["decision"], decision)
+        connection.execute(inserts["audit_event"], event)
+        connection.execute(inserts["audit_merkle"], merkle)
+        connection.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed
+
+
+def run() -> list[BenchResult]:
+    results = []
+    count = scaled(300, 10)
+    for storage, parent in _STORAGE.items():
+        if parent is not None and not Path(parent).is_dir():
+            continue
+        ours, floor = [], []
+        with tempfile.TemporaryDirectory(prefix="bench-decisions-", dir=parent) as tmp:
+            folder = Path(tmp)
+            template, leads = _template(folder, count)
+            before = _row_counts(template)
+            for repeat in range(scaled(5, 1)):
+                _copy(template, folder / f"ours-{repeat}.db")
+                _copy(template, folder / f"raw-{repeat}.db")
+                ours.append(_decide_all(folder / f"ours-{repeat}.db", leads) / count)
+                rows = _written_rows(folder / f"ours-{repeat}.db", before)
+                floor.append(_write_raw(folder / f"raw-{repeat}.db", rows) / count)
+        results.append(
+            timed_result(
+                f"one decision through the service, SQLite, {storage} ({count} in a row)",
+                Timing(tuple(ours)),
+                "the same rows written by the driver in one transaction each",
+                Timing(tuple(floor)),
+                target=f"ratio <= {_TARGET}",
+                passed=lambda a, b: tiny() or a <= _TARGET * b,
+            )
+        )
+    return results

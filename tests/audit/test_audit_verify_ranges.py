@@ -1,0 +1,124 @@
+"""`audit verify` on both cores (verify_parallel.py): an intact log walked in ranges by
+two processes gives the sequential report; on a log broken anywhere — inside a range, at
+the border between ranges, in a stored tree hash above the ranges' alignment — the
+verdict and every line are exactly the sequential walker's. Both backends.
+
+`parallel_from=1` makes a small log take the parallel path (real processes, each with its
+own connection); its ranges are aligned to 2^7 events, so a 300-event log splits at 128.
+"""
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Connection, text
+
+from leadreview.audit.checkpoint import Checkpoint
+from leadreview.audit.service import verify_store
+from leadreview.audit.tree_store import StoredTree
+from leadreview.store import Store
+from tests.support.audit import append_events, behind_the_guards
+
+EVENTS = 300
+BORDER = 129  # the second range's first event
+
+
+def in_ranges(store: Store, checkpoints: list[Checkpoint] | None = None) -> list[str]:
+    return verify_store(store, checkpoints or [], workers=2, parallel_from=1).lines()
+
+
+def sequential(store: Store, checkpoints: list[Checkpoint] | None = None) -> list[str]:
+    return verify_store(store, checkpoints or [], workers=1).lines()
+
+
+def merkle_checkpoint(store: Store, size: int) -> Checkpoint:
+    with store.reading() as session:
+        root = StoredTree(session.connection()).root(size)
+    return Checkpoint("test.local/log", size, root.hex())
+
+
+def test_an_intact_log_walked_in_ranges_gives_the_sequential_report(store: Store) -> None:
+    append_events(store, EVENTS, batch=64)
+    checkpoints = [merkle_checkpoint(store, 100), merkle_checkpoint(store, 250)]
+
+    report = verify_store(store, checkpoints, workers=2, parallel_from=1)
+
+    assert report.ok, report.lines()
+    assert report.leaves_sha256 == ""  # the ranges compared the leaves themselves
+    assert (report.events, report.head_seq, report.checkpoints) == (EVENTS, EVENTS, 2)
+    assert report.lines() == sequential(store, checkpoints)
+
+
+def _edit_payload(connection: Connection) -> None:
+    connection.exec_driver_sql(
+        """UPDATE audit_event SET payload = '{"lead":200,"ok":false}' WHERE seq = 200"""
+    )
+
+
+def _break_the_border_link(connection: Connection) -> None:
+    connection.exec_driver_sql(
+        f"UPDATE audit_event SET prev_digest = '{'ab' * 32}' WHERE seq = {BORDER}"
+    )
+
+
+def _delete_the_border_event(connection: Connection) -> None:
+    connection.exec_driver_sql(f"DELETE FROM audit_event WHERE seq = {BORDER}")
+    connection.exec_driver_sql(f"DELETE FROM audit_merkle WHERE seq = {BORDER}")
+
+
+def _delete_the_last_event_of_the_first_range(connection: Connection) -> None:
+    connection.exec_driver_sql(f"DELETE FROM audit_event WHERE seq = {BORDER - 1}")
+
+
+def _flip_a_bit(connection: Connection, seq: int, offset: int) -> None:
+    stored = connection.execute(
+        text("SELECT hashes FROM audit_merkle WHERE seq = :seq"), {"seq": seq}
+    ).scalar_one()
+    changed = bytearray(stored)
+    changed[offset] ^= 1
+    connection.execute(
+        text("UPDATE audit_merkle SET hashes = :hashes WHERE seq = :seq"),
+        {"hashes": bytes(changed), "seq": seq},
+    )
+
+
+def _alter_a_hash_above_the_alignment(connection: Connection) -> None:
+    # Row 256 holds levels 0…8; level 8 (the root of events 1–256) spans both ranges.
+    _flip_a_bit(connection, 256, 8 * 32)
+
+
+def _alter_a_leaf_in_the_second_range(connection: Connection) -> None:
+    _flip_a_bit(connection, 201, 0)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        _edit_payload,
+        _break_the_border_link,
+        _delete_the_border_event,
+        _delete_the_last_event_of_the_first_range,
+        _alter_a_hash_above_the_alignment,
+        _alter_a_leaf_in_the_second_range,
+    ],
+)
+def test_a_broken_log_gets_the_sequential_verdict_line_for_line(
+    store: Store, tamper: Callable[[Connection], None]
+) -> None:
+    append_events(store, EVENTS, batch=64)
+    with behind_the_guards(store) as connection:
+        tamper(connection)
+
+    lines = in_ranges(store)
+
+    assert lines[0].startswith("FAILED: ")
+    assert lines == sequential(store)
+
+
+def test_a_checkpoint_the_log_does_not_extend_gets_the_sequential_verdict(store: Store) -> None:
+    append_events(store, EVENTS, batch=64)
+    forged = Checkpoint("test.local/log", 200, "cd" * 32)
+
+    lines = in_ranges(store, [forged])
+
+    assert "seq 200: not an extension of checkpoint" in "\n".join(lines)
+    assert lines == sequential(store, [forged])
