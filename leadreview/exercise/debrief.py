@@ -14,6 +14,7 @@ from leadreview.domain.decision import DecisionKind, LeadStatus
 from leadreview.domain.policy import Verdict
 from leadreview.domain.roles import Actor, Role
 from leadreview.exercise import records
+from leadreview.exercise.pausing import clock_of
 from leadreview.exercise.views import CaseTruthView, DecidedLead, ExerciseSummary, InjectView
 from leadreview.store.tables.exercise import ExerciseAssignmentRow, ExerciseParticipantRow
 from leadreview.workflow import queries
@@ -164,7 +165,9 @@ def _decisions(
     details: dict[int, CaseDetail],
 ) -> list[DecidedLead]:
     assigned = _assignment_times(session, exercise_id)
-    started = as_utc(records.get_exercise(session, exercise_id).started_at)
+    # Paused minutes are nobody's decision time (the clock is rebuilt from the log).
+    clock = clock_of(session, exercise_id)
+    started = clock.started_at
     out: list[DecidedLead] = []
     for truth in truths:
         for lead in details[truth.case_id].leads:
@@ -201,7 +204,8 @@ def _decisions(
                 previous.get(d.participant, started),
             )
         )
-        timed.append(d.model_copy(update={"seconds_taken": (d.decided_at - since).total_seconds()}))
+        taken = clock.play_seconds(since, d.decided_at)
+        timed.append(d.model_copy(update={"seconds_taken": taken}))
         previous[d.participant] = d.decided_at
     return timed
 

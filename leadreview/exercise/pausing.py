@@ -7,6 +7,7 @@ the clock can be rebuilt exactly: elapsed time is the time since the start less 
 paused interval, and timed injects come due on that clock, not the wall's.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +33,8 @@ class ExerciseClock:
     paused_since: datetime | None  # None while the clock runs
     paused_before: timedelta  # total of the paused intervals already ended
     extended_minutes: float
+    # Every pause as (from, until); until is None for the one still running.
+    pauses: tuple[tuple[datetime, datetime | None], ...] = ()
 
     @property
     def paused(self) -> bool:
@@ -46,6 +49,21 @@ class ExerciseClock:
 
     def elapsed_minutes(self, now: datetime) -> float:
         return self.elapsed(now).total_seconds() / 60.0
+
+    def play_seconds(self, since: datetime, until: datetime) -> float:
+        """Seconds of play between two moments: the wall time less every pause that
+        overlaps it. A decision's time must not count the minutes nobody could decide."""
+        return play_seconds(since, until, self.pauses)
+
+
+def play_seconds(
+    since: datetime, until: datetime, pauses: Sequence[tuple[datetime, datetime | None]]
+) -> float:
+    total = max(until - since, timedelta(0))
+    for paused_from, paused_until in pauses:
+        end = until if paused_until is None else min(paused_until, until)
+        total -= max(end - max(paused_from, since), timedelta(0))
+    return max(total, timedelta(0)).total_seconds()
 
 
 def _events(session: Session, exercise_id: int) -> list[tuple[str, dict[str, JsonValue]]]:
@@ -66,6 +84,7 @@ def clock_of(session: Session, exercise_id: int) -> ExerciseClock:
     paused_since: datetime | None = None
     paused_before = timedelta(0)
     extended = 0.0
+    pauses: list[tuple[datetime, datetime | None]] = []
     for kind, payload in _events(session, exercise_id):
         if kind == ExerciseEvent.EXTENDED.value:
             extended += float(str(payload["minutes"]))
@@ -75,12 +94,16 @@ def clock_of(session: Session, exercise_id: int) -> ExerciseClock:
             paused_since = at
         elif kind == ExerciseEvent.RESUMED.value and paused_since is not None:
             paused_before += max(at - paused_since, timedelta(0))
+            pauses.append((paused_since, at))
             paused_since = None
+    if paused_since is not None:
+        pauses.append((paused_since, None))
     return ExerciseClock(
         started_at=as_utc(row.started_at),
         paused_since=paused_since,
         paused_before=paused_before,
         extended_minutes=extended,
+        pauses=tuple(pauses),
     )
 
 

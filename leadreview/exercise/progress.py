@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from leadreview.domain.roles import Role
 from leadreview.exercise import records
-from leadreview.exercise.pausing import clock_of
+from leadreview.exercise.pausing import ExerciseClock, clock_of
 from leadreview.exercise.scenario import Assignment
 from leadreview.exercise.views import ExerciseProgress, ParticipantProgress
 from leadreview.store.tables.exercise import (
@@ -25,13 +25,13 @@ def progress(session: Session, exercise_id: int, now: datetime) -> ExerciseProgr
     scenario = records.stored_scenario(row)
     cases = records.cases(session, exercise_id)
     case_ids = [c.case_id for c in cases]
+    clock = clock_of(session, exercise_id)
     open_play = row.assignment == Assignment.OPEN.value
     people = [
-        _participant(session, p, cases, case_ids, open_play, as_utc(row.started_at))
+        _participant(session, p, cases, case_ids, open_play, clock)
         for p in records.participants(session, exercise_id)
     ]
     still_open = exercise_reads.cases_with_open_leads(session, case_ids)
-    clock = clock_of(session, exercise_id)
     elapsed = clock.elapsed_minutes(now)
     limit = scenario.time_limits.exercise_minutes
     if limit is not None:
@@ -58,7 +58,7 @@ def _participant(
     cases: list[ExerciseCaseRow],
     case_ids: list[int],
     open_play: bool,
-    started: datetime,
+    clock: ExerciseClock,
 ) -> ParticipantProgress:
     assigned_at = {
         case_id: as_utc(at)
@@ -80,7 +80,7 @@ def _participant(
             len(exercise_reads.pending_leads(session, c.case_id, person.name)) for c in mine
         ),
         last_decision_at=as_utc(last) if last is not None else None,
-        median_seconds_per_decision=_median_seconds(session, person, cases, assigned_at, started),
+        median_seconds_per_decision=_median_seconds(session, person, cases, assigned_at, clock),
     )
 
 
@@ -89,10 +89,12 @@ def _median_seconds(
     person: ExerciseParticipantRow,
     cases: list[ExerciseCaseRow],
     assigned_at: dict[int, datetime],
-    started: datetime,
+    clock: ExerciseClock,
 ) -> float | None:
     """Each decision timed from the latest of the start, the case's assignment to this
-    person and their previous decision: the debrief's `seconds_taken`, for the board."""
+    person and their previous decision, paused time left out: the debrief's
+    `seconds_taken`, for the board."""
+    started = clock.started_at
     assignment_of = {c.case_id: assigned_at.get(c.id or 0, started) for c in cases}
     decided = exercise_reads.decision_times(session, person.reviewer_id, list(assignment_of))
     seconds = []
@@ -100,6 +102,6 @@ def _median_seconds(
     for case_id, at in decided:
         when = as_utc(at)
         since = max(started, assignment_of.get(case_id, started), previous)
-        seconds.append((when - since).total_seconds())
+        seconds.append(clock.play_seconds(since, when))
         previous = when
     return statistics.median(seconds) if seconds else None

@@ -220,6 +220,10 @@ class ExerciseService:
         return participation.join(self.ctx, actor, exercise_id)
 
     def board(self, actor: Actor, exercise_id: int) -> ParticipantBoard:
+        """A participant's cases and the injects out; what has come due is released
+        first (by the exercise's clock), so injects reach participants while the
+        facilitator is away from the console."""
+        self.release_due(exercise_id)
         return participation.board(self.ctx, actor, exercise_id)
 
     def decide(
@@ -232,7 +236,7 @@ class ExerciseService:
         *,
         expected_version: int | None = None,
     ) -> LeadView:
-        return participation.decide(
+        lead = participation.decide(
             self.ctx,
             actor,
             exercise_id,
@@ -241,6 +245,11 @@ class ExerciseService:
             rationale,
             expected_version=expected_version,
         )
+        # A decision is what a conditional inject waits for ("when a lead is forwarded"):
+        # it comes out now, in its own transaction after the decision's, not at the
+        # facilitator's next look at the console.
+        self.release_due(exercise_id)
+        return lead
 
     # --- anyone -------------------------------------------------------------------------
 

@@ -139,7 +139,7 @@ class DecidedLead(_Frozen):
     kind: DecisionKind
     is_mate: bool
     decided_at: datetime
-    seconds_taken: float | None  # since the case was assigned, or their previous decision
+    seconds_taken: float | None  # play time since the assignment or their previous decision
     rationale: str = ""  # the reviewer's own words: the debrief's first question is about them
     filtered_by: tuple[str, ...]  # policies that would have hidden this lead
 

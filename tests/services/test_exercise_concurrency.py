@@ -88,10 +88,14 @@ def test_ten_participants_deciding_at_once_lose_and_duplicate_nothing(
     assert {e.actor for e in decided} <= {f"participant-{n:02d}" for n in range(PARTICIPANTS)}
     assert len(events(store, "exercise.joined")) == PARTICIPANTS
     assert len(table_rows(store, "exercise_participant")) == PARTICIPANTS
-    # One join per participant, one event per decision. (reviewer.registered is left out:
-    # on PostgreSQL the workflow's insert_if_absent reports every upsert as an insert.)
+    # One join per participant, one event per decision, and the scenario's inject due at
+    # once released by the exercise's clock exactly once, however many participants'
+    # reads and decisions noticed it at the same moment. (reviewer.registered is left
+    # out: on PostgreSQL the workflow's insert_if_absent reports every upsert as an insert.)
     new = [e for e in events(store)[before:] if e.event_type != "reviewer.registered"]
-    assert len(new) == PARTICIPANTS + len(decisions)
+    assert len(new) == PARTICIPANTS + len(decisions) + 1
+    [released] = events(store, "exercise.inject_released")
+    assert (released.payload["inject_key"], released.auth) == ("pressure", "system-clock")
     assert len(table_rows(store, "reviewer")) == PARTICIPANTS + 1
 
     with store.reading() as session:

@@ -70,13 +70,14 @@ def test_injects_follow_play_not_the_clock(store: Store, tmp_path: Path) -> None
     assert svc.release_due(exercise_id) == []
 
     first, second = board["case-01"].pending_leads[:2]
+    # The decision the condition waits for releases it, without the console's poll.
     svc.decide(ANA, exercise_id, first, DecisionKind.NOT_A_MATCH, "the ears do not match")
-    assert svc.release_due(exercise_id) == ["decided"]
     assert _released(store)["decided"] == "condition case_decided:case-01"
+    assert svc.release_due(exercise_id) == []  # once
 
     lead = svc.decide(ANA, exercise_id, second, DecisionKind.POSSIBLE_LEAD, "same scar and nose")
     assert lead.status.value == "forwarded"
-    # The console's poll is the clock: progress releases it, once.
+    assert _released(store)["forwarded"] == "condition lead_forwarded:case-01"
     progress = svc.progress(FACILITATOR, exercise_id)
     out = {i.inject_key: i for i in progress.injects}
     assert out["forwarded"].released_at is not None

@@ -181,3 +181,27 @@ def test_the_board_gives_the_median_time_per_decision(store: Store, tmp_path: Pa
     [ana] = svc.progress(FACILITATOR, exercise_id).participants
     assert ana.decisions_made == 3
     assert ana.median_seconds_per_decision == pytest.approx(60.0)
+
+
+def test_paused_minutes_are_nobodys_decision_time(store: Store, tmp_path: Path) -> None:
+    """A decision that spans a pause is timed on play time, on the board and in the
+    debrief (and so in the after-action report built from it)."""
+    svc, clock, exercise_id = _started(store, tmp_path / "s")
+    [first, second] = svc.board(ANA, exercise_id).cases[0].pending_leads[:2]
+    clock.now = T0 + timedelta(seconds=30)
+    svc.decide(ANA, exercise_id, first, DecisionKind.NOT_A_MATCH, "different ear shape")
+    clock.now = T0 + timedelta(seconds=60)
+    svc.pause(FACILITATOR, exercise_id)
+    clock.now = T0 + timedelta(seconds=660)  # ten minutes nobody could decide
+    svc.resume(FACILITATOR, exercise_id)
+    clock.now = T0 + timedelta(seconds=720)
+    svc.decide(ANA, exercise_id, second, DecisionKind.NOT_A_MATCH, "different ear shape")
+    # 30 s, then 690 s of wall time of which 600 were paused: 90 s.
+    [ana] = svc.progress(FACILITATOR, exercise_id).participants
+    assert ana.median_seconds_per_decision == pytest.approx(60.0)
+    svc.reveal(FACILITATOR, exercise_id)
+    debrief = svc.debrief(FACILITATOR, exercise_id)
+    taken = sorted(d.seconds_taken or 0.0 for d in debrief.decisions if d.participant == "ana")
+    assert taken == pytest.approx([30.0, 90.0])
+    [score] = [s for s in debrief.participants if s.name == "ana"]
+    assert score.median_seconds == pytest.approx(60.0)

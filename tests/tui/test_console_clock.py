@@ -3,6 +3,8 @@ case by hand from a modal, pause (a participant's decision is then refused and o
 record), extend and resume the clock; the board shows the median time per decision.
 The screens AND the rows and events are checked."""
 
+import asyncio
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -28,9 +30,11 @@ from leadreview.tui.factory import Session, open_session
 from leadreview.tui.screens.assign_pick import AssignPickScreen
 from leadreview.tui.screens.console import ConsoleScreen
 from leadreview.tui.widgets.nav_table import NavTable
+from leadreview.workflow.sql import as_utc
 from tests.tui.conftest import FAY, SIZE, make_app, settle, sync
 
 PAT = Actor(name="pat", role=Role.REVIEWER)
+PAUSE_SECONDS = 3.0
 RAE = Actor(name="rae", role=Role.REVIEWER)
 
 
@@ -139,6 +143,42 @@ async def _pause_and_refuse(
     return lead
 
 
+async def _extend(
+    app: LeadReviewApp, pilot: Pilot[None], fac: Session, limit: float | None
+) -> None:
+    """`+` puts the cursor in the minutes box; 999 is refused on screen and recorded
+    nowhere; 12 and Enter extend by twelve minutes, on record."""
+    console = app.screen
+    await pilot.press("plus", "9", "9", "9", "enter")
+    await settle(app, pilot)
+    refused = [n.message for n in app._notifications if n.severity == "error"]
+    assert refused == ["Extend by: give whole minutes from 1 to 240"]
+    assert _events(fac, "exercise.extended") == []
+    await pilot.press("escape")  # leaves the box, not the console
+    await settle(app, pilot)
+    assert app.screen is console
+    await pilot.press("plus", "1", "2", "enter")
+    await settle(app, pilot)
+    [extended] = _events(fac, "exercise.extended")
+    assert extended.actor == FAY.name and extended.payload["minutes"] == 12.0
+    if limit is not None:
+        assert f"of {limit + 12:g} min" in _text(app, "#progress-line")
+    assert isinstance(console.focused, NavTable)  # back on the timeline for i, v, x
+
+
+def _assigned_at(fac: Session, name: str) -> datetime:
+    with fac.store.reading() as session:
+        [at] = session.exec(
+            select(ExerciseAssignmentRow.assigned_at)
+            .join(
+                ExerciseParticipantRow,
+                col(ExerciseParticipantRow.id) == col(ExerciseAssignmentRow.participant_id),
+            )
+            .where(col(ExerciseParticipantRow.name) == name)
+        ).all()
+        return as_utc(at)
+
+
 @sync
 async def test_assign_by_hand_pause_extend_and_resume_from_the_console(
     isolated_home: Path, database_url: str
@@ -161,14 +201,11 @@ async def test_assign_by_hand_pause_extend_and_resume_from_the_console(
             board = console.query_one("#progress-table", NavTable)
 
             lead = await _pause_and_refuse(app, pilot, fac, exercises, exercise_id)
-            # Extend by five minutes, then resume.
+            # Extend by the minutes typed (a slip beyond the bound first), then resume.
             limit = exercises.progress(FAY, exercise_id).exercise_minutes
-            await pilot.press("plus")
-            await settle(app, pilot)
-            [extended] = _events(fac, "exercise.extended")
-            assert extended.actor == FAY.name and extended.payload["minutes"] == 5.0
-            if limit is not None:
-                assert f"of {limit + 5:g} min" in _text(app, "#progress-line")
+            await _extend(app, pilot, fac, limit)
+            # The pause lasts a few real seconds, which the decision's time must not count.
+            await asyncio.sleep(PAUSE_SECONDS)
             await pilot.press("u")
             await settle(app, pilot)
             assert "PAUSED" not in _text(app, "#console-status")
@@ -184,6 +221,13 @@ async def test_assign_by_hand_pause_extend_and_resume_from_the_console(
             assert rae.median_seconds_per_decision is not None
             row = board.get_row("rae")
             assert row[3] == "1" and row[5] == f"{rae.median_seconds_per_decision:.0f} s"
+            # Timed from the assignment, less the pause: the board shows play time.
+            assert rae.last_decision_at is not None
+            wall = (rae.last_decision_at - _assigned_at(fac, "rae")).total_seconds()
+            paused = float(_events(fac, "exercise.resumed")[0].payload["paused_minutes"]) * 60
+            assert paused >= PAUSE_SECONDS
+            # (paused_minutes is recorded to the thousandth of a minute)
+            assert rae.median_seconds_per_decision == pytest.approx(wall - paused, abs=0.1)
             assert board.get_row("pat")[5] == "—"
     finally:
         fac.store.dispose()

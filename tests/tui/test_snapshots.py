@@ -132,7 +132,29 @@ def _console_app(demo: Session) -> LeadReviewApp:
 
 
 def test_facilitator_console(snap_compare: SnapCompare, demo: Session) -> None:
+    # Every key hint shows: the footer wraps onto a second line instead of running off.
     assert snap_compare(_console_app(demo), terminal_size=SIZE, run_before=_keys("f"))
+
+
+def test_facilitator_console_at_100_columns(snap_compare: SnapCompare, demo: Session) -> None:
+    # A laptop's split terminal: the hints take three lines, none is cut off.
+    assert snap_compare(_console_app(demo), terminal_size=(100, 30), run_before=_keys("f"))
+
+
+def test_facilitator_console_extending(snap_compare: SnapCompare, demo: Session) -> None:
+    # `+` puts the cursor in the minutes box, the default selected, ready to overtype.
+    run = _keys("f", "plus", "1")
+    assert snap_compare(_console_app(demo), terminal_size=SIZE, run_before=run)
+
+
+def test_participant_board(snap_compare: SnapCompare, demo: Session) -> None:
+    """A participant's queue: only their cases, the exercise and the injects out so far."""
+    exercises, exercise_id = _exercise(demo)
+    for person in (PAT, RAE):
+        exercises.join(person, exercise_id)
+    exercises.assign(DEMO_FACILITATOR, exercise_id)
+    exercises.release_inject(DEMO_FACILITATOR, exercise_id, "push-for-arrest")
+    assert snap_compare(make_app(demo.gateway, RAE), terminal_size=SIZE, run_before=_keys())
 
 
 def test_assign_by_hand(snap_compare: SnapCompare, demo: Session) -> None:

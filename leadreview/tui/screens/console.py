@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from leadreview.tui.messages import ProgressLoaded
@@ -24,6 +24,8 @@ from leadreview.tui.screens.assign_pick import AssignPickScreen
 from leadreview.tui.screens.base import AppScreen
 from leadreview.tui.screens.confirm import ConfirmScreen
 from leadreview.tui.screens.scenario_pick import ScenarioPickScreen
+from leadreview.tui.widgets.extend_control import ExtendControl, refusal
+from leadreview.tui.widgets.key_footer import KeyFooter
 from leadreview.tui.widgets.nav_table import NavTable
 from leadreview.tui.widgets.progress_panel import ProgressPanel
 
@@ -32,8 +34,7 @@ if TYPE_CHECKING:
 
 # Each poll may release a due inject, so it is the exercise clock's resolution too.
 CONSOLE_SECONDS = 2.0
-# One press of `+`: a round number the facilitator can repeat.
-EXTEND_MINUTES = 5.0
+INJECT_COLUMNS = ("inject", "kind", "title", "release", "out at", "by")
 NO_EXERCISE = "No exercise is running. Press n to start one from a scenario."
 
 
@@ -68,9 +69,9 @@ class ConsoleScreen(AppScreen):
         Binding(
             "plus",
             "extend",
-            f"+{EXTEND_MINUTES:g} min",
+            "Extend",
             id="console.extend",
-            tooltip=f"Add {EXTEND_MINUTES:g} minutes to the time limit",
+            tooltip="Type the minutes to add to the time limit; Enter adds them",
         ),
         Binding("i", "release", "Release", id="console.release", tooltip="Release this inject"),
         Binding("v", "reveal", "Reveal", id="console.reveal", tooltip="Reveal the truth"),
@@ -96,12 +97,14 @@ class ConsoleScreen(AppScreen):
         yield Static("Facilitator's console", classes="screen-title")
         yield Static("loading…", id="console-status", markup=False)
         yield ProgressPanel(id="console-board")
+        yield ExtendControl(id="console-extend")
         yield Static("[b]Injects[/b] (timeline)", classes="section")
         yield NavTable(id="inject-table")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#console-board").display = False
+        self.query_one("#console-extend").display = False
         self.query_one("#inject-table", NavTable).focus()
         self.load()
 
@@ -137,9 +140,10 @@ class ConsoleScreen(AppScreen):
     def _state_loaded(self, message: ConsoleStateLoaded) -> None:
         self.exercise = message.state
         self.query_one("#console-board").display = message.state is not None
+        self.query_one("#console-extend").display = message.state is not None
         if message.state is None:
             self.query_one("#console-status", Static).update(NO_EXERCISE)
-            self.query_one("#inject-table", NavTable).clear(columns=True)
+            self.query_one("#inject-table", NavTable).refill((), [])
         elif self._timer is None:
             self._timer = self.set_interval(self._poll_seconds, self._poll)
         self._poll()
@@ -159,6 +163,8 @@ class ConsoleScreen(AppScreen):
     @on(ProgressLoaded)
     def _board_loaded(self, message: ProgressLoaded) -> None:
         progress = message.progress
+        if self.exercise is None or self.exercise.exercise_id != progress.exercise.exercise_id:
+            return  # read before the exercise closed: the console has moved on
         self.progress = progress
         exercise = progress.exercise
         # The clock, cases and injects are on the board's own line below.
@@ -170,22 +176,21 @@ class ConsoleScreen(AppScreen):
         )
         self.refresh_bindings()
         self.query_one(ProgressPanel).fill(progress)
-        table = self.query_one("#inject-table", NavTable)
-        row = table.cursor_row
-        table.clear(columns=True)
-        table.add_columns("inject", "kind", "title", "release", "out at", "by")
-        for inject in progress.injects:
-            table.add_row(
+        rows = [
+            (
                 inject.inject_key,
-                inject.kind,
-                inject.title,
-                release_text(inject.release_after_minutes, inject.condition),
-                f"{inject.released_at:%H:%M:%S}" if inject.released_at else "—",
-                inject.released_by or "—",
-                key=inject.inject_key,
+                (
+                    inject.inject_key,
+                    inject.kind,
+                    inject.title,
+                    release_text(inject.release_after_minutes, inject.condition),
+                    f"{inject.released_at:%H:%M:%S}" if inject.released_at else "—",
+                    inject.released_by or "—",
+                ),
             )
-        if table.row_count:
-            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
+            for inject in progress.injects
+        ]
+        self.query_one("#inject-table", NavTable).refill(INJECT_COLUMNS, rows)
 
     def live_refresh(self) -> None:
         self.load()
@@ -269,15 +274,27 @@ class ConsoleScreen(AppScreen):
         )
 
     def action_extend(self) -> None:
-        if self.exercise is not None:
-            self.extend(self.exercise.exercise_id)
+        # The minutes are typed, not fixed: `+` puts the cursor in their box, Enter adds.
+        field = self.query_one("#extend-minutes", Input)
+        field.focus()
+        field.select_all()
+
+    @on(Input.Submitted, "#extend-minutes")
+    def _extend_typed(self) -> None:
+        minutes = self.query_one(ExtendControl).minutes()
+        if minutes is None:
+            self.notify(refusal(), severity="error")  # nothing asked, nothing recorded
+            return
+        self.query_one("#inject-table", NavTable).focus()
+        if self.exercise is not None and self.check_action("extend", ()):
+            self.extend(self.exercise.exercise_id, minutes)
 
     @work(thread=True, exit_on_error=False, group="console-clock")
-    def extend(self, exercise_id: int) -> None:
+    def extend(self, exercise_id: int, minutes: int) -> None:
         app = self.lr_app
-        limit = app.gateway.extend_exercise(app.actor, exercise_id, EXTEND_MINUTES)
+        limit = app.gateway.extend_exercise(app.actor, exercise_id, float(minutes))
         now = "no time limit" if limit is None else f"the limit is now {limit:g} min"
-        self.post_message(ConsoleDone(f"Extended by {EXTEND_MINUTES:g} min: {now}"))
+        self.post_message(ConsoleDone(f"Extended by {minutes} min: {now}"))
 
     def action_release(self) -> None:
         key = self._highlighted_inject()
@@ -369,4 +386,7 @@ class ConsoleScreen(AppScreen):
         self.load()
 
     def action_back(self) -> None:
+        if self.focused is self.query_one("#extend-minutes", Input):
+            self.query_one("#inject-table", NavTable).focus()  # leave the box, add nothing
+            return
         self.app.pop_screen()

@@ -1,4 +1,5 @@
-"""Choosing the scenario a new exercise runs: the bundled exercises, by name."""
+"""Choosing the scenario a new exercise runs: a bundled exercise by name, or the
+facilitator's own scenario file by its path (tab to the box, type it, Enter)."""
 
 from typing import ClassVar
 
@@ -7,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 
@@ -29,10 +30,21 @@ class ScenarioPickScreen(ModalScreen[str | None]):
             yield OptionList(
                 *(Option(name, id=name) for name in bundled_scenarios()), id="pick-list"
             )
+            yield Static("or your own scenario file (tab):", id="pick-file-label")
+            yield Input(placeholder="path/to/scenario.yaml", id="pick-file")
             yield Static("Enter starts the highlighted scenario; Esc cancels", id="pick-hint")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+        field = self.query_one("#pick-file", Input)
+        field.cursor_blink = getattr(self.app, "cursor_blink", True)
+
+    @on(Input.Submitted, "#pick-file")
+    def _typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        # A wrong path is the start's own one-line error (the app's error dialog).
+        if event.value.strip():
+            self.dismiss(event.value.strip())
 
     @on(OptionList.OptionSelected, "#pick-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:

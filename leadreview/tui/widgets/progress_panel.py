@@ -28,6 +28,12 @@ def progress_line(progress: "ExerciseProgress") -> str:
     )
 
 
+BOARD_COLUMNS = (
+    "participant", "role", "cases", "made", "pending", "median s/decision", "last decision"
+)  # fmt: skip
+NOBODY = ("— nobody has joined yet", "", "", "", "", "", "")
+
+
 def _seconds(median: float | None) -> str:
     return "—" if median is None else f"{median:.0f} s"
 
@@ -42,25 +48,21 @@ class ProgressPanel(Vertical):
 
     def fill(self, progress: "ExerciseProgress") -> None:
         self.query_one("#progress-line", Static).update(progress_line(progress))
-        table = self.query_one("#progress-table", NavTable)
-        # Keep the facilitator's cursor across the timer's refreshes.
-        row = table.cursor_row
-        table.clear(columns=True)
-        table.add_columns(
-            "participant", "role", "cases", "made", "pending", "median s/decision", "last decision"
-        )
-        if not progress.participants:
-            table.add_row("— nobody has joined yet", "", "", "", "", "", "")
-        for p in progress.participants:
-            table.add_row(
+        rows = [
+            (
                 p.name,
-                p.role.value,
-                ", ".join(p.assigned_cases) or "—",
-                str(p.decisions_made),
-                f"{p.decisions_pending} to go" if p.decisions_pending else "✔ none",
-                _seconds(p.median_seconds_per_decision),
-                f"{p.last_decision_at:%H:%M:%S}" if p.last_decision_at else "—",
-                key=p.name,
+                (
+                    p.name,
+                    p.role.value,
+                    ", ".join(p.assigned_cases) or "—",
+                    str(p.decisions_made),
+                    f"{p.decisions_pending} to go" if p.decisions_pending else "✔ none",
+                    _seconds(p.median_seconds_per_decision),
+                    f"{p.last_decision_at:%H:%M:%S}" if p.last_decision_at else "—",
+                ),
             )
-        if table.row_count:
-            table.move_cursor(row=min(row, table.row_count - 1))
+            for p in progress.participants
+        ]
+        # Keep the facilitator's cursor across the timer's refreshes.
+        table = self.query_one("#progress-table", NavTable)
+        table.refill(BOARD_COLUMNS, rows or [(None, NOBODY)])
