@@ -294,9 +294,16 @@ def verify_with_context(
     checkpoints, breaks = load_checkpoint_files(checkpoint_files, verifiers, origins)
     own_folder = context.checkpoint_store(origin).directory
     seen, seen_breaks = load_checkpoint_files(_stored_files(own_folder), verifiers, origins)
+    # What the key last signed for this log, kept beside it: the data folder's copies can
+    # be deleted, this record cannot be without the key's owner noticing.
+    state = SignedState(context.key_path, origin)
+    remembered, unusable = state.remembered(verifiers)
+    signed = [remembered] if remembered is not None else []
     # The same checkpoint may be both stored and given; check it once.
-    report = verify_store(store, list(dict.fromkeys([*seen, *checkpoints])))
-    report.breaks.extend(breaks + seen_breaks)
+    report = verify_store(store, list(dict.fromkeys([*seen, *checkpoints, *signed])))
+    report.breaks.extend(breaks + seen_breaks + ([unusable] if unusable else []))
+    if remembered is not None:
+        state.name_in(report, remembered)
     report.newest_checkpoint = newest_checkpoint_file(_stored_files(own_folder))
     return report
 

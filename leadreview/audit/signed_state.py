@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from leadreview.audit.checkpoint import Checkpoint, CheckpointError, open_checkpoint
 from leadreview.audit.note import Verifier
+from leadreview.audit.verify import Break, BreakKind, VerifyReport
 from leadreview.errors import ConfigurationError
 
 
@@ -45,6 +46,36 @@ class SignedState:
             return open_checkpoint(signed, [verifier], origin=self.origin)
         except CheckpointError as exc:
             raise ConfigurationError(f"last signed checkpoint {self.path}: {exc}") from None
+
+    def remembered(self, verifiers: list[Verifier]) -> tuple[Checkpoint | None, Break | None]:
+        """For `audit verify`: the last checkpoint signed for this origin, which the log
+        must extend; a record that cannot be read or checked is a break, not a pass."""
+        try:
+            signed = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None, None
+        except (OSError, UnicodeDecodeError) as exc:
+            return None, self._unusable(_why(exc))
+        try:
+            return open_checkpoint(signed, verifiers, origin=self.origin), None
+        except CheckpointError as exc:
+            return None, self._unusable(str(exc))
+
+    def _unusable(self, why: str) -> Break:
+        return Break(
+            0, BreakKind.BAD_CHECKPOINT, f"the record of what was signed {self.path}: {why}"
+        )
+
+    def name_in(self, report: VerifyReport, remembered: Checkpoint) -> None:
+        """Say where the signed size a break refers to is remembered, so the reader knows
+        the log contradicts what its own key signed, not merely a copy in the data folder."""
+        where = f"(the last checkpoint signed, recorded in {self.path})"
+        report.breaks[:] = [
+            Break(b.seq, b.kind, f"{b.detail} {where}")
+            if b.kind is BreakKind.NOT_EXTENSION and b.seq == remembered.size
+            else b
+            for b in report.breaks
+        ]
 
     def save(self, signed: str) -> None:
         try:

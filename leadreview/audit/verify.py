@@ -63,6 +63,7 @@ class VerifyReport:
     # The newest signed checkpoint of the source (where it is, its text): the one whose
     # witness cosignatures `--quorum` counts.
     newest_checkpoint: tuple[str, str] | None = None
+    truncated_to: int = 0  # the largest signed size beyond the log's end, if any
 
     @property
     def ok(self) -> bool:
@@ -83,12 +84,20 @@ class VerifyReport:
                 f"digest {self.head_digest}, merkle root {self.root_hex}, "
                 f"{self.checkpoints} checkpoint(s) extended"
             ]
-        out = [
-            f"FAILED: {self.source}: {len(self.bad_seqs)} bad sequence number(s); "
-            f"first bad sequence number: {self.first_bad_seq or 'none'}"
-        ]
+        out = [f"FAILED: {self.source}: {self.headline()}"]
         out += [b.line() for b in sorted(self.breaks, key=lambda b: b.seq)]
         return out
+
+    def headline(self) -> str:
+        """What is wrong, first: a shortened log has no bad event; what is gone is wrong."""
+        if self.truncated_to > self.events:
+            signed = f"{self.events} event(s), but {self.truncated_to} were signed"
+            return f"the log was truncated: it holds {signed}"
+        if self.bad_seqs:
+            first = f"first bad sequence number: {self.first_bad_seq}"
+            return f"{len(self.bad_seqs)} bad sequence number(s); {first}"
+        first_kind = min(self.breaks, key=lambda b: b.seq).kind
+        return f"{len(self.breaks)} problem(s) not in any one event; first: {first_kind}"
 
 
 @dataclass(frozen=True)
@@ -364,6 +373,8 @@ class ChainWalker:
             return  # the tree of `size` events has exactly the signed root
         if stored is not None and stored == checkpoint.root_hex:
             return  # a checkpoint from before the Merkle tree: the chain head it signed
+        if size > self.report.events:
+            self.report.truncated_to = max(self.report.truncated_to, size)
         if size > self.report.events or root is None:
             detail = (
                 f"the log ends at sequence {self.report.head_seq} but the checkpoint "

@@ -20,15 +20,24 @@ from leadreview.cli.acting import (
     open_exercises,
     role_named,
 )
+from leadreview.cli.free_text import LINE_MAX, NAME_MAX, PARAGRAPH_MAX, one_line, paragraph
 from leadreview.cli.groups import exercise_app
 from leadreview.cli.options import ExerciseOption
+from leadreview.cli.output_paths import output_folder
 
 
 def hotwash(
     question: Annotated[
         int | None, typer.Option("--question", min=1, max=1000, help="the question's number")
     ] = None,
-    answer: Annotated[str | None, typer.Option("--answer", help="your answer")] = None,
+    answer: Annotated[
+        str | None,
+        typer.Option(
+            "--answer",
+            help=f"your answer (newlines allowed; at most {PARAGRAPH_MAX} characters)",
+            callback=paragraph(),
+        ),
+    ] = None,
     role: Annotated[str, typer.Option("--role", help="the role you took part in")] = "reviewer",
     exercise: ExerciseOption = None,
 ) -> None:
@@ -58,7 +67,14 @@ def hotwash(
 def validate(
     expectation: Annotated[str, typer.Argument(help="the expectation's id in the scenario")],
     met: Annotated[bool, typer.Option("--met/--not-met", help="your judgement")],
-    note: Annotated[str, typer.Option("--note", help="what you saw that decided it")],
+    note: Annotated[
+        str,
+        typer.Option(
+            "--note",
+            help=f"what you saw that decided it (newlines allowed; at most {PARAGRAPH_MAX})",
+            callback=paragraph(),
+        ),
+    ],
     exercise: ExerciseOption = None,
 ) -> None:
     """Validate an expected action by hand (the facilitator; the latest judgement counts)."""
@@ -82,9 +98,30 @@ def _due(text: str) -> date:
 
 
 def improve(
-    area: Annotated[str, typer.Option("--area", help="the area for improvement")],
-    action: Annotated[str, typer.Option("--action", help="the corrective action")],
-    owner: Annotated[str, typer.Option("--owner", help="who is responsible")],
+    area: Annotated[
+        str,
+        typer.Option(
+            "--area",
+            help=f"the area for improvement (one line, at most {LINE_MAX} characters)",
+            callback=one_line(),
+        ),
+    ],
+    action: Annotated[
+        str,
+        typer.Option(
+            "--action",
+            help=f"the corrective action (one line, at most {LINE_MAX} characters)",
+            callback=one_line(),
+        ),
+    ],
+    owner: Annotated[
+        str,
+        typer.Option(
+            "--owner",
+            help=f"who is responsible (one line, at most {NAME_MAX} characters)",
+            callback=one_line(NAME_MAX),
+        ),
+    ],
     due: Annotated[str, typer.Option("--due", help="completion date, YYYY-MM-DD")],
     objective: Annotated[str | None, typer.Option("--objective", help="objective id")] = None,
     exercise: ExerciseOption = None,
@@ -108,7 +145,16 @@ def improve(
 
 
 def aar(
-    output: Annotated[Path, typer.Option("--output", "-o", help="the directory to write")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="the folder to write aar.html and aar.md into (created if absent, inside "
+            "a folder that exists)",
+            callback=output_folder,
+        ),
+    ],
     exercise: ExerciseOption = None,
 ) -> None:
     """Write the After-Action Report / Improvement Plan (aar.html, aar.md)."""

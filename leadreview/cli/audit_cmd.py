@@ -8,6 +8,7 @@ import typer
 
 from leadreview.cli.audit_show import show_command
 from leadreview.cli.groups import audit_app
+from leadreview.cli.output_paths import output_file, output_folder
 
 if TYPE_CHECKING:
     from leadreview.audit.service import AuditContext
@@ -104,7 +105,13 @@ def verify(
 @audit_app.command("checkpoint")
 def checkpoint(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="also write the checkpoint here")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="also write the checkpoint to this file (in a folder that exists)",
+            callback=output_file(),
+        ),
     ] = None,
     witness: Annotated[
         list[str] | None,
@@ -161,7 +168,15 @@ def key() -> None:
 
 @audit_app.command("export")
 def export(
-    output: Annotated[Path, typer.Option("--output", "-o", help="directory to write")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="the folder to write (created if absent, inside a folder that exists)",
+            callback=output_folder,
+        ),
+    ],
     fmt: Annotated[
         str, typer.Option("--format", help="jsonl, csv or tiles (C2SP tlog-tiles)")
     ] = "jsonl",

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadreview.cli.output_paths import output_file
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
@@ -47,7 +49,12 @@ def _measure_with_progress(
 def calibrate(
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="write the fitted model here instead of --model"),
+        typer.Option(
+            "--output",
+            "-o",
+            help="write the fitted model here instead of --model (in a folder that exists)",
+            callback=output_file(),
+        ),
     ] = None,
     check: Annotated[
         bool,

@@ -15,6 +15,7 @@ import typer
 
 from leadreview.cli.acting import acting_as, policy_set, review_workflow
 from leadreview.cli.bounds import ROW_ID_MAX
+from leadreview.cli.free_text import LINE_MAX, one_line
 from leadreview.cli.groups import case_app
 from leadreview.cli.options import (
     DEFAULT_SCENARIO,
@@ -67,7 +68,14 @@ def _read_image(path: Path) -> bytes:
 @case_app.command("open")
 def open_command(
     image: Annotated[Path, typer.Option("--image", help="the probe image (PNG or JPEG)")],
-    offense: Annotated[str, typer.Option("--offense", help="the offense under investigation")],
+    offense: Annotated[
+        str,
+        typer.Option(
+            "--offense",
+            help=f"the offense under investigation (one line, at most {LINE_MAX} characters)",
+            callback=one_line(),
+        ),
+    ],
     use_case: Annotated[UseCase, typer.Option("--use-case")] = UseCase.INVESTIGATION,
     quality: Annotated[
         CaptureQuality, typer.Option("--quality", help="how the probe was captured")

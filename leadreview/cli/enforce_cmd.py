@@ -12,6 +12,7 @@ import typer
 
 from leadreview.cli.acting import acting_as, policy_set, review_workflow
 from leadreview.cli.bounds import ROW_ID_MAX
+from leadreview.cli.free_text import each_line
 from leadreview.cli.groups import case_app
 from leadreview.domain.enforcement import EnforcementKind, EvidenceKind
 from leadreview.domain.roles import Role
@@ -19,7 +20,10 @@ from leadreview.domain.roles import Role
 if TYPE_CHECKING:
     from leadreview.domain.enforcement import EvidenceItem
 
-EVIDENCE_HELP = "KIND=DESCRIPTION, repeatable; kinds: " + ", ".join(k.value for k in EvidenceKind)
+EVIDENCE_HELP = (
+    "KIND=DESCRIPTION, repeatable, one line of at most 2000 characters; kinds: "
+    + ", ".join(k.value for k in EvidenceKind)
+)
 
 
 def _items(texts: list[str], *, derived: bool, option: str) -> "list[EvidenceItem]":
@@ -55,11 +59,20 @@ def enforce_command(
     lead_id: Annotated[int, typer.Argument(min=1, max=ROW_ID_MAX, help="the forwarded lead")],
     kind: Annotated[EnforcementKind, typer.Option("--kind", help="arrest, warrant or search")],
     evidence: Annotated[
-        list[str] | None, typer.Option("--evidence", help="independent evidence: " + EVIDENCE_HELP)
+        list[str] | None,
+        typer.Option(
+            "--evidence",
+            help="independent evidence: " + EVIDENCE_HELP,
+            callback=each_line,
+        ),
     ] = None,
     derived: Annotated[
         list[str] | None,
-        typer.Option("--derived", help="evidence found only by following the lead: KIND=DESC"),
+        typer.Option(
+            "--derived",
+            help="evidence found only by following the lead: KIND=DESC",
+            callback=each_line,
+        ),
     ] = None,
     role: Annotated[Role, typer.Option("--role", help="the role you act in")] = Role.INVESTIGATOR,
 ) -> None:

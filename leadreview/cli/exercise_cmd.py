@@ -19,8 +19,10 @@ from leadreview.cli.acting import (
     role_named,
 )
 from leadreview.cli.bounds import ROW_ID_MAX, person_name
+from leadreview.cli.free_text import PARAGRAPH_MAX, paragraph
 from leadreview.cli.groups import exercise_app
 from leadreview.cli.options import ExerciseOption
+from leadreview.cli.output_paths import output_file, output_folder
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -194,7 +196,14 @@ def decide(
     kind: Annotated[
         str, typer.Option("--decision", help="possible-lead, not-a-match, inconclusive")
     ],
-    rationale: Annotated[str, typer.Option("--rationale", help="why")],
+    rationale: Annotated[
+        str,
+        typer.Option(
+            "--rationale",
+            help=f"why (newlines allowed, no other control characters; at most {PARAGRAPH_MAX})",
+            callback=paragraph(),
+        ),
+    ],
     role: Annotated[str, typer.Option("--role")] = "reviewer",
     exercise: ExerciseOption = None,
 ) -> None:
@@ -240,11 +249,20 @@ def reveal(exercise: ExerciseOption = None) -> None:
 
 @exercise_app.command("debrief")
 def debrief(
-    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="the file to write: .html (a page) or .md (Markdown), in a folder that exists",
+            callback=output_file(".html", ".htm", ".md"),
+        ),
+    ],
     exercise: ExerciseOption = None,
 ) -> None:
     """Write the debrief report (after the reveal)."""
     from leadreview.exercise.report import debrief_report
+    from leadreview.exercise.report_markdown import debrief_markdown
     from leadreview.io.atomic import write_atomically
 
     service, store = open_exercises()
@@ -252,13 +270,23 @@ def debrief(
         report = service.debrief(facilitator(), chosen_exercise(service, exercise))
     finally:
         store.dispose()
-    write_atomically(output, debrief_report(report), "debrief")
+    # The suffix chooses the format (the callback refused any other): `x.md` is Markdown.
+    render = debrief_markdown if output.suffix.lower() == ".md" else debrief_report
+    write_atomically(output, render(report), "debrief")
     typer.echo(f"debrief written to {output}")
 
 
 @exercise_app.command("export")
 def export(
-    output: Annotated[Path, typer.Option("--output", "-o", help="the directory to write")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="the folder to write (created if absent, inside a folder that exists)",
+            callback=output_folder,
+        ),
+    ],
     exercise: ExerciseOption = None,
 ) -> None:
     """Write the package: report, audit export, signed checkpoint, scenario, README."""

@@ -16,6 +16,7 @@ from leadreview.cli.bounds import (
     SEED_MAX,
     SEEDS_MAX,
 )
+from leadreview.cli.output_paths import output_file
 
 # --- a scenario's world: `probe render`, `case open`, `rekognition serve` -----------------
 
@@ -111,7 +112,13 @@ ProfileOpt = Annotated[
 ]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="write to this file instead of stdout")
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="write to this file instead of stdout (in a folder that exists)",
+        callback=output_file(),
+    ),
 ]
 StepOpt = Annotated[
     float, typer.Option("--step", help="distance between thresholds", min=0.01, max=50.0)

@@ -12,6 +12,7 @@ import typer
 
 from leadreview.cli.bounds import MAX_PROBES
 from leadreview.cli.options import DEFAULT_SCENARIO, ScenarioOption, SeedOption
+from leadreview.cli.output_paths import output_file
 
 if TYPE_CHECKING:
     pass
@@ -27,7 +28,15 @@ _FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 @probe_app.command("render")
 def render(
-    output: Annotated[Path, typer.Option("--output", "-o", help="the image to write (.png, .jpg)")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="the image to write (.png, .jpg), in a folder that exists",
+            callback=output_file(),
+        ),
+    ],
     probe: Annotated[
         int, typer.Option("--probe", min=0, max=MAX_PROBES - 1, help="the probe's index, from 0")
     ] = 0,

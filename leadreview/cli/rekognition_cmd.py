@@ -14,6 +14,7 @@ import typer
 
 from leadreview.cli.acting import acting_as, policy_set
 from leadreview.cli.bounds import person_name
+from leadreview.cli.free_text import LINE_MAX, one_line
 from leadreview.cli.options import InForceOption, PolicyOption, SeedOption
 from leadreview.domain.policy import UseCase
 from leadreview.domain.probe import CaptureQuality
@@ -67,7 +68,12 @@ def serve(
         typer.Option("--max-rate", min=0.001, help="requests/s per key; over it: throttled"),
     ] = None,
     offense: Annotated[
-        str, typer.Option("--offense", help="the offense recorded on each search's case")
+        str,
+        typer.Option(
+            "--offense",
+            help=f"the offense recorded on each search's case (one line, at most {LINE_MAX})",
+            callback=one_line(),
+        ),
     ] = "not stated (Rekognition API client)",
     use_case: Annotated[UseCase, typer.Option("--use-case")] = UseCase.INVESTIGATION,
     quality: Annotated[CaptureQuality, typer.Option("--quality")] = CaptureQuality.CCTV,

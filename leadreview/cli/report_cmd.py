@@ -23,13 +23,20 @@ from leadreview.cli.options import (
     SeedsOpt,
     StepOpt,
 )
+from leadreview.cli.output_paths import output_file
 
 report_app = typer.Typer(
     help="Self-contained HTML reports (inline CSS and charts; nothing is fetched).",
     no_args_is_help=True,
 )
 ReportOutputOpt = Annotated[
-    Path, typer.Option("--output", "-o", help="the HTML file to write", dir_okay=False)
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="the HTML file to write (.html or .htm), in a folder that exists",
+        callback=output_file(".html", ".htm"),
+    ),
 ]
 
 

@@ -5,6 +5,8 @@ from typing import Annotated
 
 import typer
 
+from leadreview.cli.output_paths import output_file
+
 scenario_app = typer.Typer(
     help="List, show, validate and create (new) exercise scenarios.", no_args_is_help=True
 )
@@ -103,7 +105,10 @@ def validate(
 
 @scenario_app.command("new")
 def new(
-    output: Annotated[Path, typer.Argument(help="the file to write")],
+    output: Annotated[
+        Path,
+        typer.Argument(help="the file to write, in a folder that exists", callback=output_file()),
+    ],
     force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
 ) -> None:
     """Write a commented template that validates."""

@@ -21,10 +21,15 @@ from leadreview.cli.options import (
     SeedsOpt,
     StepOpt,
 )
+from leadreview.cli.output_paths import output_files
 
 ChartOpt = Annotated[
     list[Path] | None,
-    typer.Option("--chart", help="also write the chart to a .png or .svg file (repeatable)"),
+    typer.Option(
+        "--chart",
+        help="also write the chart to a .png or .svg file (repeatable), in a folder that exists",
+        callback=output_files,
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
 """The debrief as a self-contained HTML page (the shared `report_template.page`)."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
@@ -13,12 +14,12 @@ DASH = "—"
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "\n".join(
-        "<tr>" + "".join(f"<td>{escape(_text(c))}</td>" for c in row) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td>{escape(cell_text(c))}</td>" for c in row) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
 
 
-def _text(value: object) -> str:
+def cell_text(value: object) -> str:
     if value is None:
         return DASH
     if isinstance(value, bool):
@@ -102,8 +103,18 @@ def _headline(debrief: ExerciseDebrief) -> str:
     )
 
 
-def debrief_report(debrief: ExerciseDebrief) -> str:
-    ex = debrief.exercise
+@dataclass(frozen=True)
+class DebriefTable:
+    """One section of the debrief as data, so the HTML and the Markdown say the same."""
+
+    heading: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[object]]
+    empty: str = ""  # said instead of an empty table, if set
+    note: str = ""  # plain text under the table
+
+
+def debrief_tables(debrief: ExerciseDebrief) -> list[DebriefTable]:
     cases = [
         [
             c.truth.case_key,
@@ -133,7 +144,7 @@ def debrief_report(debrief: ExerciseDebrief) -> str:
         ]
         for d in debrief.decisions
     ]
-    injects = [
+    injects: list[list[object]] = [
         [
             i.inject_key,
             i.kind,
@@ -143,107 +154,117 @@ def debrief_report(debrief: ExerciseDebrief) -> str:
         ]
         for i in debrief.injects
     ]
-    questions = "<ol>" + "".join(f"<li>{escape(q)}</li>" for q in debrief.questions) + "</ol>"
-    sections = [
-        Section(
-            "Ground truth",
-            _table(
-                [
-                    "case",
-                    "offense",
-                    "mated",
-                    "mate rank (gallery)",
-                    "mate similarity",
-                    "best wrong person",
-                    "leads shown",
-                    "mate forwarded",
-                    "wrong leads forwarded",
-                    "mate shown under",
-                ],
-                cases,
-            ),
-        ),
-        Section(
-            "Participants",
-            _table(SCORE_HEADERS, _score_rows([*debrief.participants, debrief.team])),
-        ),
-        Section(
-            "What each policy would have changed",
-            _table(
-                [
-                    "policy",
-                    "wrong people shown",
-                    "wrongful forwards prevented",
-                    "true forwards lost",
-                    "true mates hidden",
-                ],
-                _policy_rows(debrief.policies),
-            ),
-        ),
-        Section(
-            "Forwarding by Similarity (automation bias)",
-            _table(
-                [
-                    "similarity",
-                    "decisions",
-                    "forwards",
-                    "forward rate",
-                    "decisions on wrong people",
-                    "wrong people forwarded",
-                    "rate",
-                ],
-                _band_rows(debrief.bands),
-            )
-            + '<p class="note">A forward rate on wrong people that rises with Similarity is '
-            "the score deciding, not the reviewer.</p>",
-        ),
-        Section(
-            "Every decision",
-            _table(
-                [
-                    "participant",
-                    "case",
-                    "rank",
-                    "similarity",
-                    "decision",
-                    "true mate",
-                    "filtered by",
-                    "seconds",
-                    "rationale",
-                ],
-                decisions,
-            ),
-        ),
-        Section(
-            "Enforcement requests",
-            _table(
-                ["case", "request", "by", "gate", "independent evidence", "true subject", "reason"],
-                [
-                    [
-                        e.case_key,
-                        e.kind,
-                        e.requested_by,
-                        "granted" if e.granted else "refused",
-                        ", ".join(e.independent_evidence) or "none",
-                        e.on_true_mate,
-                        e.reason,
-                    ]
-                    for e in debrief.enforcement
-                ],
-            )
-            if debrief.enforcement
-            else "<p><em>No arrest, warrant or search was asked for.</em></p>",
-        ),
-        Section("Injects", _table(["inject", "kind", "title", "from", "released"], injects)),
-        Section("Debrief questions", questions),
+    enforcement: list[list[object]] = [
+        [
+            e.case_key,
+            e.kind,
+            e.requested_by,
+            "granted" if e.granted else "refused",
+            ", ".join(e.independent_evidence) or "none",
+            e.on_true_mate,
+            e.reason,
+        ]
+        for e in debrief.enforcement
     ]
+    return [
+        DebriefTable(
+            "Ground truth",
+            (
+                "case",
+                "offense",
+                "mated",
+                "mate rank (gallery)",
+                "mate similarity",
+                "best wrong person",
+                "leads shown",
+                "mate forwarded",
+                "wrong leads forwarded",
+                "mate shown under",
+            ),
+            cases,
+        ),
+        DebriefTable(
+            "Participants", SCORE_HEADERS, _score_rows([*debrief.participants, debrief.team])
+        ),
+        DebriefTable(
+            "What each policy would have changed",
+            (
+                "policy",
+                "wrong people shown",
+                "wrongful forwards prevented",
+                "true forwards lost",
+                "true mates hidden",
+            ),
+            _policy_rows(debrief.policies),
+        ),
+        DebriefTable(
+            "Forwarding by Similarity (automation bias)",
+            (
+                "similarity",
+                "decisions",
+                "forwards",
+                "forward rate",
+                "decisions on wrong people",
+                "wrong people forwarded",
+                "rate",
+            ),
+            _band_rows(debrief.bands),
+            note="A forward rate on wrong people that rises with Similarity is "
+            "the score deciding, not the reviewer.",
+        ),
+        DebriefTable(
+            "Every decision",
+            (
+                "participant",
+                "case",
+                "rank",
+                "similarity",
+                "decision",
+                "true mate",
+                "filtered by",
+                "seconds",
+                "rationale",
+            ),
+            decisions,
+        ),
+        DebriefTable(
+            "Enforcement requests",
+            ("case", "request", "by", "gate", "independent evidence", "true subject", "reason"),
+            enforcement,
+            empty="No arrest, warrant or search was asked for.",
+        ),
+        DebriefTable("Injects", ("inject", "kind", "title", "from", "released"), injects),
+    ]
+
+
+def _html_section(table: DebriefTable) -> Section:
+    if not table.rows and table.empty:
+        return Section(table.heading, f"<p><em>{escape(table.empty)}</em></p>")
+    body = _table(table.headers, table.rows)
+    if table.note:
+        body += f'<p class="note">{escape(table.note)}</p>'
+    return Section(table.heading, body)
+
+
+def debrief_report(debrief: ExerciseDebrief) -> str:
+    ex = debrief.exercise
+    questions = "<ol>" + "".join(f"<li>{escape(q)}</li>" for q in debrief.questions) + "</ol>"
+    sections = [_html_section(t) for t in debrief_tables(debrief)]
+    sections.append(Section("Debrief questions", questions))
     return page(
         title=f"Exercise debrief — {ex.title}",
-        subtitle=f"Exercise {ex.exercise_id}, scenario {ex.scenario_name}, seed {ex.seed}, "
-        f"policy in force {ex.policy_in_force}. Ground truth sha256 {debrief.truth_sha256[:16]}…",
+        subtitle=debrief_subtitle(debrief),
         headline_html=_headline(debrief),
         sections=sections,
         sources=list(debrief.sources),
         footer=f"Generated by leadreview on {datetime.now(UTC):%Y-%m-%d %H:%M UTC}. "
         "Synthetic identities only.",
+    )
+
+
+def debrief_subtitle(debrief: ExerciseDebrief) -> str:
+    ex = debrief.exercise
+    return (
+        f"Exercise {ex.exercise_id}, scenario {ex.scenario_name}, seed {ex.seed}, "
+        f"policy in force {ex.policy_in_force}. Ground truth sha256 {debrief.truth_sha256[:16]}…"
     )
