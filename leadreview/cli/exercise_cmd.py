@@ -25,8 +25,6 @@ from leadreview.cli.options import ExerciseOption
 from leadreview.cli.output_paths import output_file, output_folder
 
 if TYPE_CHECKING:
-    from datetime import timedelta
-
     from leadreview.exercise.views import ExerciseProgress
 
 
@@ -332,22 +330,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(exercise_app, name="exercise")
 
 
-def _duration(text: str) -> "timedelta":
-    from datetime import timedelta
-
-    from leadreview.errors import InputFileError
-
-    units = {"m": 60, "h": 3600, "d": 86400}
-    number, unit = text[:-1], text[-1:].lower()
-    try:
-        seconds = float(number) * units[unit]
-    except (KeyError, ValueError):
-        raise InputFileError(f"--expires {text!r}: write e.g. 30m, 2h or 1d") from None
-    if not 60 <= seconds <= 7 * 86400:
-        raise InputFileError(f"--expires {text!r}: from 1m to 7d")
-    return timedelta(seconds=seconds)
-
-
 @exercise_app.command("invite")
 def invite(
     name: Annotated[
@@ -364,7 +346,9 @@ def invite(
 ) -> None:
     """Issue a one-time join code for NAME in ROLE (the exercise's facilitator; shown once)."""
     chosen = role_named(role)
-    lasts = _duration(expires)
+    from leadreview.exercise.invites import expiry_from_text
+
+    lasts = expiry_from_text(expires)
     service, store = open_exercises()
     try:
         issued = service.invite(

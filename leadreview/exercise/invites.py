@@ -45,8 +45,38 @@ class Invite:
     code: str  # shown once, never stored
 
 
+@dataclass(frozen=True)
+class InviteStatus:
+    """An invite as its facilitator may see it again: everything but the code."""
+
+    invite_id: int
+    name: str
+    role: Role
+    expires_at: datetime | None
+    used_at: datetime | None
+    revoked_at: datetime | None
+    expired: bool  # by the exercise clock's reading when listed
+
+
 class JoinRefused(PermissionRefused):
     """A join code that signs nobody in; the message says why, in one line."""
+
+
+# How long a code may wait to be used, as `exercise invite --expires` and the console take it.
+DEFAULT_EXPIRY = "2h"
+_EXPIRY_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def expiry_from_text(text: str, label: str = "--expires") -> timedelta:
+    """`30m`, `2h` or `1d` as a duration, from one minute to seven days; else one line."""
+    number, unit = text.strip()[:-1], text.strip()[-1:].lower()
+    try:
+        seconds = float(number) * _EXPIRY_UNITS[unit]
+    except (KeyError, ValueError):
+        raise InvalidRequest(f"{label} {text!r}: write e.g. 30m, 2h or 1d") from None
+    if not 60 <= seconds <= 7 * 86400:  # also refuses nan and inf
+        raise InvalidRequest(f"{label} {text!r}: from 1m to 7d")
+    return timedelta(seconds=seconds)
 
 
 def normalise(code: str) -> str:
@@ -117,17 +147,29 @@ def revoke(ctx: WorkflowContext, actor: Actor, exercise_id: int, invite_id: int)
         return True
 
 
-def invites(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> list[ExerciseInviteRow]:
+def invites(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> list[InviteStatus]:
     """The exercise's invites (never their codes), for its facilitator."""
     require(ctx, actor, ExerciseAction.INVITE, {"exercise_id": exercise_id, "list": True})
+    now = ctx.clock()
     with ctx.store.reading() as session:
-        return list(
-            session.exec(
-                select(ExerciseInviteRow)
-                .where(col(ExerciseInviteRow.exercise_id) == exercise_id)
-                .order_by(col(ExerciseInviteRow.id))
-            ).all()
-        )
+        rows = session.exec(
+            select(ExerciseInviteRow)
+            .where(col(ExerciseInviteRow.exercise_id) == exercise_id)
+            .order_by(col(ExerciseInviteRow.id))
+        ).all()
+        return [
+            InviteStatus(
+                invite_id=row.id,
+                name=row.name,
+                role=Role(row.role),
+                expires_at=as_utc(row.expires_at) if row.expires_at else None,
+                used_at=as_utc(row.used_at) if row.used_at else None,
+                revoked_at=as_utc(row.revoked_at) if row.revoked_at else None,
+                expired=row.expires_at is not None and as_utc(row.expires_at) <= now,
+            )
+            for row in rows
+            if row.id is not None
+        ]
 
 
 def redeem(ctx: WorkflowContext, code: str) -> tuple[int, Actor]:

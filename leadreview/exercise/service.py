@@ -33,7 +33,7 @@ from leadreview.workflow.views import LeadView
 if TYPE_CHECKING:
     from leadreview.audit.service import AuditContext
     from leadreview.exercise.after_action import AfterActionReport
-    from leadreview.exercise.invites import Invite
+    from leadreview.exercise.invites import Invite, InviteStatus
     from leadreview.exercise.package import PackageSummary
     from leadreview.exercise.world import ExerciseWorld
 
@@ -179,6 +179,12 @@ class ExerciseService:
         from leadreview.exercise import invites
 
         return invites.revoke(self.ctx, actor, exercise_id, invite_id)
+
+    def invites(self, actor: Actor, exercise_id: int) -> "list[InviteStatus]":
+        """The exercise's invites, used or not, never their codes (its facilitator)."""
+        from leadreview.exercise import invites
+
+        return invites.invites(self.ctx, actor, exercise_id)
 
     def redeem_join_code(self, code: str) -> tuple[int, Actor]:
         """Sign in with a join code: (exercise id, the invited principal), or JoinRefused."""

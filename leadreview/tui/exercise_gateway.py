@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from leadreview.domain.roles import Actor
+from leadreview.domain.roles import Actor, Role
 from leadreview.errors import PermissionRefused
 from leadreview.exercise.views import ExerciseProgress, HotwashSheet
 from leadreview.tui.read_models import ExerciseState
@@ -19,6 +19,7 @@ from leadreview.workflow.errors import NotFound
 if TYPE_CHECKING:
     from leadreview.audit.service import AuditContext
     from leadreview.exercise.debrief import ExerciseDebrief
+    from leadreview.exercise.invites import Invite, InviteStatus
     from leadreview.exercise.service import ExerciseService
     from leadreview.tui.service_gateway import LeadPictures
     from leadreview.workflow.service import ReviewWorkflow
@@ -126,6 +127,22 @@ class ExerciseMethods:
 
     def close_exercise(self, actor: Actor, exercise_id: int) -> None:
         self._exercises.close(actor, exercise_id)
+
+    # The same service calls as `exercise invite` and `exercise revoke-invite`.
+
+    def issue_invite(
+        self, actor: Actor, exercise_id: int, name: str, role: Role, expires: str
+    ) -> "Invite":
+        from leadreview.exercise.invites import DEFAULT_EXPIRY, expiry_from_text
+
+        lasts = expiry_from_text(expires.strip() or DEFAULT_EXPIRY, "expires in")
+        return self._exercises.invite(actor, exercise_id, name, role, lasts)
+
+    def list_invites(self, actor: Actor, exercise_id: int) -> "list[InviteStatus]":
+        return self._exercises.invites(actor, exercise_id)
+
+    def revoke_invite(self, actor: Actor, exercise_id: int, invite_id: int) -> bool:
+        return self._exercises.revoke_invite(actor, exercise_id, invite_id)
 
     def export_exercise(self, actor: Actor, exercise_id: int) -> str:
         if self.audit_context is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from leadreview.domain.decision import DecisionKind
-from leadreview.domain.roles import Actor
+from leadreview.domain.roles import Actor, Role
 from leadreview.tui.read_models import (
     AuditVerification,
     EventFilter,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from leadreview.audit.models import AuditEvent
     from leadreview.domain.enforcement import EnforcementKind, EvidenceItem
     from leadreview.exercise.debrief import ExerciseDebrief
+    from leadreview.exercise.invites import Invite, InviteStatus
     from leadreview.exercise.views import ExerciseProgress, HotwashSheet, ParticipantBoard
 
 
@@ -184,6 +185,22 @@ class ReviewGateway(Protocol):
         ...
 
     def close_exercise(self, actor: Actor, exercise_id: int) -> None: ...
+
+    def issue_invite(
+        self, actor: Actor, exercise_id: int, name: str, role: Role, expires: str
+    ) -> "Invite":
+        """A one-time join code for `name` in `role`, valid for `expires` (e.g. 2h; empty:
+        the CLI's default), `exercise.invite_issued` on record. The code is in the answer
+        only: the database keeps its SHA-256."""
+        ...
+
+    def list_invites(self, actor: Actor, exercise_id: int) -> "Sequence[InviteStatus]":
+        """The exercise's invites, used, revoked or outstanding: never their codes."""
+        ...
+
+    def revoke_invite(self, actor: Actor, exercise_id: int, invite_id: int) -> bool:
+        """Revoke an unused code (`exercise.invite_revoked`); False if used or revoked."""
+        ...
 
     def export_exercise(self, actor: Actor, exercise_id: int) -> str:
         """Write the exercise package (the AAR/IP and the signed journal) into the data

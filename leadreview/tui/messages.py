@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from leadreview.audit.models import AuditEvent
     from leadreview.exercise.debrief import ExerciseDebrief
+    from leadreview.exercise.invites import Invite, InviteStatus
     from leadreview.exercise.views import ExerciseProgress, ParticipantBoard
 
 
@@ -91,6 +92,31 @@ class DebriefLoaded(Message):
 @dataclass
 class ProgressLoaded(Message):
     progress: "ExerciseProgress"
+
+
+@dataclass
+class ConsoleStateLoaded(Message):
+    state: ExerciseState | None
+
+
+@dataclass
+class ConsoleDone(Message):
+    """A facilitator's step has been recorded: say so and read the board again."""
+
+    text: str
+
+
+@dataclass
+class InviteIssued(Message):
+    """A join code, to be shown once and then forgotten."""
+
+    invite: "Invite"
+
+
+@dataclass
+class InvitesLoaded(Message):
+    exercise_id: int
+    invites: "Sequence[InviteStatus]"
 
 
 @dataclass

@@ -13,18 +13,18 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from leadreview.tui.messages import ProgressLoaded
+from leadreview.tui.messages import ConsoleDone, ConsoleStateLoaded, ProgressLoaded
 from leadreview.tui.read_models import ExerciseState
 from leadreview.tui.screens.assign_pick import AssignPickScreen
-from leadreview.tui.screens.base import AppScreen
 from leadreview.tui.screens.confirm import ConfirmScreen
+from leadreview.tui.screens.console_invites import ConsoleInvites
 from leadreview.tui.screens.scenario_pick import ScenarioPickScreen
 from leadreview.tui.widgets.extend_control import ExtendControl, refusal
+from leadreview.tui.widgets.invite_table import InviteTable
 from leadreview.tui.widgets.key_footer import KeyFooter
 from leadreview.tui.widgets.nav_table import NavTable
 from leadreview.tui.widgets.progress_panel import ProgressPanel
@@ -38,27 +38,13 @@ INJECT_COLUMNS = ("inject", "kind", "title", "release", "out at", "by")
 NO_EXERCISE = "No exercise is running. Press n to start one from a scenario."
 
 
-class ConsoleStateLoaded(Message):
-    def __init__(self, state: ExerciseState | None) -> None:
-        super().__init__()
-        self.state = state
-
-
-class ConsoleDone(Message):
-    """A facilitator's step has been recorded: say so and read the board again."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
 def release_text(minutes: float | None, condition: str | None) -> str:
     if condition is not None:
         return f"when {condition}"
     return "by hand" if minutes is None else f"at {minutes:g} min"
 
 
-class ConsoleScreen(AppScreen):
+class ConsoleScreen(ConsoleInvites):
     CSS_PATH = "console.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "start", "New", id="console.start", tooltip="Start an exercise"),
@@ -100,6 +86,8 @@ class ConsoleScreen(AppScreen):
         yield ExtendControl(id="console-extend")
         yield Static("[b]Injects[/b] (timeline)", classes="section")
         yield NavTable(id="inject-table")
+        yield Static("[b]Invites[/b] (join codes, each shown once when issued)", classes="section")
+        yield InviteTable(id="invite-table")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -111,7 +99,7 @@ class ConsoleScreen(AppScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         running = self.exercise is not None and self.exercise.status == "running"
         paused = running and self.progress is not None and self.progress.paused
-        if action in ("assign", "assign_one", "release", "extend"):
+        if action in ("assign", "assign_one", "release", "extend", "invite", "revoke_invite"):
             return running
         if action == "pause":
             return running and not paused
@@ -144,6 +132,7 @@ class ConsoleScreen(AppScreen):
         if message.state is None:
             self.query_one("#console-status", Static).update(NO_EXERCISE)
             self.query_one("#inject-table", NavTable).refill((), [])
+            self.query_one(InviteTable).refill((), [])
         elif self._timer is None:
             self._timer = self.set_interval(self._poll_seconds, self._poll)
         self._poll()
@@ -154,6 +143,7 @@ class ConsoleScreen(AppScreen):
         # table under a modal would move what the facilitator reads when it closes.
         if self.exercise is not None and self.app.screen is self:
             self.load_board(self.exercise.exercise_id)
+            self.load_invites(self.exercise.exercise_id)
 
     @work(thread=True, exclusive=True, group="console-board", exit_on_error=False)
     def load_board(self, exercise_id: int) -> None:
@@ -370,9 +360,10 @@ class ConsoleScreen(AppScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # A failing poll would otherwise open an error modal every few seconds.
         failed = event.state is WorkerState.ERROR
-        if failed and event.worker.group in ("console-load", "console-board"):
+        if failed and event.worker.group in ("console-load", "console-board", "console-invites"):
             self._close_on_resume = True
-        if failed and event.worker.group == "console-board" and self._timer is not None:
+        polling = event.worker.group in ("console-board", "console-invites")
+        if failed and polling and self._timer is not None:
             self._timer.stop()
             self._timer = None
         # No super() call: Textual runs every class's handler along the MRO, so
