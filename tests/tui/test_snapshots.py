@@ -4,6 +4,7 @@ fixed faces, no cursor blink). Update with `pytest tests/tui --snapshot-update` 
 at the SVGs in `__snapshots__/` before committing them."""
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from textual.pilot import Pilot
@@ -161,6 +162,18 @@ def test_assign_by_hand(snap_compare: SnapCompare, demo: Session) -> None:
     # The cases with who has each; the reviewers with how many they hold.
     run = _keys("f", "m", "down")
     assert snap_compare(_console_app(demo), terminal_size=SIZE, run_before=run)
+
+
+def test_invite_dialog(snap_compare: SnapCompare, demo: Session) -> None:
+    """The name typed, the role and expiry as they open; an earlier invite, used, is
+    listed behind it (never its code: the join-code modal is not snapshotted, as its code
+    is random)."""
+    exercises, exercise_id = _exercise(demo)
+    exercises.redeem_join_code(
+        exercises.invite(FAY, exercise_id, "ivy", Role.INVESTIGATOR, timedelta(hours=1)).code
+    )
+    run = _keys("f", "e", *"pat")
+    assert snap_compare(make_app(demo.gateway, FAY), terminal_size=SIZE, run_before=run)
 
 
 def test_scenario_pick(snap_compare: SnapCompare, demo: Session) -> None:

@@ -21,7 +21,7 @@ from leadreview.tui.messages import ConsoleDone, ConsoleStateLoaded, ProgressLoa
 from leadreview.tui.read_models import ExerciseState
 from leadreview.tui.screens.assign_pick import AssignPickScreen
 from leadreview.tui.screens.confirm import ConfirmScreen
-from leadreview.tui.screens.console_invites import ConsoleInvites
+from leadreview.tui.screens.console_invites import INVITE_BINDINGS, ConsoleInvites
 from leadreview.tui.screens.scenario_pick import ScenarioPickScreen
 from leadreview.tui.widgets.extend_control import ExtendControl, refusal
 from leadreview.tui.widgets.invite_table import InviteTable
@@ -63,6 +63,7 @@ class ConsoleScreen(ConsoleInvites):
         Binding("v", "reveal", "Reveal", id="console.reveal", tooltip="Reveal the truth"),
         Binding("w", "export", "Export", id="console.export", tooltip="Write the AAR package"),
         Binding("x", "close_exercise", "Close", id="console.close", tooltip="End it"),
+        *INVITE_BINDINGS,
         Binding("r", "refresh", "Refresh", id="console.refresh", tooltip="Read it again"),
         Binding("escape,h", "back", "Back", id="console.back", tooltip="Back"),
     ]

@@ -7,8 +7,6 @@ revoke-invite`, made in a worker thread. The code comes back once, is shown once
 own modal, and is kept nowhere in the app.
 """
 
-from typing import ClassVar
-
 from textual import on, work
 from textual.binding import Binding, BindingType
 
@@ -20,25 +18,26 @@ from leadreview.tui.screens.invite_dialog import InviteDialog, InviteRequest
 from leadreview.tui.screens.join_code import JoinCodeScreen
 from leadreview.tui.widgets.invite_table import InviteTable
 
+# In the console's own BINDINGS, after its other steps, so that the footer reads in order.
+INVITE_BINDINGS: list[BindingType] = [
+    Binding(
+        "e",
+        "invite",
+        "Invite",
+        id="console.invite",
+        tooltip="Issue a participant a one-time join code (shown once)",
+    ),
+    Binding(
+        "d",
+        "revoke_invite",
+        "Revoke",
+        id="console.revoke_invite",
+        tooltip="Revoke the highlighted invite's unused join code",
+    ),
+]
+
 
 class ConsoleInvites(AppScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "e",
-            "invite",
-            "Invite",
-            id="console.invite",
-            tooltip="Issue a participant a one-time join code (shown once)",
-        ),
-        Binding(
-            "d",
-            "revoke_invite",
-            "Revoke",
-            id="console.revoke_invite",
-            tooltip="Revoke the highlighted invite's unused join code",
-        ),
-    ]
-
     exercise: ExerciseState | None = None  # the console's own, as last read
 
     def action_invite(self) -> None:
