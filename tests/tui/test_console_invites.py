@@ -3,6 +3,8 @@ a join code issued in the app signs in exactly its participant through the serve
 sign-in screen, once; the code is shown once and never listed; a revoked code is refused;
 a bad name is one line in the error modal and issues nothing."""
 
+from pathlib import Path
+
 import pytest
 from sqlmodel import select
 from textual.widgets import Select
@@ -168,3 +170,41 @@ async def test_a_bad_name_is_one_line_and_issues_nothing(real: Session) -> None:
     with real.store.reading() as session:
         assert session.exec(select(ExerciseInviteRow)).all() == []
     assert _events(real, "exercise.invite_issued") == []
+
+
+@sync
+async def test_another_facilitator_s_console_lists_no_invites_and_issues_none(
+    isolated_home: Path, database_url: str, tmp_path: Path
+) -> None:
+    """The service refuses whoever is not the exercise's own facilitator: the invites (and
+    the board) are not read, on record, and the console closes once the one-line refusal
+    is dismissed, so no invite key is ever offered."""
+    from leadreview.exercise.service import ExerciseService
+    from leadreview.settings import load_settings
+    from leadreview.tui.factory import open_session
+    from tests.support.exercise import small_world
+
+    gil = Actor(name="gil", role=Role.FACILITATOR)
+    mine = open_session(load_settings(), database_url=database_url, role=gil.role, demo=False)
+    try:
+        ExerciseService(mine.gateway.workflow.ctx).start(FAY, small_world(tmp_path / "s"))
+        app = make_app(mine.gateway, gil, live_seconds=None)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ErrorScreen)
+            message = str(app.screen.query_one("#error-message").render())
+            assert "only exercise 1's facilitator 'fay'" in message and "\n" not in message
+            while isinstance(app.screen, ErrorScreen):
+                await pilot.press("escape")
+                await settle(app, pilot)
+            assert not isinstance(app.screen, ConsoleScreen)
+        refused = _events(mine, "permission.refused")
+        assert {e.actor for e in refused} == {"gil"}
+        listing = next(e for e in refused if e.payload["action"] == "exercise-invite")
+        assert listing.payload["subject"] == {"exercise_id": 1, "list": True}
+        with mine.store.reading() as session:
+            assert session.exec(select(ExerciseInviteRow)).all() == []
+    finally:
+        mine.store.dispose()
