@@ -93,6 +93,26 @@ def test_a_join_code_is_shown_once_stored_hashed_and_signs_in_once(
     assert {(e.actor, e.auth) for e in refused} == {("unauthenticated", "join-code")}
 
 
+@pytest.mark.parametrize(
+    ("expires", "problem"),
+    [
+        ("8d", "from 1m to 7d"),
+        ("0.5m", "from 1m to 7d"),
+        ("30s", "e.g."),
+        ("nanh", "from 1m to 7d"),
+        ("2", "e.g."),
+    ],
+)
+def test_a_bad_expiry_is_one_line_before_anything_is_issued(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str], expires: str, problem: str
+) -> None:
+    # The parser the console's invite dialog shares (`invites.expiry_from_text`).
+    refused = run(capsys, "exercise", "invite", "ana", "--expires", expires)
+    assert refused.code == 2
+    (line,) = refused.err.strip().splitlines()
+    assert f"--expires {expires!r}" in line and problem in line
+
+
 def test_a_revoked_or_expired_code_signs_nobody_in(store: Store, tmp_path: Path) -> None:
     svc, exercise_id = _started(store, tmp_path)
     revoked = svc.invite(FACILITATOR, exercise_id, "ana", Role.REVIEWER, None)
