@@ -61,6 +61,8 @@ async def _invite_from_console(app: LeadReviewApp, pilot: object, who: Actor) ->
     code = str(app.screen.query_one("#join-code").render())
     about = str(app.screen.query_one("#join-code-about").render())
     assert f"{who.name} as {who.role.value}" in about
+    await pilot.press("c")
+    assert app.clipboard == code
     await pilot.press("enter")  # closed: the app keeps the code nowhere
     await settle(app, pilot)
     assert isinstance(app.screen, ConsoleScreen)
@@ -166,6 +168,15 @@ async def test_a_bad_name_is_one_line_and_issues_nothing(real: Session) -> None:
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, ConsoleScreen)
+        await pilot.press("e")
+        await settle(app, pilot)
+        await pilot.press(*"pat", "tab", "tab", "end", "backspace", "backspace", *"9d", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        message = str(app.screen.query_one("#error-message").render())
+        assert message == "expires in '9d': from 1m to 7d"
+        await pilot.press("escape")
+        await settle(app, pilot)
         assert app.screen.query_one(InviteTable).row_count == 0
     with real.store.reading() as session:
         assert session.exec(select(ExerciseInviteRow)).all() == []
