@@ -144,7 +144,6 @@ class ConsoleScreen(ConsoleInvites):
         # table under a modal would move what the facilitator reads when it closes.
         if self.exercise is not None and self.app.screen is self:
             self.load_board(self.exercise.exercise_id)
-            self.load_invites(self.exercise.exercise_id)
 
     @work(thread=True, exclusive=True, group="console-board", exit_on_error=False)
     def load_board(self, exercise_id: int) -> None:
@@ -158,6 +157,8 @@ class ConsoleScreen(ConsoleInvites):
             return  # read before the exercise closed: the console has moved on
         self.progress = progress
         exercise = progress.exercise
+        # Only once the board was read: whoever may not read it is refused once, not twice.
+        self.load_invites(exercise.exercise_id)
         # The clock, cases and injects are on the board's own line below.
         self.query_one("#console-status", Static).update(
             f"Exercise #{exercise.exercise_id}: {exercise.title} — {exercise.status} "
