@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from leadreview.exercise.invites import Invite
 
 SIGN_IN_HINT = (
-    "Shown only now. The participant opens the served app (leadreview serve) in a "
+    "Shown only now: c copies it. The participant opens the served app (leadreview serve) in a "
     "browser and types this code at its sign-in screen: it signs them in once, as the "
     "name and role above."
 )
