@@ -164,16 +164,54 @@ def check_yaml_text(text: str, path: Path) -> None:
         return
 
 
-def check_nesting(value: object, where: str) -> None:
-    """Refuse a parsed value (JSON, TOML) nested deeper than MAX_NESTING; iterative."""
-    pending: list[tuple[object, int]] = [(value, 1)]
+class UnstorableText(InputFileError):
+    """A parsed string no database text column can hold: a NUL character, which
+    PostgreSQL refuses in the whole row (SQLite would store it), or a lone UTF-16
+    surrogate (JSON's "\\ud800"), which is not UTF-8 at all. Its own class so that the
+    endpoint can answer it as an invalid parameter, as Rekognition would."""
+
+
+def check_parsed(value: object, where: str) -> None:
+    """Refuse a parsed value (JSON, TOML) nested deeper than MAX_NESTING, or holding a
+    key or string that no text column can store, naming the field (`FaceMatches[0].Face.
+    ExternalImageId`). Iterative, so the check itself is safe on any depth."""
+    pending: list[tuple[object, int, str]] = [(value, 1, "")]
     while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict | list):
+        item, depth, field = pending.pop()
+        if isinstance(item, str):
+            _check_storable(item, where, field)
+        elif isinstance(item, dict | list):
             if depth > MAX_NESTING:
                 raise InputFileError(f"{where}: nested more than {MAX_NESTING} levels deep")
-            children = item.values() if isinstance(item, dict) else item
-            pending.extend((child, depth + 1) for child in children)
+            if isinstance(item, list):
+                pending.extend(
+                    (child, depth + 1, f"{field}[{index}]") for index, child in enumerate(item)
+                )
+                continue
+            for key, child in item.items():
+                named = f"{field}.{key}" if field else str(key)
+                _check_storable(str(key), where, named, is_key=True)
+                pending.append((child, depth + 1, named))
+
+
+def _check_storable(text: str, where: str, field: str, is_key: bool = False) -> None:
+    if text.isprintable() or not any(_unstorable(char) for char in text):
+        return
+    what = "key" if is_key else "value"
+    # The field's own name may hold the character: show it escaped, on one line.
+    named = field.encode("unicode_escape", "backslashreplace").decode("ascii")
+    place = f"field {named}" if field else "the document"
+    if "\x00" in text:
+        raise UnstorableText(
+            f"{where}: {place}: a NUL character (\\u0000) in a {what}; no text field may hold one"
+        )
+    raise UnstorableText(
+        f"{where}: {place}: a lone surrogate (\\ud800-\\udfff) in a {what}; not Unicode text"
+    )
+
+
+def _unstorable(char: str) -> bool:
+    return char == "\x00" or "\ud800" <= char <= "\udfff"
 
 
 class _Refused(ValueError):
@@ -222,7 +260,7 @@ def parse_json(data: bytes | str, where: str, max_bytes: int = MAX_JSON_FILE_BYT
         raise InputFileError(f"{where}: nested more than {MAX_NESTING} levels deep") from None
     except ValueError as exc:
         raise InputFileError(f"{where}: not valid JSON ({exc})") from None
-    check_nesting(value, where)
+    check_parsed(value, where)
     return value
 
 
@@ -242,5 +280,5 @@ def parse_toml(data: bytes, where: str) -> dict[str, Any]:
         raise InputFileError(f"{where}: {exc}") from None
     except ValueError as exc:  # an integer too long to convert
         raise InputFileError(f"{where}: {exc}") from None
-    check_nesting(value, where)
+    check_parsed(value, where)
     return value
