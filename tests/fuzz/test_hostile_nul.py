@@ -257,13 +257,12 @@ def test_unstorable_text_in_a_request_is_an_invalid_parameter(
 ) -> None:
     """CreateCollection took a NUL in a tag's value before (200, kept in the collections
     journal); the rest were pattern failures or reached the database."""
-    from tests.cli.endpoint.test_rekognition_endpoint_wire import _send
-    from tests.support.endpoint import events
+    from tests.support.endpoint import events, send_raw
 
     if target in ("IndexFaces", "SearchFacesByImage"):
         body = {**body, "Image": {"Bytes": _image()}}
     recorded = len(events(endpoint.store))
-    status, answer = _send(endpoint, _dump(body).encode(), target=f"RekognitionService.{target}")
+    status, answer = send_raw(endpoint, _dump(body).encode(), target=f"RekognitionService.{target}")
     assert (status, answer["__type"]) == (400, "InvalidParameterException"), answer
     assert field in answer["message"], answer
     assert len(events(endpoint.store)) == recorded
@@ -273,10 +272,10 @@ def test_unstorable_text_in_a_request_is_an_invalid_parameter(
 def test_a_clean_request_is_still_answered(endpoint: Any) -> None:
     """The refusal is of the character, not of the operation (a guard refusing every body
     would pass the test above)."""
-    from tests.cli.endpoint.test_rekognition_endpoint_wire import _send
+    from tests.support.endpoint import send_raw
 
     body = {"CollectionId": "tagged-clean", "Tags": {"unit": "robbery"}}
-    status, answer = _send(
+    status, answer = send_raw(
         endpoint, _dump(body).encode(), target="RekognitionService.CreateCollection"
     )
     assert status == 200, answer
