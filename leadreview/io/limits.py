@@ -174,30 +174,45 @@ class UnstorableText(InputFileError):
 def check_parsed(value: object, where: str) -> None:
     """Refuse a parsed value (JSON, TOML) nested deeper than MAX_NESTING, or holding a
     key or string that no text column can store, naming the field (`FaceMatches[0].Face.
-    ExternalImageId`). Iterative, so the check itself is safe on any depth."""
-    pending: list[tuple[object, int, str]] = [(value, 1, "")]
+    ExternalImageId`). Iterative, so the check itself is safe on any depth; each entry
+    links to its container's, so a field's name is spelled out only when it is refused."""
+    pending: list[_Entry] = [(value, 1, None)]
     while pending:
-        item, depth, field = pending.pop()
+        entry = pending.pop()
+        item, depth, _ = entry
         if isinstance(item, str):
-            _check_storable(item, where, field)
+            _check_storable(item, where, entry)
         elif isinstance(item, dict | list):
             if depth > MAX_NESTING:
                 raise InputFileError(f"{where}: nested more than {MAX_NESTING} levels deep")
             if isinstance(item, list):
-                pending.extend(
-                    (child, depth + 1, f"{field}[{index}]") for index, child in enumerate(item)
-                )
+                pending.extend((child, depth + 1, (entry, i)) for i, child in enumerate(item))
                 continue
             for key, child in item.items():
-                named = f"{field}.{key}" if field else str(key)
-                _check_storable(str(key), where, named, is_key=True)
-                pending.append((child, depth + 1, named))
+                keyed: _Entry = (child, depth + 1, (entry, str(key)))
+                _check_storable(str(key), where, keyed, is_key=True)
+                pending.append(keyed)
 
 
-def _check_storable(text: str, where: str, field: str, is_key: bool = False) -> None:
+# A value being checked: itself, its depth, and (its container's entry, its key or index).
+_Entry = tuple[object, int, "tuple[_Entry, str | int] | None"]
+
+
+def _field_name(entry: _Entry) -> str:
+    parts: list[str] = []
+    link = entry[2]
+    while link is not None:
+        parent, key = link
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+        link = parent[2]
+    return "".join(reversed(parts)).removeprefix(".")
+
+
+def _check_storable(text: str, where: str, entry: _Entry, is_key: bool = False) -> None:
     if text.isprintable() or not any(_unstorable(char) for char in text):
         return
     what = "key" if is_key else "value"
+    field = _field_name(entry)
     # The field's own name may hold the character: show it escaped, on one line.
     named = field.encode("unicode_escape", "backslashreplace").decode("ascii")
     place = f"field {named}" if field else "the document"
