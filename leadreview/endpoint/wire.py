@@ -37,10 +37,14 @@ def operation_for_target(target: str | None) -> OperationModel:
 
 def read_request(operation: OperationModel, body: bytes) -> dict[str, Any]:
     """The request's parameters as boto3 would have passed them (blobs as bytes)."""
-    from leadreview.io.limits import parse_json
+    from leadreview.io.limits import UnstorableText, parse_json
 
     try:
         document = parse_json(body or b"{}", "the body")
+    except UnstorableText as exc:
+        # Well-formed JSON holding a value no field may take (a NUL in ExternalImageId, a
+        # collection id, an offense): Rekognition's answer to a bad value, not a 500.
+        raise EndpointError("InvalidParameterException", exc.message) from None
     except LeadreviewError as exc:
         raise EndpointError("SerializationException", exc.message) from None
     if not isinstance(document, dict):

@@ -164,16 +164,69 @@ def check_yaml_text(text: str, path: Path) -> None:
         return
 
 
-def check_nesting(value: object, where: str) -> None:
-    """Refuse a parsed value (JSON, TOML) nested deeper than MAX_NESTING; iterative."""
-    pending: list[tuple[object, int]] = [(value, 1)]
+class UnstorableText(InputFileError):
+    """A parsed string no database text column can hold: a NUL character, which
+    PostgreSQL refuses in the whole row (SQLite would store it), or a lone UTF-16
+    surrogate (JSON's "\\ud800"), which is not UTF-8 at all. Its own class so that the
+    endpoint can answer it as an invalid parameter, as Rekognition would."""
+
+
+def check_parsed(value: object, where: str) -> None:
+    """Refuse a parsed value (JSON, TOML) nested deeper than MAX_NESTING, or holding a
+    key or string that no text column can store, naming the field (`FaceMatches[0].Face.
+    ExternalImageId`). Iterative, so the check itself is safe on any depth; each entry
+    links to its container's, so a field's name is spelled out only when it is refused."""
+    pending: list[_Entry] = [(value, 1, None)]
     while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict | list):
+        entry = pending.pop()
+        item, depth, _ = entry
+        if isinstance(item, str):
+            _check_storable(item, where, entry)
+        elif isinstance(item, dict | list):
             if depth > MAX_NESTING:
                 raise InputFileError(f"{where}: nested more than {MAX_NESTING} levels deep")
-            children = item.values() if isinstance(item, dict) else item
-            pending.extend((child, depth + 1) for child in children)
+            if isinstance(item, list):
+                pending.extend((child, depth + 1, (entry, i)) for i, child in enumerate(item))
+                continue
+            for key, child in item.items():
+                keyed: _Entry = (child, depth + 1, (entry, str(key)))
+                _check_storable(str(key), where, keyed, is_key=True)
+                pending.append(keyed)
+
+
+# A value being checked: itself, its depth, and (its container's entry, its key or index).
+_Entry = tuple[object, int, "tuple[_Entry, str | int] | None"]
+
+
+def _field_name(entry: _Entry) -> str:
+    parts: list[str] = []
+    link = entry[2]
+    while link is not None:
+        parent, key = link
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+        link = parent[2]
+    return "".join(reversed(parts)).removeprefix(".")
+
+
+def _check_storable(text: str, where: str, entry: _Entry, is_key: bool = False) -> None:
+    if text.isprintable() or not any(_unstorable(char) for char in text):
+        return
+    what = "key" if is_key else "value"
+    field = _field_name(entry)
+    # The field's own name may hold the character: show it escaped, on one line.
+    named = field.encode("unicode_escape", "backslashreplace").decode("ascii")
+    place = f"field {named}" if field else "the document"
+    if "\x00" in text:
+        raise UnstorableText(
+            f"{where}: {place}: a NUL character (\\u0000) in a {what}; no text field may hold one"
+        )
+    raise UnstorableText(
+        f"{where}: {place}: a lone surrogate (\\ud800-\\udfff) in a {what}; not Unicode text"
+    )
+
+
+def _unstorable(char: str) -> bool:
+    return char == "\x00" or "\ud800" <= char <= "\udfff"
 
 
 class _Refused(ValueError):
@@ -222,7 +275,7 @@ def parse_json(data: bytes | str, where: str, max_bytes: int = MAX_JSON_FILE_BYT
         raise InputFileError(f"{where}: nested more than {MAX_NESTING} levels deep") from None
     except ValueError as exc:
         raise InputFileError(f"{where}: not valid JSON ({exc})") from None
-    check_nesting(value, where)
+    check_parsed(value, where)
     return value
 
 
@@ -242,5 +295,5 @@ def parse_toml(data: bytes, where: str) -> dict[str, Any]:
         raise InputFileError(f"{where}: {exc}") from None
     except ValueError as exc:  # an integer too long to convert
         raise InputFileError(f"{where}: {exc}") from None
-    check_nesting(value, where)
+    check_parsed(value, where)
     return value

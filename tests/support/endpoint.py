@@ -1,11 +1,18 @@
 """Shared helpers for the Rekognition endpoint tests (not a test module): a small world, its
 probe images, an endpoint served on a free loopback port in a thread, and clients."""
 
+import http.client
 import io
+import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from PIL import Image
 
 from leadreview.domain.roles import Actor, Role
@@ -139,3 +146,54 @@ def events(store: Store, event_type: str | None = None) -> list[Any]:
 
     with store.reading() as session:
         return AuditLog.events(session, event_type=event_type)
+
+
+def send_raw(
+    endpoint: Endpoint,
+    body: bytes,
+    *,
+    target: str = "RekognitionService.ListCollections",
+    service: str = "rekognition",
+    when: datetime | None = None,
+    method: str = "POST",
+    sign: bool = True,
+) -> tuple[int, dict]:  # type: ignore[type-arg]
+    """One raw HTTP request to the endpoint, signed by hand (or not, or at `when`), and
+    its status and JSON answer: what an adversary sends, not what boto3 would."""
+    host = urlsplit(endpoint.url).netloc
+    request = AWSRequest(
+        method=method,
+        url=f"{endpoint.url}/",
+        data=body,
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": target,
+            "Host": host,
+        },
+    )
+    if sign:
+        # Signed by hand with botocore's signer, at `when` (default: now).
+        signer = SigV4Auth(
+            Credentials(endpoint.key.key.access_key_id, endpoint.key.secret_access_key),
+            service,
+            "us-east-1",
+        )
+        stamp = (when or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+        request.headers["X-Amz-Date"] = stamp
+        request.context["timestamp"] = stamp
+        canonical = signer.canonical_request(request)
+        signature = signer.signature(signer.string_to_sign(request, canonical), request)
+        signed = signer.signed_headers(signer.headers_to_sign(request))
+        request.headers["Authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={endpoint.key.key.access_key_id}/"
+            f"{signer.credential_scope(request)}, SignedHeaders={signed}, Signature={signature}"
+        )
+    connection = http.client.HTTPConnection(host, timeout=30)
+    try:
+        connection.request(method, "/", body=body, headers=dict(request.headers.items()))
+        response = connection.getresponse()
+        answer = json.loads(response.read() or b"{}")
+        assert response.getheader("x-amzn-RequestId")
+        return response.status, answer
+    finally:
+        connection.close()

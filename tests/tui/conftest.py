@@ -45,15 +45,24 @@ def demo(
     store holding the bundled demo exercise, started on a fixed clock: deterministic
     enough for snapshots, and the path a user's session takes."""
     from leadreview.app.bootstrap import Application
+    from leadreview.audit.log import os_login
+    from leadreview.workflow import logins
 
+    # The login stamped on every event (getpass reads LOGNAME first): the host's user
+    # name would otherwise change the digests the audit screen shows. `os_login` is
+    # cached per process, so an earlier test in the same worker would otherwise have
+    # fixed it to whoever that test ran as: cleared here, and again after. The database
+    # file is then owned, as far as the roles go, by that same login, as it is for a
+    # user who created their own database.
+    monkeypatch.setenv("LOGNAME", DEMO_LOGIN)
+    os_login.cache_clear()
+    monkeypatch.setattr(logins, "file_owner", lambda path: DEMO_LOGIN)
     application = Application(load_settings(), database_url=sqlite_url, clock=demo_clock)
     session = open_session(application, role=SAM.role)
-    # The login stamped on every event (getpass reads LOGNAME first): the host's user
-    # name would otherwise change the digests the audit screen shows.
-    monkeypatch.setenv("LOGNAME", DEMO_LOGIN)
     session.gateway.list_cases(FAY)  # starts the demo exercise
     yield session
     session.store.dispose()
+    os_login.cache_clear()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The endpoint as an adversary meets it: raw HTTP, signed correctly but saying nonsense,
 signed for the wrong service or too long ago; and the CLI's one-line errors."""
 
-import http.client
 import json
 import socket
 from datetime import UTC, datetime, timedelta
@@ -9,88 +8,37 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 from tests.support.cli import run
 from tests.support.endpoint import (
     Endpoint,
     events,
+    send_raw,
 )
-
-
-def _send(
-    endpoint: Endpoint,
-    body: bytes,
-    *,
-    target: str = "RekognitionService.ListCollections",
-    service: str = "rekognition",
-    when: datetime | None = None,
-    method: str = "POST",
-    sign: bool = True,
-) -> tuple[int, dict]:  # type: ignore[type-arg]
-    host = urlsplit(endpoint.url).netloc
-    request = AWSRequest(
-        method=method,
-        url=f"{endpoint.url}/",
-        data=body,
-        headers={
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": target,
-            "Host": host,
-        },
-    )
-    if sign:
-        # Signed by hand with botocore's signer, at `when` (default: now).
-        signer = SigV4Auth(
-            Credentials(endpoint.key.key.access_key_id, endpoint.key.secret_access_key),
-            service,
-            "us-east-1",
-        )
-        stamp = (when or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-        request.headers["X-Amz-Date"] = stamp
-        request.context["timestamp"] = stamp
-        canonical = signer.canonical_request(request)
-        signature = signer.signature(signer.string_to_sign(request, canonical), request)
-        signed = signer.signed_headers(signer.headers_to_sign(request))
-        request.headers["Authorization"] = (
-            f"AWS4-HMAC-SHA256 Credential={endpoint.key.key.access_key_id}/"
-            f"{signer.credential_scope(request)}, SignedHeaders={signed}, Signature={signature}"
-        )
-    connection = http.client.HTTPConnection(host, timeout=30)
-    try:
-        connection.request(method, "/", body=body, headers=dict(request.headers.items()))
-        response = connection.getresponse()
-        answer = json.loads(response.read() or b"{}")
-        assert response.getheader("x-amzn-RequestId")
-        return response.status, answer
-    finally:
-        connection.close()
 
 
 def test_a_signed_request_that_says_nonsense_gets_the_services_answers(
     endpoint: Endpoint,
 ) -> None:
-    assert _send(endpoint, b"{}")[0] == 200
-    status, answer = _send(endpoint, b"{not json")
+    assert send_raw(endpoint, b"{}")[0] == 200
+    status, answer = send_raw(endpoint, b"{not json")
     assert (status, answer["__type"]) == (400, "SerializationException")
-    status, answer = _send(endpoint, b"[1, 2]")
+    status, answer = send_raw(endpoint, b"[1, 2]")
     assert answer["__type"] == "SerializationException"
-    status, answer = _send(
+    status, answer = send_raw(
         endpoint,
         json.dumps({"Image": {"Bytes": "!!! not base64"}}).encode(),
         target="RekognitionService.DetectFaces",
     )
     assert answer["__type"] == "SerializationException"
-    status, answer = _send(endpoint, b"{}", target="RekognitionService.NoSuchThing")
+    status, answer = send_raw(endpoint, b"{}", target="RekognitionService.NoSuchThing")
     assert answer["__type"] == "UnknownOperationException"
-    status, answer = _send(endpoint, b"{}", target="RekognitionService.CompareFaces")
+    status, answer = send_raw(endpoint, b"{}", target="RekognitionService.CompareFaces")
     assert answer["__type"] == "UnknownOperationException"
     assert "face-collection operations" in answer["message"]
-    status, answer = _send(endpoint, json.dumps({"MaxResults": "many"}).encode())
+    status, answer = send_raw(endpoint, json.dumps({"MaxResults": "many"}).encode())
     assert (status, answer["__type"]) == (400, "ValidationException")
-    status, answer = _send(
+    status, answer = send_raw(
         endpoint,
         json.dumps({"CollectionId": "a b c"}).encode(),
         target="RekognitionService.DescribeCollection",
@@ -114,20 +62,20 @@ def test_a_hostile_body_is_a_serialization_error(
 ) -> None:
     """Request bodies go through the bounded JSON parser: a body that would overflow the
     parser's stack or convert an absurd number is the service's own 400."""
-    status, answer = _send(endpoint, body)
+    status, answer = send_raw(endpoint, body)
     assert (status, answer["__type"]) == (400, "SerializationException")
     assert needle in answer["message"], answer
-    assert _send(endpoint, b"{}")[0] == 200  # and the endpoint still answers
+    assert send_raw(endpoint, b"{}")[0] == 200  # and the endpoint still answers
 
 
 def test_signatures_for_another_service_or_time_are_refused(endpoint: Endpoint) -> None:
-    status, answer = _send(endpoint, b"{}", service="s3")
+    status, answer = send_raw(endpoint, b"{}", service="s3")
     assert (status, answer["__type"]) == (400, "InvalidSignatureException")
     stale = datetime.now(UTC) - timedelta(minutes=20)
-    status, answer = _send(endpoint, b"{}", when=stale)
+    status, answer = send_raw(endpoint, b"{}", when=stale)
     assert answer["__type"] == "InvalidSignatureException"
     assert "Signature expired" in answer["message"]
-    status, answer = _send(endpoint, b"{}", sign=False)
+    status, answer = send_raw(endpoint, b"{}", sign=False)
     assert answer["__type"] == "UnrecognizedClientException"
 
 
