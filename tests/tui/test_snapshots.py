@@ -177,6 +177,10 @@ def test_invite_dialog(snap_compare: SnapCompare, demo: Session) -> None:
 
 
 def test_scenario_pick(snap_compare: SnapCompare, demo: Session) -> None:
+    # `n` starts an exercise only when none is open: the demo's is revealed and closed.
+    exercises, exercise_id = _exercise(demo)
+    exercises.reveal(DEMO_FACILITATOR, exercise_id)
+    exercises.close(DEMO_FACILITATOR, exercise_id)
     app = make_app(demo.gateway, FAY)
     assert snap_compare(app, terminal_size=SIZE, run_before=_keys("f", "n"))
 
