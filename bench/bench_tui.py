@@ -186,6 +186,20 @@ async def _key_press_ms(leads: int) -> float:
             gateway.workflow.ctx.store.dispose()
 
 
+async def _workers_settled(app: "LeadReviewApp") -> None:
+    """Every worker done. A load superseded by a newer one (exclusive workers: the live
+    view reloads when the log moves) ends cancelled, which is no failure: wait again."""
+    from textual.worker import WorkerCancelled
+
+    deadline = Deadline(WAIT_LIMIT_S, "the app's workers to finish")
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            deadline.check()
+
+
 async def _presses_on(app: "LeadReviewApp") -> float:
     from textual import events
 
@@ -197,7 +211,7 @@ async def _presses_on(app: "LeadReviewApp") -> float:
         while not (isinstance(app.screen, CaseReviewScreen) and app.screen.leads):
             deadline.check()
             await pilot.pause(0.01)
-        await app.workers.wait_for_complete()
+        await _workers_settled(app)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, CaseReviewScreen)
