@@ -86,10 +86,10 @@ wheel-check: $(STAMP)
 ## the real CLI, in-process; the last line says how many cases ran and how long they took.
 ## The cases that write to the database run on PostgreSQL too (LEADREVIEW_TEST_POSTGRES_URL,
 ## a fresh schema; skipped loudly without a server unless LEADREVIEW_REQUIRE_POSTGRES=1).
-## Bounded: 5 minutes at most (`timeout`), and 8 GiB of address space (`ulimit -v`), so
+## Bounded: 7 minutes at most (`timeout`), and 8 GiB of address space (`ulimit -v`), so
 ## that a case which would take the machine's memory fails as a MemoryError instead.
 fuzz: $(STAMP)
-	ulimit -v 8388608 && LEADREVIEW_FUZZ=1 timeout 300 $(BIN)/python -m pytest tests/fuzz -q
+	ulimit -v 8388608 && LEADREVIEW_FUZZ=1 timeout 420 $(BIN)/python -m pytest tests/fuzz -q
 
 ## Benchmarks, each printed as a ratio against a baseline measured in the same run.
 bench: $(STAMP)

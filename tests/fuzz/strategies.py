@@ -262,6 +262,10 @@ def command_line(draw: st.DrawFn, paths: list[str]) -> list[str]:
     # Sizes stay small or out of range: a valid 10-million-face replay is a benchmark,
     # not a fuzz case (and would take the shared machine's memory).
     size = st.sampled_from(["1", "50", "-3", "0", "4097", "20000001", "1000001", str(10**20)])
+    # Many seeds times a large gallery is minutes of honest work (each seed builds its
+    # own gallery): seeds and galleries of a comparison stay small or out of range.
+    seeds = st.sampled_from(["1", "2", "-3", "0", "100001", str(10**20)])
+    batch_size = st.sampled_from(["1", "50", "-3", "0", "20000001", str(10**20)])
     templates: list[list[Any]] = [
         ["case", "show", number],
         ["case", "list", "--status", word],
@@ -294,7 +298,7 @@ def command_line(draw: st.DrawFn, paths: list[str]) -> list[str]:
         ["replay", "--policy", word, "--gallery-size", "100"],
         ["sweep", "--step", number, "--gallery-size", "100", "--probes", "5"],
         ["compare", "--seeds", number, "--gallery-size", "0"],
-        ["compare", "--seeds", size, "--gallery-size", size, "--probes", "5"],
+        ["compare", "--seeds", seeds, "--gallery-size", batch_size, "--probes", "5"],
         ["case", "open", "--image", path, "--offense", word, "--quality", word],
         ["case", "enforce", number, "--kind", word, "--evidence", word, "--role", word],
         ["exercise", "validate", word, "--met", "--note", word, "--exercise", number],
