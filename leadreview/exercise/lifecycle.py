@@ -286,8 +286,11 @@ def release_inject(
         return True
 
 
-def release_due(ctx: WorkflowContext, exercise_id: int) -> list[str]:
-    """Release every scheduled inject whose time has come; the keys released now.
+def release_due(
+    ctx: WorkflowContext, exercise_id: int, *, scheduled: bool = True, conditional: bool = True
+) -> list[str]:
+    """Release every scheduled inject whose time has come, and every conditional one
+    whose condition holds (either kind alone if asked); the keys released now.
 
     The exercise's clock releases them (`system-clock`), whoever's command noticed that
     they were due: a participant refreshing their board releases nothing in their name."""
@@ -314,9 +317,13 @@ def release_due(ctx: WorkflowContext, exercise_id: int) -> list[str]:
                 )
                 .order_by(col(ExerciseInjectRow.position))
             ).all()
-            if timedelta(minutes=i.release_after_minutes or 0.0) <= played
+            if scheduled and timedelta(minutes=i.release_after_minutes or 0.0) <= played
         ]
-        chained = conditions_met(session, exercise_id, records.stored_scenario(row))
+        chained = (
+            conditions_met(session, exercise_id, records.stored_scenario(row))
+            if conditional
+            else []
+        )
     released = [
         k
         for k in due

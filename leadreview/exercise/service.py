@@ -229,7 +229,7 @@ class ExerciseService:
         """A participant's cases and the injects out; what has come due is released
         first (by the exercise's clock), so injects reach participants while the
         facilitator is away from the console."""
-        self._release_due_if_the_database_lets_us(exercise_id)
+        self._release_noticed(exercise_id)
         return participation.board(self.ctx, actor, exercise_id)
 
     def decide(
@@ -254,21 +254,26 @@ class ExerciseService:
         # A decision is what a conditional inject waits for ("when a lead is forwarded"):
         # it comes out now, in its own transaction after the decision's, not at the
         # facilitator's next look at the console.
-        self._release_due_if_the_database_lets_us(exercise_id)
+        self._release_noticed(exercise_id)
         return lead
 
-    def _release_due_if_the_database_lets_us(self, exercise_id: int) -> None:
-        """What has come due, released on a participant's command. On PostgreSQL the
-        database stores an event only in a role the connected login holds, and the
-        clock releases as the facilitator: a participant's login is refused there (in the
-        release's own transaction, after the participant's own work committed), and the
-        injects then come out at the facilitator's next look at the console."""
+    def _release_noticed(self, exercise_id: int) -> None:
+        """What has come due, released by the exercise's clock on a participant's command.
+
+        A scheduled inject whose time has come is released whoever noticed first: on
+        PostgreSQL the database itself judges it due by the exercise clock and admits the
+        clock's release from a seated participant's login (migration 0008), and refuses
+        anything else in the facilitator's role. A conditional inject's condition lives in
+        the scenario's text, which the database cannot read, so there it refuses that
+        release to a participant's login: such an inject comes out at the facilitator's
+        next look at the console, and that one refusal is expected here."""
         from contextlib import suppress
 
         from leadreview.errors import PermissionRefused
 
+        lifecycle.release_due(self.ctx, exercise_id, conditional=False)
         with suppress(PermissionRefused):
-            self.release_due(exercise_id)
+            lifecycle.release_due(self.ctx, exercise_id, scheduled=False)
 
     # --- anyone -------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from leadreview.tui.screens.case_queue import CaseQueueScreen
 from leadreview.tui.screens.sign_in import SignInScreen
 from leadreview.workflow.context import WorkflowContext
 from tests.support.exercise import write_scenario
-from tests.support.postgres_logins import as_login, cli, grant, libpq
+from tests.support.postgres_logins import as_login, cli, grant, libpq, owner_rows
 from tests.tui.conftest import SIZE, make_app, settle
 
 pytestmark = pytest.mark.postgres
@@ -52,11 +52,6 @@ async def _sign_in(room_url: str, code: str) -> tuple[Actor, str]:
         session.store.dispose()
 
 
-def _owner_rows(postgres_url: str, query: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(libpq(postgres_url)) as owner:
-        return owner.execute(query).fetchall()  # type: ignore[arg-type]
-
-
 def test_an_exercise_runs_as_logins_with_join_codes_never_as_the_owner(
     owner_store: Store,
     postgres_url: str,
@@ -72,7 +67,7 @@ def test_an_exercise_runs_as_logins_with_join_codes_never_as_the_owner(
     for login, role in ((facilitator, "facilitator"), (reviewer, "reviewer"),
                         (room, "reviewer"), (auditor, "auditor")):  # fmt: skip
         grant(capsys, monkeypatch, postgres_url, login, role)
-    (granted_up_to,) = _owner_rows(postgres_url, "SELECT max(seq) FROM audit_event")[0]
+    (granted_up_to,) = owner_rows(postgres_url, "SELECT max(seq) FROM audit_event")[0]
 
     def as_(login: str, *args: str) -> str:
         done = cli(capsys, monkeypatch, as_login(postgres_url, login), *args)
@@ -82,7 +77,7 @@ def test_an_exercise_runs_as_logins_with_join_codes_never_as_the_owner(
     as_(facilitator, "exercise", "start", str(write_scenario(tmp_path / "scenario", cases=2)))
     as_(reviewer, "exercise", "join")
     as_(facilitator, "exercise", "assign")
-    ((lead_id,),) = _owner_rows(
+    ((lead_id,),) = owner_rows(
         postgres_url,
         "SELECT l.id FROM lead l JOIN exercise_case c ON c.case_id = l.case_id"
         " WHERE l.status = 'awaiting-review' ORDER BY l.id LIMIT 1",
@@ -116,11 +111,11 @@ def test_an_exercise_runs_as_logins_with_join_codes_never_as_the_owner(
         store.dispose()
 
     as_(facilitator, "exercise", "reveal")
-    (exercise_id,) = _owner_rows(postgres_url, "SELECT id FROM exercise")[0]
+    (exercise_id,) = owner_rows(postgres_url, "SELECT id FROM exercise")[0]
     as_(facilitator, "exercise", "close", "--exercise", str(exercise_id))
     assert "ok" in as_(auditor, "audit", "verify")
 
-    stored = _owner_rows(
+    stored = owner_rows(
         postgres_url,
         f"SELECT event_type, actor, role, auth, login FROM audit_event"
         f" WHERE seq > {granted_up_to} ORDER BY seq",
