@@ -168,13 +168,42 @@ def test_a_reviewer_login_cannot_release_early_nor_write_another_facilitator_eve
     stranger = make_login("str")
     grant(capsys, monkeypatch, postgres_url, stranger, "reviewer")
     with psycopg.connect(libpq(postgres_url, stranger)) as connection:
-        _refused(connection, lambda: _release(connection, exercise_id, "pressure"))
+        refused = _refused(connection, lambda: _release(connection, exercise_id, "pressure"))
+    assert f"login {stranger} does not hold the role facilitator" in refused
 
-    # Paused, nothing is due: no time passes in play.
+    with psycopg.connect(libpq(postgres_url, reviewer)) as connection:
+        # An inject row of its own, due at once, added under a raw `exercise.started` of
+        # its own that lists it (0007 lets that INSERT through): not one the exercise's
+        # own start recorded.
+        # (Raw events are never committed here: the Merkle tree would not know them.)
+        def forge_an_inject_and_release_it() -> None:
+            forged = {"inject_key": "forged", "release_after_minutes": 0}
+            started = {"exercise_id": exercise_id, "injects": [forged]}
+            store_raw_event(connection, "exercise.started", started)
+            connection.execute(
+                "INSERT INTO exercise_inject (exercise_id, inject_key, position,"
+                " release_after_minutes) VALUES (%s, 'forged', 99, 0)",
+                (exercise_id,),
+            )
+            _release(connection, exercise_id, "forged")
+
+        assert does_not_hold in _refused(connection, forge_an_inject_and_release_it)
+
+    # Paused, nothing is due: no time passes in play, and a raw `exercise.resumed` of a
+    # reviewer's does not resume it.
     as_facilitator = as_login(postgres_url, facilitator)
     assert cli(capsys, monkeypatch, as_facilitator, "exercise", "pause").code == 0
     with psycopg.connect(libpq(postgres_url, reviewer)) as connection:
-        _refused(connection, lambda: _release(connection, exercise_id, "pressure"))
+        assert does_not_hold in _refused(
+            connection, lambda: _release(connection, exercise_id, "pressure")
+        )
+
+        def resume_and_release() -> None:
+            resumed = {"exercise_id": exercise_id, "at": "2000-01-01T00:00:00+00:00"}
+            store_raw_event(connection, "exercise.resumed", resumed)
+            _release(connection, exercise_id, "pressure")
+
+        assert does_not_hold in _refused(connection, resume_and_release)
     assert cli(capsys, monkeypatch, as_facilitator, "exercise", "resume").code == 0
 
     # The control: the same raw release of the due inject by the seated login commits,

@@ -12,11 +12,13 @@ trigger now also accepts an event only when ALL of these hold:
 - the login seated a participant in that exercise (it stored an `exercise.joined` of it:
   a reviewer's own login, or the login serving a room that signed one in);
 - the exercise is running and its clock is not paused;
-- the inject is one of that exercise's scheduled injects, never released before (no
+- the inject is one of that exercise's scheduled injects as the exercise's own
+  `exercise.started` recorded them (the event stored with the exercise row: not a later
+  raw event's, nor an inject row, which a login can add), never released before (no
   earlier release event of it in the log), and due by the exercise clock: the
-  database's own time since the start, less every paused interval (the
+  database's own time since the start, less every paused interval (the facilitator's
   `exercise.paused`/`exercise.resumed` events, as `exercise/pausing.py` reads them), is
-  at least its `release_after_minutes`. (The database's clock, not the application's:
+  at least its `release_after_minutes` there. (The database's clock, not the application's:
   a release the application finds due a moment before the database does is refused.)
 
 Any other event in an ungranted role is refused as before: a participant cannot release
@@ -62,7 +64,7 @@ def _clock_check(schema: str) -> str:
       p pg_catalog.jsonb;
       wanted pg_catalog.int8;
       running record;
-      inject record;
+      after_minutes pg_catalog.float8;
       pause record;
       paused_since pg_catalog.timestamptz;
       paused_total pg_catalog.interval := pg_catalog.make_interval();
@@ -92,16 +94,27 @@ def _clock_check(schema: str) -> str:
                 {_EQ} wanted::pg_catalog.text) THEN
         RETURN false;
       END IF;
-      SELECT e.status, e.started_at INTO running FROM {schema}.exercise e
+      SELECT e.status, e.started_at, e.xmin AS xmin INTO running FROM {schema}.exercise e
         WHERE e.id {_EQ} wanted;
       IF NOT FOUND OR NOT running.status {_EQ} 'running' THEN
         RETURN false;
       END IF;
-      SELECT i.release_after_minutes INTO inject FROM {schema}.exercise_inject i
-        WHERE i.exercise_id {_EQ} wanted
-          AND i.inject_key {_EQ} (p {jsonb_text} 'inject_key');
-      IF NOT FOUND OR inject.release_after_minutes IS NULL THEN
-        RETURN false;
+      -- The inject's schedule as the exercise's own start recorded it: the exercise.started
+      -- stored by the transaction that created the exercise row (a running exercise's row
+      -- is never updated). Not the inject rows, nor a later exercise.started: a login can
+      -- add either with a raw event of its own, and 0007 holds such an INSERT to the
+      -- exercise's id only.
+      SELECT (i {jsonb_text} 'release_after_minutes')::pg_catalog.float8 INTO after_minutes
+        FROM {schema}.audit_event s,
+             pg_catalog.jsonb_array_elements(
+               s.payload::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'injects') i
+        WHERE s.event_type {_EQ} 'exercise.started' AND s.xmin {_EQ} running.xmin
+          AND (s.payload::pg_catalog.jsonb {jsonb_text} 'exercise_id')
+              {_EQ} wanted::pg_catalog.text
+          AND (i {jsonb_text} 'inject_key') {_EQ} (p {jsonb_text} 'inject_key')
+        LIMIT 1;
+      IF after_minutes IS NULL THEN
+        RETURN false;  -- not one of the exercise's injects, or not scheduled
       END IF;
       -- Released once, never twice: not by the row (this transaction may have set it
       -- again), by the log.
@@ -114,12 +127,15 @@ def _clock_check(schema: str) -> str:
                 {_EQ} (p {jsonb_text} 'inject_key')) THEN
         RETURN false;
       END IF;
-      -- The exercise clock, as exercise/pausing.py builds it from the log.
+      -- The exercise clock, as exercise/pausing.py builds it from the log: only a
+      -- facilitator pauses and resumes (a raw `exercise.resumed` of a reviewer's is no
+      -- resumption).
       FOR pause IN
         SELECT a.event_type AS kind,
                (a.payload::pg_catalog.jsonb {jsonb_text} 'at')::pg_catalog.timestamptz AS at
           FROM {schema}.audit_event a
           WHERE a.event_type {_EQ} ANY (ARRAY['exercise.paused', 'exercise.resumed'])
+            AND a.role {_EQ} 'facilitator'
             AND (a.payload::pg_catalog.jsonb {jsonb_text} 'exercise_id')
                 {_EQ} wanted::pg_catalog.text
           ORDER BY a.seq
@@ -139,7 +155,7 @@ def _clock_check(schema: str) -> str:
       RETURN pg_catalog.now() OPERATOR(pg_catalog.-) running.started_at
                OPERATOR(pg_catalog.-) paused_total
              OPERATOR(pg_catalog.>=)
-             pg_catalog.make_interval(secs => inject.release_after_minutes
+             pg_catalog.make_interval(secs => after_minutes
                                               OPERATOR(pg_catalog.*) 60);
     END $$"""
 
