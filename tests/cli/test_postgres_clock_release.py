@@ -11,13 +11,10 @@ import psycopg
 import pytest
 
 from leadreview.store.migrate import HEAD_REVISION
-from leadreview.store.store import Store
 from tests.support.exercise import write_scenario
 from tests.support.postgres_logins import (
     Connection,
-    as_login,
-    cli,
-    grant,
+    GrantedLogins,
     libpq,
     migrate,
     migration,
@@ -45,26 +42,12 @@ def _scenario(folder: Path) -> Path:
 
 
 @pytest.fixture
-def seated(
-    owner_store: Store,
-    postgres_url: str,
-    make_login: Callable[[str], str],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> tuple[str, str, int]:
+def seated(logins: GrantedLogins, postgres_url: str, tmp_path: Path) -> tuple[str, str, int]:
     """An exercise started by a facilitator login and joined by a reviewer login (nobody
     has looked at the console yet): (facilitator, reviewer, exercise id)."""
-    monkeypatch.setenv("COLUMNS", "200")
-    facilitator, reviewer = make_login("fac"), make_login("rev")
-    grant(capsys, monkeypatch, postgres_url, facilitator, "facilitator")
-    grant(capsys, monkeypatch, postgres_url, reviewer, "reviewer")
-    for login, args in (
-        (facilitator, ("exercise", "start", str(_scenario(tmp_path / "scenario")))),
-        (reviewer, ("exercise", "join")),
-    ):
-        done = cli(capsys, monkeypatch, as_login(postgres_url, login), *args)
-        assert done.code == 0, f"{args}: {done.err}"
+    facilitator, reviewer = logins.grant("facilitator"), logins.grant("reviewer")
+    logins.ok(facilitator, "exercise", "start", str(_scenario(tmp_path / "scenario")))
+    logins.ok(reviewer, "exercise", "join")
     ((exercise_id,),) = owner_rows(postgres_url, "SELECT id FROM exercise")
     return facilitator, reviewer, int(str(exercise_id))
 
@@ -83,33 +66,24 @@ def _released_by(postgres_url: str) -> dict[str, object]:
 
 
 def test_a_reviewer_s_command_releases_a_due_inject_under_the_clock(
-    seated: tuple[str, str, int],
-    postgres_url: str,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    seated: tuple[str, str, int], logins: GrantedLogins, postgres_url: str
 ) -> None:
     facilitator, reviewer, exercise_id = seated
-    as_facilitator, as_reviewer = (
-        as_login(postgres_url, facilitator),
-        as_login(postgres_url, reviewer),
-    )
-    assert cli(capsys, monkeypatch, as_facilitator, "exercise", "assign").code == 0
+    logins.ok(facilitator, "exercise", "assign")
     assert _releases(postgres_url) == []
     ((lead_id,),) = owner_rows(
         postgres_url,
         "SELECT l.id FROM lead l JOIN exercise_case c ON c.case_id = l.case_id"
         " WHERE l.status = 'awaiting-review' ORDER BY l.id LIMIT 1",
     )
-    decided = cli(capsys, monkeypatch, as_reviewer, "exercise", "decide", str(lead_id),
-                  "--decision", "not-a-match", "--rationale", "the ears differ")  # fmt: skip
-    assert decided.code == 0, decided.err
+    logins.ok(reviewer, "exercise", "decide", str(lead_id),
+              "--decision", "not-a-match", "--rationale", "the ears differ")  # fmt: skip
 
     clock = f"exercise-{exercise_id}-clock"
     # Only what was due: `later` waits for its hour, `receipt` for the facilitator.
     assert _releases(postgres_url) == [("pressure", clock, "facilitator", "system-clock", reviewer)]
     assert _released_by(postgres_url) == {"pressure": clock, "receipt": None, "later": None}
-    verified = cli(capsys, monkeypatch, as_facilitator, "audit", "verify")
-    assert verified.code == 0, verified.out + verified.err
+    assert "ok" in logins.ok(facilitator, "audit", "verify")
 
 
 def _release(connection: Connection, exercise_id: int, key: str, *, trigger: str = "schedule",
@@ -140,11 +114,7 @@ def _refused(connection: Connection, write: Callable[[], None]) -> str:
 
 
 def test_a_reviewer_login_cannot_release_early_nor_write_another_facilitator_event(
-    seated: tuple[str, str, int],
-    postgres_url: str,
-    make_login: Callable[[str], str],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    seated: tuple[str, str, int], logins: GrantedLogins, postgres_url: str
 ) -> None:
     facilitator, reviewer, exercise_id = seated
     does_not_hold = f"login {reviewer} does not hold the role facilitator"
@@ -165,8 +135,7 @@ def test_a_reviewer_login_cannot_release_early_nor_write_another_facilitator_eve
     assert _releases(postgres_url) == []
 
     # A login seated in no exercise cannot release even what is due.
-    stranger = make_login("str")
-    grant(capsys, monkeypatch, postgres_url, stranger, "reviewer")
+    stranger = logins.grant("reviewer", "str")
     with psycopg.connect(libpq(postgres_url, stranger)) as connection:
         refused = _refused(connection, lambda: _release(connection, exercise_id, "pressure"))
     assert f"login {stranger} does not hold the role facilitator" in refused
@@ -191,8 +160,7 @@ def test_a_reviewer_login_cannot_release_early_nor_write_another_facilitator_eve
 
     # Paused, nothing is due: no time passes in play, and a raw `exercise.resumed` of a
     # reviewer's does not resume it.
-    as_facilitator = as_login(postgres_url, facilitator)
-    assert cli(capsys, monkeypatch, as_facilitator, "exercise", "pause").code == 0
+    logins.ok(facilitator, "exercise", "pause")
     with psycopg.connect(libpq(postgres_url, reviewer)) as connection:
         assert does_not_hold in _refused(
             connection, lambda: _release(connection, exercise_id, "pressure")
@@ -204,7 +172,7 @@ def test_a_reviewer_login_cannot_release_early_nor_write_another_facilitator_eve
             _release(connection, exercise_id, "pressure")
 
         assert does_not_hold in _refused(connection, resume_and_release)
-    assert cli(capsys, monkeypatch, as_facilitator, "exercise", "resume").code == 0
+    logins.ok(facilitator, "exercise", "resume")
 
     # The control: the same raw release of the due inject by the seated login commits,
     # and only once.

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -129,3 +130,36 @@ def migrate(url: str, revision: str, *, down: bool) -> None:
             (command.downgrade if down else command.upgrade)(config, revision)
     finally:
         engine.dispose()
+
+
+class GrantedLogins:
+    """Logins made for one test, each granted a role by the schema's owner, and the CLI
+    run as any of them (the `logins` fixture of tests/cli/conftest.py)."""
+
+    def __init__(
+        self,
+        url: str,
+        make_login: Callable[[str], str],
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        self.url = url
+        self._make = make_login
+        self._capsys = capsys
+        self._monkeypatch = monkeypatch
+
+    def grant(self, role: str, prefix: str | None = None) -> str:
+        """A new login (named after `prefix`, or the role) holding `role`."""
+        login = self._make(prefix or role[:3])
+        grant(self._capsys, self._monkeypatch, self.url, login, role)
+        return login
+
+    def run(self, login: str, *args: str) -> Result:
+        """`leadreview ARGS` connected as `login`."""
+        return cli(self._capsys, self._monkeypatch, as_login(self.url, login), *args)
+
+    def ok(self, login: str, *args: str) -> str:
+        """`run`, which must succeed: its output."""
+        done = self.run(login, *args)
+        assert done.code == 0, f"{args}: {done.err}"
+        return done.out
