@@ -12,7 +12,7 @@ from leadreview.domain.roles import Actor, Role
 from leadreview.exercise import records
 from leadreview.exercise.permissions import ExerciseAction, require, require_own_name
 from leadreview.exercise.records import ExerciseEvent, Status
-from leadreview.exercise.scenario import Assignment
+from leadreview.exercise.scenario import Assignment, InjectSpec
 from leadreview.exercise.system_principals import clock_name
 from leadreview.exercise.views import Assignment as AssignmentView
 from leadreview.exercise.views import Reveal
@@ -100,15 +100,27 @@ def start(ctx: WorkflowContext, actor: Actor, world: ExerciseWorld) -> int:
                     {"case_key": c.spec.id, "case_id": i}
                     for c, i in zip(world.cases, case_ids, strict=True)
                 ],
-                "injects": [
-                    {"inject_key": i.id, "release_after_minutes": i.after_minutes}
-                    for i in scenario.injects
-                ],
+                # What releases each inject: on PostgreSQL the database reads this to
+                # let a participant's command release one that is due (migration 0008).
+                "injects": [_inject_schedule(i) for i in scenario.injects],
                 # Published now, opened at the reveal: the truth cannot move in between.
                 "truth_sha256": records.truth_digest(truths),
             },
         )
         return row.id
+
+
+def _inject_schedule(inject: InjectSpec) -> dict[str, object]:
+    schedule: dict[str, object] = {
+        "inject_key": inject.id,
+        "release_after_minutes": inject.after_minutes,
+    }
+    if inject.condition is not None:
+        schedule["release_when"] = {
+            "when": inject.condition.when.value,
+            "case": inject.condition.case,
+        }
+    return schedule
 
 
 def _add_cases(
@@ -286,11 +298,9 @@ def release_inject(
         return True
 
 
-def release_due(
-    ctx: WorkflowContext, exercise_id: int, *, scheduled: bool = True, conditional: bool = True
-) -> list[str]:
+def release_due(ctx: WorkflowContext, exercise_id: int) -> list[str]:
     """Release every scheduled inject whose time has come, and every conditional one
-    whose condition holds (either kind alone if asked); the keys released now.
+    whose condition holds; the keys released now.
 
     The exercise's clock releases them (`system-clock`), whoever's command noticed that
     they were due: a participant refreshing their board releases nothing in their name."""
@@ -317,13 +327,9 @@ def release_due(
                 )
                 .order_by(col(ExerciseInjectRow.position))
             ).all()
-            if scheduled and timedelta(minutes=i.release_after_minutes or 0.0) <= played
+            if timedelta(minutes=i.release_after_minutes or 0.0) <= played
         ]
-        chained = (
-            conditions_met(session, exercise_id, records.stored_scenario(row))
-            if conditional
-            else []
-        )
+        chained = conditions_met(session, exercise_id, records.stored_scenario(row))
     released = [
         k
         for k in due

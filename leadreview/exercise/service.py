@@ -227,9 +227,9 @@ class ExerciseService:
 
     def board(self, actor: Actor, exercise_id: int) -> ParticipantBoard:
         """A participant's cases and the injects out; what has come due is released
-        first (by the exercise's clock), so injects reach participants while the
-        facilitator is away from the console."""
-        self._release_noticed(exercise_id)
+        first (by the exercise's clock, whoever's command notices it first), so injects
+        reach participants while the facilitator is away from the console."""
+        self.release_due(exercise_id)
         return participation.board(self.ctx, actor, exercise_id)
 
     def decide(
@@ -253,27 +253,11 @@ class ExerciseService:
         )
         # A decision is what a conditional inject waits for ("when a lead is forwarded"):
         # it comes out now, in its own transaction after the decision's, not at the
-        # facilitator's next look at the console.
-        self._release_noticed(exercise_id)
+        # facilitator's next look at the console. On PostgreSQL the database lets the
+        # clock's release through from a seated participant's login only when it finds
+        # the inject due itself (migration 0008); any other refusal is not hidden.
+        self.release_due(exercise_id)
         return lead
-
-    def _release_noticed(self, exercise_id: int) -> None:
-        """What has come due, released by the exercise's clock on a participant's command.
-
-        A scheduled inject whose time has come is released whoever noticed first: on
-        PostgreSQL the database itself judges it due by the exercise clock and admits the
-        clock's release from a seated participant's login (migration 0008), and refuses
-        anything else in the facilitator's role. A conditional inject's condition lives in
-        the scenario's text, which the database cannot read, so there it refuses that
-        release to a participant's login: such an inject comes out at the facilitator's
-        next look at the console, and that one refusal is expected here."""
-        from contextlib import suppress
-
-        from leadreview.errors import PermissionRefused
-
-        lifecycle.release_due(self.ctx, exercise_id, conditional=False)
-        with suppress(PermissionRefused):
-            lifecycle.release_due(self.ctx, exercise_id, scheduled=False)
 
     # --- anyone -------------------------------------------------------------------------
 

@@ -27,17 +27,26 @@ pytestmark = pytest.mark.postgres
 MIGRATION = migration("0008_clock_release_seated")
 
 
+MORE_INJECTS = """\
+  - id: later
+    kind: evidence
+    title: "Later"
+    text: "An hour in."
+    release: {after_minutes: 60}
+  - id: decided
+    kind: pressure
+    title: "Case decided"
+    text: "Once the first case has a decision."
+    release: {when: case_decided, case: case-00}
+debrief_questions:"""
+DECIDED = "condition case_decided:case-00"
+
+
 def _scenario(folder: Path) -> Path:
-    """The small drill (`pressure` due at once, `receipt` manual) with a third inject,
-    `later`, due an hour into play."""
+    """The small drill (`pressure` due at once, `receipt` manual) with two more injects:
+    `later`, due an hour into play, and `decided`, once case-00 has a decision."""
     path = write_scenario(folder, cases=2)
-    path.write_text(
-        path.read_text().replace(
-            "debrief_questions:",
-            '  - id: later\n    kind: evidence\n    title: "Later"\n    text: "An hour in."\n'
-            "    release: {after_minutes: 60}\ndebrief_questions:",
-        )
-    )
+    path.write_text(path.read_text().replace("debrief_questions:", MORE_INJECTS))
     return path
 
 
@@ -55,7 +64,8 @@ def seated(logins: GrantedLogins, postgres_url: str, tmp_path: Path) -> tuple[st
 def _releases(postgres_url: str) -> list[tuple[object, ...]]:
     return owner_rows(
         postgres_url,
-        "SELECT payload::jsonb->>'inject_key', actor, role, auth, login FROM audit_event"
+        "SELECT payload::jsonb->>'inject_key', payload::jsonb->>'trigger', actor, role, auth,"
+        " login FROM audit_event"
         " WHERE event_type = 'exercise.inject_released' ORDER BY seq",
     )
 
@@ -74,15 +84,24 @@ def test_a_reviewer_s_command_releases_a_due_inject_under_the_clock(
     ((lead_id,),) = owner_rows(
         postgres_url,
         "SELECT l.id FROM lead l JOIN exercise_case c ON c.case_id = l.case_id"
-        " WHERE l.status = 'awaiting-review' ORDER BY l.id LIMIT 1",
+        " WHERE c.case_key = 'case-00' ORDER BY l.id LIMIT 1",
     )
     logins.ok(reviewer, "exercise", "decide", str(lead_id),
               "--decision", "not-a-match", "--rationale", "the ears differ")  # fmt: skip
 
     clock = f"exercise-{exercise_id}-clock"
-    # Only what was due: `later` waits for its hour, `receipt` for the facilitator.
-    assert _releases(postgres_url) == [("pressure", clock, "facilitator", "system-clock", reviewer)]
-    assert _released_by(postgres_url) == {"pressure": clock, "receipt": None, "later": None}
+    # What was due, the schedule's and the decision's: `later` waits for its hour,
+    # `receipt` for the facilitator.
+    assert _releases(postgres_url) == [
+        ("pressure", "schedule", clock, "facilitator", "system-clock", reviewer),
+        ("decided", DECIDED, clock, "facilitator", "system-clock", reviewer),
+    ]
+    assert _released_by(postgres_url) == {
+        "pressure": clock,
+        "receipt": None,
+        "later": None,
+        "decided": clock,
+    }
     assert "ok" in logins.ok(facilitator, "audit", "verify")
 
 
@@ -123,9 +142,12 @@ def test_a_reviewer_login_cannot_release_early_nor_write_another_facilitator_eve
         def refusal(exercise: int, key: str, **how: str) -> str:
             return _refused(connection, lambda: _release(connection, exercise, key, **how))
 
-        # Not yet due by the exercise clock, or never scheduled (released by hand).
+        # Not yet due by the exercise clock, or never scheduled (released by hand), or
+        # its condition not met (no decision yet), or released under another's.
         assert does_not_hold in refusal(exercise_id, "later")
         assert does_not_hold in refusal(exercise_id, "receipt")
+        assert does_not_hold in refusal(exercise_id, "decided", trigger=DECIDED)
+        assert does_not_hold in refusal(exercise_id, "pressure", trigger=DECIDED)
         # A due inject, but not as the schedule releases it, or for another exercise.
         assert does_not_hold in refusal(exercise_id, "pressure", trigger="manual")
         assert does_not_hold in refusal(exercise_id + 1, "pressure")

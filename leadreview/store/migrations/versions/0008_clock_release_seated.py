@@ -1,29 +1,33 @@
 """On PostgreSQL the exercise's clock may release a due inject from a seated participant's
-login: whoever's command notices first that a scheduled inject's time has come releases
-it, and the release is recorded under the clock (`exercise-<id>-clock`, role facilitator,
-`auth` `system-clock`), not the participant.
+login: whoever's command notices first that an inject has come due releases it, and the
+release is recorded under the clock (`exercise-<id>-clock`, role facilitator, `auth`
+`system-clock`), not the participant.
 
 Until now 0004's trigger refused that event to any login not granted the facilitator
 role, so a reviewer's `exercise decide` or board could not release what had come due. The
 trigger now also accepts an event only when ALL of these hold:
 
 - it is `exercise.inject_released` by `exercise-<id>-clock`, in role facilitator, `auth`
-  `system-clock`, released by the schedule (`trigger` `schedule`), for exercise `<id>`;
+  `system-clock`, for exercise `<id>`;
 - the login seated a participant in that exercise (it stored an `exercise.joined` of it:
   a reviewer's own login, or the login serving a room that signed one in);
-- the exercise is running and its clock is not paused;
-- the inject is one of that exercise's scheduled injects as the exercise's own
-  `exercise.started` recorded them (the event stored with the exercise row: not a later
-  raw event's, nor an inject row, which a login can add), never released before (no
-  earlier release event of it in the log), and due by the exercise clock: the
-  database's own time since the start, less every paused interval (the facilitator's
-  `exercise.paused`/`exercise.resumed` events, as `exercise/pausing.py` reads them), is
-  at least its `release_after_minutes` there. (The database's clock, not the application's:
-  a release the application finds due a moment before the database does is refused.)
+- the exercise is running and its clock is not paused (only the facilitator's
+  `exercise.paused`/`exercise.resumed` events count, as `exercise/pausing.py` reads them);
+- the inject is one the exercise's own `exercise.started` recorded (the event stored by
+  the transaction that created the exercise row: not a later raw event's, nor an inject
+  row, which a login can add), never released before (no earlier release event of it);
+- and it is due, as the release says (`trigger`): `schedule`, when the database's own
+  time since the start, less every paused interval, is at least its recorded
+  `release_after_minutes`; `condition <when>:<case>`, when that is its recorded
+  condition and it holds in the rows now (a decision on a lead of the case, or a lead of
+  it forwarded: `exercise/conditions.py`). The database's clock, not the application's:
+  a release the application finds due a moment before the database does is refused.
 
 Any other event in an ungranted role is refused as before: a participant cannot release
-an inject early, a manual or conditional one, nor write any other facilitator event. The
-inject row itself is still held to the event by 0007 (its exercise, key and releaser).
+an inject early, by hand, under a condition not met, nor write any other facilitator
+event. The inject row itself is still held to the event by 0007 (its exercise, key and
+releaser). Exercises started before this revision recorded no conditions: their
+conditional injects still wait for the facilitator's console.
 
 The trigger function is rewritten whole, and everything in it is now qualified (tables by
 the schema, functions, catalogue views and operators by pg_catalog) as 0006's and 0007's
@@ -64,6 +68,8 @@ def _clock_check(schema: str) -> str:
       p pg_catalog.jsonb;
       wanted pg_catalog.int8;
       running record;
+      recorded pg_catalog.jsonb;
+      release_when pg_catalog.jsonb;
       after_minutes pg_catalog.float8;
       pause record;
       paused_since pg_catalog.timestamptz;
@@ -82,8 +88,7 @@ def _clock_check(schema: str) -> str:
       END;
       IF wanted IS NULL
          OR NOT event_actor {_EQ} ('exercise-' OPERATOR(pg_catalog.||) wanted::pg_catalog.text
-                                   OPERATOR(pg_catalog.||) '-clock')
-         OR (p {jsonb_text} 'trigger') IS DISTINCT FROM 'schedule' THEN
+                                   OPERATOR(pg_catalog.||) '-clock') THEN
         RETURN false;
       END IF;
       -- Seated: this login stored a join into the exercise.
@@ -99,12 +104,12 @@ def _clock_check(schema: str) -> str:
       IF NOT FOUND OR NOT running.status {_EQ} 'running' THEN
         RETURN false;
       END IF;
-      -- The inject's schedule as the exercise's own start recorded it: the exercise.started
+      -- The inject as the exercise's own start recorded it: the exercise.started
       -- stored by the transaction that created the exercise row (a running exercise's row
       -- is never updated). Not the inject rows, nor a later exercise.started: a login can
       -- add either with a raw event of its own, and 0007 holds such an INSERT to the
       -- exercise's id only.
-      SELECT (i {jsonb_text} 'release_after_minutes')::pg_catalog.float8 INTO after_minutes
+      SELECT i INTO recorded
         FROM {schema}.audit_event s,
              pg_catalog.jsonb_array_elements(
                s.payload::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'injects') i
@@ -113,8 +118,8 @@ def _clock_check(schema: str) -> str:
               {_EQ} wanted::pg_catalog.text
           AND (i {jsonb_text} 'inject_key') {_EQ} (p {jsonb_text} 'inject_key')
         LIMIT 1;
-      IF after_minutes IS NULL THEN
-        RETURN false;  -- not one of the exercise's injects, or not scheduled
+      IF recorded IS NULL THEN
+        RETURN false;  -- not one of the exercise's injects
       END IF;
       -- Released once, never twice: not by the row (this transaction may have set it
       -- again), by the log.
@@ -150,13 +155,43 @@ def _clock_check(schema: str) -> str:
         END IF;
       END LOOP;
       IF paused_since IS NOT NULL THEN
-        RETURN false;  -- paused: no time passes in play
+        RETURN false;  -- paused: no time passes in play, nothing comes out
       END IF;
-      RETURN pg_catalog.now() OPERATOR(pg_catalog.-) running.started_at
-               OPERATOR(pg_catalog.-) paused_total
-             OPERATOR(pg_catalog.>=)
-             pg_catalog.make_interval(secs => after_minutes
-                                              OPERATOR(pg_catalog.*) 60);
+      IF (p {jsonb_text} 'trigger') {_EQ} 'schedule' THEN
+        after_minutes := (recorded {jsonb_text} 'release_after_minutes')::pg_catalog.float8;
+        RETURN after_minutes IS NOT NULL
+           AND pg_catalog.now() OPERATOR(pg_catalog.-) running.started_at
+                 OPERATOR(pg_catalog.-) paused_total
+               OPERATOR(pg_catalog.>=)
+               pg_catalog.make_interval(secs => after_minutes OPERATOR(pg_catalog.*) 60);
+      END IF;
+      -- A conditional inject (exercise/conditions.py): its condition, as recorded, named
+      -- by the release and holding in play now.
+      release_when := recorded OPERATOR(pg_catalog.->) 'release_when';
+      IF release_when IS NULL
+         OR (p {jsonb_text} 'trigger') IS DISTINCT FROM
+            ('condition ' OPERATOR(pg_catalog.||) (release_when {jsonb_text} 'when')
+             OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) (release_when {jsonb_text} 'case'))
+      THEN
+        RETURN false;
+      END IF;
+      IF (release_when {jsonb_text} 'when') {_EQ} 'case_decided' THEN
+        RETURN EXISTS (
+          SELECT 1 FROM {schema}.decision d
+            JOIN {schema}.lead l ON l.id {_EQ} d.lead_id
+            JOIN {schema}.exercise_case c ON c.case_id {_EQ} l.case_id
+          WHERE c.exercise_id {_EQ} wanted
+            AND c.case_key {_EQ} (release_when {jsonb_text} 'case'));
+      END IF;
+      IF (release_when {jsonb_text} 'when') {_EQ} 'lead_forwarded' THEN
+        RETURN EXISTS (
+          SELECT 1 FROM {schema}.lead l
+            JOIN {schema}.exercise_case c ON c.case_id {_EQ} l.case_id
+          WHERE c.exercise_id {_EQ} wanted
+            AND c.case_key {_EQ} (release_when {jsonb_text} 'case')
+            AND l.status {_EQ} 'forwarded');
+      END IF;
+      RETURN false;
     END $$"""
 
 
