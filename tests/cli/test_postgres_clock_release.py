@@ -143,7 +143,7 @@ def test_a_reviewer_login_cannot_release_early_nor_write_another_facilitator_eve
             return _refused(connection, lambda: _release(connection, exercise, key, **how))
 
         # Not yet due by the exercise clock, or never scheduled (released by hand), or
-        # its condition not met (no decision yet), or released under another's.
+        # its condition not met (no decision yet), or under another inject's condition.
         assert does_not_hold in refusal(exercise_id, "later")
         assert does_not_hold in refusal(exercise_id, "receipt")
         assert does_not_hold in refusal(exercise_id, "decided", trigger=DECIDED)
@@ -165,8 +165,8 @@ def test_a_reviewer_login_cannot_release_early_nor_write_another_facilitator_eve
     with psycopg.connect(libpq(postgres_url, reviewer)) as connection:
         # An inject row of its own, due at once, added under a raw `exercise.started` of
         # its own that lists it (0007 lets that INSERT through): not one the exercise's
-        # own start recorded.
-        # (Raw events are never committed here: the Merkle tree would not know them.)
+        # own start recorded. (Raw events are committed only in the last step: the
+        # Merkle tree does not know them, and the CLI would refuse to append after one.)
         def forge_an_inject_and_release_it() -> None:
             forged = {"inject_key": "forged", "release_after_minutes": 0}
             started = {"exercise_id": exercise_id, "injects": [forged]}
@@ -229,7 +229,7 @@ def test_the_migration_applies_to_an_existing_database_and_downgrades(
 ) -> None:
     _, reviewer, exercise_id = seated
 
-    def due_release_commits() -> bool:
+    def due_release_is_admitted() -> bool:
         with psycopg.connect(libpq(postgres_url, reviewer)) as connection:
             try:
                 _release(connection, exercise_id, "pressure")
@@ -239,10 +239,10 @@ def test_the_migration_applies_to_an_existing_database_and_downgrades(
         return True
 
     migrate(postgres_url, MIGRATION.down_revision, down=True)
-    assert not due_release_commits()
+    assert not due_release_is_admitted()
     # 0004's trigger read `pg_roles` by its bare name, and a temporary table comes first
     # on the search path: a login could list itself as holding the facilitator role.
     assert _borrowed_role_is_stored(postgres_url, reviewer, exercise_id)
     migrate(postgres_url, HEAD_REVISION, down=False)
-    assert due_release_commits()
+    assert due_release_is_admitted()
     assert not _borrowed_role_is_stored(postgres_url, reviewer, exercise_id)
