@@ -12,7 +12,7 @@ from leadreview.domain.roles import Actor, Role
 from leadreview.exercise import records
 from leadreview.exercise.permissions import ExerciseAction, require, require_own_name
 from leadreview.exercise.records import ExerciseEvent, Status
-from leadreview.exercise.scenario import Assignment, InjectSpec
+from leadreview.exercise.scenario import Assignment
 from leadreview.exercise.system_principals import clock_name
 from leadreview.exercise.views import Assignment as AssignmentView
 from leadreview.exercise.views import Reveal
@@ -102,25 +102,12 @@ def start(ctx: WorkflowContext, actor: Actor, world: ExerciseWorld) -> int:
                 ],
                 # What releases each inject: on PostgreSQL the database reads this to
                 # let a participant's command release one that is due (migration 0008).
-                "injects": [_inject_schedule(i) for i in scenario.injects],
+                "injects": [records.inject_schedule(i) for i in scenario.injects],
                 # Published now, opened at the reveal: the truth cannot move in between.
                 "truth_sha256": records.truth_digest(truths),
             },
         )
         return row.id
-
-
-def _inject_schedule(inject: InjectSpec) -> dict[str, object]:
-    schedule: dict[str, object] = {
-        "inject_key": inject.id,
-        "release_after_minutes": inject.after_minutes,
-    }
-    if inject.condition is not None:
-        schedule["release_when"] = {
-            "when": inject.condition.when.value,
-            "case": inject.condition.case,
-        }
-    return schedule
 
 
 def _add_cases(
