@@ -228,7 +228,10 @@ class ExerciseService:
     def board(self, actor: Actor, exercise_id: int) -> ParticipantBoard:
         """A participant's cases and the injects out; what has come due is released
         first (by the exercise's clock, whoever's command notices it first), so injects
-        reach participants while the facilitator is away from the console."""
+        reach participants while the facilitator is away from the console. Only a seated
+        participant's look releases anything: on PostgreSQL the database admits the
+        clock's release from a seated login alone."""
+        participation.require_seat(self.ctx, actor, exercise_id)
         self.release_due(exercise_id)
         return participation.board(self.ctx, actor, exercise_id)
 

@@ -156,11 +156,14 @@ def test_a_reviewer_login_cannot_release_early_nor_write_another_facilitator_eve
             assert does_not_hold in refusal(exercise_id, "pressure", event_type=other), other
     assert _releases(postgres_url) == []
 
-    # A login seated in no exercise cannot release even what is due.
+    # A login seated in no exercise cannot release even what is due; through the CLI
+    # it is told that it has not joined, and nothing is released on its command.
     stranger = logins.grant("reviewer", "str")
     with psycopg.connect(libpq(postgres_url, stranger)) as connection:
         refused = _refused(connection, lambda: _release(connection, exercise_id, "pressure"))
     assert f"login {stranger} does not hold the role facilitator" in refused
+    looked = logins.run(stranger, "exercise", "board")
+    assert looked.code != 0 and "has not joined exercise" in looked.one_error_line()
 
     with psycopg.connect(libpq(postgres_url, reviewer)) as connection:
         # An inject row of its own, due at once, added under a raw `exercise.started` of
