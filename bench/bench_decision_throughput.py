@@ -343,7 +343,7 @@ def _one_backend(databases: Databases, total: int) -> list[BenchResult]:
         decided = len(owners)
         lead_shares = [leads[w * per : (w + 1) * per] for w in range(processes)]
         ours, floor = [], []
-        for repeat in range(scaled(3, 1)):
+        for repeat in range(scaled(5, 1)):
             service_url = databases.fresh_copy(f"service_{processes}_{repeat}")
             driver_url = databases.fresh_copy(f"driver_{processes}_{repeat}")
             try:
