@@ -3,7 +3,8 @@
 `open_store(url)` makes the engine, checks that the database answers, and upgrades
 the schema to head. Services then do their work in `store.transaction()`: one session,
 one transaction, committed when the block ends and rolled back if it raises, so a decision
-and its audit event are written together or not at all.
+and its audit event are written together or not at all. `store.writing()` is the same
+unit of work on the driver's connection, without the session, for the hot small writes.
 """
 
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from sqlmodel import Session
 
 from leadreview.errors import ConfigurationError, PermissionRefused
 from leadreview.store.engine import SQLITE_BEGIN_OPTION, make_engine, masked_url
+from leadreview.store.unit import WriteUnit, write_unit
 
 _INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for a refused privilege
 
@@ -40,6 +42,13 @@ class Store:
         writer lock is taken before anything is read); commits on success."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[WriteUnit]:
+        """A unit of work for a small hot write (a decision, a one-event append): the
+        same transaction as `transaction()` without the ORM session (store/unit.py)."""
+        with write_unit(self.engine) as unit:
+            yield unit
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
