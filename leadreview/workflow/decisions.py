@@ -119,8 +119,7 @@ def decide_lead(
         }
         event = NewEvent(actor.name, actor.role.value, EventType.LEAD_DECIDED.value, payload)
         ctx.audit.append_many(unit, [event])
-    # Built without validation: every value was read from the row or made above, typed.
-    decided = DecisionView.model_construct(
+    decided = DecisionView(
         decision_id=decision_id,
         lead_id=lead_id,
         reviewer=actor.name,
@@ -130,7 +129,7 @@ def decide_lead(
         decided_at=as_utc(now),
         lead_version=seen,
     )
-    return LeadView.model_construct(
+    return LeadView(
         lead_id=lead_id,
         case_id=lead.case_id,
         search_id=lead.search_id,
