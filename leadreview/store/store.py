@@ -9,7 +9,7 @@ unit of work on the driver's connection, without the session, for the hot small 
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from leadreview.errors import ConfigurationError, PermissionRefused
 from leadreview.store.engine import SQLITE_BEGIN_OPTION, make_engine, masked_url
-from leadreview.store.unit import WriteUnit, write_unit
+from leadreview.store.unit import KeptConnections, WriteUnit, write_unit
 
 _INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for a refused privilege
 
@@ -27,6 +27,8 @@ class Store:
     """An engine plus the ways to work with it. Cheap to pass around; one per process."""
 
     engine: Engine
+    # SQLite connections for `writing()`, kept out of the pool (store/unit.py).
+    _kept: KeptConnections = field(default_factory=KeptConnections, compare=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -47,7 +49,7 @@ class Store:
     def writing(self) -> Iterator[WriteUnit]:
         """A unit of work for a small hot write (a decision, a one-event append): the
         same transaction as `transaction()` without the ORM session (store/unit.py)."""
-        with write_unit(self.engine) as unit:
+        with write_unit(self.engine, self._kept) as unit:
             yield unit
 
     @contextmanager
@@ -61,6 +63,7 @@ class Store:
                 session.rollback()
 
     def dispose(self) -> None:
+        self._kept.close()
         self.engine.dispose()
 
 

@@ -211,22 +211,18 @@ def test_a_decision_returns_the_lead_from_its_own_transaction_without_reading_it
     workflow.decide(BOB, first_lead(workflow), POSSIBLE, "registers bob before counting")
     statements: list[str] = []
 
-    def on_checkout(dbapi_connection: Any, *_: object) -> None:
+    def on_connect(dbapi_connection: Any, *_: object) -> None:
         if store.dialect == "sqlite":
             dbapi_connection.set_trace_callback(statements.append)
 
-    def on_checkin(dbapi_connection: Any, *_: object) -> None:
-        if store.dialect == "sqlite":
-            dbapi_connection.set_trace_callback(None)
-
-    sa.event.listen(store.engine, "checkout", on_checkout)
-    sa.event.listen(store.engine, "checkin", on_checkin)
+    # Every connection from here on is a new one, traced from its start.
+    store.dispose()
+    sa.event.listen(store.engine, "connect", on_connect)
     try:
         first = workflow.decide(ALICE, lead_id, POSSIBLE, "eyebrows and hairline match")
         second = workflow.decide(BOB, lead_id, NOT_A_MATCH, "the chin is a different shape")
     finally:
-        sa.event.remove(store.engine, "checkout", on_checkout)
-        sa.event.remove(store.engine, "checkin", on_checkin)
+        sa.event.remove(store.engine, "connect", on_connect)
     if store.dialect == "sqlite":
         committed_at = [i for i, sql in enumerate(statements) if sql.strip() == "COMMIT"]
         # ALICE's first action registers her (two statements and an event more than BOB's).

@@ -93,3 +93,24 @@ def test_a_unit_holds_the_sqlite_writer_lock_from_its_start(sqlite_url: str) -> 
         other.close()
     finally:
         store.dispose()
+
+
+def test_units_on_many_threads_and_after_dispose_keep_one_chain(store: Store) -> None:
+    """SQLite units reuse connections kept out of the pool, one unit at a time each:
+    threads writing at once never share one, and a disposed store opens new ones."""
+    log = AuditLog()
+
+    def write(worker: int) -> None:
+        for i in range(25):
+            with store.writing() as unit:
+                log.append_many(unit, [NewEvent(f"w{worker}", "reviewer", "t", {"i": i})])
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    store.dispose()
+    write(9)
+    assert _events(store) == 125
+    assert verify_store(store).ok
