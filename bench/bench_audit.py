@@ -137,7 +137,7 @@ def bench_append() -> list[BenchResult]:
                 rate_result(
                     f"audit append, {count:,} events, {per}, {storage}",
                     count, Timing(tuple(ours)),
-                    "raw sqlite3 insert of the same rows, same storage", Timing(tuple(raw)),
+                    "raw inserts of the same rows, same storage", Timing(tuple(raw)),
                     target="(information: fsync)" if informative else "ratio >= 0.5",
                     passed=lambda a, b, free=informative: free or a >= 0.5 * b,
                 )
