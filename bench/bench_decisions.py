@@ -9,7 +9,7 @@ on copies of one SQLite database (WAL, synchronous=FULL) on the same storage, on
 on a RAM disk (/dev/shm: no fsync, so the service's own overhead shows), in turn.
 Target (issue 17): one decision <= 1.5x its write transaction.
 
-For information, the same decisions against every statement the service runs (its three
+For information, the same decisions against every statement the service runs (its two
 reads under the lock as well as the writes) issued by the driver with the values known:
 that floor is SQLite's own cost of a decision, so the ratio against it shows what is
 left in Python (ours: building the statements' values, canonical JSON, SHA-256 of the
@@ -18,9 +18,9 @@ chain and the tree, the returned view).
 Why the target is met on disk and not on the RAM disk (measured on a shared 2-core
 machine, load 5-8): a decision must read under the writer lock what the bare floor
 takes as given — the lead's version and status with its case and verdicts, its earlier
-decisions, the log's head (checked, never trusted from memory) — so it runs 9 statements
-where the floor runs 6. On the RAM disk those 9 statements, issued by the driver alone,
-already cost 1.4-1.65x the floor: no Python at all could reach 1.5x. What is ours on top
+decisions, the log's head (checked, never trusted from memory) — so it runs 8 statements
+where the floor runs 6. On the RAM disk those statements, issued by the driver alone,
+cost 1.4-1.65x the floor when they were 9: no Python at all could reach 1.5x. What is ours on top
 is about as much again (the service at 1.9-2.7x the every-statement floor; per decision
 about 10 µs for the unit, 15-30 µs each for the append's sealing and hashing and for
 reading the rows into values, a few µs for the returned view). On disk the commit's
@@ -170,11 +170,11 @@ def _statements_raw(
     database: Path, rows: dict[str, list[tuple[object, ...]]], leads: list[int]
 ) -> float:
     """Every statement the service runs for each decision — its reads too (the lead with
-    its case, verdicts and the reviewer's id; the earlier decisions; the log's head) —
+    its case, verdicts, earlier decisions and the reviewer's id; the log's head) —
     by the driver with the values already known: what SQLite itself costs a decision,
     with no Python of ours around it. The difference to the service is ours."""
     from leadreview.audit.log import _HEAD_SQL
-    from leadreview.workflow.decision_rows import _EARLIER, _LEAD
+    from leadreview.workflow.decision_rows import _LEAD
 
     connection = sqlite3.connect(database, isolation_level=None)
     for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
@@ -188,7 +188,6 @@ def _statements_raw(
     for lead_id, decision, event, merkle in by_decision:
         connection.execute("BEGIN IMMEDIATE")
         connection.execute(_LEAD, (*who, lead_id)).fetchall()
-        connection.execute(_EARLIER, (lead_id,)).fetchall()
         connection.execute(
             "UPDATE lead SET status = ?, version = ? WHERE id = ? AND version = ?",
             ("rejected", 2, lead_id, 1),

@@ -3,12 +3,13 @@
 A decision is the write a reviewer waits for, one after another; through the ORM its
 statements cost more to build, compile and load than to run (issue 17). These are the
 fewest statements it needs: one read of the lead with its case, the policy in force, the
-deciding reviewer's id and the lead's verdicts; one of its earlier decisions; then the
-lead's UPDATE, the decision's INSERT … RETURNING and the audit append. Column types the
+deciding reviewer's id, the lead's verdicts and its earlier decisions; then the lead's
+UPDATE, the decision's INSERT … RETURNING and the audit append. Column types the
 driver does not map the way SQLAlchemy does (datetimes on SQLite are text) go through
 SQLAlchemy's own processors, so these rows read and write exactly as the ORM's.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,13 +28,16 @@ SELECT l.case_id, l.search_id, l.rank, l.similarity, l.face_id, l.external_image
        l.shown, l.status, l.version, c.id, c.reviewers_required, c.policy_sha256,
        c.policy_name, s.policy_name,
        (SELECT r.id FROM reviewer r WHERE r.name = ? AND r.role = ?),
-       v.policy_name, v.policy_sha256, v.verdict, v.rule, v.reason
+       v.id, v.policy_name, v.policy_sha256, v.verdict, v.rule, v.reason,
+       d.id, r.name, r.role, d.kind, d.rationale, d.decided_at, d.lead_version
 FROM lead l
 JOIN search s ON s.id = l.search_id
 LEFT JOIN review_case c ON c.id = l.case_id
 LEFT JOIN policy_verdict v ON v.lead_id = l.id
+LEFT JOIN decision d ON d.lead_id = l.id
+LEFT JOIN reviewer r ON r.id = d.reviewer_id
 WHERE l.id = ?
-ORDER BY v.id
+ORDER BY v.id, d.id
 """
 _EARLIER = """
 SELECT d.id, r.name, r.role, d.kind, d.rationale, d.decided_at, d.lead_version
@@ -77,26 +81,32 @@ class LeadForDecision:
     # The VerdictView fields as stored: validated once with the view that holds them
     # (pydantic's validator builds models faster than `model_construct` does).
     verdicts: tuple[dict[str, Any], ...]
+    earlier: tuple[DecisionView, ...]  # the lead's decisions so far, oldest first
 
 
 def lead_for_decision(unit: WriteUnit, lead_id: int, actor: Actor) -> LeadForDecision:
+    """The lead with everything a decision checks, in one statement: its verdicts and its
+    earlier decisions joined to it (a few rows: policies x decisions so far)."""
     rows = unit.execute(_LEAD, (actor.name, actor.role.value, lead_id)).fetchall()
     if not rows:
         raise NotFound(f"lead {lead_id}: no such lead")
     first = rows[0]
     in_force = first[13]
-    verdicts = tuple(
-        {
-            "policy_name": name,
-            "policy_sha256": sha256,
-            "verdict": verdict,
-            "rule": rule,
-            "reason": reason,
-            "in_force": name == in_force,
-        }
-        for *_, name, sha256, verdict, rule, reason in rows
-        if name is not None
-    )
+    verdicts: dict[int, dict[str, Any]] = {}
+    decided: dict[int, tuple[Any, ...]] = {}
+    for row in rows:
+        if row[15] is not None and row[15] not in verdicts:
+            name, sha256, verdict, rule, reason = row[16:21]
+            verdicts[row[15]] = {
+                "policy_name": name,
+                "policy_sha256": sha256,
+                "verdict": verdict,
+                "rule": rule,
+                "reason": reason,
+                "in_force": name == in_force,
+            }
+        if row[21] is not None:
+            decided.setdefault(row[21], row[21:28])
     return LeadForDecision(
         case_id=first[0],
         search_id=first[1],
@@ -112,12 +122,20 @@ def lead_for_decision(unit: WriteUnit, lead_id: int, actor: Actor) -> LeadForDec
         policy_sha256=first[11] or "",
         policy_name=first[12] or "",
         reviewer_id=first[14],
-        verdicts=verdicts,
+        verdicts=tuple(verdicts.values()),
+        earlier=tuple(_decision_views(unit, lead_id, [decided[k] for k in sorted(decided)])),
     )
 
 
 def earlier_decisions(unit: WriteUnit, lead_id: int) -> list[DecisionView]:
-    """The lead's decisions so far, oldest first."""
+    """The lead's decisions so far, oldest first (read again: after a conflict, what
+    the other writer committed)."""
+    return _decision_views(unit, lead_id, unit.execute(_EARLIER, (lead_id,)).fetchall())
+
+
+def _decision_views(
+    unit: WriteUnit, lead_id: int, rows: Sequence[Sequence[Any]]
+) -> list[DecisionView]:
     decided_at = unit.result(_DECIDED_AT)
     return [
         DecisionView(
@@ -130,9 +148,7 @@ def earlier_decisions(unit: WriteUnit, lead_id: int) -> list[DecisionView]:
             decided_at=as_utc(decided_at(when)),
             lead_version=lead_version,
         )
-        for decision_id, name, role, kind, rationale, when, lead_version in unit.execute(
-            _EARLIER, (lead_id,)
-        ).fetchall()
+        for decision_id, name, role, kind, rationale, when, lead_version in rows
     ]
 
 

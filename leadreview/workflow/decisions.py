@@ -71,7 +71,7 @@ def decide_lead(
         if not status.open_for_decision:
             raise _not_open(unit, lead_id, status)
         assert lead.has_case  # only case leads are ever open for decision
-        earlier = earlier_decisions(unit, lead_id)
+        earlier = lead.earlier
         if any(d.reviewer == actor.name for d in earlier):
             raise LeadNotOpen(
                 f"lead {lead_id}: {actor.name!r} has already decided it; "
