@@ -16,13 +16,18 @@ import numpy.typing as npt
 
 from leadreview.io.atomic import replacing
 from leadreview.simulation.allocation import allocate_classes
-from leadreview.simulation.embedding import assemble, blur, individuals
+from leadreview.simulation.embedding import individuals
 from leadreview.simulation.gallery import (
     AGE_BY_CODE,
     FIRST_BOOKING,
     LAST_BOOKING,
     Gallery,
     GalleryColumns,
+)
+from leadreview.simulation.gallery_chunk import (
+    ChunkWorkspace,
+    DemographicScales,
+    booking_chunk_into,
 )
 from leadreview.simulation.mixes import ordered_group_mix
 from leadreview.simulation.names import BOOKING_CHARGES, GIVEN_NAMES, SURNAMES
@@ -112,20 +117,43 @@ def gallery_individuals(
     return out
 
 
-def _chunk_embeddings(
-    columns: GalleryColumns, model: ScoreModel, seed: int, chunk: int, start: int, stop: int
-) -> FloatMatrix:
-    individual = _chunk_individuals(seed, chunk, stop - start, model)
-    booking = blur(individual, model.booking_noise, stream(seed, "gallery", "booking", chunk))
-    return assemble(model, columns.group[start:stop], columns.sex[start:stop], booking)
+def _write_chunk(
+    target: GalleryMatrix,
+    columns: GalleryColumns,
+    model: ScoreModel,
+    seed: int,
+    bounds: tuple[int, int, int],
+    workspace: ChunkWorkspace,
+    scales: DemographicScales,
+) -> None:
+    """Rows start..stop of the gallery into `target` (those rows alone)."""
+    chunk, start, stop = bounds
+    booking_chunk_into(
+        target,
+        workspace,
+        scales,
+        model.booking_noise,
+        stream(seed, "gallery", "identity", chunk),
+        stream(seed, "gallery", "booking", chunk),
+        columns.group[start:stop],
+        columns.sex[start:stop],
+    )
+
+
+def _workspace(model: ScoreModel, rows: int) -> ChunkWorkspace:
+    return ChunkWorkspace(min(CHUNK_ROWS, rows), model.individual_dims, model.dims)
 
 
 def iter_embedding_chunks(
     columns: GalleryColumns, model: ScoreModel, seed: int
 ) -> Iterator[tuple[int, int, FloatMatrix]]:
     """(start, stop, booking-photo embeddings of rows start..stop), chunk after chunk."""
-    for chunk, start, stop in _chunk_bounds(len(columns)):
-        yield start, stop, _chunk_embeddings(columns, model, seed, chunk, start, stop)
+    workspace, scales = _workspace(model, len(columns)), DemographicScales.of(model)
+    for bounds in _chunk_bounds(len(columns)):
+        _, start, stop = bounds
+        block = np.empty((stop - start, model.dims), dtype=np.float32)
+        _write_chunk(block, columns, model, seed, bounds, workspace, scales)
+        yield start, stop, block
 
 
 def fill_embeddings(
@@ -142,11 +170,21 @@ def fill_embeddings(
     numpy's generators and array arithmetic release the GIL, so threads run in
     parallel; each chunk draws from its own sub-stream, so the matrix is the same
     whatever the number of threads or the order chunks finish in. At most two chunks a
-    thread are in flight: memory stays a few chunks above the target."""
+    thread are in flight, each thread computes in buffers of its own reused chunk after
+    chunk (`gallery_chunk.py`): memory stays a few chunks above the target."""
+    import threading
     from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
+    scales = DemographicScales.of(model)
+    buffers = threading.local()
+
     def write(chunk: int, start: int, stop: int) -> int:
-        target[start:stop] = _chunk_embeddings(columns, model, seed, chunk, start, stop)
+        # Each thread's own buffers, made on its first chunk and reused for the rest.
+        workspace = getattr(buffers, "workspace", None)
+        if workspace is None:
+            workspace = buffers.workspace = _workspace(model, len(columns))
+        _write_chunk(target[start:stop], columns, model, seed, (chunk, start, stop),
+                     workspace, scales)  # fmt: skip
         return stop - start
 
     threads = workers or os.cpu_count() or 1
