@@ -27,6 +27,7 @@ from leadreview.simulation.gallery import (
 from leadreview.simulation.gallery_chunk import (
     ChunkWorkspace,
     DemographicScales,
+    FileRows,
     booking_chunk_into,
 )
 from leadreview.simulation.mixes import ordered_group_mix
@@ -157,15 +158,16 @@ def iter_embedding_chunks(
 
 
 def fill_embeddings(
-    target: GalleryMatrix,
+    target: GalleryMatrix | FileRows,
     columns: GalleryColumns,
     model: ScoreModel,
     seed: int,
     progress: ProgressCallback | None = None,
     workers: int | None = None,
 ) -> None:
-    """Write the booking-photo embeddings of every row into `target` (an array or a
-    memory map), chunks generated on a thread per core straight into their rows.
+    """Write the booking-photo embeddings of every row into `target` (an array, a memory
+    map, or a file's rows), chunks generated on a thread per core straight into their
+    rows (into a file: staged in the thread's buffer, then written).
 
     numpy's generators and array arithmetic release the GIL, so threads run in
     parallel; each chunk draws from its own sub-stream, so the matrix is the same
@@ -183,8 +185,13 @@ def fill_embeddings(
         workspace = getattr(buffers, "workspace", None)
         if workspace is None:
             workspace = buffers.workspace = _workspace(model, len(columns))
-        _write_chunk(target[start:stop], columns, model, seed, (chunk, start, stop),
-                     workspace, scales)  # fmt: skip
+        bounds = (chunk, start, stop)
+        if isinstance(target, FileRows):
+            staged = workspace.staging(stop - start, target.dtype)
+            _write_chunk(staged, columns, model, seed, bounds, workspace, scales)
+            target.write(start, staged)
+        else:
+            _write_chunk(target[start:stop], columns, model, seed, bounds, workspace, scales)
         return stop - start
 
     threads = workers or os.cpu_count() or 1
@@ -228,13 +235,20 @@ def _write_cached(
     dtype: str,
 ) -> GalleryMatrix:
     # Readers only ever see a complete file: it appears under its name all at once.
+    shape = (len(columns), model.dims)
     with replacing(path) as partial:
-        matrix = np.lib.format.open_memmap(
-            partial, mode="w+", dtype=np.dtype(dtype), shape=(len(columns), model.dims)
-        )
-        fill_embeddings(matrix, columns, model, seed, progress)
-        matrix.flush()
-        del matrix
+        # The header, and the file at its full length (sparse until written).
+        header = np.lib.format.open_memmap(partial, mode="w+", dtype=np.dtype(dtype), shape=shape)
+        offset = header.offset
+        del header
+        # The rows by pwrite, not through the writable map: written pages stay in the page
+        # cache, outside this process's resident memory (12 GB at Michigan's scale).
+        with open(partial, "r+b") as handle:
+            rows = FileRows(handle.fileno(), offset, shape, np.dtype(dtype))
+            fill_embeddings(rows, columns, model, seed, progress)
+            # On disk before the name appears: a crash must not leave a named file with
+            # rows missing, which the next run would reuse as the gallery.
+            os.fsync(handle.fileno())
     loaded = _cached_matrix(path, len(columns), model.dims, dtype)
     if loaded is None:
         raise OSError(f"{path}: gallery cache unreadable right after writing")

@@ -97,3 +97,63 @@ def test_a_workspace_larger_than_its_chunk_writes_only_that_chunk(model: ScoreMo
     )
     assert (target[0] == -7.0).all() and (target[-1] == -7.0).all()
     assert np.allclose(np.linalg.norm(target[1:-1], axis=1), 1.0, atol=1e-5)
+
+
+_PEAK_SCRIPT = """
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from leadreview.simulation.gallery_build import fill_embeddings, gallery_columns
+from leadreview.simulation.gallery_chunk import FileRows
+from leadreview.simulation.scenario import load_scenario
+from leadreview.simulation.score_model import load_score_model
+
+
+def peak_kib():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+
+
+size, path, how = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+model = load_score_model()
+spec = load_scenario("aclu-2018").gallery.model_copy(update={"size": size})
+columns = gallery_columns(spec, model, 1)
+shape = (size, model.dims)
+matrix = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape)
+offset = matrix.offset
+before = peak_kib()
+if how == "map":
+    fill_embeddings(matrix, columns, model, 1, workers=1)
+    matrix.flush()
+else:
+    del matrix
+    with open(path, "r+b") as handle:
+        rows = FileRows(handle.fileno(), offset, shape, np.dtype(np.float32))
+        fill_embeddings(rows, columns, model, 1, workers=1)
+print(peak_kib() - before)
+"""
+
+
+def test_a_gallery_written_to_a_file_stays_out_of_resident_memory(tmp_path: Path) -> None:
+    """12 GB at Michigan's scale: written through a map, every page of the file would
+    count in the process's resident memory; written with pwrite, none does."""
+    import subprocess
+    import sys
+
+    size = 600_000  # 293 MiB of float32 rows
+    file_mib = size * 128 * 4 / 2**20
+
+    def growth_mib(how: str) -> float:
+        done = subprocess.run(
+            [sys.executable, "-c", _PEAK_SCRIPT, str(size), str(tmp_path / f"{how}.npy"), how],
+            capture_output=True, text=True, check=True, timeout=300,
+        )  # fmt: skip
+        return int(done.stdout.strip()) / 1024
+
+    through_map, through_file = growth_mib("map"), growth_mib("file")
+    assert through_map > 0.9 * file_mib  # the measure sees a mapped gallery's pages
+    assert through_file < 0.3 * file_mib  # one thread's buffers, not the gallery
+    assert (tmp_path / "map.npy").read_bytes() == (tmp_path / "file.npy").read_bytes()
