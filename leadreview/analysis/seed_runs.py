@@ -116,7 +116,13 @@ def gallery_placement(
             from leadreview.simulation.resources import check_gallery_fits
 
             spec = scenario.gallery
-            check_gallery_fits(spec.size, model.dims, Path(folder), probes=scenario.probes.count)
+            check_gallery_fits(
+                spec.size,
+                model.dims,
+                Path(folder),
+                probes=scenario.probes.count,
+                item_bytes=spec.item_bytes,
+            )
             assert spec.seed is not None
             # Written and closed: the workers map the file, this process keeps nothing.
             build_gallery(spec, model, spec.seed, cache_dir=Path(folder))

@@ -53,7 +53,10 @@ def build_world(
     """
     chosen = scenario.seed if seed is None else seed
     # Before minutes of work: a gallery that cannot fit is refused with how much it needs.
-    check_gallery_fits(scenario.gallery.size, model.dims, cache_dir, probes=scenario.probes.count)
+    spec = scenario.gallery
+    check_gallery_fits(
+        spec.size, model.dims, cache_dir, probes=scenario.probes.count, item_bytes=spec.item_bytes
+    )
     # A fixed gallery (the spec's own seed) is the same in every run; probes follow `chosen`.
     gallery_seed = scenario.gallery.seed_under(chosen)
     try:
