@@ -20,6 +20,7 @@ from leadreview.simulation.world import World, build_world
 
 if TYPE_CHECKING:
     from leadreview.search.matching import EmbeddingSearchResult
+    from leadreview.simulation.gallery import Gallery
 
 COLLECTION_ID = "booking-photos"
 # The sheriff's practice asks for every candidate: no threshold at search time.
@@ -70,7 +71,10 @@ def run_scenario(
     model: ScoreModel | None = None,
     cache_dir: Path | None = None,
     progress: ProgressCallback | None = None,
+    gallery: "Gallery | None" = None,
 ) -> ScenarioRun:
+    """Build the world of `scenario` under `seed` (its gallery from `cache_dir`, or the
+    `gallery` given, see `build_world`) and search it."""
     from concurrent.futures import ThreadPoolExecutor
 
     # The search's modules (botocore's error classes among them) take a fifth of a
@@ -79,7 +83,12 @@ def run_scenario(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-search") as loader:
         loading = loader.submit(_load_search_modules)
         world = build_world(
-            scenario, model or load_score_model(), seed=seed, cache_dir=cache_dir, progress=progress
+            scenario,
+            model or load_score_model(),
+            seed=seed,
+            cache_dir=cache_dir,
+            progress=progress,
+            gallery=gallery,
         )
         loading.result()
     result = search_world(world, max_faces=min(scenario.max_faces, world.gallery.size))

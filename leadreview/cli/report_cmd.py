@@ -10,7 +10,9 @@ if TYPE_CHECKING:
 
 from leadreview.cli.batch_runs import disparity_rules, emit, run_comparison, run_sweep
 from leadreview.cli.options import (
+    ClusterOpt,
     GalleryOpt,
+    GallerySeedOpt,
     MaxCandidatesOpt,
     MinGroupOpt,
     ParityBandOpt,
@@ -54,6 +56,8 @@ def report_compare(
     reference_group: ReferenceOpt = "largest",
     min_group_size: MinGroupOpt = 30,
     parity_band: ParityBandOpt = False,
+    gallery_seed: GallerySeedOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """A policy comparison as an HTML page: the findings in words, then workload, wrongful
     leads, mates lost and disparities, each chart with its table.
@@ -72,6 +76,8 @@ def report_compare(
         probes=probes,
         policy=policy,
         reviewer_profile=reviewer_profile,
+        gallery_seed=gallery_seed,
+        cluster=cluster,
     )
     emit(comparison_csv(comparison), output.with_suffix(".csv"))
     emit(comparison_bundle_json(comparison), output.with_suffix(".json"))
@@ -91,6 +97,8 @@ def report_sweep(
     policy: PolicyOpt = None,
     step: StepOpt = 1.0,
     max_candidates: MaxCandidatesOpt = None,
+    gallery_seed: GallerySeedOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """A threshold sweep as an HTML page: FMR, FPIR and FNIR against threshold and FNIR
     against list length, per group, each chart with its table.
@@ -109,6 +117,8 @@ def report_sweep(
         policy=policy,
         step=step,
         max_candidates=max_candidates,
+        gallery_seed=gallery_seed,
+        cluster=cluster,
     )
     emit(sweep_csv(result), output.with_suffix(".csv"))
     emit(sweep_rank_csv(result), output.with_suffix(".ranks.csv"))
