@@ -129,7 +129,7 @@ def _comparison_json(cluster: str | None = None, workers: int | None = None) -> 
     `cluster`."""
     from leadreview.analysis.compare_export import comparison_json
     from leadreview.cli.processes import worker_blas_threads
-    from leadreview.runs.comparison import run_comparison
+    from leadreview.runs.comparison import BatchRequest, run_comparison
 
     seeds = scaled(100, 4)
     cores = default_workers()
@@ -142,11 +142,12 @@ def _comparison_json(cluster: str | None = None, workers: int | None = None) -> 
         with worker_blas_threads(max(1, cores // min(workers or cores, len(prepared.seeds)))):
             return work(scenario_batches(prepared, workers=workers))
 
-    comparison = run_comparison(
+    request = BatchRequest(
         scenario="aclu-2018", seed=None, seeds=seeds,
         gallery_size=2_000 if tiny() else None, probes=20 if tiny() else None,
-        policy=None, reviewer_profile=None, progress=runner, cluster=cluster,
+        policy=None, cluster=cluster,
     )  # fmt: skip
+    comparison = run_comparison(request, reviewer_profile=None, progress=runner)
     return comparison_json(comparison)
 
 

@@ -26,6 +26,7 @@ from leadreview.cli.options import (
     StepOpt,
 )
 from leadreview.cli.output_paths import output_file
+from leadreview.runs.comparison import BatchRequest
 
 report_app = typer.Typer(
     help="Self-contained HTML reports (inline CSS and charts; nothing is fetched).",
@@ -68,16 +69,18 @@ def report_compare(
     from leadreview.analysis.report_html import comparison_report
 
     comparison = run_comparison(
-        rules=disparity_rules(reference_group, min_group_size, parity_band),
-        scenario=scenario,
-        seed=seed,
-        seeds=seeds,
-        gallery_size=gallery_size,
-        probes=probes,
-        policy=policy,
+        BatchRequest(
+            scenario=scenario,
+            seed=seed,
+            seeds=seeds,
+            gallery_size=gallery_size,
+            probes=probes,
+            policy=policy,
+            gallery_seed=gallery_seed,
+            cluster=cluster,
+        ),
         reviewer_profile=reviewer_profile,
-        gallery_seed=gallery_seed,
-        cluster=cluster,
+        rules=disparity_rules(reference_group, min_group_size, parity_band),
     )
     emit(comparison_csv(comparison), output.with_suffix(".csv"))
     emit(comparison_bundle_json(comparison), output.with_suffix(".json"))
@@ -109,16 +112,18 @@ def report_sweep(
     from leadreview.analysis.sweep_report_html import sweep_report
 
     result = run_sweep(
-        scenario=scenario,
-        seed=seed,
-        seeds=seeds,
-        gallery_size=gallery_size,
-        probes=probes,
-        policy=policy,
+        BatchRequest(
+            scenario=scenario,
+            seed=seed,
+            seeds=seeds,
+            gallery_size=gallery_size,
+            probes=probes,
+            policy=policy,
+            gallery_seed=gallery_seed,
+            cluster=cluster,
+        ),
         step=step,
         max_candidates=max_candidates,
-        gallery_seed=gallery_seed,
-        cluster=cluster,
     )
     emit(sweep_csv(result), output.with_suffix(".csv"))
     emit(sweep_rank_csv(result), output.with_suffix(".ranks.csv"))
