@@ -1,12 +1,14 @@
 """Audit log speed against raw floors on the same storage, measured in the same run.
 
-- Appends through `AuditLog` (validation, canonical JSON, SHA-256 chaining, read
-  models) against plain sqlite3 inserts of the very same rows into the same schema with
-  the same pragmas (WAL, synchronous=FULL), on disk and on a RAM disk (/dev/shm: no
-  fsync cost, so the log's own overhead shows), both one event per transaction (what a
-  decision writes) and in batches of 200 (about one search: 50 leads x 4 policies).
-  Targets: a batch >= 0.5x raw everywhere; one event per transaction >= 0.5x raw on the
-  RAM disk (issue 17); on disk one event per transaction is information (fsync).
+- Appends through `AuditLog` (validation, canonical JSON, SHA-256 chaining, the Merkle
+  leaf and nodes) against plain sqlite3 inserts of the very same rows — each event row
+  and its `audit_merkle` row — into the same schema with the same pragmas (WAL,
+  synchronous=FULL), on disk and on a RAM disk (/dev/shm: no fsync cost, so the log's
+  own overhead shows), both one event per transaction (what a decision writes, in its
+  `Store.writing()` unit) and in batches of 200 (about one search: 50 leads x 4
+  policies; in an ORM session, as batch recording writes them). Targets: a batch >=
+  0.5x raw everywhere; one event per transaction >= 0.5x raw on the RAM disk (issue
+  17); on disk one event per transaction is information (fsync).
 - `verify` of 1,000,000 events (streamed from SQLite, every digest recomputed, every link
   and sequence number checked, every leaf hash recomputed and the stored Merkle tree
   checked row by row) on every core, against its floor on every core too: a bare read of
@@ -64,6 +66,7 @@ _SELECT = (
     "SELECT seq, time, actor, role, event_type, payload, prev_digest, digest, format, auth, login "
     "FROM audit_event ORDER BY seq"
 )
+_SELECT_TREE = "SELECT seq, hashes FROM audit_merkle ORDER BY seq"
 # Storage to compare on: the usual temporary directory (disk) and a RAM disk.
 _STORAGE = {"disk": None, "RAM disk": "/dev/shm"}
 
@@ -90,42 +93,52 @@ def _append_ours(directory: Path, events: list[NewEvent], batch: int) -> float:
     store = _fresh_store(directory, "ours.db")
     log = AuditLog()
     start = time.perf_counter()
-    for k in range(0, len(events), batch):
-        with store.transaction() as session:
-            if batch == 1:  # the call a decision makes
-                event = events[k]
-                log.append(
-                    session, actor=event.actor, role=event.role,
-                    event_type=event.event_type, payload=event.payload,
-                )  # fmt: skip
-            else:
+    if batch == 1:  # what a decision does: its own write unit, one event
+        for event in events:
+            with store.writing() as unit:
+                log.append_many(unit, [event])
+    else:  # what a batch recording does: a session, many events
+        for k in range(0, len(events), batch):
+            with store.transaction() as session:
                 log.append_many(session, events[k : k + batch])
     elapsed = time.perf_counter() - start
     store.dispose()
     return elapsed
 
 
-def _stored_rows(directory: Path, events: list[NewEvent]) -> list[tuple[object, ...]]:
+Rows = list[tuple[object, ...]]
+
+
+def _stored_rows(directory: Path, events: list[NewEvent]) -> tuple[Rows, Rows]:
+    """The event rows and Merkle rows an append of `events` stores."""
     store = _fresh_store(directory, "rows.db")
     with store.transaction() as session:
         AuditLog().append_many(session, events)
     with store.engine.connect() as connection:
         rows = [tuple(r) for r in connection.exec_driver_sql(_SELECT)]
+        tree = [tuple(r) for r in connection.exec_driver_sql(_SELECT_TREE)]
     store.dispose()
-    return rows
+    return rows, tree
 
 
-def _append_raw(directory: Path, rows: list[tuple[object, ...]], batch: int) -> float:
+def _append_raw(directory: Path, rows: Rows, tree: Rows, batch: int) -> float:
+    """The floor: the same event and Merkle rows, inserted by the driver."""
     _fresh_store(directory, "raw.db").dispose()  # same schema, by the same migration
     connection = sqlite3.connect(directory / "raw.db", isolation_level=None)
     for pragma in ("journal_mode = WAL", "synchronous = FULL"):
         connection.execute(f"PRAGMA {pragma}")
     # As many values as the stored rows have columns (format 2 has eleven).
     sql = f"INSERT INTO audit_event VALUES ({', '.join('?' * len(rows[0]))})"
+    tree_sql = "INSERT INTO audit_merkle VALUES (?, ?)"
     start = time.perf_counter()
     for k in range(0, len(rows), batch):
         connection.execute("BEGIN IMMEDIATE")
-        connection.executemany(sql, rows[k : k + batch])
+        if batch == 1:
+            connection.execute(sql, rows[k])
+            connection.execute(tree_sql, tree[k])
+        else:
+            connection.executemany(sql, rows[k : k + batch])
+            connection.executemany(tree_sql, tree[k : k + batch])
         connection.execute("COMMIT")
     elapsed = time.perf_counter() - start
     connection.close()
@@ -143,16 +156,16 @@ def bench_append() -> list[BenchResult]:
             ours, raw = [], []
             for _ in range(scaled(4, 1)):
                 with tempfile.TemporaryDirectory(prefix="bench-audit-", dir=parent) as tmp:
-                    rows = _stored_rows(Path(tmp), events)
+                    rows, tree = _stored_rows(Path(tmp), events)
                     ours.append(_append_ours(Path(tmp), events, batch))
-                    raw.append(_append_raw(Path(tmp), rows, batch))
+                    raw.append(_append_raw(Path(tmp), rows, tree, batch))
             per = "one event per transaction" if batch == 1 else f"batches of {batch}"
             informative = batch == 1 and parent is None
             results.append(
                 rate_result(
                     f"audit append, {count:,} events, {per}, {storage}",
                     count, Timing(tuple(ours)),
-                    "raw sqlite3 insert of the same rows, same storage", Timing(tuple(raw)),
+                    "raw inserts of the same rows, same storage", Timing(tuple(raw)),
                     target="(information: fsync)" if informative else "ratio >= 0.5",
                     passed=lambda a, b, free=informative: free or a >= 0.5 * b,
                 )
