@@ -41,9 +41,10 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
+from leadreview.search.block_scoring import GalleryMatrix, block_scorer, numpy_scores
+
 FloatMatrix = npt.NDArray[np.float32]
 IndexMatrix = npt.NDArray[np.int64]
-GalleryMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float16]
 
 DEFAULT_BUDGET_BYTES = 256 * 2**20
 """Working memory of one search above the gallery and its results, by default."""
@@ -237,7 +238,9 @@ def exact_top_k(
     k = min(k, n)
     if m == 0 or k == 0:
         return np.empty((m, k), dtype=np.int64), np.empty((m, k), dtype=np.float32)
-    converts = gallery.dtype != np.float32
+    scorer = block_scorer(gallery, _selection_pool)
+    # Only numpy's path needs a float32 copy of a float16 block (the kernel reads it).
+    converts = scorer is None and gallery.dtype != np.float32
     query_rows = min(m, _MAX_QUERY_ROWS)
     rows = min(n, block_rows(query_rows, d, budget_bytes, converts))
     queries32 = np.ascontiguousarray(queries, dtype=np.float32)
@@ -249,17 +252,15 @@ def exact_top_k(
     best_scores = np.empty((m, 0), dtype=np.float32)
     for start in range(0, n, rows):
         stop = min(start + rows, n)
-        block: FloatMatrix
-        if converts:
-            block = convert_buffer[: (stop - start) * d].reshape(stop - start, d)
-            np.copyto(block, gallery[start:stop], casting="same_kind")
-        else:
-            block = np.asarray(gallery[start:stop])
+        block = gallery[start:stop]
         merged_i, merged_s = [], []
         for q0 in range(0, m, query_rows):
             q1 = min(q0 + query_rows, m)
             scores = score_buffer[: (q1 - q0) * (stop - start)].reshape(q1 - q0, stop - start)
-            np.matmul(queries32[q0:q1], block.T, out=scores)
+            if scorer is not None:
+                scorer(block, queries32[q0:q1], scores)
+            else:
+                numpy_scores(block, queries32[q0:q1], scores, convert_buffer)
             threshold = _threshold(scores, best_scores[q0:q1], k)
             merged = None
             if threshold is not None:
