@@ -134,50 +134,68 @@ SIMD static void load_rows(const Job *job, Py_ssize_t first, Py_ssize_t count, P
     memset(dst + count * dim, 0, (size_t)((tile - count) * dim) * sizeof(float));
 }
 
-SIMD static inline float sum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
+/* The eight sums of eight accumulators, in one register: [sum a0, ..., sum a7]. */
+SIMD static inline __m256 sums8(const __m256 a[8]) {
+    __m256 s0123 = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+    __m256 s4567 = _mm256_hadd_ps(_mm256_hadd_ps(a[4], a[5]), _mm256_hadd_ps(a[6], a[7]));
+    /* Each holds four partial sums per 128-bit half: add the halves. */
+    return _mm256_add_ps(_mm256_permute2f128_ps(s0123, s4567, 0x20),
+                         _mm256_permute2f128_ps(s0123, s4567, 0x31));
 }
 
-SIMD static inline __m256 load8(const Job *job, Py_ssize_t row, Py_ssize_t j) {
-    if (job->half)
-        return _mm256_cvtph_ps(
-            _mm_loadu_si128((const __m128i *)((const uint16_t *)job->gallery + row * job->dim + j)));
-    return _mm256_loadu_ps((const float *)job->gallery + row * job->dim + j);
-}
+/* Eight values of row `row` from column j, as float32 (F16C converts float16). */
+#define LOAD8(half, job, row, j)                                                                 \
+    ((half) ? _mm256_cvtph_ps(_mm_loadu_si128(                                                   \
+                  (const __m128i *)((const uint16_t *)(job)->gallery + (row) * (job)->dim + (j)))) \
+            : _mm256_loadu_ps((const float *)(job)->gallery + (row) * (job)->dim + (j)))
 
-/* Few queries (one probe, typically): reading the gallery is the cost. Four rows at a
- * time against each query, read straight from the gallery (converted in registers). */
-SIMD static int score_few(Job *job) {
+/* Few queries (one probe, typically): reading the gallery is the cost. Eight rows at a
+ * time against each query, read straight from the gallery (converted in registers),
+ * their eight sums reduced together and compared with the threshold in one vector.
+ * `half` is a constant at each call, so each element type gets its own loop. */
+SIMD static inline __attribute__((always_inline)) int score_few_as(Job *job, const int half) {
     Py_ssize_t dim = job->dim, vec_end = dim - dim % 8;
     Py_ssize_t r = job->first;
-    for (; r + 4 <= job->last; r += 4) {
+    for (; r + 8 <= job->last; r += 8) {
         for (Py_ssize_t q = 0; q < job->m; q++) {
             const float *query = job->queries + q * dim;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            __m256 acc[8];
+            for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
             for (Py_ssize_t j = 0; j < vec_end; j += 8) {
                 __m256 x = _mm256_loadu_ps(query + j);
-                a0 = _mm256_fmadd_ps(load8(job, r, j), x, a0);
-                a1 = _mm256_fmadd_ps(load8(job, r + 1, j), x, a1);
-                a2 = _mm256_fmadd_ps(load8(job, r + 2, j), x, a2);
-                a3 = _mm256_fmadd_ps(load8(job, r + 3, j), x, a3);
+                for (int i = 0; i < 8; i++) acc[i] = _mm256_fmadd_ps(LOAD8(half, job, r + i, j), x, acc[i]);
             }
-            float s[4] = {sum8(a0), sum8(a1), sum8(a2), sum8(a3)};
-            for (Py_ssize_t j = vec_end; j < dim; j++) {
-                for (int i = 0; i < 4; i++) {
-                    float g = job->half
-                                  ? _cvtsh_ss(((const uint16_t *)job->gallery)[(r + i) * dim + j])
-                                  : ((const float *)job->gallery)[(r + i) * dim + j];
-                    s[i] += g * query[j];
+            __m256 sums = sums8(acc);
+            if (vec_end < dim) { /* the last dim % 8 columns */
+                float tail[8];
+                for (int i = 0; i < 8; i++) {
+                    tail[i] = 0.0f;
+                    for (Py_ssize_t j = vec_end; j < dim; j++) {
+                        Py_ssize_t at = (r + i) * dim + j;
+                        float g = half ? _cvtsh_ss(((const uint16_t *)job->gallery)[at])
+                                       : ((const float *)job->gallery)[at];
+                        tail[i] += g * query[j];
+                    }
                 }
+                sums = _mm256_add_ps(sums, _mm256_loadu_ps(tail));
             }
-            for (int i = 0; i < 4; i++)
-                if (!emit(job, q, r + i, s[i])) return 0;
+            if (job->out != NULL) {
+                _mm256_storeu_ps(job->out + q * job->out_stride + r, sums);
+                continue;
+            }
+            unsigned bits = (unsigned)_mm256_movemask_ps(
+                _mm256_cmp_ps(sums, _mm256_set1_ps(job->thresholds[q]), _CMP_GE_OQ));
+            if (bits == 0) continue;
+            float value[8];
+            _mm256_storeu_ps(value, sums);
+            while (bits != 0) {
+                int i = __builtin_ctz(bits);
+                bits &= bits - 1;
+                if (!emit(job, q, r + i, value[i])) return 0;
+            }
         }
     }
-    if (r < job->last) { /* the last rows, fewer than four */
+    if (r < job->last) { /* the last rows, fewer than eight */
         float *row_buffer = malloc((size_t)dim * sizeof(float));
         if (row_buffer == NULL) return -1;
         Job rest = *job;
@@ -189,6 +207,8 @@ SIMD static int score_few(Job *job) {
     }
     return 0;
 }
+
+SIMD static int score_few(Job *job) { return job->half ? score_few_as(job, 1) : score_few_as(job, 0); }
 
 /* aligned_alloc wants a multiple of the alignment. */
 static size_t aligned_size(size_t bytes) { return (bytes + 63) / 32 * 32; }
@@ -253,11 +273,12 @@ SIMD static int score_many(Job *job) {
              * the thresholds have settled, so the block's scores are never stored. */
             __m256 limit0 = _mm256_load_ps(limits + q0), limit1 = _mm256_load_ps(limits + q0 + 8);
             for (Py_ssize_t i = 0; i < count && !job->overflow; i++) {
-                unsigned bits = (unsigned)_mm256_movemask_ps(
-                                    _mm256_cmp_ps(acc[i][0], limit0, _CMP_GE_OQ)) |
-                                (unsigned)_mm256_movemask_ps(
-                                    _mm256_cmp_ps(acc[i][1], limit1, _CMP_GE_OQ))
-                                    << 8;
+                /* From the stored tile, not `acc`: indexing `acc` by a run-time row
+                 * would keep the accumulators in memory inside the product's loop. */
+                __m256 low = _mm256_loadu_ps(tile[i]), high = _mm256_loadu_ps(tile[i] + 8);
+                unsigned bits =
+                    (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(low, limit0, _CMP_GE_OQ)) |
+                    (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(high, limit1, _CMP_GE_OQ)) << 8;
                 while (bits != 0) {
                     int q = __builtin_ctz(bits);
                     bits &= bits - 1;

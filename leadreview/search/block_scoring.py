@@ -26,8 +26,8 @@ import numpy.typing as npt
 
 FloatMatrix = npt.NDArray[np.float32]
 GalleryMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float16]
-Scorer = Callable[[GalleryMatrix, FloatMatrix, FloatMatrix], None]
-"""scorer(gallery_block, queries, out): out[q, r] = queries[q] . gallery_block[r]."""
+FloatVector = npt.NDArray[np.float32]
+IndexVector = npt.NDArray[np.int64]
 
 KERNEL_ENV = "LEADREVIEW_SEARCH_KERNEL"
 # Below this many multiply-adds, a thread hand-off costs more than it saves.
@@ -52,7 +52,80 @@ def _kernel_wanted() -> bool:
     return os.environ.get(KERNEL_ENV, "").strip().lower() != "numpy"
 
 
-def block_scorer(gallery: GalleryMatrix, pool: Callable[[], ThreadPoolExecutor]) -> Scorer | None:
+class KernelScorer:
+    """The kernel over a thread per core: whole score blocks (`score`), or only the
+    scores at or above per-query thresholds (`above`), never storing the others.
+
+    `capacity` entries (query, row, score: 20 bytes each) are allocated once per search
+    and shared between the threads, a slice each."""
+
+    def __init__(self, kernels: ModuleType, pool: Callable[[], ThreadPoolExecutor]) -> None:
+        self._kernels = kernels
+        self._pool = pool
+        self._workers = os.cpu_count() or 1
+        self.reserve(0)
+
+    def reserve(self, capacity: int) -> None:
+        """Room for `capacity` scores found by `above` (20 bytes each), allocated once."""
+        self._rows = np.empty(capacity, dtype=np.int64)
+        self._queries = np.empty(capacity, dtype=np.int64)
+        self._scores = np.empty(capacity, dtype=np.float32)
+
+    def _spans(self, rows: int, queries: FloatMatrix) -> list[tuple[int, int]]:
+        if self._workers == 1 or rows * queries.size < _PARALLEL_FROM_MULTIPLY_ADDS:
+            return [(0, rows)]
+        bounds = np.linspace(0, rows, self._workers + 1).astype(int).tolist()
+        return list(itertools.pairwise(bounds))
+
+    def _each(
+        self, action: Callable[[int, tuple[int, int]], int], spans: list[tuple[int, int]]
+    ) -> list[int]:
+        if len(spans) == 1:
+            return [action(0, spans[0])]
+        # list(): wait for every slice and re-raise the first error in this thread.
+        return list(self._pool().map(action, range(len(spans)), spans))
+
+    def score(self, block: GalleryMatrix, queries: FloatMatrix, out: FloatMatrix) -> None:
+        """out[q, r] = queries[q] . block[r]."""
+
+        def run(_: int, span: tuple[int, int]) -> int:
+            self._kernels.score(block, queries, out, span[0], span[1])
+            return 0
+
+        self._each(run, self._spans(block.shape[0], queries))
+
+    def above(
+        self, block: GalleryMatrix, queries: FloatMatrix, thresholds: FloatMatrix, limit: int
+    ) -> tuple[IndexVector, IndexVector, FloatVector] | None:
+        """(query, row, score) of every score >= its query's threshold, or None when
+        more than `limit` (at most the capacity) pass."""
+        spans = self._spans(block.shape[0], queries)
+        share = min(limit, self._scores.size) // len(spans)
+        if share == 0:
+            return None
+
+        def run(i: int, span: tuple[int, int]) -> int:
+            part = slice(i * share, (i + 1) * share)
+            found: int = self._kernels.score_above(
+                block, queries, thresholds, self._rows[part], self._queries[part],
+                self._scores[part], span[0], span[1],
+            )  # fmt: skip
+            return found
+
+        counts = self._each(run, spans)
+        if min(counts) < 0:
+            return None
+        parts = [slice(i * share, i * share + count) for i, count in enumerate(counts)]
+        return (
+            np.concatenate([self._queries[p] for p in parts]),
+            np.concatenate([self._rows[p] for p in parts]),
+            np.concatenate([self._scores[p] for p in parts]),
+        )
+
+
+def block_scorer(
+    gallery: GalleryMatrix, pool: Callable[[], ThreadPoolExecutor]
+) -> KernelScorer | None:
     """The kernel's scorer for this gallery, or None: use `numpy_scores`.
 
     The kernel reads C-contiguous float16 or float32 rows (a memory map is); any other
@@ -62,20 +135,7 @@ def block_scorer(gallery: GalleryMatrix, pool: Callable[[], ThreadPoolExecutor])
         return None
     if gallery.dtype not in (np.float16, np.float32) or not gallery.flags.c_contiguous:
         return None
-    score = kernels.score
-    workers = os.cpu_count() or 1
-
-    def scorer(block: GalleryMatrix, queries: FloatMatrix, out: FloatMatrix) -> None:
-        rows = block.shape[0]
-        if workers == 1 or rows * queries.size < _PARALLEL_FROM_MULTIPLY_ADDS:
-            score(block, queries, out, 0, rows)
-            return
-        bounds = np.linspace(0, rows, workers + 1).astype(int).tolist()
-        spans = itertools.pairwise(bounds)
-        # list(): wait for every slice and re-raise the first error in this thread.
-        list(pool().map(lambda span: score(block, queries, out, span[0], span[1]), spans))
-
-    return scorer
+    return KernelScorer(kernels, pool)
 
 
 def numpy_scores(

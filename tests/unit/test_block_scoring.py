@@ -104,3 +104,75 @@ def test_a_strided_gallery_takes_numpy_path_with_the_same_result() -> None:
     indices, _ = exact_top_k(gallery, queries, 10)
     full = queries.astype(np.float64) @ gallery.astype(np.float64).T
     assert np.array_equal(indices, np.argsort(-full, axis=1, kind="stable")[:, :10])
+
+
+@needs_kernel
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    m=st.integers(1, 40),
+    d=st.integers(1, 40),
+    half=st.booleans(),
+    quantile=st.floats(0.0, 1.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_score_above_keeps_exactly_the_scores_at_or_above_the_thresholds(
+    n: int, m: int, d: int, half: bool, quantile: float, seed: int
+) -> None:
+    from leadreview.search import _kernels  # type: ignore[attr-defined]
+
+    rng = np.random.default_rng(seed)
+    gallery = unit_rows(rng, n, d).astype(np.float16 if half else np.float32)
+    queries = unit_rows(rng, m, d)
+    nan_rows = rng.random(m) < 0.1  # a NaN threshold keeps nothing
+    for portable in (False, True):
+        # Each path's own scores set its thresholds: the SIMD path fuses the multiply
+        # and add, the portable one does not, so they may differ in the last bit.
+        full = np.empty((m, n), dtype=np.float32)
+        _kernels.score(gallery, queries, full, 0, n, portable=portable)
+        thresholds = np.quantile(full, quantile, axis=1).astype(np.float32)
+        thresholds[nan_rows] = np.nan
+        passing_q, passing_r = np.nonzero(full >= thresholds[:, None])
+        expected = set(zip(passing_q.tolist(), passing_r.tolist(), strict=True))
+        capacity = m * n
+        rows, found_q = np.empty(capacity, np.int64), np.empty(capacity, np.int64)
+        scores = np.empty(capacity, np.float32)
+        count = _kernels.score_above(
+            gallery, queries, thresholds, rows, found_q, scores, 0, n, portable=portable
+        )
+        found = zip(found_q[:count].tolist(), rows[:count].tolist(), strict=True)
+        assert set(found) == expected
+        assert np.allclose(scores[:count], full[found_q[:count], rows[:count]], atol=1e-6)
+        if expected:  # one place fewer than needed: the kernel says so instead
+            small = len(expected) - 1
+            assert (
+                _kernels.score_above(
+                    gallery, queries, thresholds, rows[:small], found_q[:small],
+                    scores[:small], 0, n, portable=portable,
+                )
+                == -1
+            )  # fmt: skip
+
+
+@needs_kernel
+@pytest.mark.parametrize("m", [1, 3, 20])
+def test_blocks_selected_in_the_kernel_keep_the_best_scores_among_mass_ties(
+    m: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After the first block, the kernel keeps only scores at or above each probe's k-th
+    # best; a gallery of few distinct faces ties most scores with it, more than the
+    # kernel may keep, and that block must fall back to stored scores, still exact.
+    rng = np.random.default_rng(m)
+    gallery = np.repeat(unit_rows(rng, 3, 16), 20_000, axis=0)
+    rng.shuffle(gallery)
+    queries = unit_rows(rng, m, 16)
+    full = queries @ gallery.T
+    expected = -np.sort(-full, axis=1)[:, :60]
+    for path in ("kernel", "numpy"):
+        # A small budget: many blocks after the first.
+        with monkeypatch.context() as patch:
+            patch.setenv(KERNEL_ENV, path)
+            indices, scores = exact_top_k(gallery, queries, 60, budget_bytes=400_000)
+        assert np.allclose(scores, expected, atol=1e-6)
+        assert np.allclose(scores, np.take_along_axis(full, indices, axis=1), atol=1e-6)
+        assert all(len(set(row.tolist())) == 60 for row in indices)
