@@ -13,6 +13,10 @@ the top-k tolerates: `matching` rescoring candidates in float64 settles the fina
 
 `LEADREVIEW_SEARCH_KERNEL=numpy` forces the numpy path (read per search), so the two can
 be compared on one machine; an install without a C compiler has only that path.
+
+With the kernel, the blocks after the first are selected inside it (`above`): each
+register tile of scores is compared with the probes' running thresholds and only the
+few that reach them leave the kernel, so those blocks' scores are never stored.
 """
 
 import itertools
@@ -52,6 +56,20 @@ def _kernel_wanted() -> bool:
     return os.environ.get(KERNEL_ENV, "").strip().lower() != "numpy"
 
 
+def kernel_threads() -> int:
+    """Threads the kernel splits a block between: the cores this process may use, or
+    fewer when the BLAS thread count is set (a command running seeds in worker
+    processes gives each a share of the cores that way; the kernel replaces BLAS in the
+    product, so it takes the same share)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    threads = cores or 1
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        value = os.environ.get(name, "").strip()
+        if value.isdigit() and int(value) > 0:
+            threads = min(threads, int(value))
+    return threads
+
+
 class KernelScorer:
     """The kernel over a thread per core: whole score blocks (`score`), or only the
     scores at or above per-query thresholds (`above`), never storing the others.
@@ -62,7 +80,7 @@ class KernelScorer:
     def __init__(self, kernels: ModuleType, pool: Callable[[], ThreadPoolExecutor]) -> None:
         self._kernels = kernels
         self._pool = pool
-        self._workers = os.cpu_count() or 1
+        self._workers = kernel_threads()
         self.reserve(0)
 
     def reserve(self, capacity: int) -> None:

@@ -8,13 +8,17 @@ Memory. Scoring a batch of m probes against n faces at once would hold m x n sco
 (64 probes x 10M faces: 2.4 GiB, and 7.3 GiB with the selection's indices). Instead
 the gallery is read one block of rows at a time: a block of probes is scored against it
 into a buffer allocated once per search, each probe's best k of the block are selected
-and merged into its running best k. The buffers (scores, the selection's indices and,
-for a float16 gallery, the block converted to float32) fit in `budget_bytes` whatever
-m and n are; above them the search holds only the gallery itself (a memory map is read,
-never copied) and the m x k results.
+and merged into its running best k. The buffers (scores, the selection's indices, the
+scores the kernel keeps and, on numpy's path, a float16 block converted to float32) fit
+in `budget_bytes` whatever m and n are; above them the search holds only the gallery
+itself (a memory map is read, never copied) and the m x k results.
 
-float16. A float16 gallery is kept as float16 (half the memory and the bandwidth) and
-converted block by block to float32, in which BLAS multiplies and accumulates. The
+Product. The compiled kernel (`block_scoring`, `_kernels.c`) when it is built, else
+BLAS through numpy; both accumulate in float32.
+
+float16. A float16 gallery is kept as float16 (half the memory and the bandwidth). The
+kernel converts its values in registers (F16C); numpy's path converts each block to
+float32 into a reused buffer first (numpy has no float16 product). The
 ranking is exact for the vectors as stored: storing a unit vector in float16 moves each
 cosine by at most about 1e-3 (each component is rounded to 11 significant bits), so two
 faces whose float32 cosines differ by less than that may swap places against a float32
@@ -26,9 +30,11 @@ k-th best score kept so far (before the first k, the k-th best of the block's fi
 16,384 columns). A block's scores are compared with it in one pass and only those at or
 above it — a few per probe once the threshold settles — are sorted into the running best
 k. Reordering the whole block with argpartition cost more than the product; it remains
-for blocks where too many scores pass (mass ties), so the budget holds.
+for blocks where too many scores pass (mass ties), so the budget holds. With the kernel,
+a first block of 16,384 rows settles the thresholds and every later block is compared
+with them inside the kernel, tile by tile in registers: its scores are never stored.
 
-Cores. BLAS uses every core for the product; the comparison and argpartition (both
+Cores. The kernel (or BLAS) uses every core for the product; the comparison and argpartition (both
 release the GIL) are split across a thread per core, by probes when there are enough,
 otherwise (argpartition) by slices of the gallery block, whose best k are merged.
 """
