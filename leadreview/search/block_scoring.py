@@ -40,7 +40,7 @@ _PARALLEL_FROM_MULTIPLY_ADDS = 2_000_000
 
 def _load_kernels() -> ModuleType | None:
     try:
-        from leadreview.search import _kernels  # type: ignore[attr-defined]
+        from leadreview.search import _kernels
     except ImportError:  # built without a C compiler: the numpy path
         return None
     module: ModuleType = _kernels

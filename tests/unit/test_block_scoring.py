@@ -62,7 +62,7 @@ def test_the_kernel_and_numpy_give_the_same_top_k(
 def test_simd_and_portable_loops_score_like_float64(
     n: int, m: int, d: int, half: bool, seed: int
 ) -> None:
-    from leadreview.search import _kernels  # type: ignore[attr-defined]
+    from leadreview.search import _kernels
 
     rng = np.random.default_rng(seed)
     gallery = unit_rows(rng, n, d).astype(np.float16 if half else np.float32)
@@ -79,7 +79,7 @@ def test_simd_and_portable_loops_score_like_float64(
 
 @needs_kernel
 def test_the_kernel_refuses_what_it_cannot_read() -> None:
-    from leadreview.search import _kernels  # type: ignore[attr-defined]
+    from leadreview.search import _kernels
 
     gallery = np.zeros((10, 4), dtype=np.float16)
     queries = np.zeros((2, 4), dtype=np.float32)
@@ -119,7 +119,7 @@ def test_a_strided_gallery_takes_numpy_path_with_the_same_result() -> None:
 def test_score_above_keeps_exactly_the_scores_at_or_above_the_thresholds(
     n: int, m: int, d: int, half: bool, quantile: float, seed: int
 ) -> None:
-    from leadreview.search import _kernels  # type: ignore[attr-defined]
+    from leadreview.search import _kernels
 
     rng = np.random.default_rng(seed)
     gallery = unit_rows(rng, n, d).astype(np.float16 if half else np.float32)
