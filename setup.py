@@ -4,16 +4,31 @@ the optional compiled kernel.
 
 The repository keeps `policies/` and `fixtures/` at its top; `package-dir` in
 pyproject.toml maps them to `leadreview/_data/policies` and `leadreview/_data/fixtures`
-in the wheel, and they must be named here as packages for that mapping to apply.
+in the wheel, and they must be named here as packages for that mapping to apply: each
+folder below them too, and Alembic's folders (`store/migrations`, `versions`, which have
+no __init__.py), or setuptools warns about every one of them on each install.
 
 `leadreview.search._kernels` scores gallery blocks (float16 with F16C) in C. It is
 optional: without a C compiler the install still succeeds and the search runs on numpy
 (leadreview/search/block_scoring.py chooses at run time).
 """
 
-from setuptools import Extension, find_packages, setup
+from setuptools import Extension, find_namespace_packages, find_packages, setup
 
-SHIPPED_DATA = ["leadreview._data.policies", "leadreview._data.fixtures"]
+
+def _folders(package: str, folder: str) -> list[str]:
+    """`package` and one package a subfolder of `folder`: a folder of data (or Alembic's
+    scripts, which have no __init__.py) ships only if named, and setuptools warns about
+    each one it finds unnamed."""
+    below = find_namespace_packages(where=folder, exclude=["*__pycache__*"])
+    return [package, *(f"{package}.{name}" for name in below)]
+
+
+SHIPPED_DATA = [
+    *_folders("leadreview._data.policies", "policies"),
+    *_folders("leadreview._data.fixtures", "fixtures"),
+    *_folders("leadreview.store.migrations", "leadreview/store/migrations"),
+]
 
 KERNELS = Extension(
     "leadreview.search._kernels",

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from leadreview.analysis.compare_models import Comparison
     from leadreview.analysis.disparity import DisparityRules
     from leadreview.analysis.sweep import Sweep
+    from leadreview.runs.comparison import BatchRequest
 
 
 def disparity_rules(reference: str, min_group_size: int, parity_band: bool) -> "DisparityRules":
@@ -22,29 +23,18 @@ def disparity_rules(reference: str, min_group_size: int, parity_band: bool) -> "
 
 
 def run_comparison(
+    request: "BatchRequest",
     *,
-    scenario: str,
-    seed: int | None,
-    seeds: int,
-    gallery_size: int | None,
-    probes: int | None,
-    policy: list[str] | None,
     reviewer_profile: list[str] | None,
     record: bool = False,
     rules: "DisparityRules | None" = None,
-    gallery_seed: int | None = None,
-    cluster: str | None = None,
 ) -> "Comparison":
     """`runs.comparison.run_comparison` with a progress bar; with `record`, on the
     application's store, as the acting principal (an analyst)."""
     from leadreview.cli.progress import with_progress
     from leadreview.runs import comparison
 
-    if cluster is not None:
-        from leadreview.cli.waiting import require_scheduler
-
-        require_scheduler(cluster)
-
+    _reach_scheduler(request)
     record_to = None
     if record:
         from rich.console import Console
@@ -57,56 +47,30 @@ def run_comparison(
         who = app.principal(Role.ANALYST).name
         record_to = comparison.RecordTo(app.store(), who, Console(stderr=True))
     return comparison.run_comparison(
-        scenario=scenario,
-        seed=seed,
-        seeds=seeds,
-        gallery_size=gallery_size,
-        probes=probes,
-        policy=policy,
+        request,
         reviewer_profile=reviewer_profile,
         progress=with_progress,
         record_to=record_to,
         rules=rules,
-        gallery_seed=gallery_seed,
-        cluster=cluster,
     )
 
 
-def run_sweep(
-    *,
-    scenario: str,
-    seed: int | None,
-    seeds: int,
-    gallery_size: int | None,
-    probes: int | None,
-    policy: list[str] | None,
-    step: float,
-    max_candidates: int | None,
-    gallery_seed: int | None = None,
-    cluster: str | None = None,
-) -> "Sweep":
+def run_sweep(request: "BatchRequest", *, step: float, max_candidates: int | None) -> "Sweep":
     """`runs.comparison.run_sweep` with a progress bar."""
     from leadreview.cli.progress import with_progress
     from leadreview.runs import comparison
 
-    if cluster is not None:
+    _reach_scheduler(request)
+    return comparison.run_sweep(
+        request, step=step, max_candidates=max_candidates, progress=with_progress
+    )
+
+
+def _reach_scheduler(request: "BatchRequest") -> None:
+    if request.cluster is not None:
         from leadreview.cli.waiting import require_scheduler
 
-        require_scheduler(cluster)
-
-    return comparison.run_sweep(
-        scenario=scenario,
-        seed=seed,
-        seeds=seeds,
-        gallery_size=gallery_size,
-        probes=probes,
-        policy=policy,
-        step=step,
-        max_candidates=max_candidates,
-        progress=with_progress,
-        gallery_seed=gallery_seed,
-        cluster=cluster,
-    )
+        require_scheduler(request.cluster)
 
 
 def emit(text: str, output: Path | None) -> None:

@@ -27,6 +27,7 @@ from leadreview.cli.options import (
     SeedOpt,
     SeedsOpt,
 )
+from leadreview.runs.comparison import BatchRequest
 
 if TYPE_CHECKING:
     from leadreview.analysis.compare_models import Comparison
@@ -61,18 +62,21 @@ def compare_command(
     cluster: ClusterOpt = None,
 ) -> None:
     """Compare policies and reviewer profiles on the same searches, overall and per group."""
-    comparison = run_comparison(
-        rules=disparity_rules(reference_group, min_group_size, parity_band),
+    request = BatchRequest(
         scenario=scenario,
         seed=seed,
         seeds=seeds,
         gallery_size=gallery_size,
         probes=probes,
         policy=policy,
-        reviewer_profile=reviewer_profile,
-        record=record,
         gallery_seed=gallery_seed,
         cluster=cluster,
+    )
+    comparison = run_comparison(
+        request,
+        reviewer_profile=reviewer_profile,
+        record=record,
+        rules=disparity_rules(reference_group, min_group_size, parity_band),
     )
     if output_format is OutputFormat.JSON:
         from leadreview.analysis.compare_export import comparison_json

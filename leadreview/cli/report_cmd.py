@@ -24,6 +24,7 @@ from leadreview.cli.options import (
     StepOpt,
 )
 from leadreview.cli.output_paths import output_file
+from leadreview.runs.comparison import BatchRequest
 
 report_app = typer.Typer(
     help="Self-contained HTML reports (inline CSS and charts; nothing is fetched).",
@@ -64,14 +65,16 @@ def report_compare(
     from leadreview.analysis.report_html import comparison_report
 
     comparison = run_comparison(
-        rules=disparity_rules(reference_group, min_group_size, parity_band),
-        scenario=scenario,
-        seed=seed,
-        seeds=seeds,
-        gallery_size=gallery_size,
-        probes=probes,
-        policy=policy,
+        BatchRequest(
+            scenario=scenario,
+            seed=seed,
+            seeds=seeds,
+            gallery_size=gallery_size,
+            probes=probes,
+            policy=policy,
+        ),
         reviewer_profile=reviewer_profile,
+        rules=disparity_rules(reference_group, min_group_size, parity_band),
     )
     emit(comparison_csv(comparison), output.with_suffix(".csv"))
     emit(comparison_bundle_json(comparison), output.with_suffix(".json"))
@@ -101,12 +104,14 @@ def report_sweep(
     from leadreview.analysis.sweep_report_html import sweep_report
 
     result = run_sweep(
-        scenario=scenario,
-        seed=seed,
-        seeds=seeds,
-        gallery_size=gallery_size,
-        probes=probes,
-        policy=policy,
+        BatchRequest(
+            scenario=scenario,
+            seed=seed,
+            seeds=seeds,
+            gallery_size=gallery_size,
+            probes=probes,
+            policy=policy,
+        ),
         step=step,
         max_candidates=max_candidates,
     )

@@ -22,6 +22,7 @@ from leadreview.cli.options import (
     StepOpt,
 )
 from leadreview.cli.output_paths import output_files
+from leadreview.runs.comparison import BatchRequest
 
 ChartOpt = Annotated[
     list[Path] | None,
@@ -54,16 +55,18 @@ def sweep_command(
     Policies only mark their thresholds on the chart; the sweep itself applies none.
     """
     result = run_sweep(
-        scenario=scenario,
-        seed=seed,
-        seeds=seeds,
-        gallery_size=gallery_size,
-        probes=probes,
-        policy=policy,
+        BatchRequest(
+            scenario=scenario,
+            seed=seed,
+            seeds=seeds,
+            gallery_size=gallery_size,
+            probes=probes,
+            policy=policy,
+            gallery_seed=gallery_seed,
+            cluster=cluster,
+        ),
         step=step,
         max_candidates=max_candidates,
-        gallery_seed=gallery_seed,
-        cluster=cluster,
     )
     if chart:
         from leadreview.analysis.chart_output import save_figure

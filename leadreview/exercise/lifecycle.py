@@ -100,10 +100,9 @@ def start(ctx: WorkflowContext, actor: Actor, world: ExerciseWorld) -> int:
                     {"case_key": c.spec.id, "case_id": i}
                     for c, i in zip(world.cases, case_ids, strict=True)
                 ],
-                "injects": [
-                    {"inject_key": i.id, "release_after_minutes": i.after_minutes}
-                    for i in scenario.injects
-                ],
+                # What releases each inject: on PostgreSQL the database reads this to
+                # let a participant's command release one that is due (migration 0008).
+                "injects": [records.inject_schedule(i) for i in scenario.injects],
                 # Published now, opened at the reveal: the truth cannot move in between.
                 "truth_sha256": records.truth_digest(truths),
             },
@@ -287,7 +286,8 @@ def release_inject(
 
 
 def release_due(ctx: WorkflowContext, exercise_id: int) -> list[str]:
-    """Release every scheduled inject whose time has come; the keys released now.
+    """Release every scheduled inject whose time has come, and every conditional one
+    whose condition holds; the keys released now.
 
     The exercise's clock releases them (`system-clock`), whoever's command noticed that
     they were due: a participant refreshing their board releases nothing in their name."""

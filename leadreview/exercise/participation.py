@@ -129,6 +129,13 @@ def decide(
     return workflow.decide(actor, lead_id, kind, rationale, expected_version=expected_version)
 
 
+def require_seat(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> None:
+    """Refuse someone who has not joined the exercise in this role before anything is
+    done on their command (the clock's releases included)."""
+    with ctx.store.reading() as session:
+        _seat(session, exercise_id, actor)
+
+
 def board(ctx: WorkflowContext, actor: Actor, exercise_id: int) -> ParticipantBoard:
     with ctx.store.reading() as session:
         row = records.get_exercise(session, exercise_id)

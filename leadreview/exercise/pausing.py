@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pydantic import JsonValue
 from sqlmodel import Session
 
-from leadreview.domain.roles import Actor
+from leadreview.domain.roles import Actor, Role
 from leadreview.exercise import records
 from leadreview.exercise.permissions import ExerciseAction, require
 from leadreview.exercise.records import ExerciseEvent, Status
@@ -70,11 +70,14 @@ def _events(session: Session, exercise_id: int) -> list[tuple[str, dict[str, Jso
     from leadreview.workflow.audit_queries import events_of_type
 
     kinds = (ExerciseEvent.PAUSED, ExerciseEvent.RESUMED, ExerciseEvent.EXTENDED)
+    # Only a facilitator moves the clock: on PostgreSQL a login can store a raw event of
+    # these types in its own role, and the database's release check (migration 0008)
+    # likewise counts the facilitator's alone.
     found = [
         (e.seq, e.event_type, e.payload)
         for kind in kinds
         for e in events_of_type(session, kind.value)
-        if e.payload.get("exercise_id") == exercise_id
+        if e.payload.get("exercise_id") == exercise_id and e.role == Role.FACILITATOR.value
     ]
     return [(kind, payload) for _, kind, payload in sorted(found, key=lambda f: f[0])]
 

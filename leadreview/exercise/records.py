@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from leadreview.domain.roles import Role
-from leadreview.exercise.scenario import ExerciseScenario
+from leadreview.exercise.scenario import ExerciseScenario, InjectSpec
 from leadreview.exercise.views import CaseTruthView, ExerciseSummary, InjectView, ParticipantView
 from leadreview.io.yamlfile import parse_model
 from leadreview.store.tables.exercise import (
@@ -220,3 +220,17 @@ def truth_digest(truths: list[dict[str, object]]) -> str:
 
 def truth_payload(view: CaseTruthView) -> dict[str, object]:
     return view.model_dump(mode="json", exclude={"offense"})
+
+
+def inject_schedule(inject: InjectSpec) -> dict[str, object]:
+    """What releases an inject, as `exercise.started` records it."""
+    schedule: dict[str, object] = {
+        "inject_key": inject.id,
+        "release_after_minutes": inject.after_minutes,
+    }
+    if inject.condition is not None:
+        schedule["release_when"] = {
+            "when": inject.condition.when.value,
+            "case": inject.condition.case,
+        }
+    return schedule

@@ -227,9 +227,12 @@ class ExerciseService:
 
     def board(self, actor: Actor, exercise_id: int) -> ParticipantBoard:
         """A participant's cases and the injects out; what has come due is released
-        first (by the exercise's clock), so injects reach participants while the
-        facilitator is away from the console."""
-        self._release_due_if_the_database_lets_us(exercise_id)
+        first (by the exercise's clock, whoever's command notices it first), so injects
+        reach participants while the facilitator is away from the console. Only a seated
+        participant's look releases anything: on PostgreSQL the database admits the
+        clock's release from a seated login alone."""
+        participation.require_seat(self.ctx, actor, exercise_id)
+        self.release_due(exercise_id)
         return participation.board(self.ctx, actor, exercise_id)
 
     def decide(
@@ -253,22 +256,11 @@ class ExerciseService:
         )
         # A decision is what a conditional inject waits for ("when a lead is forwarded"):
         # it comes out now, in its own transaction after the decision's, not at the
-        # facilitator's next look at the console.
-        self._release_due_if_the_database_lets_us(exercise_id)
+        # facilitator's next look at the console. On PostgreSQL the database lets the
+        # clock's release through from a seated participant's login only when it finds
+        # the inject due itself (migration 0008); any other refusal is not hidden.
+        self.release_due(exercise_id)
         return lead
-
-    def _release_due_if_the_database_lets_us(self, exercise_id: int) -> None:
-        """What has come due, released on a participant's command. On PostgreSQL the
-        database stores an event only in a role the connected login holds, and the
-        clock releases as the facilitator: a participant's login is refused there (in the
-        release's own transaction, after the participant's own work committed), and the
-        injects then come out at the facilitator's next look at the console."""
-        from contextlib import suppress
-
-        from leadreview.errors import PermissionRefused
-
-        with suppress(PermissionRefused):
-            self.release_due(exercise_id)
 
     # --- anyone -------------------------------------------------------------------------
 

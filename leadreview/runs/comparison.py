@@ -45,6 +45,34 @@ def without_progress(
     return work(scenario_batches(prepared) if source is None else source(prepared, lambda _: None))
 
 
+@dataclass(frozen=True, kw_only=True)
+class BatchRequest:
+    """Which searches a comparison or a sweep runs over: the scenario, its seeds' worlds
+    and the policies applied, and where the seeds run (here, or on a Dask scheduler)."""
+
+    scenario: str
+    seed: int | None
+    seeds: int
+    gallery_size: int | None
+    probes: int | None
+    policy: list[str] | None
+    gallery_seed: int | None = None
+    cluster: str | None = None
+
+    def prepare(self) -> "PreparedScenario":
+        from leadreview.runs.scenarios import prepare_scenario
+
+        return prepare_scenario(
+            self.scenario,
+            self.seed,
+            self.seeds,
+            self.gallery_size,
+            self.probes,
+            gallery_seed=self.gallery_seed,
+            cluster=self.cluster,
+        )
+
+
 @dataclass(frozen=True)
 class RecordTo:
     """Where and as whom a comparison's runs are recorded, and where to say so."""
@@ -55,32 +83,23 @@ class RecordTo:
 
 
 def run_comparison(
+    request: BatchRequest,
     *,
-    scenario: str,
-    seed: int | None,
-    seeds: int,
-    gallery_size: int | None,
-    probes: int | None,
-    policy: list[str] | None,
     reviewer_profile: list[str] | None,
     progress: ProgressRunner = without_progress,
     record_to: RecordTo | None = None,
     rules: "DisparityRules | None" = None,
-    gallery_seed: int | None = None,
-    cluster: str | None = None,
 ) -> "Comparison":
     from leadreview.analysis.compare import compare
     from leadreview.analysis.disparity import DisparityRules
-    from leadreview.runs.scenarios import policies_for, prepare_scenario
+    from leadreview.runs.scenarios import policies_for
     from leadreview.simulation.reviewer_model import bundled_profile_names, load_profiles
 
-    if record_to is not None and cluster is not None:
+    if record_to is not None and request.cluster is not None:
         # Recording writes each seed's world to the log from this process.
         raise LeadreviewError("--record runs the seeds here: give --record or --cluster, not both")
-    prepared = prepare_scenario(
-        scenario, seed, seeds, gallery_size, probes, gallery_seed=gallery_seed, cluster=cluster
-    )
-    policies = policies_for(prepared, policy)
+    prepared = request.prepare()
+    policies = policies_for(prepared, request.policy)
     profiles = load_profiles(reviewer_profile or bundled_profile_names())
 
     def run(source: BatchSource | None) -> "Comparison":
@@ -109,26 +128,17 @@ def run_comparison(
 
 
 def run_sweep(
+    request: BatchRequest,
     *,
-    scenario: str,
-    seed: int | None,
-    seeds: int,
-    gallery_size: int | None,
-    probes: int | None,
-    policy: list[str] | None,
     step: float,
     max_candidates: int | None,
     progress: ProgressRunner = without_progress,
-    gallery_seed: int | None = None,
-    cluster: str | None = None,
 ) -> "Sweep":
     from leadreview.analysis.sweep import default_thresholds, sweep
-    from leadreview.runs.scenarios import policies_for, prepare_scenario
+    from leadreview.runs.scenarios import policies_for
 
-    prepared = prepare_scenario(
-        scenario, seed, seeds, gallery_size, probes, gallery_seed=gallery_seed, cluster=cluster
-    )
-    policies = policies_for(prepared, policy)
+    prepared = request.prepare()
+    policies = policies_for(prepared, request.policy)
     marks = {
         p.name: threshold
         for p in policies

@@ -1,6 +1,7 @@
 """The archive tests' S3: moto's, with an Object Lock bucket, no AWS account touched."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,3 +29,15 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             },
         )
         yield client
+
+
+@pytest.fixture
+def archive_settings(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The CLI's settings, from the environment only, for archiving a SQLite log to S3:
+    no config file, data and signing key under `tmp_path`. Returns the database URL."""
+    monkeypatch.setenv("LEADREVIEW_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LEADREVIEW_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("LEADREVIEW_SIGNING_KEY_PATH", str(tmp_path / "key" / "signing.key"))
+    monkeypatch.setenv("LEADREVIEW_AWS__REGION", "us-east-1")
+    return sqlite_url

@@ -265,19 +265,14 @@ def test_recorded_calls_never_bypass_governance_nor_shorten_a_retention(
 
 
 def test_the_cli_archives_and_refuses_in_one_line(
-    sqlite_url: str,
+    archive_settings: str,
     s3: Any,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from leadreview.cli.app import main
 
-    monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LEADREVIEW_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("LEADREVIEW_SIGNING_KEY_PATH", str(tmp_path / "key" / "signing.key"))
-    monkeypatch.setenv("LEADREVIEW_AWS__REGION", "us-east-1")
-    store = open_store(url=sqlite_url)
+    store = open_store(url=archive_settings)
     append_events(store, 5)
     store.dispose()
 

@@ -30,18 +30,12 @@ def _download(client: Any, directory: Path) -> int:
 
 
 def test_the_archive_keeps_a_locked_tiles_copy_that_verifies(
-    sqlite_url: str,
+    archive_settings: str,
     s3: Any,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("LEADREVIEW_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LEADREVIEW_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("LEADREVIEW_SIGNING_KEY_PATH", str(tmp_path / "key" / "signing.key"))
-    monkeypatch.setenv("LEADREVIEW_AWS__REGION", "us-east-1")
-    store = open_store(url=sqlite_url)
+    store = open_store(url=archive_settings)
     append_events(store, 5)
     main(["audit", "archive", "--bucket", BUCKET, "--prefix", PREFIX, "--retain-days", "7"])
     append_events(store, 300, batch=100)

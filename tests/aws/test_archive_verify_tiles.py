@@ -19,14 +19,9 @@ TILES = f"{PREFIX}/tiles/"
 
 
 @pytest.fixture
-def archived(sqlite_url: str, s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def archived(archive_settings: str, s3: Any) -> None:
     """A log of 300 events archived in two runs (full and partial tiles)."""
-    monkeypatch.setenv("LEADREVIEW_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LEADREVIEW_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("LEADREVIEW_SIGNING_KEY_PATH", str(tmp_path / "key" / "signing.key"))
-    monkeypatch.setenv("LEADREVIEW_AWS__REGION", "us-east-1")
-    store = open_store(url=sqlite_url)
+    store = open_store(url=archive_settings)
     append_events(store, 40, batch=40)
     main(["audit", "archive", "--bucket", BUCKET, "--prefix", PREFIX])
     append_events(store, 260, batch=130)
@@ -130,20 +125,14 @@ def test_a_tiles_checkpoint_signed_by_another_key_fails(
 
 
 def test_the_archive_checkpoint_carries_a_witness_quorum(
-    sqlite_url: str,
+    archive_settings: str,
     s3: Any,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from leadreview.audit.service import AuditContext
 
-    monkeypatch.setenv("LEADREVIEW_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("LEADREVIEW_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LEADREVIEW_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("LEADREVIEW_SIGNING_KEY_PATH", str(tmp_path / "key" / "signing.key"))
-    monkeypatch.setenv("LEADREVIEW_AWS__REGION", "us-east-1")
-    store = open_store(url=sqlite_url)
+    store = open_store(url=archive_settings)
     append_events(store, 12)
     context = AuditContext(
         tmp_path / "key" / "signing.key",

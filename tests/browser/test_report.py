@@ -11,8 +11,6 @@ import asyncio
 import base64
 import json
 import re
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +31,7 @@ from leadreview.errors import LeadreviewError
 from leadreview.policy.loader import load_policies
 from leadreview.simulation.reviewer_model import load_profiles
 from tests.support.batches import POLICIES
-from tests.support.browser import CHROMIUM, needs_chromium, without_sources
+from tests.support.browser import chromium_devtools, needs_chromium, without_sources
 
 HOSTILE = "<script>alert('x')</script> & \"quotes\""
 GROUPS = {"white": 480, "black": 60, "hispanic": 55, "indigenous": 5}
@@ -265,25 +263,8 @@ def test_the_report_in_headless_chromium_at_two_widths_and_in_print(
         expected = [s.replace("&amp;", "&") for s in headline_text(html)]
     page = tmp_path / "report.html"
     page.write_text(html, encoding="utf-8")
-    assert CHROMIUM is not None
-    browser = subprocess.Popen(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--remote-debugging-port=0",
-         "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        port_file = tmp_path / "profile" / "DevToolsActivePort"
-        for _ in range(300):
-            if port_file.exists() and port_file.read_text().strip():
-                break
-            time.sleep(0.1)
-        port = int(port_file.read_text().split()[0])
+    with chromium_devtools(tmp_path / "profile") as port:
         seen = asyncio.run(_look(page.as_uri(), port, tmp_path))
-    finally:
-        browser.terminate()
-        browser.wait(timeout=30)
     for width, measured in seen.items():
         assert measured["width"] == width
         for sentence in expected:

@@ -3,10 +3,14 @@
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from leadreview.store.store import Store, open_store
+
+if TYPE_CHECKING:
+    from tests.support.postgres_logins import GrantedLogins
 
 
 @pytest.fixture
@@ -64,29 +68,28 @@ def make_login(postgres_url: str) -> Iterator[Callable[[str], str]]:
 
 
 @pytest.fixture
-def opened_case(
+def logins(
     owner_store: Store,
     postgres_url: str,
     make_login: Callable[[str], str],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> Iterator[str]:
-    """A case opened by an investigator login through the CLI; yields a reviewer login."""
-    from tests.support.postgres_logins import as_login, cli, grant
+) -> "GrantedLogins":
+    """Make logins granted a role (`logins.grant("reviewer")`) and run the CLI as them
+    (`logins.run(login, *args)`), on a schema its owner has migrated."""
+    from tests.support.postgres_logins import GrantedLogins
 
-    investigator, reviewer = make_login("inv"), make_login("rev")
-    grant(capsys, monkeypatch, postgres_url, investigator, "investigator")
-    grant(capsys, monkeypatch, postgres_url, reviewer, "reviewer")
-    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("COLUMNS", "200")  # rich tables: keep cells whole for the asserts
+    return GrantedLogins(postgres_url, make_login, capsys, monkeypatch)
+
+
+@pytest.fixture
+def opened_case(logins: "GrantedLogins", tmp_path: Path) -> Iterator[str]:
+    """A case opened by an investigator login through the CLI; yields a reviewer login."""
+    investigator, reviewer = logins.grant("investigator"), logins.grant("reviewer")
     image = tmp_path / "still.png"
-    as_investigator = as_login(postgres_url, investigator)
-    rendered = cli(capsys, monkeypatch, as_investigator,
-                   "probe", "render", "--probe", "3", "--output", str(image))  # fmt: skip
-    assert rendered.code == 0, rendered.err
-    opened = cli(capsys, monkeypatch, as_investigator,
-                 "case", "open", "--image", str(image), "--offense", "theft")  # fmt: skip
-    assert opened.code == 0, opened.err
+    logins.ok(investigator, "probe", "render", "--probe", "3", "--output", str(image))
+    logins.ok(investigator, "case", "open", "--image", str(image), "--offense", "theft")
     yield reviewer
 
 

@@ -8,16 +8,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.support.cli import Result, run
-from tests.support.postgres_logins import as_login, grant, isolate, libpq
+from tests.support.postgres_logins import GrantedLogins, as_login, cli, isolate, libpq
 
 pytestmark = pytest.mark.postgres
-
-
-def _as(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str,
-        login: str, *args: str) -> Result:  # fmt: skip
-    monkeypatch.setenv("LEADREVIEW_DATABASE_URL", as_login(url, login))
-    return run(capsys, *args)
 
 
 def _refusals(url: str) -> list[tuple[str, str, str, str]]:
@@ -30,20 +23,12 @@ def _refusals(url: str) -> list[tuple[str, str, str, str]]:
 
 
 def test_a_hostile_participant_is_refused_on_every_path_as_their_own_login(
-    postgres_url: str,
-    make_login: Callable[[str], str],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    logins: GrantedLogins, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     isolate(monkeypatch, tmp_path)
-    fran, gus, ana, ivy = (make_login(p) for p in ("fran", "gus", "ana", "ivy"))
-    for login, role in ((fran, "facilitator"), (gus, "facilitator"), (ana, "reviewer"),
-                        (ivy, "investigator")):  # fmt: skip
-        grant(capsys, monkeypatch, postgres_url, login, role)
-
-    def as_(login: str, *args: str) -> Result:
-        return _as(capsys, monkeypatch, postgres_url, login, *args)
+    fran, gus = logins.grant("facilitator", "fran"), logins.grant("facilitator", "gus")
+    ana, ivy = logins.grant("reviewer", "ana"), logins.grant("investigator", "ivy")
+    as_ = logins.run
 
     assert as_(fran, "exercise", "start", "two-reviewers").code == 0
     assert as_(ana, "exercise", "join", "--role", "reviewer").code == 0
@@ -86,19 +71,12 @@ def test_a_hostile_participant_is_refused_on_every_path_as_their_own_login(
 
 
 def test_another_facilitator_cannot_answer_someone_else_s_hot_wash(
-    postgres_url: str,
-    make_login: Callable[[str], str],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    logins: GrantedLogins, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     isolate(monkeypatch, tmp_path)
-    fran, gus, ana = (make_login(p) for p in ("fran", "gus", "ana"))
-    for login, role in ((fran, "facilitator"), (gus, "facilitator"), (ana, "reviewer")):
-        grant(capsys, monkeypatch, postgres_url, login, role)
-
-    def as_(login: str, *args: str) -> Result:
-        return _as(capsys, monkeypatch, postgres_url, login, *args)
+    fran, gus = logins.grant("facilitator", "fran"), logins.grant("facilitator", "gus")
+    ana = logins.grant("reviewer", "ana")
+    as_ = logins.run
 
     assert as_(fran, "exercise", "start", "two-reviewers").code == 0
     assert as_(ana, "exercise", "join", "--role", "reviewer").code == 0
@@ -132,7 +110,7 @@ def test_a_login_with_no_role_is_told_who_grants_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     isolate(monkeypatch, tmp_path)
-    assert _as(capsys, monkeypatch, postgres_url, "postgres", "db", "upgrade").code == 0
+    assert cli(capsys, monkeypatch, as_login(postgres_url, "postgres"), "db", "upgrade").code == 0
     eve = make_login("eve")
     # As in a `public` schema, which every login may use: eve can see the tables, and
     # PostgreSQL refuses her every one of them until the owner grants her a role.
@@ -141,7 +119,7 @@ def test_a_login_with_no_role_is_told_who_grants_one(
         assert schema is not None
         connection.execute(f'GRANT USAGE ON SCHEMA "{schema[0]}" TO "{eve}"')
     for args in (("audit", "show"), ("exercise", "status"), ("case", "list")):
-        refused = _as(capsys, monkeypatch, postgres_url, eve, *args)
+        refused = cli(capsys, monkeypatch, as_login(postgres_url, eve), *args)
         assert refused.code == 3, (args, refused.err)
         line = refused.one_error_line()
         assert f"login {eve!r} holds no leadreview role" in line, line

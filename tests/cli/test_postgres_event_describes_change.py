@@ -4,77 +4,41 @@ type that changes that table and, where it names a row, name the changed one. Th
 hostile steps are plain SQL over psycopg, never our code.
 """
 
-import hashlib
-import importlib.util
-import json
-import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import psycopg
 import pytest
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine
 
 from leadreview.exercise.records import ExerciseEvent
-from leadreview.store.migrate import HEAD_REVISION, MIGRATIONS_DIR
+from leadreview.store.migrate import HEAD_REVISION
 from leadreview.store.privileges import UPDATABLE_COLUMNS
 from leadreview.store.store import Store
 from leadreview.workflow.audit_port import EventType
 from leadreview.workflow.import_responses import RESPONSE_IMPORTED
-from tests.support.postgres_logins import as_login, cli, grant, libpq
+from tests.support.postgres_logins import (
+    Connection,
+    as_login,
+    cli,
+    grant,
+    libpq,
+    migrate,
+    migration,
+    owner_rows,
+    store_raw_event,
+)
 
 pytestmark = pytest.mark.postgres
 
-Connection = psycopg.Connection[tuple[object, ...]]
-VERSIONS = MIGRATIONS_DIR / "versions"
-EVENT_TIME = "2026-01-01T00:00:00.000000Z"
-
-
-def _migration(name: str) -> ModuleType:
-    """A revision's module, read from its file (the names start with a digit)."""
-    spec = importlib.util.spec_from_file_location(name, VERSIONS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MAP = _migration("0007_event_describes_change")
+MAP = migration("0007_event_describes_change")
 
 
 def _leads(postgres_url: str) -> list[tuple[int, str, int]]:
-    with psycopg.connect(libpq(postgres_url)) as owner:
-        rows = owner.execute(
-            "SELECT id, status, version FROM lead WHERE case_id IS NOT NULL ORDER BY id"
-        ).fetchall()
-    return [(int(str(i)), str(s), int(str(v))) for i, s, v in rows]
-
-
-def _store_raw_event(connection: Connection, event_type: str, payload: dict[str, object]) -> None:
-    """What a hostile login can do: append an event in its own name and role, chained to
-    the head, with a digest of its choosing (no service, no checks)."""
-    row = connection.execute(
-        "SELECT seq, digest FROM audit_event ORDER BY seq DESC LIMIT 1"
-    ).fetchone()
-    assert row is not None
-    seq, head = row
-    connection.execute(
-        "INSERT INTO audit_event (seq, time, actor, role, event_type, payload, prev_digest,"
-        " digest, format, auth, login) VALUES (%s, %s, current_user, 'reviewer', %s, %s,"
-        " %s, %s, 2, 'postgres-login', '')",
-        (
-            int(str(seq)) + 1,
-            EVENT_TIME,
-            event_type,
-            json.dumps(payload),
-            head,
-            hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
-        ),
+    rows = owner_rows(
+        postgres_url, "SELECT id, status, version FROM lead WHERE case_id IS NOT NULL ORDER BY id"
     )
+    return [(int(str(i)), str(s), int(str(v))) for i, s, v in rows]
 
 
 def _decided(lead_id: int, version: int, status_after: str) -> dict[str, object]:
@@ -106,29 +70,29 @@ def test_a_raw_event_changes_only_the_row_it_names_in_a_table_its_type_writes(
     (named, _, version), (other, _, _) = leads[0], leads[1]
     with psycopg.connect(libpq(postgres_url, reviewer)) as connection:
         # A `lead.decided` of its own naming one lead does not let it change another.
-        _store_raw_event(connection, "lead.decided", _decided(named, version, "forwarded"))
+        store_raw_event(connection, "lead.decided", _decided(named, version, "forwarded"))
         _forward(connection, other)
         message = _refused(connection)
         assert f"login {reviewer} changed lead (UPDATE) under a lead.decided event" in message
         assert "names another row" in message
 
         # Nor a change other than the one it states (another version, another status).
-        _store_raw_event(connection, "lead.decided", _decided(named, version + 5, "forwarded"))
+        store_raw_event(connection, "lead.decided", _decided(named, version + 5, "forwarded"))
         _forward(connection, named)
         assert "names another row" in _refused(connection)
-        _store_raw_event(connection, "lead.decided", _decided(named, version, "rejected"))
+        store_raw_event(connection, "lead.decided", _decided(named, version, "rejected"))
         _forward(connection, named)
         assert "names another row" in _refused(connection)
 
         # An exercise's event changes no lead at all.
-        _store_raw_event(connection, "exercise.closed", {"exercise_id": 1})
+        store_raw_event(connection, "exercise.closed", {"exercise_id": 1})
         _forward(connection, named)
         message = _refused(connection)
         assert "changed lead (UPDATE) under a exercise.closed event" in message
         assert "never changes that table" in message
 
         # Nor does an event that writes other tables only (a reviewer's registration).
-        _store_raw_event(connection, "reviewer.registered", {"lead_id": named})
+        store_raw_event(connection, "reviewer.registered", {"lead_id": named})
         _forward(connection, named)
         assert "never changes that table" in _refused(connection)
 
@@ -137,7 +101,7 @@ def test_a_raw_event_changes_only_the_row_it_names_in_a_table_its_type_writes(
     # What stays possible (docs/security.md): the named row, changed as the event says,
     # commits under the login's own name, and `audit verify` names the forgery.
     with psycopg.connect(libpq(postgres_url, reviewer)) as connection:
-        _store_raw_event(connection, "lead.decided", _decided(named, version, "forwarded"))
+        store_raw_event(connection, "lead.decided", _decided(named, version, "forwarded"))
         _forward(connection, named)
         connection.commit()
         stamped = connection.execute(
@@ -156,7 +120,7 @@ def test_the_migration_map_names_the_code_s_event_types_and_runs_in_the_database
     events_writing: dict[str, tuple[str, ...]] = MAP.EVENTS_WRITING
     subjects: dict[tuple[str, str, str], object] = MAP.SUBJECTS
     # Every guarded table (0006's list, which a test holds equal to the schema) is mapped.
-    assert set(events_writing) == set(_migration("0006_service_writes").WORKING_TABLES)
+    assert set(events_writing) == set(migration("0006_service_writes").WORKING_TABLES)
     for table, types in events_writing.items():
         assert set(types) <= known, (table, set(types) - known)
     for table, operation, event_type in subjects:
@@ -183,7 +147,7 @@ def test_the_migration_map_names_the_code_s_event_types_and_runs_in_the_database
 
 def _lead_forward_commits(postgres_url: str, login: str, lead_id: int) -> bool:
     with psycopg.connect(libpq(postgres_url, login)) as connection:
-        _store_raw_event(connection, "exercise.closed", {"exercise_id": 1})
+        store_raw_event(connection, "exercise.closed", {"exercise_id": 1})
         _forward(connection, lead_id)
         try:
             connection.commit()
@@ -192,27 +156,15 @@ def _lead_forward_commits(postgres_url: str, login: str, lead_id: int) -> bool:
     return True
 
 
-def _migrate(postgres_url: str, revision: str, *, down: bool) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    engine = create_engine(postgres_url)
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            (command.downgrade if down else command.upgrade)(config, revision)
-    finally:
-        engine.dispose()
-
-
 def test_the_migration_applies_to_an_existing_database_and_downgrades(
     opened_case: str, postgres_url: str
 ) -> None:
     reviewer = opened_case
     lead_id = _leads(postgres_url)[0][0]
-    _migrate(postgres_url, MAP.down_revision, down=True)
+    migrate(postgres_url, MAP.down_revision, down=True)
     # Under 0006 any event of the transaction's own let the change through.
     assert _lead_forward_commits(postgres_url, reviewer, lead_id)
-    _migrate(postgres_url, HEAD_REVISION, down=False)  # over the rows already there
+    migrate(postgres_url, HEAD_REVISION, down=False)  # over the rows already there
     assert not _lead_forward_commits(postgres_url, reviewer, lead_id)
 
 

@@ -5,7 +5,6 @@ event is stamped with the login that stored it, and join codes behave as on SQLi
 """
 
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from leadreview.tui.screens.case_queue import CaseQueueScreen
 from leadreview.tui.screens.sign_in import SignInScreen
 from leadreview.workflow.context import WorkflowContext
 from tests.support.exercise import write_scenario
-from tests.support.postgres_logins import as_login, cli, grant, libpq
+from tests.support.postgres_logins import GrantedLogins, as_login, cli, grant, libpq, owner_rows
 from tests.tui.conftest import SIZE, make_app, settle
 
 pytestmark = pytest.mark.postgres
@@ -52,37 +51,20 @@ async def _sign_in(room_url: str, code: str) -> tuple[Actor, str]:
         session.store.dispose()
 
 
-def _owner_rows(postgres_url: str, query: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(libpq(postgres_url)) as owner:
-        return owner.execute(query).fetchall()  # type: ignore[arg-type]
-
-
 def test_an_exercise_runs_as_logins_with_join_codes_never_as_the_owner(
-    owner_store: Store,
-    postgres_url: str,
-    make_login: Callable[[str], str],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    logins: GrantedLogins, postgres_url: str, tmp_path: Path
 ) -> None:
     import asyncio
 
-    monkeypatch.setenv("COLUMNS", "200")
-    facilitator, reviewer, room, auditor = (make_login(p) for p in ("fac", "rev", "room", "aud"))
-    for login, role in ((facilitator, "facilitator"), (reviewer, "reviewer"),
-                        (room, "reviewer"), (auditor, "auditor")):  # fmt: skip
-        grant(capsys, monkeypatch, postgres_url, login, role)
-    (granted_up_to,) = _owner_rows(postgres_url, "SELECT max(seq) FROM audit_event")[0]
-
-    def as_(login: str, *args: str) -> str:
-        done = cli(capsys, monkeypatch, as_login(postgres_url, login), *args)
-        assert done.code == 0, f"{args}: {done.err}"
-        return done.out
+    facilitator, reviewer = logins.grant("facilitator"), logins.grant("reviewer")
+    room, auditor = logins.grant("reviewer", "room"), logins.grant("auditor")
+    (granted_up_to,) = owner_rows(postgres_url, "SELECT max(seq) FROM audit_event")[0]
+    as_ = logins.ok
 
     as_(facilitator, "exercise", "start", str(write_scenario(tmp_path / "scenario", cases=2)))
     as_(reviewer, "exercise", "join")
     as_(facilitator, "exercise", "assign")
-    ((lead_id,),) = _owner_rows(
+    ((lead_id,),) = owner_rows(
         postgres_url,
         "SELECT l.id FROM lead l JOIN exercise_case c ON c.case_id = l.case_id"
         " WHERE l.status = 'awaiting-review' ORDER BY l.id LIMIT 1",
@@ -116,11 +98,11 @@ def test_an_exercise_runs_as_logins_with_join_codes_never_as_the_owner(
         store.dispose()
 
     as_(facilitator, "exercise", "reveal")
-    (exercise_id,) = _owner_rows(postgres_url, "SELECT id FROM exercise")[0]
+    (exercise_id,) = owner_rows(postgres_url, "SELECT id FROM exercise")[0]
     as_(facilitator, "exercise", "close", "--exercise", str(exercise_id))
     assert "ok" in as_(auditor, "audit", "verify")
 
-    stored = _owner_rows(
+    stored = owner_rows(
         postgres_url,
         f"SELECT event_type, actor, role, auth, login FROM audit_event"
         f" WHERE seq > {granted_up_to} ORDER BY seq",

@@ -6,13 +6,10 @@ switch the check off. The hostile steps are plain SQL over psycopg, never our co
 
 import psycopg
 import pytest
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine
 
-from leadreview.store.migrate import HEAD_REVISION, MIGRATIONS_DIR
+from leadreview.store.migrate import HEAD_REVISION
 from leadreview.store.store import Store
-from tests.support.postgres_logins import cli, libpq
+from tests.support.postgres_logins import Connection, cli, libpq, migrate
 
 pytestmark = pytest.mark.postgres
 
@@ -27,7 +24,6 @@ UNGUARDED = {
     "audit_merkle",
     "role_grant",
 }
-Connection = psycopg.Connection[tuple[object, ...]]
 
 
 def _working_rows(postgres_url: str) -> list[tuple[object, ...]]:
@@ -134,14 +130,6 @@ def test_every_working_table_is_guarded(owner_store: Store, postgres_url: str) -
     assert guarded == tables - UNGUARDED
 
 
-def _migrate(engine: Engine, revision: str, *, down: bool) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 def _lead_status_change_commits(postgres_url: str, login: str) -> bool:
     with psycopg.connect(libpq(postgres_url, login)) as connection:
         connection.execute("UPDATE lead SET status = status")
@@ -156,12 +144,8 @@ def test_the_migration_applies_to_an_existing_database_and_downgrades(
     opened_case: str, postgres_url: str
 ) -> None:
     reviewer = opened_case
-    engine = create_engine(postgres_url)
-    try:
-        _migrate(engine, PREVIOUS_REVISION, down=True)
-        # Before 0006 the column grant alone let a login change a lead's status.
-        assert _lead_status_change_commits(postgres_url, reviewer)
-        _migrate(engine, HEAD_REVISION, down=False)  # over the rows already there
-        assert not _lead_status_change_commits(postgres_url, reviewer)
-    finally:
-        engine.dispose()
+    migrate(postgres_url, PREVIOUS_REVISION, down=True)
+    # Before 0006 the column grant alone let a login change a lead's status.
+    assert _lead_status_change_commits(postgres_url, reviewer)
+    migrate(postgres_url, HEAD_REVISION, down=False)  # over the rows already there
+    assert not _lead_status_change_commits(postgres_url, reviewer)

@@ -11,7 +11,6 @@ step waits for what the audit log records rather than for what the screen shows.
 
 import asyncio
 import json
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,9 +29,9 @@ from leadreview.exercise.service import ExerciseService
 from leadreview.settings import load_settings
 from leadreview.store.store import open_store
 from leadreview.tui.factory import open_session
-from tests.support.browser import CHROMIUM, needs_chromium
+from tests.support.browser import WINDOW, chromium_devtools, needs_chromium
 from tests.tui.conftest import FAY, seat_in_demo
-from tests.tui.test_serve_browser import CHROMIUM_FLAGS, free_port, server, stop
+from tests.tui.test_serve_browser import server
 
 __all__ = ["server"]  # the served room, over this module's `database`
 
@@ -175,17 +174,8 @@ def test_a_hostile_participant_in_a_served_room(
     server: int, database: tuple[str, dict[str, str]], stranger: int, tmp_path: Path
 ) -> None:
     url, codes = database
-    assert CHROMIUM is not None
-    debug_port = free_port()
-    browser = subprocess.Popen(
-        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium'}",
-         "--window-size=1400,1000", f"--remote-debugging-port={debug_port}", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    try:
+    with chromium_devtools(tmp_path / "chromium", WINDOW) as debug_port:
         seen = asyncio.run(_attempt_in_browser(server, stranger, debug_port, url, codes))
-    finally:
-        stop(browser)
 
     refused = _events(url, "exercise.invite_refused")
     assert [e.payload["reason"] for e in refused] == [

@@ -5,11 +5,6 @@ Skipped (with the reason) when Chromium is not installed: `apt-get install chrom
 """
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -27,7 +22,7 @@ from leadreview.tui.factory import open_session
 if TYPE_CHECKING:
     from leadreview.audit.models import AuditEvent
 
-from tests.support.browser import CHROMIUM, needs_chromium
+from tests.support.browser import WINDOW, chromium_devtools, needs_chromium, serving
 from tests.tui.conftest import FAY, seat_in_demo
 
 pytestmark = [
@@ -35,48 +30,8 @@ pytestmark = [
     needs_chromium,
 ]
 
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 REVIEWER = "browser-sam"
 DEADLINE = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"nothing listens on port {port}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    # Each was started in its own process group: end the group (the app processes too).
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
 
 
 @pytest.fixture
@@ -97,21 +52,8 @@ def database(isolated_home: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture
 def server(database: tuple[str, str], tmp_path: Path) -> Iterator[int]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "leadreview", "serve", "--host", "127.0.0.1",
-        "--port", str(port), "--database", database[0],
-    ]  # fmt: skip
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ
-    )
-    try:
-        wait_for_port(port, process)
+    with serving(database[0], tmp_path / "serve.log", "--host", "127.0.0.1") as port:
         yield port
-    finally:
-        stop(process)
-        log.close()
 
 
 def decisions_by(database: str, reviewer: str) -> list[tuple[str, str]]:
@@ -203,26 +145,9 @@ def test_a_review_in_a_browser_reaches_the_database(
     """Signed in with the facilitator's join code (after a wrong one is refused), the
     browser's decision is recorded under the invited name, authenticated by the code."""
     url_of_db, code = database
-    assert CHROMIUM is not None
-    debug_port = free_port()
-    browser = subprocess.Popen(
-        [
-            CHROMIUM,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={tmp_path / 'chromium'}",
-            f"--remote-debugging-port={debug_port}",
-            "--window-size=1400,1000",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
+    with chromium_devtools(tmp_path / "chromium", WINDOW) as debug_port:
         url = f"http://127.0.0.1:{server}/"
         asyncio.run(_review_in_browser(url, debug_port, url_of_db, code))
-    finally:
-        stop(browser)
     assert decisions_by(url_of_db, REVIEWER) == [("not-a-match", "checked in a browser")]
     logged = {e.event_type: e for e in _events(url_of_db)}
     refused = logged["exercise.invite_refused"]

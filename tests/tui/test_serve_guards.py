@@ -4,9 +4,7 @@ WebSocket from another origin is refused, the page loads nothing from another or
 saying so when it is told."""
 
 import asyncio
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,15 +12,15 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.support.browser import CHROMIUM, needs_chromium
-from tests.tui.test_serve_browser import (
-    CHROMIUM_FLAGS,
-    database,
+from tests.support.browser import (
+    chromium_devtools,
     free_port,
-    server,
+    needs_chromium,
+    start_serve,
     stop,
     wait_for_port,
 )
+from tests.tui.test_serve_browser import database, server
 
 __all__ = ["database", "server"]  # fixtures shared with the browser review test
 
@@ -70,25 +68,9 @@ def serve_process(database: tuple[str, str], tmp_path: Path) -> Iterator[object]
     def start(*host: str) -> tuple[subprocess.Popen[bytes], int, Path]:
         port = free_port()
         log = tmp_path / f"serve-{port}.log"
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "leadreview",
-                "serve",
-                *host,
-                "--port",
-                str(port),
-                "--database",
-                database[0],
-            ],
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env=os.environ,
-        )
-        started.append(process)
-        return process, port, log
+        with log.open("wb") as output:  # the child keeps its own handle
+            started.append(start_serve(database[0], port, output, *host))
+        return started[-1], port, log
 
     yield start
     for process in started:
@@ -144,25 +126,9 @@ async def _page_resources(url: str, debug_port: int) -> tuple[list[str], bool, s
 
 @needs_chromium
 def test_the_page_loads_nothing_from_the_internet(server: int, tmp_path: Path) -> None:
-    assert CHROMIUM is not None
-    debug_port = free_port()
-    browser = subprocess.Popen(
-        [
-            CHROMIUM,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={tmp_path / 'chromium'}",
-            f"--remote-debugging-port={debug_port}",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     origin = f"http://127.0.0.1:{server}"
-    try:
+    with chromium_devtools(tmp_path / "chromium") as debug_port:
         names, font_loaded, _screen = asyncio.run(_page_resources(origin + "/", debug_port))
-    finally:
-        stop(browser)
     assert names, "the page loaded no resources at all"
     foreign = [n for n in names if not n.startswith((origin + "/", "data:", "blob:"))]
     assert foreign == []

@@ -4,9 +4,6 @@ while keys come, end about fifteen seconds after the last one with a line on the
 says why, and be on record as `session.timed_out` under the signed-in name."""
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,17 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import CHROMIUM, needs_chromium
-from tests.tui.test_serve_browser import (
-    CHROMIUM_FLAGS,
-    REVIEWER,
-    _events,
-    _wait_for,
-    database,
-    free_port,
-    stop,
-    wait_for_port,
-)
+from tests.support.browser import WINDOW, chromium_devtools, needs_chromium, serving
+from tests.tui.test_serve_browser import REVIEWER, _events, _wait_for, database
 
 __all__ = ["database"]  # the fixture shared with the browser review test
 
@@ -36,21 +24,9 @@ DEADLINE = 120.0
 
 @pytest.fixture
 def idle_server(database: tuple[str, str], tmp_path: Path) -> Iterator[int]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "leadreview", "serve", "--port", str(port),
-        "--database", database[0], "--idle-timeout", str(IDLE_SECONDS),
-    ]  # fmt: skip
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ
-    )
-    try:
-        wait_for_port(port, process)
+    options = ("--idle-timeout", str(IDLE_SECONDS))
+    with serving(database[0], tmp_path / "serve.log", *options) as port:
         yield port
-    finally:
-        stop(process)
-        log.close()
 
 
 async def _closed(cdp: Any) -> bool:
@@ -98,26 +74,9 @@ def test_an_idle_served_session_ends_on_record(
     idle_server: int, database: tuple[str, str], tmp_path: Path
 ) -> None:
     url_of_db, code = database
-    assert CHROMIUM is not None
-    debug_port = free_port()
-    browser = subprocess.Popen(
-        [
-            CHROMIUM,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={tmp_path / 'chromium'}",
-            f"--remote-debugging-port={debug_port}",
-            "--window-size=1400,1000",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
+    with chromium_devtools(tmp_path / "chromium", WINDOW) as debug_port:
         url = f"http://127.0.0.1:{idle_server}/"
         idle, kept, line = asyncio.run(_sign_in_and_idle(url, debug_port, code))
-    finally:
-        stop(browser)
     assert kept >= IDLE_SECONDS * 1.5
     # Not before the timeout; well within it plus the check interval and a slow machine.
     assert IDLE_SECONDS <= idle < IDLE_SECONDS + 30, idle

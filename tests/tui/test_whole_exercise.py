@@ -14,9 +14,7 @@ are checked at each step, and the rows and events at the end.
 """
 
 import asyncio
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,10 +57,17 @@ from leadreview.tui.screens.error import ErrorScreen
 from leadreview.tui.screens.hotwash import HotwashScreen
 from leadreview.tui.screens.scenario_pick import ScenarioPickScreen
 from leadreview.tui.widgets.nav_table import NavTable
-from tests.support.browser import CHROMIUM, needs_chromium
+from tests.support.browser import (
+    WINDOW,
+    chromium_devtools,
+    free_port,
+    needs_chromium,
+    start_serve,
+    stop,
+    wait_for_port,
+)
 from tests.support.cli import run
 from tests.tui.conftest import SIZE, make_app, settle, sync
-from tests.tui.test_serve_browser import CHROMIUM_FLAGS, free_port, stop, wait_for_port
 
 pytestmark = [pytest.mark.slow, needs_chromium]
 
@@ -485,38 +490,16 @@ def scenario(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def chromium(tmp_path: Path) -> Iterator[int]:
-    assert CHROMIUM is not None
-    port = free_port()
-    browser = subprocess.Popen(
-        [
-            CHROMIUM,
-            *CHROMIUM_FLAGS,
-            # No WebGL: xterm.js then draws with DOM rows, whose text can be read back.
-            "--disable-webgl",
-            "--disable-3d-apis",
-            f"--user-data-dir={tmp_path / 'chromium'}",
-            f"--remote-debugging-port={port}",
-            "--window-size=1400,1000",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
+    # No WebGL: xterm.js then draws with DOM rows, whose text can be read back.
+    flags = ("--disable-webgl", "--disable-3d-apis", WINDOW)
+    with chromium_devtools(tmp_path / "chromium", *flags) as port:
         yield port
-    finally:
-        stop(browser)
 
 
 def _serve(database_url: str, tmp_path: Path) -> tuple[subprocess.Popen[bytes], int, Any]:
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "leadreview", "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--database", database_url],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ,
-    )  # fmt: skip
+    process = start_serve(database_url, port, log, "--host", "127.0.0.1")
     wait_for_port(port, process)
     return process, port, log
 
