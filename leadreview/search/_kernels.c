@@ -224,7 +224,16 @@ SIMD512 static inline __m256 halves_added(__m512 v) {
 SIMD512 static inline __attribute__((always_inline)) int score_few_512_as(Job *job, const int half) {
     Py_ssize_t dim = job->dim;
     Py_ssize_t r = job->first;
+    /* The eight rows two steps ahead, a cache line at a time: the loop reads eight
+     * rows side by side, a pattern the hardware prefetcher follows less well than one
+     * stream. */
+    const char *base = (const char *)job->gallery;
+    Py_ssize_t row_bytes = dim * (half ? 2 : 4), ahead = 16 * row_bytes;
+    const char *end = base + job->last * row_bytes;
     for (; r + 8 <= job->last; r += 8) {
+        const char *next = base + r * row_bytes + ahead;
+        for (Py_ssize_t b = 0; b < 8 * row_bytes && next + b < end; b += 64)
+            _mm_prefetch(next + b, _MM_HINT_T0);
         for (Py_ssize_t q = 0; q < job->m; q++) {
             const float *query = job->queries + q * dim;
             __m512 acc[8];
