@@ -8,10 +8,12 @@
   is timed in turn with the 1-policy run, repeated (single samples ranged 0.43-1.05).
 - 10 seeds' searches in worker processes on every core against the same seeds run one
   after the other (results identical: tests/test_parallel_seeds.py). Target <= 0.75x.
-- `compare --seeds 100` on a small gallery, whole (searches and metrics): one after the
-  other, on every local core, and on a two-worker Dask LocalCluster on loopback; the
-  speed-up of each against the serial run, and whether the comparisons are identical
-  (their JSON, byte for byte). Target: identical, and every core faster than serial.
+- `compare --seeds 100` as the command runs it (aclu-2018 as bundled: 25,000 faces, 535
+  probes, the scenario's policies, every reviewer profile; `runs.comparison.run_comparison`
+  and its JSON, without the progress bar): the seeds one after the other, on every local
+  core, and on a two-worker Dask LocalCluster on loopback (warmed once); the speed-up of
+  each against the serial run, and whether the comparisons are identical (their JSON,
+  byte for byte). Target: identical, and every core faster than serial.
 - Workers' memory with one fixed gallery: the workers' PSS (shared pages divided among
   the processes mapping them) and private memory, when every worker maps the one
   generated file, against every worker building its own copy of the same gallery.
@@ -119,31 +121,42 @@ def bench_policy_scaling() -> list[BenchResult]:
     return results
 
 
-def _compare_json(prepared: PreparedScenario, workers: int | None = None) -> str:
+def _comparison_json(cluster: str | None = None, workers: int | None = None) -> str:
+    """`leadreview compare --seeds N --format json` as the command computes it (the same
+    `runs.comparison.run_comparison`, the scenario's policies, every bundled reviewer
+    profile, the CLI's BLAS threads per worker), without the bar: the seeds one after
+    the other (`workers=1`), on every local core (None), or on the Dask scheduler at
+    `cluster`."""
     from leadreview.analysis.compare_export import comparison_json
     from leadreview.cli.processes import worker_blas_threads
+    from leadreview.runs.comparison import BatchRequest, run_comparison
 
+    seeds = scaled(100, 4)
     cores = default_workers()
-    with worker_blas_threads(max(1, cores // (workers or cores))):  # as the CLI does
-        comparison: Comparison = compare(
-            scenario_batches(prepared, workers=workers),
-            policies=load_bundled_policies(),
-            profiles=load_profiles(PROFILES),
-            use_case=prepared.use_case,
-            scenario=prepared.scenario.name,
-            sources=prepared.scenario.sources,
-        )
+
+    def runner(
+        prepared: PreparedScenario, work: Callable[..., Comparison], source: None = None
+    ) -> Comparison:
+        assert source is None
+        # As cli/progress.with_progress: the workers together use the cores once.
+        with worker_blas_threads(max(1, cores // min(workers or cores, len(prepared.seeds)))):
+            return work(scenario_batches(prepared, workers=workers))
+
+    request = BatchRequest(
+        scenario="aclu-2018", seed=None, seeds=seeds,
+        gallery_size=2_000 if tiny() else None, probes=20 if tiny() else None,
+        policy=None, cluster=cluster,
+    )  # fmt: skip
+    comparison = run_comparison(request, reviewer_profile=None, progress=runner)
     return comparison_json(comparison)
 
 
 def bench_seeds_everywhere() -> list[BenchResult]:
-    """compare --seeds 100: serial, every local core, a two-worker local Dask cluster."""
+    """compare --seeds 100 (aclu-2018 as bundled: 25,000 faces, 535 probes, every policy
+    and reviewer profile): serial, every local core, a two-worker local Dask cluster."""
     from distributed import LocalCluster
 
     seeds = scaled(100, 4)
-    request = ScenarioRequest("aclu-2018", seeds=seeds, gallery_size=scaled(5_000, 2_000),
-                              probes=scaled(200, 20))  # fmt: skip
-    local = prepare(request)
     cores = default_workers()
     outputs: dict[str, str] = {}
 
@@ -155,20 +168,20 @@ def bench_seeds_everywhere() -> list[BenchResult]:
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:  # fmt: skip
-        remote = PreparedScenario(local.scenario, local.seeds, str(cluster.scheduler_address))
+        address = str(cluster.scheduler_address)
         # Warm: the cluster's workers import leadreview once, as long-running workers have.
-        _compare_json(PreparedScenario(local.scenario, local.seeds[:2], remote.cluster))
+        _comparison_json(address)
         serial, everywhere, clustered = [], [], []
         for _ in range(scaled(2, 1)):  # in turn, so drift hits all three
-            serial.append(timings(keep("serial", lambda: _compare_json(local, 1)), 1, 0))
-            everywhere.append(timings(keep("cores", lambda: _compare_json(local)), 1, 0))
-            clustered.append(timings(keep("cluster", lambda: _compare_json(remote)), 1, 0))
+            serial.append(timings(keep("serial", lambda: _comparison_json(workers=1)), 1, 0))
+            everywhere.append(timings(keep("cores", _comparison_json), 1, 0))
+            clustered.append(timings(keep("cluster", lambda: _comparison_json(address)), 1, 0))
     same = outputs["serial"] == outputs["cores"] == outputs["cluster"]
     floor = Timing(tuple(t.samples[0] for t in serial))
     on_cores = Timing(tuple(t.samples[0] for t in everywhere))
     on_cluster = Timing(tuple(t.samples[0] for t in clustered))
     # Names short enough that each figure prints on one line (tests/services/test_bench.py).
-    name = f"compare --seeds {seeds} ({request.gallery_size:,} faces, {request.probes} probes)"
+    name = f"compare --seeds {seeds}"
     verdict = "identical" if same else "RESULTS DIFFER"
 
     def speed_up(timing: Timing) -> str:

@@ -8,6 +8,26 @@ UPDATE, the decision INSERT, the audit event and its Merkle row, then COMMIT. Bo
 on copies of one SQLite database (WAL, synchronous=FULL) on the same storage, on disk and
 on a RAM disk (/dev/shm: no fsync, so the service's own overhead shows), in turn.
 Target (issue 17): one decision <= 1.5x its write transaction.
+
+For information, the same decisions against every statement the service runs (its two
+reads under the lock as well as the writes) issued by the driver with the values known:
+that floor is SQLite's own cost of a decision, so the ratio against it shows what our
+code adds around the driver's calls (building the statements' values, canonical JSON,
+SHA-256 of the chain and the tree, the returned view, the unit).
+
+Why the target is met on disk and not on the RAM disk (measured on a shared 2-core
+machine, load 4-9): a decision must read under the writer lock what the bare floor
+takes as given — the lead's version and status with its case, verdicts and earlier
+decisions (one statement), and the log's head (checked, never trusted from memory) — so
+it runs 8 statements where the floor runs 6. On the RAM disk those 8 statements, issued
+by the driver alone, cost 1.47-1.57x the floor: even with no Python of ours the target
+would be at its edge. The service itself ran at 2.0-2.6x the every-statement floor;
+timed by phase in one process (load 5), a decision's 235 µs were the lead read 51 µs,
+the append 48 µs (head, event and tree row, sealing and hashing), the decision's INSERT
+30 µs, the returned view 11 µs, the UPDATE 4 µs, and about 90 µs for BEGIN, COMMIT and
+the glue between — most of each phase is the driver's own call, so the gap to the
+every-statement floor is not one Python hot spot. On disk the commit's fsync dominates
+both, and the ratio is 0.9-1.2.
 """
 
 import sqlite3
@@ -149,23 +169,61 @@ def _write_raw(database: Path, rows: dict[str, list[tuple[object, ...]]]) -> flo
     return elapsed
 
 
+def _statements_raw(
+    database: Path, rows: dict[str, list[tuple[object, ...]]], leads: list[int]
+) -> float:
+    """Every statement the service runs for each decision — its reads too (the lead with
+    its case, verdicts, earlier decisions and the reviewer's id; the log's head) —
+    by the driver with the values already known: what SQLite itself costs a decision,
+    with no Python of ours around it. The difference to the service is ours."""
+    from leadreview.audit.log import _HEAD_SQL
+    from leadreview.workflow.decision_rows import _LEAD
+
+    connection = sqlite3.connect(database, isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
+        connection.execute(f"PRAGMA {pragma}")
+    inserts = {t: f"INSERT INTO {t} VALUES ({', '.join('?' * len(r[0]))})" for t, r in rows.items()}
+    by_decision = zip(
+        leads, rows["decision"], rows["audit_event"], rows["audit_merkle"], strict=True
+    )
+    who = (_REVIEWER.name, _REVIEWER.role.value)
+    start = time.perf_counter()
+    for lead_id, decision, event, merkle in by_decision:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute(_LEAD, (*who, lead_id)).fetchall()
+        connection.execute(
+            "UPDATE lead SET status = ?, version = ? WHERE id = ? AND version = ?",
+            ("rejected", 2, lead_id, 1),
+        )
+        connection.execute(inserts["decision"] + " RETURNING id", decision).fetchone()
+        connection.execute(_HEAD_SQL).fetchone()
+        connection.execute(inserts["audit_event"], event)
+        connection.execute(inserts["audit_merkle"], merkle)
+        connection.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed
+
+
 def run() -> list[BenchResult]:
     results = []
     count = scaled(300, 10)
     for storage, parent in _STORAGE.items():
         if parent is not None and not Path(parent).is_dir():
             continue
-        ours, floor = [], []
+        ours, floor, statements = [], [], []
         with tempfile.TemporaryDirectory(prefix="bench-decisions-", dir=parent) as tmp:
             folder = Path(tmp)
             template, leads = _template(folder, count)
             before = _row_counts(template)
             for repeat in range(scaled(5, 1)):
-                _copy(template, folder / f"ours-{repeat}.db")
-                _copy(template, folder / f"raw-{repeat}.db")
+                for copy in ("ours", "raw", "statements"):
+                    _copy(template, folder / f"{copy}-{repeat}.db")
                 ours.append(_decide_all(folder / f"ours-{repeat}.db", leads) / count)
                 rows = _written_rows(folder / f"ours-{repeat}.db", before)
                 floor.append(_write_raw(folder / f"raw-{repeat}.db", rows) / count)
+                every = _statements_raw(folder / f"statements-{repeat}.db", rows, leads)
+                statements.append(every / count)
         results.append(
             timed_result(
                 f"one decision through the service, SQLite, {storage} ({count} in a row)",
@@ -174,6 +232,16 @@ def run() -> list[BenchResult]:
                 Timing(tuple(floor)),
                 target=f"ratio <= {_TARGET}",
                 passed=lambda a, b: tiny() or a <= _TARGET * b,
+            )
+        )
+        results.append(
+            timed_result(
+                f"one decision through the service, SQLite, {storage} ({count} in a row)",
+                Timing(tuple(ours)),
+                "all its statements (reads too) by the driver",
+                Timing(tuple(statements)),
+                target="(information: the rest is Python)",
+                passed=lambda _a, _b: True,
             )
         )
     return results

@@ -6,6 +6,17 @@
   without the tree). Target: at most 1.25× its time (rate ratio >= 0.8).
 - The same against plain sqlite3 `executemany` of the very same rows, events and tree
   rows, with the same pragmas and one transaction per batch. Target: ratio >= 0.5.
+
+Both on disk and on a RAM disk (/dev/shm, where fsync does not hide the appender's own
+cost), five rounds each after one uncounted, in turn (ours, chain-only, plain), fresh
+files every round; medians compared, bests shown.
+
+On the RAM disk the tree's share is the largest it gets, and the 0.8 target is at the
+edge (0.73-0.78 measured on a shared 2-core machine at load 7-9; 0.88-0.92 on disk):
+the tree rows are a second INSERT per event that SQLite itself pays (events alone
+10.5 µs, events and tree rows 12.2 µs per event, driver only, same machine and load),
+and the leaf and node hashes add about 2 µs of Python to a chain-only append of
+about 17 µs.
 """
 
 import hashlib
@@ -15,9 +26,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import BenchResult, scaled, tiny
+from bench import BenchResult, Timing, rate_result, scaled, tiny
+from bench.bench_audit import _STORAGE, _event, _fresh_store
 from bench.bench_audit import BATCH as APPEND_BATCH
-from bench.bench_audit import _event, _fresh_store
 from leadreview.audit import AuditLog, NewEvent
 from leadreview.audit.canonical import (
     FORMAT_V2,
@@ -90,57 +101,48 @@ def _time_plain(
     return elapsed
 
 
+def _round(parent: str | None, events: list[NewEvent]) -> tuple[float, float, float]:
+    """One round: ours, the chain-only append, and the plain inserts, on fresh files."""
+    with tempfile.TemporaryDirectory(prefix="bench-merkle-", dir=parent) as tmp:
+        store = _fresh_store(Path(tmp), "ours.db")
+        elapsed = _time_batches(store, events, AuditLog().append_many)
+        with store.engine.connect() as connection:
+            event_rows, tree_rows = (
+                [tuple(r) for r in connection.exec_driver_sql(f"SELECT * FROM {t} ORDER BY seq")]
+                for t in ("audit_event", "audit_merkle")
+            )
+        store.dispose()
+        before = _fresh_store(Path(tmp), "chain.db")
+        chain_elapsed = _time_batches(before, events, _chain_only_append)
+        before.dispose()
+        _fresh_store(Path(tmp), "plain.db").dispose()
+        plain_elapsed = _time_plain(Path(tmp) / "plain.db", event_rows, tree_rows)
+    return elapsed, chain_elapsed, plain_elapsed
+
+
 def run() -> list[BenchResult]:
-    append_events = scaled(20_000, 400)
-    events = [_event(i) for i in range(append_events)]
-    ours, chain_only, plain = [], [], []
-    for rep in range(4):  # the first round only warms caches and imports
-        with tempfile.TemporaryDirectory(prefix="bench-merkle-") as tmp:
-            store = _fresh_store(Path(tmp), "ours.db")
-            elapsed = _time_batches(store, events, AuditLog().append_many)
-            with store.engine.connect() as connection:
-                event_rows = [
-                    tuple(r)
-                    for r in connection.exec_driver_sql("SELECT * FROM audit_event ORDER BY seq")
-                ]
-                tree_rows = [
-                    tuple(r)
-                    for r in connection.exec_driver_sql("SELECT * FROM audit_merkle ORDER BY seq")
-                ]
-            store.dispose()
-            before = _fresh_store(Path(tmp), "chain.db")
-            chain_elapsed = _time_batches(before, events, _chain_only_append)
-            before.dispose()
-            _fresh_store(Path(tmp), "plain.db").dispose()
-            plain_elapsed = _time_plain(Path(tmp) / "plain.db", event_rows, tree_rows)
-        if rep:
-            ours.append(elapsed)
-            chain_only.append(chain_elapsed)
-            plain.append(plain_elapsed)
-    ours_rate = append_events / sorted(ours)[1]
-    chain_rate = append_events / sorted(chain_only)[1]
-    plain_rate = append_events / sorted(plain)[1]
-    name = (
-        f"audit append_many with Merkle hashes, {append_events:,} events "
-        f"in batches of {APPEND_BATCH}"
-    )
-    return [
-        BenchResult(
-            name=name,
-            value=ours_rate,
-            unit="events/s",
-            baseline_name="the chain-only append it replaced",
-            baseline=chain_rate,
-            target="ratio >= 0.8 (at most 1.25x the time)",
-            passed=tiny() or ours_rate >= 0.8 * chain_rate,
-        ),
-        BenchResult(
-            name=name,
-            value=ours_rate,
-            unit="events/s",
-            baseline_name="plain sqlite3 executemany of the same event and tree rows",
-            baseline=plain_rate,
-            target="ratio >= 0.5",
-            passed=tiny() or ours_rate >= 0.5 * plain_rate,
-        ),
-    ]
+    count = scaled(20_000, 400)
+    events = [_event(i) for i in range(count)]
+    results = []
+    for storage, parent in _STORAGE.items():
+        if parent is not None and not Path(parent).is_dir():
+            continue
+        if not tiny():
+            _round(parent, events)  # warms caches and imports; not counted
+        rounds = [_round(parent, events) for _ in range(scaled(5, 1))]
+        ours, chain_only, plain = (Timing(tuple(r[i] for r in rounds)) for i in range(3))
+        name = f"Merkle append_many, {count:,} events, batches of {APPEND_BATCH}, {storage}"
+        results.append(
+            rate_result(
+                name, count, ours, "the chain-only append it replaced", chain_only,
+                target="ratio >= 0.8 (at most 1.25x the time)",
+                passed=lambda a, b: a >= 0.8 * b,
+            )
+        )  # fmt: skip
+        results.append(
+            rate_result(
+                name, count, ours, "plain executemany of the same event and tree rows",
+                plain, target="ratio >= 0.5", passed=lambda a, b: a >= 0.5 * b,
+            )
+        )  # fmt: skip
+    return results

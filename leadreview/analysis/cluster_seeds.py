@@ -3,8 +3,10 @@
 Each seed is one task, `seed_runs.run_seed`, in whichever worker the scheduler picks;
 a seed's world depends on its seed alone, so the batches equal a serial run's, and they
 are handed back in seed order. The workers need leadreview installed (the same version),
-as a worker process on this machine has it. A fixed gallery is generated in each task
-that needs it: the workers may be on other machines, with no folder in common.
+as a worker process on this machine has it. The workers may be on other machines, with
+no folder in common, so a fixed gallery is not shared through a file: each worker
+process builds it on its first seed and keeps it for its next ones (`worker_gallery.py`),
+once per worker instead of once per seed.
 
 Dask is imported here only, when a cluster is asked for: the CLI never loads it at
 start-up, and nothing else in the package imports it (pyproject.toml's contracts).
@@ -45,9 +47,9 @@ def cluster_seed_runs(
                 f"--cluster {address}: the scheduler has no worker after "
                 f"{WORKERS_SECONDS:.0f} s; start one with `dask worker {address}`"
             ) from None
+        placement = GalleryPlacement(kept_in_worker=scenario.gallery.seed is not None)
         futures = [
-            client.submit(run_seed, scenario, seed, GalleryPlacement(), model, pure=False)
-            for seed in seeds
+            client.submit(run_seed, scenario, seed, placement, model, pure=False) for seed in seeds
         ]
         try:
             for seed, future in zip(seeds, futures, strict=True):

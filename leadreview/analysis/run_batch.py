@@ -8,15 +8,19 @@ is then applied to the same leads, so comparing p policies costs one search, not
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from leadreview.analysis.batch import SearchBatch
-from leadreview.search.matching import EmbeddingSearchResult
 from leadreview.simulation.gallery_build import ProgressCallback
 from leadreview.simulation.scenario import Scenario
 from leadreview.simulation.score_model import ScoreModel, load_score_model
 from leadreview.simulation.world import World, build_world
+
+if TYPE_CHECKING:
+    from leadreview.search.matching import EmbeddingSearchResult
+    from leadreview.simulation.gallery import Gallery
 
 COLLECTION_ID = "booking-photos"
 # The sheriff's practice asks for every candidate: no threshold at search time.
@@ -26,11 +30,16 @@ NO_THRESHOLD = 0.0
 @dataclass(frozen=True)
 class ScenarioRun:
     world: World
-    result: EmbeddingSearchResult
+    result: "EmbeddingSearchResult"
     batch: SearchBatch
 
 
-def search_world(world: World, max_faces: int) -> EmbeddingSearchResult:
+def _load_search_modules() -> None:
+    import leadreview.search.collections
+    import leadreview.search.simulated  # noqa: F401
+
+
+def search_world(world: World, max_faces: int) -> "EmbeddingSearchResult":
     from leadreview.search.collections import load_gallery
     from leadreview.search.simulated import SimulatedRekognition
 
@@ -44,7 +53,7 @@ def search_world(world: World, max_faces: int) -> EmbeddingSearchResult:
     )
 
 
-def batch_from(world: World, result: EmbeddingSearchResult) -> SearchBatch:
+def batch_from(world: World, result: "EmbeddingSearchResult") -> SearchBatch:
     mate_rows = world.truth.mate_index[:, None]
     return SearchBatch(
         similarities=result.similarities,
@@ -62,9 +71,25 @@ def run_scenario(
     model: ScoreModel | None = None,
     cache_dir: Path | None = None,
     progress: ProgressCallback | None = None,
+    gallery: "Gallery | None" = None,
 ) -> ScenarioRun:
-    world = build_world(
-        scenario, model or load_score_model(), seed=seed, cache_dir=cache_dir, progress=progress
-    )
+    """Build the world of `scenario` under `seed` (its gallery from `cache_dir`, or the
+    `gallery` given, see `build_world`) and search it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    # The search's modules (botocore's error classes among them) take a fifth of a
+    # second of one core to import; imported beside the gallery's generation they share
+    # the cores with it instead of standing alone between the generation and the search.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-search") as loader:
+        loading = loader.submit(_load_search_modules)
+        world = build_world(
+            scenario,
+            model or load_score_model(),
+            seed=seed,
+            cache_dir=cache_dir,
+            progress=progress,
+            gallery=gallery,
+        )
+        loading.result()
     result = search_world(world, max_faces=min(scenario.max_faces, world.gallery.size))
     return ScenarioRun(world=world, result=result, batch=batch_from(world, result))

@@ -45,6 +45,9 @@ class SeedRun:
     gallery_mapped: bool
     """The worker's gallery was a read-only memory map of a file, not its own copy."""
     memory: WorkerMemory
+    gallery_built: bool = True
+    """This seed generated its gallery (or wrote its file); False: the gallery was one
+    its worker had already built for an earlier seed (`worker_gallery.py`)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class GalleryPlacement:
     shared: bool = False
     """Every seed maps the one gallery already in `folder`; else each writes and removes
     its own there."""
+    kept_in_worker: bool = False
+    """The scenario's fixed gallery is built once by each worker process and kept for
+    its next seeds (cluster workers, which share no folder)."""
 
 
 def _proc_kib(path: str, field: str) -> int | None:
@@ -89,14 +95,21 @@ def run_seed(
     from leadreview.analysis.run_batch import run_scenario
 
     folder = None if placement.folder is None else Path(placement.folder)
-    run = run_scenario(scenario, seed=seed, model=model, cache_dir=folder)
+    gallery, built = None, placement.folder is None or not placement.shared
+    if placement.kept_in_worker:
+        from leadreview.analysis.worker_gallery import kept_gallery
+
+        gallery, built = kept_gallery(scenario, model)
+    run = run_scenario(scenario, seed=seed, model=model, cache_dir=folder, gallery=gallery)
     embeddings = run.world.gallery_embeddings
     mapped = isinstance(embeddings, np.memmap) and not embeddings.flags.writeable
     memory = worker_memory()  # while the gallery is still mapped
     if folder is not None and not placement.shared:
         # This seed's own gallery: no other seed reads it; the disk is freed now.
         (folder / f"gallery-{run.world.gallery.key}.npy").unlink(missing_ok=True)
-    return SeedRun(seed=seed, batch=run.batch, gallery_mapped=mapped, memory=memory)
+    return SeedRun(
+        seed=seed, batch=run.batch, gallery_mapped=mapped, memory=memory, gallery_built=built
+    )
 
 
 @contextmanager
@@ -116,7 +129,13 @@ def gallery_placement(
             from leadreview.simulation.resources import check_gallery_fits
 
             spec = scenario.gallery
-            check_gallery_fits(spec.size, model.dims, Path(folder), probes=scenario.probes.count)
+            check_gallery_fits(
+                spec.size,
+                model.dims,
+                Path(folder),
+                probes=scenario.probes.count,
+                item_bytes=spec.item_bytes,
+            )
             assert spec.seed is not None
             # Written and closed: the workers map the file, this process keeps nothing.
             build_gallery(spec, model, spec.seed, cache_dir=Path(folder))

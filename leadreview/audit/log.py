@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy import Connection, select, text
 from sqlmodel import Session
 
@@ -32,11 +31,12 @@ from leadreview.audit.canonical import (
     parse_time,
 )
 from leadreview.audit.merkle import CompactRange, leaf_hash
-from leadreview.audit.models import ROW_COLUMNS, AuditEvent, NewEvent, RawRow
+from leadreview.audit.models import ROW_COLUMNS, AuditEvent, NewEvent, RawRow, SealedEvents
 from leadreview.audit.tree_store import INSERT_ROW as _INSERT_TREE_ROW
 from leadreview.audit.tree_store import TreeStoreError, compact_range_at
 from leadreview.errors import PermissionRefused, VerificationFailed
 from leadreview.store.tables.audit import AUDIT_EVENT_TABLE
+from leadreview.store.unit import WriteUnit
 
 _INSUFFICIENT_PRIVILEGE = "42501"
 
@@ -49,11 +49,6 @@ _INSERT = (
     f"INSERT INTO audit_event ({', '.join(ROW_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in ROW_COLUMNS)})"
 )
-
-
-@functools.cache
-def _event_list_adapter() -> TypeAdapter[list[AuditEvent]]:
-    return TypeAdapter(list[AuditEvent])
 
 
 @functools.lru_cache(maxsize=1024)
@@ -135,7 +130,7 @@ class AuditLog:
 
     def append(
         self,
-        session: Session,
+        session: Session | WriteUnit,
         *,
         actor: str,
         role: str,
@@ -144,32 +139,50 @@ class AuditLog:
     ) -> AuditEvent:
         return self.append_many(session, [NewEvent(actor, role, event_type, payload or {})])[0]
 
-    def append_many(self, session: Session, events: Sequence[NewEvent]) -> list[AuditEvent]:
-        """Seal and insert `events` in order, in the session's current transaction."""
+    def append_many(self, session: Session | WriteUnit, events: Sequence[NewEvent]) -> SealedEvents:
+        """Seal and insert `events` in order, in the current transaction of `session` (an
+        ORM session, or a `Store.writing()` unit). What was sealed is returned lazily."""
         if not events:
-            return []
+            return SealedEvents((), self._clock())
         # Validate everything before touching the database: refuse, don't half-write.
         prepared = [
             (*_checked_labels(e.actor, e.role, e.event_type), canonical_payload(e.payload))
             for e in events
         ]
-        connection = session.connection()
-        dialect = connection.dialect
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        # The session's own DBAPI connection, so in its transaction: every statement of an
+        # The driver's own cursor, in the caller's transaction: every statement of an
         # append goes to the driver directly (SQLAlchemy's statement handling cost more
         # than the statements themselves when a decision appends one event).
-        cursor = connection.connection.cursor()
+        if isinstance(session, WriteUnit):
+            cursor, dialect, owned = session.cursor, session.dialect, False
+        else:
+            connection = session.connection()
+            cursor, dialect, owned = connection.connection.cursor(), connection.dialect, True
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
         try:
-            seq, prev, login = self._locked_head(cursor, dialect.name)
+            rows = self._seal(cursor, dialect.name, mark, events, prepared)
+        finally:
+            if owned:
+                cursor.close()
+        return SealedEvents(rows, parse_time(rows[0][1]))
+
+    def _seal(
+        self,
+        cursor: Any,
+        dialect: str,
+        mark: str,
+        events: Sequence[NewEvent],
+        prepared: list[tuple[str, str, str, str]],
+    ) -> list[RawRow]:
+        """Chain and hash `prepared` onto the head read under the writer lock, insert the
+        events and their Merkle rows (one statement each); the rows inserted."""
+        try:
+            seq, prev, login = self._locked_head(cursor, dialect)
             default_auth = self._auth or (
-                AUTH_POSTGRES_LOGIN if dialect.name == "postgresql" else AUTH_OS_USER
+                AUTH_POSTGRES_LOGIN if dialect == "postgresql" else AUTH_OS_USER
             )
             auths = [check_label("auth", e.auth or default_auth) for e in events]
             login = check_label("login", login)
-            moment = self._clock()
-            time = format_time(moment)
-            moment = parse_time(time)  # exactly what is sealed: UTC, microseconds
+            time = format_time(self._clock())
             rows: list[RawRow] = []
             tree_rows: list[tuple[int, bytes]] = []
             sha256 = hashlib.sha256
@@ -186,11 +199,11 @@ class AuditLog:
                 # chain digest covers (canonical.entry_bytes; docs/audit-format.md).
                 entry = sealed.encode("utf-8")
                 digest = sha256(entry).hexdigest()
-                row = (seq, time, actor, role, event_type, payload_json, prev, digest)
-                rows.append((*row, version, auth, login))
+                sealed_row = (seq, time, actor, role, event_type, payload_json, prev, digest)
+                rows.append((*sealed_row, version, auth, login))
                 tree_rows.append((seq, b"".join(tree.append(leaf_hash(entry)))))
                 prev = digest
-            # The driver's executemany with plain tuples, in the session's transaction:
+            # The driver's executemany with plain tuples, in the caller's transaction:
             # SQLAlchemy's per-row parameter handling would cost as much as the insert.
             _insert(cursor, _INSERT.replace("?", mark), rows)
             _insert(cursor, _INSERT_TREE_ROW.replace("?", mark), tree_rows)
@@ -207,27 +220,7 @@ class AuditLog:
             if getattr(exc, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
                 raise PermissionRefused(str(exc).strip().splitlines()[0]) from None
             raise
-        finally:
-            cursor.close()
-        # One validation call for the whole batch: half the cost of a constructor per row.
-        return _event_list_adapter().validate_python(
-            [
-                {
-                    "seq": r[0],
-                    "time": moment,
-                    "actor": r[2],
-                    "role": r[3],
-                    "event_type": r[4],
-                    "payload_json": r[5],
-                    "prev_digest": r[6],
-                    "digest": r[7],
-                    "format": r[8],
-                    "auth": r[9],
-                    "login": r[10],
-                }
-                for r in rows
-            ]
-        )
+        return rows
 
     @staticmethod
     def _locked_head(cursor: Any, dialect: str) -> tuple[int, str, str]:

@@ -1,9 +1,10 @@
 """Read models and inputs of the audit log: plain frozen values, never ORM rows."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
@@ -83,4 +84,49 @@ class AuditEvent(BaseModel):
             format=version,
             auth=auth or "",
             login=login or "",
+        )
+
+
+class SealedEvents(Sequence[AuditEvent]):
+    """What an append sealed, as AuditEvents built only when read.
+
+    Most callers (a decision, a batch of 200 verdict events) never look at what they
+    appended; validating a model per row cost more than sealing and inserting it. The
+    rows are the log's own (typed as the model declares), so they are constructed
+    without validation."""
+
+    __slots__ = ("_rows", "_time")
+
+    def __init__(self, rows: Sequence[RawRow], time: datetime) -> None:
+        self._rows = rows
+        self._time = time
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> AuditEvent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[AuditEvent]: ...
+
+    def __getitem__(self, index: int | slice) -> AuditEvent | list[AuditEvent]:
+        if isinstance(index, slice):
+            return [self._event(row) for row in self._rows[index]]
+        return self._event(self._rows[index])
+
+    def _event(self, row: RawRow) -> AuditEvent:
+        seq, _, actor, role, event_type, payload, prev_digest, digest, version, auth, login = row
+        return AuditEvent.model_construct(
+            seq=seq,
+            time=self._time,
+            actor=actor,
+            role=role,
+            event_type=event_type,
+            payload_json=payload,
+            prev_digest=prev_digest,
+            digest=digest,
+            format=version,
+            auth=auth,
+            login=login,
         )

@@ -70,8 +70,7 @@ def replay(
         results = replay_policies(seed_run.batch, policies, chosen.use_case)
         _print(chosen, seed_run.seed, chosen.gallery.size, results, as_json)
         return
-    item_bytes = 2 if chosen.gallery.storage == "float16" else 4
-    with gallery_progress(err, chosen.gallery.size, item_bytes) as progress:
+    with gallery_progress(err, chosen.gallery.size, chosen.gallery.item_bytes) as progress:
         run = run_scenario(chosen, seed=seed, cache_dir=cache_dir, progress=progress)
     results = replay_policies(run.batch, policies, chosen.use_case)
     if record:

@@ -10,7 +10,9 @@ if TYPE_CHECKING:
 
 from leadreview.cli.batch_runs import disparity_rules, emit, run_comparison, run_sweep
 from leadreview.cli.options import (
+    ClusterOpt,
     GalleryOpt,
+    GallerySeedOpt,
     MaxCandidatesOpt,
     MinGroupOpt,
     ParityBandOpt,
@@ -55,6 +57,8 @@ def report_compare(
     reference_group: ReferenceOpt = "largest",
     min_group_size: MinGroupOpt = 30,
     parity_band: ParityBandOpt = False,
+    gallery_seed: GallerySeedOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """A policy comparison as an HTML page: the findings in words, then workload, wrongful
     leads, mates lost and disparities, each chart with its table.
@@ -72,6 +76,8 @@ def report_compare(
             gallery_size=gallery_size,
             probes=probes,
             policy=policy,
+            gallery_seed=gallery_seed,
+            cluster=cluster,
         ),
         reviewer_profile=reviewer_profile,
         rules=disparity_rules(reference_group, min_group_size, parity_band),
@@ -94,6 +100,8 @@ def report_sweep(
     policy: PolicyOpt = None,
     step: StepOpt = 1.0,
     max_candidates: MaxCandidatesOpt = None,
+    gallery_seed: GallerySeedOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """A threshold sweep as an HTML page: FMR, FPIR and FNIR against threshold and FNIR
     against list length, per group, each chart with its table.
@@ -111,6 +119,8 @@ def report_sweep(
             gallery_size=gallery_size,
             probes=probes,
             policy=policy,
+            gallery_seed=gallery_seed,
+            cluster=cluster,
         ),
         step=step,
         max_candidates=max_candidates,

@@ -16,13 +16,19 @@ import numpy.typing as npt
 
 from leadreview.io.atomic import replacing
 from leadreview.simulation.allocation import allocate_classes
-from leadreview.simulation.embedding import assemble, blur, individuals
+from leadreview.simulation.embedding import individuals
 from leadreview.simulation.gallery import (
     AGE_BY_CODE,
     FIRST_BOOKING,
     LAST_BOOKING,
     Gallery,
     GalleryColumns,
+)
+from leadreview.simulation.gallery_chunk import (
+    ChunkWorkspace,
+    DemographicScales,
+    FileRows,
+    booking_chunk_into,
 )
 from leadreview.simulation.mixes import ordered_group_mix
 from leadreview.simulation.names import BOOKING_CHARGES, GIVEN_NAMES, SURNAMES
@@ -112,41 +118,80 @@ def gallery_individuals(
     return out
 
 
-def _chunk_embeddings(
-    columns: GalleryColumns, model: ScoreModel, seed: int, chunk: int, start: int, stop: int
-) -> FloatMatrix:
-    individual = _chunk_individuals(seed, chunk, stop - start, model)
-    booking = blur(individual, model.booking_noise, stream(seed, "gallery", "booking", chunk))
-    return assemble(model, columns.group[start:stop], columns.sex[start:stop], booking)
+def _write_chunk(
+    target: GalleryMatrix,
+    columns: GalleryColumns,
+    model: ScoreModel,
+    seed: int,
+    bounds: tuple[int, int, int],
+    workspace: ChunkWorkspace,
+    scales: DemographicScales,
+) -> None:
+    """Rows start..stop of the gallery into `target` (those rows alone)."""
+    chunk, start, stop = bounds
+    booking_chunk_into(
+        target,
+        workspace,
+        scales,
+        model.booking_noise,
+        stream(seed, "gallery", "identity", chunk),
+        stream(seed, "gallery", "booking", chunk),
+        columns.group[start:stop],
+        columns.sex[start:stop],
+    )
+
+
+def _workspace(model: ScoreModel, rows: int) -> ChunkWorkspace:
+    return ChunkWorkspace(min(CHUNK_ROWS, rows), model.individual_dims, model.dims)
 
 
 def iter_embedding_chunks(
     columns: GalleryColumns, model: ScoreModel, seed: int
 ) -> Iterator[tuple[int, int, FloatMatrix]]:
     """(start, stop, booking-photo embeddings of rows start..stop), chunk after chunk."""
-    for chunk, start, stop in _chunk_bounds(len(columns)):
-        yield start, stop, _chunk_embeddings(columns, model, seed, chunk, start, stop)
+    workspace, scales = _workspace(model, len(columns)), DemographicScales.of(model)
+    for bounds in _chunk_bounds(len(columns)):
+        _, start, stop = bounds
+        block = np.empty((stop - start, model.dims), dtype=np.float32)
+        _write_chunk(block, columns, model, seed, bounds, workspace, scales)
+        yield start, stop, block
 
 
 def fill_embeddings(
-    target: GalleryMatrix,
+    target: GalleryMatrix | FileRows,
     columns: GalleryColumns,
     model: ScoreModel,
     seed: int,
     progress: ProgressCallback | None = None,
     workers: int | None = None,
 ) -> None:
-    """Write the booking-photo embeddings of every row into `target` (an array or a
-    memory map), chunks generated on a thread per core straight into their rows.
+    """Write the booking-photo embeddings of every row into `target` (an array, a memory
+    map, or a file's rows), chunks generated on a thread per core straight into their
+    rows (into a file: staged in the thread's buffer, then written).
 
     numpy's generators and array arithmetic release the GIL, so threads run in
     parallel; each chunk draws from its own sub-stream, so the matrix is the same
     whatever the number of threads or the order chunks finish in. At most two chunks a
-    thread are in flight: memory stays a few chunks above the target."""
+    thread are in flight, each thread computes in buffers of its own reused chunk after
+    chunk (`gallery_chunk.py`): memory stays a few chunks above the target."""
+    import threading
     from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
+    scales = DemographicScales.of(model)
+    buffers = threading.local()
+
     def write(chunk: int, start: int, stop: int) -> int:
-        target[start:stop] = _chunk_embeddings(columns, model, seed, chunk, start, stop)
+        # Each thread's own buffers, made on its first chunk and reused for the rest.
+        workspace = getattr(buffers, "workspace", None)
+        if workspace is None:
+            workspace = buffers.workspace = _workspace(model, len(columns))
+        bounds = (chunk, start, stop)
+        if isinstance(target, FileRows):
+            staged = workspace.staging(stop - start, target.dtype)
+            _write_chunk(staged, columns, model, seed, bounds, workspace, scales)
+            target.write(start, staged)
+        else:
+            _write_chunk(target[start:stop], columns, model, seed, bounds, workspace, scales)
         return stop - start
 
     threads = workers or os.cpu_count() or 1
@@ -190,13 +235,20 @@ def _write_cached(
     dtype: str,
 ) -> GalleryMatrix:
     # Readers only ever see a complete file: it appears under its name all at once.
+    shape = (len(columns), model.dims)
     with replacing(path) as partial:
-        matrix = np.lib.format.open_memmap(
-            partial, mode="w+", dtype=np.dtype(dtype), shape=(len(columns), model.dims)
-        )
-        fill_embeddings(matrix, columns, model, seed, progress)
-        matrix.flush()
-        del matrix
+        # The header, and the file at its full length (sparse until written).
+        header = np.lib.format.open_memmap(partial, mode="w+", dtype=np.dtype(dtype), shape=shape)
+        offset = header.offset
+        del header
+        # The rows by pwrite, not through the writable map: written pages stay in the page
+        # cache, outside this process's resident memory (12 GB at Michigan's scale).
+        with open(partial, "r+b") as handle:
+            rows = FileRows(handle.fileno(), offset, shape, np.dtype(dtype))
+            fill_embeddings(rows, columns, model, seed, progress)
+            # On disk before the name appears: a crash must not leave a named file with
+            # rows missing, which the next run would reuse as the gallery.
+            os.fsync(handle.fileno())
     loaded = _cached_matrix(path, len(columns), model.dims, dtype)
     if loaded is None:
         raise OSError(f"{path}: gallery cache unreadable right after writing")

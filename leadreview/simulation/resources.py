@@ -1,12 +1,16 @@
 """Will a gallery fit? An estimate of memory (and disk) before large work starts.
 
 A 20-million-face replay under a memory limit used to die mid-way (MemoryError, or the
-kernel's OOM killer) after minutes of work. The estimate is measured, not derived: a
-replay holds each face's float32 embedding (in the gallery and again in the simulated
-collection), its face id and external image id as Python strings and its record
-columns; `make bench`-sized runs showed about 1.5 KiB per face on top of a fixed
-~250 MiB, with 128 dimensions. The check refuses only when the estimate exceeds what is
-available, so a rough figure errs towards trying.
+kernel's OOM killer) after minutes of work. The estimate is measured, not derived:
+replays of 1 and 3 million faces (float32 and float16, in memory and memory-mapped)
+held the embedding matrix once (the simulated collection keeps the gallery's own
+array), 56-76 bytes a face besides (the person columns and the generator's transient
+draws) and about 0.5 GiB whatever the size (modules, the generator's buffers, the
+search's budget). Face ids are computed per lead, so they no longer count. A gallery
+memory-mapped from `--cache-dir` is written and read through the page cache: its pages
+are the kernel's to evict, so it needs address space and disk, not memory. The check
+refuses only when the estimate exceeds what is available, so a rough figure errs
+towards trying.
 """
 
 import os
@@ -17,10 +21,9 @@ from pathlib import Path
 from leadreview.errors import InputFileError
 
 GIB = 1024**3
-BASE_BYTES = 256 * 1024**2
-# Measured on replay: ~1,500 bytes a face at 128 dimensions; the ids and records (~1 KiB)
-# do not grow with the dimension, the two copies of the embedding do.
-PER_FACE_FIXED_BYTES = 1024
+BASE_BYTES = 512 * 1024**2
+# Measured on replay: 56-76 bytes a face besides the embeddings, rounded up.
+PER_FACE_FIXED_BYTES = 80
 # Of those, the person columns and the alive flag of a generated gallery (ids are
 # computed per lead, not stored): what the progress line reports beside the embeddings.
 PERSON_COLUMN_BYTES = 13
@@ -36,10 +39,12 @@ def embedding_bytes(faces: int, dims: int, item_bytes: int = 4) -> int:
     return faces * dims * item_bytes
 
 
-def gallery_memory_bytes(faces: int, dims: int, *, memory_mapped: bool, probes: int = 0) -> int:
-    """Bytes of memory a world and search over `faces` faces need, roughly."""
-    copies = 1 if memory_mapped else 2
-    embeddings = copies * embedding_bytes(faces, dims)
+def gallery_memory_bytes(
+    faces: int, dims: int, *, memory_mapped: bool, probes: int = 0, item_bytes: int = 4
+) -> int:
+    """Bytes of memory a world and search over `faces` faces need, roughly: the matrix
+    counts only when it is held in memory, not mapped from a file."""
+    embeddings = 0 if memory_mapped else embedding_bytes(faces, dims, item_bytes)
     return (
         BASE_BYTES
         + faces * PER_FACE_FIXED_BYTES
@@ -59,43 +64,62 @@ def gallery_estimate(faces: int, dims: int = 128, item_bytes: int = 4) -> str:
 
 
 def available_memory_bytes() -> int | None:
-    """The least of: memory the kernel says is available, the address-space and data
-    limits (ulimit -v / -d) less what this process already uses, and the cgroup's limit
-    less its usage. None when nothing can be read (then nothing is refused)."""
+    """The least of: memory the kernel says is available, the data limit (ulimit -d)
+    less what this process already uses, and the cgroup's limit less its usage. None
+    when nothing can be read (then nothing is refused)."""
     candidates: list[int] = []
     meminfo = _read_meminfo_available()
     if meminfo is not None:
         candidates.append(meminfo)
-    used = _process_virtual_bytes()
-    for limit_kind in (resource.RLIMIT_AS, resource.RLIMIT_DATA):
-        soft, _hard = resource.getrlimit(limit_kind)
-        if soft != resource.RLIM_INFINITY:
-            candidates.append(max(0, soft - used))
+    data = _limit_headroom(resource.RLIMIT_DATA)
+    if data is not None:
+        candidates.append(data)
     cgroup = _cgroup_headroom()
     if cgroup is not None:
         candidates.append(cgroup)
     return min(candidates) if candidates else None
 
 
-def check_gallery_fits(faces: int, dims: int, cache_dir: Path | None, *, probes: int = 0) -> None:
-    """Refuse, in one line, a world that will not fit in memory (or its cache on disk)."""
-    need = gallery_memory_bytes(faces, dims, memory_mapped=cache_dir is not None, probes=probes)
+def _limit_headroom(kind: int) -> int | None:
+    soft, _hard = resource.getrlimit(kind)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    return max(0, soft - _process_virtual_bytes())
+
+
+def check_gallery_fits(
+    faces: int, dims: int, cache_dir: Path | None, *, probes: int = 0, item_bytes: int = 4
+) -> None:
+    """Refuse, in one line, a world that will not fit in memory (or its cache on disk).
+
+    A memory-mapped gallery needs no memory of its own but still address space: it is
+    held to the address-space limit (ulimit -v) with the rest."""
+    mapped = cache_dir is not None
+    need = gallery_memory_bytes(
+        faces, dims, memory_mapped=mapped, probes=probes, item_bytes=item_bytes
+    )
+    matrix = embedding_bytes(faces, dims, item_bytes)
+    limits = []
     available = available_memory_bytes()
-    have = None if available is None else int(available * HEADROOM)
-    if have is not None and need > have:
-        with_probes = f" and {probes:,} probes" if probes else ""
-        raise InputFileError(
-            f"a gallery of {faces:,} faces{with_probes} needs about {need / GIB:.1f} GiB of "
-            f"memory; {have / GIB:.1f} GiB is available: choose a smaller --gallery-size"
-            + ("" if cache_dir else ", or keep the gallery on disk with --cache-dir")
-        )
+    if available is not None:
+        limits.append((need, int(available * HEADROOM)))
+    address_space = _limit_headroom(resource.RLIMIT_AS)
+    if address_space is not None:
+        limits.append((need + (matrix if mapped else 0), int(address_space * HEADROOM)))
+    for needed, have in limits:
+        if needed > have:
+            with_probes = f" and {probes:,} probes" if probes else ""
+            raise InputFileError(
+                f"a gallery of {faces:,} faces{with_probes} needs about {needed / GIB:.1f} GiB "
+                f"of memory; {have / GIB:.1f} GiB is available: choose a smaller --gallery-size"
+                + ("" if mapped else ", or keep the gallery on disk with --cache-dir")
+            )
     if cache_dir is not None:
-        disk_need = faces * 4 * dims
         free = _free_disk_bytes(cache_dir)
-        if free is not None and disk_need > free:
+        if free is not None and matrix > free:
             raise InputFileError(
                 f"--cache-dir {cache_dir}: a gallery of {faces:,} faces needs about "
-                f"{disk_need / GIB:.1f} GiB on disk; {free / GIB:.1f} GiB is free there"
+                f"{matrix / GIB:.1f} GiB on disk; {free / GIB:.1f} GiB is free there"
             )
 
 

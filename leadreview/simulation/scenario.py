@@ -83,6 +83,11 @@ class GallerySpec(BaseModel):
         "Default: each seed has its own gallery",
     )
 
+    @property
+    def item_bytes(self) -> int:
+        """Bytes of one stored embedding component."""
+        return 2 if self.storage == "float16" else 4
+
     def seed_under(self, run_seed: int) -> int:
         """The seed this gallery is generated from in a run under `run_seed`."""
         return run_seed if self.seed is None else self.seed

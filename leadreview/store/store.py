@@ -3,12 +3,13 @@
 `open_store(url)` makes the engine, checks that the database answers, and upgrades
 the schema to head. Services then do their work in `store.transaction()`: one session,
 one transaction, committed when the block ends and rolled back if it raises, so a decision
-and its audit event are written together or not at all.
+and its audit event are written together or not at all. `store.writing()` is the same
+unit of work on the driver's connection, without the session, for the hot small writes.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -16,6 +17,7 @@ from sqlmodel import Session
 
 from leadreview.errors import ConfigurationError, PermissionRefused
 from leadreview.store.engine import SQLITE_BEGIN_OPTION, make_engine, masked_url
+from leadreview.store.unit import KeptConnections, WriteUnit, write_unit
 
 _INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for a refused privilege
 
@@ -25,6 +27,8 @@ class Store:
     """An engine plus the ways to work with it. Cheap to pass around; one per process."""
 
     engine: Engine
+    # SQLite connections for `writing()`, kept out of the pool (store/unit.py).
+    _kept: KeptConnections = field(default_factory=KeptConnections, compare=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -42,6 +46,13 @@ class Store:
             yield session
 
     @contextmanager
+    def writing(self) -> Iterator[WriteUnit]:
+        """A unit of work for a small hot write (a decision, a one-event append): the
+        same transaction as `transaction()` without the ORM session (store/unit.py)."""
+        with write_unit(self.engine, self._kept) as unit:
+            yield unit
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only unit of work that never takes the SQLite writer lock."""
         engine = self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
@@ -52,6 +63,7 @@ class Store:
                 session.rollback()
 
     def dispose(self) -> None:
+        self._kept.close()
         self.engine.dispose()
 
 

@@ -1,7 +1,8 @@
 """What the workflow needs of the audit log, and the names of the events it writes.
 
 The audit package's `AuditLog` satisfies `AuditAppender` structurally; the workflow
-only appends, always inside the caller's transaction, so an event commits together
+only appends, always inside the caller's transaction (an ORM session, or a
+`Store.writing()` unit for the hot small writes), so an event commits together
 with the rows it describes or not at all.
 """
 
@@ -12,6 +13,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from leadreview.audit.models import NewEvent
+from leadreview.store.unit import WriteUnit
 
 
 class AuditAppender(Protocol):
@@ -19,7 +21,7 @@ class AuditAppender(Protocol):
 
     def append(
         self,
-        session: Session,
+        session: Session | WriteUnit,
         *,
         actor: str,
         role: str,
@@ -27,7 +29,7 @@ class AuditAppender(Protocol):
         payload: dict[str, Any],
     ) -> Any: ...
 
-    def append_many(self, session: Session, events: Sequence[NewEvent]) -> Any: ...
+    def append_many(self, session: Session | WriteUnit, events: Sequence[NewEvent]) -> Any: ...
 
 
 class EventType(StrEnum):

@@ -6,9 +6,9 @@ another session decided first, the decision is reported as a conflict naming who
 and nothing is overwritten.
 """
 
-from sqlalchemy import insert, update
-from sqlmodel import Session, col, select
+from datetime import datetime
 
+from leadreview.audit.models import NewEvent
 from leadreview.domain.decision import (
     DecisionKind,
     LeadStatus,
@@ -17,21 +17,20 @@ from leadreview.domain.decision import (
     rationale_shortfall,
 )
 from leadreview.domain.roles import Action, Actor
-from leadreview.store.tables.workflow import (
-    CaseRow,
-    DecisionRow,
-    LeadRow,
-    PolicyVerdictRow,
-    SearchRow,
-)
+from leadreview.store.unit import WriteUnit
 from leadreview.workflow.audit_port import EventType
 from leadreview.workflow.context import WorkflowContext
-from leadreview.workflow.errors import DecisionConflict, EmptyRationale, LeadNotOpen, NotFound
+from leadreview.workflow.decision_rows import (
+    earlier_decisions,
+    insert_decision,
+    lead_for_decision,
+    min_rationale_words,
+    register_reviewer,
+    update_lead,
+)
+from leadreview.workflow.errors import DecisionConflict, EmptyRationale, LeadNotOpen
 from leadreview.workflow.permissions import require
-from leadreview.workflow.policy_documents import min_rationale_words
-from leadreview.workflow.queries import decision_views, verdict_view
-from leadreview.workflow.reviewers import reviewer_id
-from leadreview.workflow.sql import as_utc, table_of
+from leadreview.workflow.sql import as_utc
 from leadreview.workflow.views import DecisionView, LeadView
 
 MAX_RATIONALE = 4000
@@ -61,145 +60,125 @@ def decide_lead(
             f"(at most {MAX_RATIONALE})"
         )
     now = ctx.clock()
-    with ctx.store.transaction() as session:
-        lead, case, in_force = _lead_for_decision(session, lead_id)
+    # Plain SQL on the driver's connection (decision_rows.py): the fewest statements,
+    # nothing read back after it was written, views built from what was read and written.
+    with ctx.store.writing() as unit:
+        lead = lead_for_decision(unit, lead_id, actor)
         seen = lead.version if expected_version is None else expected_version
         if lead.version != seen:
-            raise _conflict(session, lead_id, seen)
+            raise _conflict(unit, lead_id, seen)
         status = LeadStatus(lead.status)
         if not status.open_for_decision:
-            raise _not_open(session, lead_id, status)
-        assert case is not None  # only case leads are ever open for decision
-        earlier = decision_views(session, [lead_id])
+            raise _not_open(unit, lead_id, status)
+        assert lead.has_case  # only case leads are ever open for decision
+        earlier = lead.earlier
         if any(d.reviewer == actor.name for d in earlier):
             raise LeadNotOpen(
                 f"lead {lead_id}: {actor.name!r} has already decided it; "
                 f"a second reviewer must be someone else"
             )
         shortfall = rationale_shortfall(
-            text, min_rationale_words(session, case.policy_sha256), case.policy_name
+            text, min_rationale_words(unit, lead.policy_sha256), lead.policy_name
         )
         if shortfall is not None:
             raise EmptyRationale(f"decision on lead {lead_id}: {shortfall}")
         kinds = [d.kind for d in earlier] + [kind]
-        new_status = lead_status(kinds, case.reviewers_required)
-        result = session.execute(
-            update(LeadRow)
-            .where(col(LeadRow.id) == lead_id, col(LeadRow.version) == seen)
-            .values(status=new_status.value, version=seen + 1)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise _conflict(session, lead_id, seen)
-        decision_id = session.execute(
-            insert(table_of(DecisionRow))
-            .values(
-                lead_id=lead_id,
-                reviewer_id=reviewer_id(session, ctx.audit, actor, now),
-                kind=kind.value,
-                rationale=text,
-                decided_at=now,
-                lead_version=seen,
-            )
-            .returning(col(DecisionRow.id))
-        ).scalar_one()
-        ctx.audit.append(
-            session,
-            actor=actor.name,
-            role=actor.role.value,
-            event_type=EventType.LEAD_DECIDED.value,
-            payload={
-                "decision_id": decision_id,
-                "case_id": lead.case_id,
-                "lead_id": lead_id,
-                "search_id": lead.search_id,
-                "rank": lead.rank,
-                "decision": kind.value,
-                "rationale": text,
-                "lead_version": seen,
-                "status_before": status.value,
-                "status_after": new_status.value,
-                "reviewers_required": case.reviewers_required,
-                "possible_lead_votes": kinds.count(DecisionKind.POSSIBLE_LEAD),
-                "disagreement": len(set(kinds)) > 1,
-                "earlier_decisions": [
-                    {"reviewer": d.reviewer, "role": d.role.value, "decision": d.kind.value}
-                    for d in earlier
-                ],
-            },
-        )
-        # The view is built from what this transaction read and wrote: reading the lead
-        # back after the commit cost more than the decision itself (issue 17).
-        decided = DecisionView(
-            decision_id=decision_id,
+        new_status = lead_status(kinds, lead.reviewers_required)
+        if not update_lead(unit, lead_id, seen, new_status.value):
+            raise _conflict(unit, lead_id, seen)
+        reviewer = lead.reviewer_id
+        if reviewer is None:
+            reviewer = _register(ctx, unit, actor, now)
+        decision_id = insert_decision(
+            unit,
             lead_id=lead_id,
-            reviewer=actor.name,
-            role=actor.role,
+            reviewer_id=reviewer,
             kind=kind,
             rationale=text,
-            decided_at=as_utc(now),
+            decided_at=now,
             lead_version=seen,
         )
-        verdicts = session.exec(
-            select(PolicyVerdictRow)
-            .where(col(PolicyVerdictRow.lead_id) == lead_id)
-            .order_by(col(PolicyVerdictRow.id))
-        ).all()
-        decisions = (*earlier, decided)
-        return LeadView(
-            lead_id=lead_id,
-            case_id=lead.case_id,
-            search_id=lead.search_id,
-            rank=lead.rank,
-            similarity=lead.similarity,
-            face_id=lead.face_id,
-            external_image_id=lead.external_image_id,
-            shown=lead.shown,
-            status=new_status,
-            version=seen + 1,
-            reviewers_required=case.reviewers_required,
-            verdicts=tuple(verdict_view(v, in_force=v.policy_name == in_force) for v in verdicts),
-            decisions=decisions,
-            possible_lead_votes=kinds.count(DecisionKind.POSSIBLE_LEAD),
-            disagreement=len(set(kinds)) > 1,
-        )
+        payload = {
+            "decision_id": decision_id,
+            "case_id": lead.case_id,
+            "lead_id": lead_id,
+            "search_id": lead.search_id,
+            "rank": lead.rank,
+            "decision": kind.value,
+            "rationale": text,
+            "lead_version": seen,
+            "status_before": status.value,
+            "status_after": new_status.value,
+            "reviewers_required": lead.reviewers_required,
+            "possible_lead_votes": kinds.count(DecisionKind.POSSIBLE_LEAD),
+            "disagreement": len(set(kinds)) > 1,
+            "earlier_decisions": [
+                {"reviewer": d.reviewer, "role": d.role.value, "decision": d.kind.value}
+                for d in earlier
+            ],
+        }
+        event = NewEvent(actor.name, actor.role.value, EventType.LEAD_DECIDED.value, payload)
+        ctx.audit.append_many(unit, [event])
+    decided = DecisionView(
+        decision_id=decision_id,
+        lead_id=lead_id,
+        reviewer=actor.name,
+        role=actor.role,
+        kind=kind,
+        rationale=text,
+        decided_at=as_utc(now),
+        lead_version=seen,
+    )
+    return LeadView(
+        lead_id=lead_id,
+        case_id=lead.case_id,
+        search_id=lead.search_id,
+        rank=lead.rank,
+        similarity=lead.similarity,
+        face_id=lead.face_id,
+        external_image_id=lead.external_image_id,
+        shown=lead.shown,
+        status=new_status,
+        version=seen + 1,
+        reviewers_required=lead.reviewers_required,
+        verdicts=lead.verdicts,
+        decisions=(*earlier, decided),
+        possible_lead_votes=kinds.count(DecisionKind.POSSIBLE_LEAD),
+        disagreement=len(set(kinds)) > 1,
+    )
 
 
-def _lead_for_decision(session: Session, lead_id: int) -> tuple[LeadRow, CaseRow | None, str]:
-    """The lead, its case and the name of the policy in force for its search, in one
-    statement."""
-    found = session.exec(
-        select(LeadRow, CaseRow, SearchRow.policy_name)
-        .join(SearchRow, col(SearchRow.id) == col(LeadRow.search_id))
-        .outerjoin(CaseRow, col(CaseRow.id) == col(LeadRow.case_id))
-        .where(col(LeadRow.id) == lead_id)
-    ).first()
-    if found is None:
-        raise NotFound(f"lead {lead_id}: no such lead")
-    lead, case, in_force = found
-    return lead, case, in_force
+def _register(ctx: WorkflowContext, unit: WriteUnit, actor: Actor, now: datetime) -> int:
+    """The actor's first action: their reviewer row, and the event that records it."""
+    found, inserted = register_reviewer(unit, actor, now)
+    if inserted:
+        payload = {"reviewer_id": found, "name": actor.name, "role": actor.role.value}
+        registered = EventType.REVIEWER_REGISTERED.value
+        ctx.audit.append_many(unit, [NewEvent(actor.name, actor.role.value, registered, payload)])
+    return found
 
 
-def _who(session: Session, lead_id: int) -> str:
-    earlier = decision_views(session, [lead_id])
+def _who(unit: WriteUnit, lead_id: int) -> str:
+    earlier = earlier_decisions(unit, lead_id)
     return ", ".join(f"{d.reviewer} ({d.role.value}): {d.kind.value}" for d in earlier) or "nobody"
 
 
-def _conflict(session: Session, lead_id: int, seen: int) -> DecisionConflict:
+def _conflict(unit: WriteUnit, lead_id: int, seen: int) -> DecisionConflict:
     # Under PostgreSQL's READ COMMITTED this statement sees the other session's commit.
-    earlier = decision_views(session, [lead_id])
+    earlier = earlier_decisions(unit, lead_id)
     return DecisionConflict(
         f"lead {lead_id} changed since version {seen}: decided meanwhile by "
-        f"{_who(session, lead_id)}; your decision was not recorded, reload the lead",
+        f"{_who(unit, lead_id)}; your decision was not recorded, reload the lead",
         lead_id=lead_id,
         decided_by=tuple(d.reviewer for d in earlier),
     )
 
 
-def _not_open(session: Session, lead_id: int, status: LeadStatus) -> LeadNotOpen:
+def _not_open(unit: WriteUnit, lead_id: int, status: LeadStatus) -> LeadNotOpen:
     if status is LeadStatus.FILTERED:
         return LeadNotOpen(f"lead {lead_id}: filtered by the policy in force; nobody reviews it")
     if status is LeadStatus.BATCH:
         return LeadNotOpen(f"lead {lead_id}: recorded by a batch run, not open for review")
     return LeadNotOpen(
-        f"lead {lead_id} is already {status.value} (decided by {_who(session, lead_id)})"
+        f"lead {lead_id} is already {status.value} (decided by {_who(unit, lead_id)})"
     )

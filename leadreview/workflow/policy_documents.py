@@ -74,8 +74,17 @@ def _policy_from_bytes(sha256: str, content: bytes, path: str) -> Policy:
 def min_rationale_words(session: Session, sha256: str) -> int:
     """The minimum rationale, in words, of the policy stored under `sha256`."""
     row = session.get(PolicyDocumentRow, sha256)
-    if row is None or hashlib.sha256(row.content).hexdigest() != row.sha256:
+    words = None if row is None else document_min_rationale_words(sha256, row.content, row.path)
+    if words is None:
         # An altered or missing document is `audit verify`'s to report; the default
         # still refuses a rationale of a keystroke.
         return DEFAULT_MIN_RATIONALE_WORDS
-    return _policy_from_bytes(row.sha256, row.content, row.path).min_rationale_words
+    return words
+
+
+def document_min_rationale_words(sha256: str, content: bytes, path: str) -> int | None:
+    """The minimum rationale of a stored policy document; None if its bytes do not hash
+    to the digest it is stored under."""
+    if hashlib.sha256(content).hexdigest() != sha256:
+        return None
+    return _policy_from_bytes(sha256, content, path).min_rationale_words

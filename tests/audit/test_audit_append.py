@@ -9,7 +9,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from leadreview.audit import AuditLog, EncodingRefusedError, NewEvent
-from leadreview.audit.canonical import GENESIS_DIGEST, canonical_payload, envelope
+from leadreview.audit.canonical import (
+    GENESIS_DIGEST,
+    canonical_payload,
+    entry_bytes,
+    envelope,
+    row_entries,
+)
 from leadreview.audit.log import os_login
 from leadreview.store import Store
 
@@ -23,6 +29,20 @@ def test_format_1_envelopes_keep_their_seven_fields() -> None:
         f'"prev_digest":"{"0" * 64}","role":"reviewer","seq":1,'
         '"time":"2025-03-04T05:06:07.000089Z"}'
     )
+
+
+def test_the_verifiers_batch_envelopes_equal_entry_bytes() -> None:
+    """canonical.row_entries (the verifier's inlined copy) builds, for rows of either
+    format, exactly the bytes entry_bytes does: the digest and the leaf cover them."""
+    time = "2025-03-04T05:06:07.000089Z"
+    rows = [
+        (1, time, "alice", "reviewer", "t", '{"a":"é"}', "0" * 64, "d1", 1, "", ""),
+        (2, time, "bob", "auditor", "u", '{"s":"\\ud800"}', "a" * 64, "d2", 2, "os-user", "b"),
+        (3, time, "carol", "facilitator", "v", "{}", "b" * 64, "d3", 2, "join-code", "c"),
+    ]
+
+    assert row_entries(rows) == [entry_bytes(row) for row in rows]
+    assert row_entries(rows)[1].endswith(b',"v":2}')
 
 
 def test_append_seals_every_field(store: Store) -> None:

@@ -4,7 +4,7 @@ import multiprocessing
 
 from sqlalchemy import text
 
-from leadreview.audit import AuditLog
+from leadreview.audit import AuditLog, NewEvent
 from leadreview.audit.canonical import GENESIS_DIGEST
 from leadreview.audit.service import verify_store
 from leadreview.store import Store, open_store
@@ -18,22 +18,20 @@ class InjectedRollbackError(Exception):
 
 
 def writer(args: tuple[str, int]) -> int:
-    """Append APPENDS events; every fifth transaction rolls back after appending."""
+    """Append APPENDS events; every fifth transaction rolls back after appending. Half
+    the writers append in an ORM session, half in a `Store.writing()` unit (as a decision
+    does), so each kind's kept head and tree edge meet the other's appends."""
     url, worker = args
     store = open_store(url=url)
     log = AuditLog()
     committed = 0
     try:
         for i in range(APPENDS):
+            event = NewEvent(f"writer-{worker}", "reviewer", "test.append", {"worker": worker})
             try:
-                with store.transaction() as session:
-                    log.append(
-                        session,
-                        actor=f"writer-{worker}",
-                        role="reviewer",
-                        event_type="test.append",
-                        payload={"worker": worker, "i": i},
-                    )
+                unit = store.writing() if worker % 2 else store.transaction()
+                with unit as session:
+                    log.append_many(session, [event])
                     if i % 5 == 2:
                         raise InjectedRollbackError
                 committed += 1

@@ -122,3 +122,19 @@ def test_a_checkpoint_the_log_does_not_extend_gets_the_sequential_verdict(store:
 
     assert "seq 200: not an extension of checkpoint" in "\n".join(lines)
     assert lines == sequential(store, [forged])
+
+
+def test_a_change_in_the_second_workers_range_is_named_by_its_sequence_number(
+    store: Store,
+) -> None:
+    """The second process finds event 200 changed; the verdict names 200 as its first
+    bad sequence number, exactly as one process walking the whole log does."""
+    append_events(store, EVENTS, batch=64)
+    with behind_the_guards(store) as connection:
+        _edit_payload(connection)
+
+    report = verify_store(store, [], workers=2, parallel_from=1)
+
+    assert report.first_bad_seq == 200 > BORDER
+    assert report.lines()[0].endswith("1 bad sequence number(s); first bad sequence number: 200")
+    assert report.lines() == sequential(store)

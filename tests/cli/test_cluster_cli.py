@@ -8,11 +8,17 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import fields
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from leadreview.analysis.batch_source import ScenarioRequest, prepare, scenario_batches
+from leadreview.analysis.batch_source import (
+    ScenarioRequest,
+    prepare,
+    scenario_batches,
+    seed_runs,
+)
 from tests.support.cli import assert_one_line_error, run_cli
 
 SMALL = ("--gallery-size", "2000", "--probes", "30")
@@ -34,6 +40,37 @@ def test_seeds_on_the_cluster_are_the_serial_batches(dask_scheduler: str) -> Non
     assert not np.array_equal(serial[0][1].similarities, serial[1][1].similarities)
 
 
+def test_a_fixed_gallery_is_built_once_per_worker_not_once_per_seed(
+    dask_scheduler: str,
+) -> None:
+    request = ScenarioRequest("aclu-2018", seeds=6, gallery_size=2_000, probes=30, gallery_seed=9)
+    serial = list(scenario_batches(prepare(request), workers=1))
+    runs = list(
+        seed_runs(prepare(ScenarioRequest(**{**request.__dict__, "cluster": dask_scheduler})))
+    )
+    # Two worker processes: each built the gallery on its first seed and kept it.
+    built = [run.gallery_built for run in runs]
+    assert 1 <= sum(built) <= 2 and len(built) == 6, built
+    assert [run.seed for run in runs] == [seed for seed, _ in serial]
+    for run, (_, mine) in zip(runs, serial, strict=True):
+        for field in fields(mine):
+            a, b = getattr(mine, field.name), getattr(run.batch, field.name)
+            if isinstance(a, np.ndarray):
+                assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), field.name
+            else:
+                assert a == b, field.name
+    assert not np.array_equal(serial[0][1].similarities, serial[1][1].similarities)
+    # Another fixed gallery on the same workers is built afresh, never the kept one.
+    other = ScenarioRequest(**{**request.__dict__, "gallery_seed": 10, "seeds": 2})
+    again = list(
+        seed_runs(prepare(ScenarioRequest(**{**other.__dict__, "cluster": dask_scheduler})))
+    )
+    local = list(scenario_batches(prepare(other), workers=1))
+    assert [run.batch.similarities.tobytes() for run in again] == [
+        batch.similarities.tobytes() for _, batch in local
+    ]
+
+
 def _stdout(*args: str) -> str:
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr
@@ -46,6 +83,21 @@ def test_compare_on_the_cluster_prints_what_a_local_run_prints(dask_scheduler: s
     remote = json.loads(_stdout(*args, "--cluster", dask_scheduler))
     assert remote == local
     assert len(local["seeds"]) == 3 and local["policies"]  # a real comparison came back
+
+
+def test_reports_on_the_cluster_write_what_local_reports_write(
+    dask_scheduler: str, tmp_path: Path
+) -> None:
+    for kind in ("compare", "sweep"):
+        written = {}
+        for where, extra in (("local", ()), ("cluster", ("--cluster", dask_scheduler))):
+            page = tmp_path / f"{kind}-{where}.html"
+            args = ("report", kind, "--seeds", "2", *SMALL, "--gallery-seed", "4", "-o", str(page))
+            result = run_cli(*args, *extra)
+            assert result.returncode == 0, result.stderr
+            written[where] = page.with_suffix(".json").read_text()
+        assert written["cluster"] == written["local"], kind
+        assert json.loads(written["local"])  # a real report's numbers came back
 
 
 def test_sweep_and_replay_on_the_cluster_print_what_local_runs_print(

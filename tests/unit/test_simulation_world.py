@@ -208,3 +208,16 @@ def test_a_gallery_without_a_fixed_seed_keeps_its_key(model: ScoreModel) -> None
     assert build_gallery(spec, model, 3).key == "916937429af525f3e42aea5f503aa606"
     fixed = spec.model_copy(update={"seed": 3})
     assert build_gallery(fixed, model, 3).key != build_gallery(spec, model, 3).key
+
+
+def test_a_world_takes_a_built_gallery_only_if_it_is_its_own(model: ScoreModel) -> None:
+    base = small("aclu-2018", 2_000, 5)
+    fixed = base.model_copy(update={"gallery": base.gallery.model_copy(update={"seed": 3})})
+    kept = build_gallery(fixed.gallery, model, 3)
+    reused = build_world(fixed, model, seed=8, gallery=kept)
+    assert reused.gallery is kept
+    fresh = build_world(fixed, model, seed=8)
+    assert np.array_equal(reused.probe_embeddings, fresh.probe_embeddings)
+    # Another seed's gallery (the key differs) is refused, not silently searched.
+    with pytest.raises(ValueError, match="given where"):
+        build_world(base, model, seed=8, gallery=kept)
