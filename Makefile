@@ -62,6 +62,8 @@ unit: $(STAMP)
 ## The wheel a user installs: build it, install it into a fresh virtual environment
 ## outside the checkout, and run it from a folder where the checkout is not on the path,
 ## with no config or data of the developer's: it must find its policies and fixtures.
+## Where a C compiler exists, the wheel must hold the compiled search kernel (optional
+## elsewhere: the search then runs on numpy).
 wheel-check: $(STAMP)
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	echo "wheel-check: building and installing the wheel in $$tmp"; \
@@ -74,6 +76,14 @@ wheel-check: $(STAMP)
 		"$$tmp/venv/bin/leadreview" "$$@"; }; \
 	"$$tmp/venv/bin/python" -c 'from leadreview.paths import data_root; \
 		assert "site-packages" in str(data_root()), data_root()'; \
+	if command -v cc >/dev/null 2>&1; then \
+		"$$tmp/venv/bin/python" -c 'import sys, zipfile; \
+			names = zipfile.ZipFile(sys.argv[1]).namelist(); \
+			assert any(n.startswith("leadreview/search/_kernels.") for n in names), \
+			"the wheel lacks the compiled kernel"' "$$tmp"/dist/leadreview-*.whl; \
+		"$$tmp/venv/bin/python" -c 'from leadreview.search.block_scoring import kernel_built; \
+			assert kernel_built(); print("wheel-check: the compiled kernel is installed")'; \
+	fi; \
 	run policy list | tee "$$tmp/policies.txt"; \
 	grep -q wcso-practice "$$tmp/policies.txt"; \
 	run replay aclu-2018 --json > "$$tmp/replay.json"; \

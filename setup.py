@@ -1,14 +1,19 @@
-"""The one thing pyproject.toml cannot say: the package list is found (so new packages
-ship without editing a list) AND extended by the data folders mapped into the package.
+"""What pyproject.toml cannot say: the package list is found (so new packages ship
+without editing a list) AND extended by the data folders mapped into the package; and
+the optional compiled kernel.
 
 The repository keeps `policies/` and `fixtures/` at its top; `package-dir` in
 pyproject.toml maps them to `leadreview/_data/policies` and `leadreview/_data/fixtures`
 in the wheel, and they must be named here as packages for that mapping to apply: each
 folder below them too, and Alembic's folders (`store/migrations`, `versions`, which have
 no __init__.py), or setuptools warns about every one of them on each install.
+
+`leadreview.search._kernels` scores gallery blocks (float16 with F16C) in C. It is
+optional: without a C compiler the install still succeeds and the search runs on numpy
+(leadreview/search/block_scoring.py chooses at run time).
 """
 
-from setuptools import find_namespace_packages, find_packages, setup
+from setuptools import Extension, find_namespace_packages, find_packages, setup
 
 
 def _folders(package: str, folder: str) -> list[str]:
@@ -25,4 +30,17 @@ SHIPPED_DATA = [
     *_folders("leadreview.store.migrations", "leadreview/store/migrations"),
 ]
 
-setup(packages=[*find_packages(include=["leadreview", "leadreview.*"]), *SHIPPED_DATA])
+KERNELS = Extension(
+    "leadreview.search._kernels",
+    sources=["leadreview/search/_kernels.c"],
+    # -O3 for the portable loops; the SIMD functions enable their instructions one by one
+    # (target attributes) and are chosen at run time, so no -march: the wheel runs on any
+    # x86-64 CPU (and builds elsewhere with the portable loops only).
+    extra_compile_args=["-O3", "-std=c11"],
+    optional=True,
+)
+
+setup(
+    packages=[*find_packages(include=["leadreview", "leadreview.*"]), *SHIPPED_DATA],
+    ext_modules=[KERNELS],
+)

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from leadreview.search.block_scoring import GalleryMatrix
 from leadreview.search.client_errors import ServiceError
 from leadreview.search.face_store import FaceStore
-from leadreview.search.topk import DEFAULT_BUDGET_BYTES, GalleryMatrix, exact_top_k
+from leadreview.search.topk import DEFAULT_BUDGET_BYTES, exact_top_k
 
 FloatMatrix = npt.NDArray[np.float32]
 SimilarityMap = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.float64]]

@@ -8,13 +8,17 @@ Memory. Scoring a batch of m probes against n faces at once would hold m x n sco
 (64 probes x 10M faces: 2.4 GiB, and 7.3 GiB with the selection's indices). Instead
 the gallery is read one block of rows at a time: a block of probes is scored against it
 into a buffer allocated once per search, each probe's best k of the block are selected
-and merged into its running best k. The buffers (scores, the selection's indices and,
-for a float16 gallery, the block converted to float32) fit in `budget_bytes` whatever
-m and n are; above them the search holds only the gallery itself (a memory map is read,
-never copied) and the m x k results.
+and merged into its running best k. The buffers (scores, the selection's indices, the
+scores the kernel keeps and, on numpy's path, a float16 block converted to float32) fit
+in `budget_bytes` whatever m and n are; above them the search holds only the gallery
+itself (a memory map is read, never copied) and the m x k results.
 
-float16. A float16 gallery is kept as float16 (half the memory and the bandwidth) and
-converted block by block to float32, in which BLAS multiplies and accumulates. The
+Product. The compiled kernel (`block_scoring`, `_kernels.c`) when it is built, else
+BLAS through numpy; both accumulate in float32.
+
+float16. A float16 gallery is kept as float16 (half the memory and the bandwidth). The
+kernel converts its values in registers (F16C); numpy's path converts each block to
+float32 into a reused buffer first (numpy has no float16 product). The
 ranking is exact for the vectors as stored: storing a unit vector in float16 moves each
 cosine by at most about 1e-3 (each component is rounded to 11 significant bits), so two
 faces whose float32 cosines differ by less than that may swap places against a float32
@@ -26,9 +30,11 @@ k-th best score kept so far (before the first k, the k-th best of the block's fi
 16,384 columns). A block's scores are compared with it in one pass and only those at or
 above it — a few per probe once the threshold settles — are sorted into the running best
 k. Reordering the whole block with argpartition cost more than the product; it remains
-for blocks where too many scores pass (mass ties), so the budget holds.
+for blocks where too many scores pass (mass ties), so the budget holds. With the kernel,
+a first block of 16,384 rows settles the thresholds and every later block is compared
+with them inside the kernel, tile by tile in registers: its scores are never stored.
 
-Cores. BLAS uses every core for the product; the comparison and argpartition (both
+Cores. The kernel (or BLAS) uses every core for the product; the comparison and argpartition (both
 release the GIL) are split across a thread per core, by probes when there are enough,
 otherwise (argpartition) by slices of the gallery block, whose best k are merged.
 """
@@ -41,15 +47,17 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
+from leadreview.search.block_scoring import GalleryMatrix, block_scorer, numpy_scores
+
 FloatMatrix = npt.NDArray[np.float32]
 IndexMatrix = npt.NDArray[np.int64]
-GalleryMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float16]
 
 DEFAULT_BUDGET_BYTES = 256 * 2**20
 """Working memory of one search above the gallery and its results, by default."""
-# Per score held: its float32 value, the int64 index argpartition returns for it and
-# whether it passes the running threshold.
-_BYTES_PER_SCORE = 4 + 8 + 1
+# Per score held: its float32 value, the int64 index argpartition returns for it,
+# whether it passes the running threshold and, with the kernel, room for one score in
+# 16 to pass it inside the kernel (query, row, score: 20 bytes; see _MAX_CANDIDATE_SHARE).
+_BYTES_PER_SCORE = 4 + 8 + 1 + 2
 # Probes scored against a gallery block at once: enough rows for BLAS to run at full
 # speed; more only shrink the gallery block that fits in the budget.
 _MAX_QUERY_ROWS = 256
@@ -150,13 +158,26 @@ def _merge_candidates(
     if flat is None:
         return None
     row, column = np.divmod(flat, width)
-    kept = best_s.shape[1]
+    return _merge_found(row, column + offset, scores.ravel()[flat], best_i, best_s, k)
+
+
+def _merge_found(
+    row: IndexMatrix,
+    index: IndexMatrix,
+    value: FloatMatrix,
+    best_i: IndexMatrix,
+    best_s: FloatMatrix,
+    k: int,
+) -> tuple[IndexMatrix, FloatMatrix] | None:
+    """Each row's best k of its kept entries and the found (row, gallery index, score)
+    entries, or None when a row has fewer than k in all (a NaN threshold passes none)."""
+    rows, kept = best_s.shape
     all_rows = np.concatenate((np.repeat(np.arange(rows), kept), row))
-    all_indices = np.concatenate((best_i.ravel(), column + offset))
-    all_scores = np.concatenate((best_s.ravel(), scores.ravel()[flat]))
+    all_indices = np.concatenate((best_i.ravel(), index))
+    all_scores = np.concatenate((best_s.ravel(), value))
     # By row, best score first; every row has at least k entries (its k kept, or the k
     # sampled scores that set its threshold), so the first k of each row fill the result.
-    if np.bincount(all_rows, minlength=rows).min() < k:  # a NaN threshold passes none
+    if np.bincount(all_rows, minlength=rows).min() < k:
         return None
     order = _by_row_best_first(all_rows, all_scores)
     starts = np.searchsorted(all_rows[order], np.arange(rows))
@@ -215,6 +236,12 @@ def block_rows(queries: int, dimension: int, budget_bytes: int, converts: bool) 
     return max(1, budget_bytes // per_row)
 
 
+def _block_starts(n: int, rows: int, first: int) -> list[tuple[int, int]]:
+    """(start, stop) of each gallery block: the first `first` rows, then `rows` at a time."""
+    bounds = [0, *range(min(first, n), n, rows), n] if first < rows else [*range(0, n, rows), n]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
 def exact_top_k(
     gallery: GalleryMatrix,
     queries: FloatMatrix,
@@ -237,9 +264,14 @@ def exact_top_k(
     k = min(k, n)
     if m == 0 or k == 0:
         return np.empty((m, k), dtype=np.int64), np.empty((m, k), dtype=np.float32)
-    converts = gallery.dtype != np.float32
     query_rows = min(m, _MAX_QUERY_ROWS)
+    kernel = block_scorer(gallery, _selection_pool)
+    # Only numpy's path needs a float32 copy of a float16 block (the kernel reads it).
+    converts = kernel is None and gallery.dtype != np.float32
     rows = min(n, block_rows(query_rows, d, budget_bytes, converts))
+    limit = int(max(query_rows * k, query_rows * rows * _MAX_CANDIDATE_SHARE))
+    if kernel is not None:
+        kernel.reserve(limit)
     queries32 = np.ascontiguousarray(queries, dtype=np.float32)
     # Allocated once per search, reused by every block (views of the first elements).
     score_buffer = np.empty(query_rows * rows, dtype=np.float32)
@@ -247,39 +279,53 @@ def exact_top_k(
     convert_buffer = np.empty(rows * d if converts else 0, dtype=np.float32)
     best_indices = np.empty((m, 0), dtype=np.int64)
     best_scores = np.empty((m, 0), dtype=np.float32)
-    for start in range(0, n, rows):
-        stop = min(start + rows, n)
-        block: FloatMatrix
-        if converts:
-            block = convert_buffer[: (stop - start) * d].reshape(stop - start, d)
-            np.copyto(block, gallery[start:stop], casting="same_kind")
-        else:
-            block = np.asarray(gallery[start:stop])
+    # With the kernel, a small first block settles every probe's threshold, so that the
+    # later blocks are selected inside the kernel (`above`) without storing scores.
+    first = max(_SAMPLE_COLUMNS, 4 * k) if kernel is not None else rows
+    for start, stop in _block_starts(n, rows, first):
+        block = gallery[start:stop]
         merged_i, merged_s = [], []
         for q0 in range(0, m, query_rows):
             q1 = min(q0 + query_rows, m)
-            scores = score_buffer[: (q1 - q0) * (stop - start)].reshape(q1 - q0, stop - start)
-            np.matmul(queries32[q0:q1], block.T, out=scores)
-            threshold = _threshold(scores, best_scores[q0:q1], k)
+            kept_i, kept_s, probes = best_indices[q0:q1], best_scores[q0:q1], queries32[q0:q1]
             merged = None
-            if threshold is not None:
-                passing = passing_buffer[: scores.size].reshape(scores.shape)
-                merged = _merge_candidates(
-                    scores, threshold, best_indices[q0:q1], best_scores[q0:q1], k, start, passing
-                )
+            if kernel is not None and kept_s.shape[1] >= k:
+                found = kernel.above(block, probes, kept_s.min(axis=1), limit)
+                if found is not None:
+                    row, column, value = found
+                    merged = _merge_found(row, column + start, value, kept_i, kept_s, k)
             if merged is None:
-                found_i, found_s = _block_best(scores, k, start)
-                merged = _keep_best(
-                    np.hstack((best_indices[q0:q1], found_i)),
-                    np.hstack((best_scores[q0:q1], found_s)),
-                    k,
-                )
-            pair_i, pair_s = merged
-            merged_i.append(pair_i)
-            merged_s.append(pair_s)
+                scores = score_buffer[: (q1 - q0) * (stop - start)].reshape(q1 - q0, stop - start)
+                if kernel is not None:
+                    kernel.score(block, probes, scores)
+                else:
+                    numpy_scores(block, probes, scores, convert_buffer)
+                passing = passing_buffer[: scores.size].reshape(scores.shape)
+                merged = _select(scores, kept_i, kept_s, k, start, passing)
+            merged_i.append(merged[0])
+            merged_s.append(merged[1])
         best_indices, best_scores = np.vstack(merged_i), np.vstack(merged_s)
     # Sort by score descending, then index ascending, so the order is fully determined.
     order = np.lexsort((best_indices, -best_scores), axis=1)
     return np.take_along_axis(best_indices, order, axis=1), np.take_along_axis(
         best_scores, order, axis=1
     )
+
+
+def _select(
+    scores: FloatMatrix,
+    kept_i: IndexMatrix,
+    kept_s: FloatMatrix,
+    k: int,
+    offset: int,
+    passing: npt.NDArray[np.bool_],
+) -> tuple[IndexMatrix, FloatMatrix]:
+    """The kept best k merged with a block's stored scores: the few at or above the
+    threshold when it is selective, else by argpartition."""
+    threshold = _threshold(scores, kept_s, k)
+    if threshold is not None:
+        merged = _merge_candidates(scores, threshold, kept_i, kept_s, k, offset, passing)
+        if merged is not None:
+            return merged
+    found_i, found_s = _block_best(scores, k, offset)
+    return _keep_best(np.hstack((kept_i, found_i)), np.hstack((kept_s, found_s)), k)

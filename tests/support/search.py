@@ -1,11 +1,14 @@
 """Shared helpers for the simulated-Rekognition tests (not a test module)."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 from PIL import Image
 
+from leadreview.search.block_scoring import KERNEL_ENV
 from leadreview.search.probe_image import ImageFormat, encode_probe_image
 from leadreview.search.simulated import SimulatedRekognition
 
@@ -54,3 +57,12 @@ def gallery_client(
 
 def without_metadata(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
+
+
+@pytest.fixture(autouse=True, scope="module", params=["kernel", "numpy"])
+def on_both_product_paths(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Runs a module's tests on the compiled kernel and on numpy's path (import it into a
+    test module, where it applies to every test): both must be exact."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(KERNEL_ENV, request.param)
+        yield request.param

@@ -15,6 +15,7 @@ from tests.support.search import (
     gallery_client,
     logistic_similarity,
     near,
+    on_both_product_paths,  # noqa: F401 (a fixture: every test here on both paths)
     probe_bytes,
     unit_rows,
     without_metadata,

@@ -3,6 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadreview.search.topk import exact_top_k
+from tests.support.search import on_both_product_paths  # noqa: F401 (every test, both paths)
 
 
 def unit_rows(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
