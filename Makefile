@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test lint typecheck unit wheel-check fuzz bench calibrate tui serve clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py leadreview/search/_kernels.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
