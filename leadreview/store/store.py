@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from leadreview.errors import ConfigurationError, PermissionRefused
 from leadreview.store.engine import SQLITE_BEGIN_OPTION, make_engine, masked_url
-from leadreview.store.unit import KeptConnections, WriteUnit, write_unit
+from leadreview.store.unit import KeptConnections, WriteScope
 
 _INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for a refused privilege
 
@@ -45,12 +45,10 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
-    @contextmanager
-    def writing(self) -> Iterator[WriteUnit]:
+    def writing(self) -> WriteScope:
         """A unit of work for a small hot write (a decision, a one-event append): the
         same transaction as `transaction()` without the ORM session (store/unit.py)."""
-        with write_unit(self.engine, self._kept) as unit:
-            yield unit
+        return WriteScope(self.engine, self._kept)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -14,8 +14,7 @@ so callers handle one family of errors whichever unit they used.
 import functools
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine
@@ -120,41 +119,74 @@ class KeptConnections:
             self._free.pop()[0].close()
 
 
-@contextmanager
-def write_unit(engine: Engine, kept: KeptConnections | None = None) -> Iterator[WriteUnit]:
+class WriteScope:
     """A WriteUnit on a connection of `engine` (kept ones first, on SQLite); committed on
-    success, rolled back if the block raises."""
-    dialect = engine.dialect
-    keep = kept is not None and dialect.name == "sqlite"
-    # The pool's connect hooks (SQLite's pragmas) ran on either kind of connection.
-    if keep and kept is not None:
-        pooled, driver = kept.take(engine)
-    else:
-        pooled = engine.raw_connection()
-        driver = pooled.driver_connection
-    cursor = None
-    healthy = True
-    try:
+    success, rolled back if the block raises.
+
+    A class, not a generator-based context manager: a decision enters one per write,
+    and the generator's machinery cost about as much as the BEGIN it wraps."""
+
+    __slots__ = ("_cursor", "_driver", "_engine", "_keep", "_kept", "_pooled")
+
+    def __init__(self, engine: Engine, kept: KeptConnections | None = None) -> None:
+        self._engine = engine
+        self._kept = kept
+        self._keep = kept is not None and engine.dialect.name == "sqlite"
+        self._cursor: Any = None
+
+    def __enter__(self) -> WriteUnit:
+        engine, kept = self._engine, self._kept
+        dialect = engine.dialect
+        # The pool's connect hooks (SQLite's pragmas) ran on either kind of connection.
+        if self._keep and kept is not None:
+            pooled, driver = kept.take(engine)
+        else:
+            pooled = engine.raw_connection()
+            driver = pooled.driver_connection
+        self._pooled, self._driver = pooled, driver
         try:
             if dialect.name == "sqlite":
                 driver.execute("BEGIN IMMEDIATE")
-            cursor = driver.cursor()
-            yield WriteUnit(cursor, dialect)
-            driver.commit()
+            self._cursor = driver.cursor()
         except BaseException as exc:
-            healthy = _roll_back(pooled, driver)
-            if isinstance(exc, dialect.loaded_dbapi.Error):
-                raise DBAPIError.instance(
-                    None, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
-                ) from exc
+            wrapped = self._abandon(exc)
+            if wrapped is not None:
+                raise wrapped from exc
             raise
-    finally:
-        if cursor is not None:
-            cursor.close()
-        if keep and healthy and kept is not None:
-            kept.give_back(pooled, driver)
+        return WriteUnit(self._cursor, dialect)
+
+    def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> None:
+        if exc is not None:
+            wrapped = self._abandon(exc)
+            if wrapped is not None:
+                raise wrapped from exc
+            return  # `exc` goes on as it was raised
+        try:
+            self._driver.commit()
+        except BaseException as failed:
+            wrapped = self._abandon(failed)
+            if wrapped is not None:
+                raise wrapped from failed
+            raise
+        self._release(healthy=True)
+
+    def _abandon(self, exc: BaseException) -> BaseException | None:
+        """Roll back after `exc` and release the connection; a driver's error comes back
+        as SQLAlchemy's wrapper of it, to raise instead (None: raise `exc` itself)."""
+        dialect = self._engine.dialect
+        self._release(healthy=_roll_back(self._pooled, self._driver))
+        if isinstance(exc, dialect.loaded_dbapi.Error):
+            return DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error, dialect=dialect)
+        return None
+
+    def _release(self, *, healthy: bool) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+        if self._keep and healthy and self._kept is not None:
+            self._kept.give_back(self._pooled, self._driver)
         else:
-            pooled.close()  # back to the pool (which rolls back anything left open)
+            self._pooled.close()  # back to the pool (which rolls back anything left open)
 
 
 def _roll_back(pooled: Any, driver: Any) -> bool:
