@@ -10,9 +10,8 @@ SQLAlchemy's own processors, so these rows read and write exactly as the ORM's.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadreview.domain.decision import DEFAULT_MIN_RATIONALE_WORDS, DecisionKind
 from leadreview.domain.roles import Actor
@@ -60,9 +59,10 @@ _DECIDED_AT = table_of(DecisionRow).c.decided_at.type
 _REGISTERED_AT = table_of(ReviewerRow).c.registered_at.type
 
 
-@dataclass(frozen=True)
-class LeadForDecision:
-    """What a decision reads of its lead, under the writer lock."""
+class LeadForDecision(NamedTuple):
+    """What a decision reads of its lead, under the writer lock. A named tuple, not a
+    frozen dataclass: built once per decision, and a frozen dataclass's per-field
+    `object.__setattr__` cost more than the fields' values did to compute."""
 
     case_id: int | None
     search_id: int

@@ -34,6 +34,10 @@ from leadreview.workflow.sql import as_utc
 from leadreview.workflow.views import DecisionView, LeadView
 
 MAX_RATIONALE = 4000
+# Looked up once: an enum member's `.value` is a Python-level descriptor call, and a
+# decision used a dozen of them (issue 17).
+_LEAD_DECIDED = EventType.LEAD_DECIDED.value
+_STATUS_OF = {status.value: status for status in LeadStatus}
 
 
 def decide_lead(
@@ -67,7 +71,7 @@ def decide_lead(
         seen = lead.version if expected_version is None else expected_version
         if lead.version != seen:
             raise _conflict(unit, lead_id, seen)
-        status = LeadStatus(lead.status)
+        status = _STATUS_OF.get(lead.status) or LeadStatus(lead.status)
         if not status.open_for_decision:
             raise _not_open(unit, lead_id, status)
         assert lead.has_case  # only case leads are ever open for decision
@@ -84,7 +88,10 @@ def decide_lead(
             raise EmptyRationale(f"decision on lead {lead_id}: {shortfall}")
         kinds = [d.kind for d in earlier] + [kind]
         new_status = lead_status(kinds, lead.reviewers_required)
-        if not update_lead(unit, lead_id, seen, new_status.value):
+        votes = kinds.count(DecisionKind.POSSIBLE_LEAD)
+        disagreement = kinds.count(kind) != len(kinds)  # not a set: enums hash in Python
+        kind_value, role, status_after = kind.value, actor.role.value, new_status.value
+        if not update_lead(unit, lead_id, seen, status_after):
             raise _conflict(unit, lead_id, seen)
         reviewer = lead.reviewer_id
         if reviewer is None:
@@ -104,21 +111,20 @@ def decide_lead(
             "lead_id": lead_id,
             "search_id": lead.search_id,
             "rank": lead.rank,
-            "decision": kind.value,
+            "decision": kind_value,
             "rationale": text,
             "lead_version": seen,
             "status_before": status.value,
-            "status_after": new_status.value,
+            "status_after": status_after,
             "reviewers_required": lead.reviewers_required,
-            "possible_lead_votes": kinds.count(DecisionKind.POSSIBLE_LEAD),
-            "disagreement": len(set(kinds)) > 1,
+            "possible_lead_votes": votes,
+            "disagreement": disagreement,
             "earlier_decisions": [
                 {"reviewer": d.reviewer, "role": d.role.value, "decision": d.kind.value}
                 for d in earlier
             ],
         }
-        event = NewEvent(actor.name, actor.role.value, EventType.LEAD_DECIDED.value, payload)
-        ctx.audit.append_many(unit, [event])
+        ctx.audit.append_many(unit, [NewEvent(actor.name, role, _LEAD_DECIDED, payload)])
     decided = DecisionView(
         decision_id=decision_id,
         lead_id=lead_id,
@@ -143,8 +149,8 @@ def decide_lead(
         reviewers_required=lead.reviewers_required,
         verdicts=lead.verdicts,
         decisions=(*earlier, decided),
-        possible_lead_votes=kinds.count(DecisionKind.POSSIBLE_LEAD),
-        disagreement=len(set(kinds)) > 1,
+        possible_lead_votes=votes,
+        disagreement=disagreement,
     )
 
 
