@@ -49,6 +49,10 @@ _INSERT = (
     f"INSERT INTO audit_event ({', '.join(ROW_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in ROW_COLUMNS)})"
 )
+# The two inserts of an append in each driver's parameter style, made once.
+_INSERTS = {
+    mark: (_INSERT.replace("?", mark), _INSERT_TREE_ROW.replace("?", mark)) for mark in ("?", "%s")
+}
 
 
 @functools.lru_cache(maxsize=1024)
@@ -146,7 +150,11 @@ class AuditLog:
             return SealedEvents((), self._clock())
         # Validate everything before touching the database: refuse, don't half-write.
         prepared = [
-            (*_checked_labels(e.actor, e.role, e.event_type), canonical_payload(e.payload))
+            (
+                *_checked_labels(e.actor, e.role, e.event_type),
+                canonical_payload(e.payload),
+                e.auth and check_label("auth", e.auth),  # "" or None: the log's own way
+            )
             for e in events
         ]
         # The driver's own cursor, in the caller's transaction: every statement of an
@@ -159,7 +167,7 @@ class AuditLog:
             cursor, dialect, owned = connection.connection.cursor(), connection.dialect, True
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         try:
-            rows = self._seal(cursor, dialect.name, mark, events, prepared)
+            rows = self._seal(cursor, dialect.name, mark, prepared)
         finally:
             if owned:
                 cursor.close()
@@ -170,17 +178,16 @@ class AuditLog:
         cursor: Any,
         dialect: str,
         mark: str,
-        events: Sequence[NewEvent],
-        prepared: list[tuple[str, str, str, str]],
+        prepared: list[tuple[str, str, str, str, str | None]],
     ) -> list[RawRow]:
         """Chain and hash `prepared` onto the head read under the writer lock, insert the
         events and their Merkle rows (one statement each); the rows inserted."""
         try:
             seq, prev, login = self._locked_head(cursor, dialect)
-            default_auth = self._auth or (
-                AUTH_POSTGRES_LOGIN if dialect == "postgresql" else AUTH_OS_USER
+            default_auth = check_label(
+                "auth",
+                self._auth or (AUTH_POSTGRES_LOGIN if dialect == "postgresql" else AUTH_OS_USER),
             )
-            auths = [check_label("auth", e.auth or default_auth) for e in events]
             login = check_label("login", login)
             time = format_time(self._clock())
             rows: list[RawRow] = []
@@ -190,8 +197,10 @@ class AuditLog:
             # The tree's right edge, under the same writer lock as the head: kept from
             # this log's last append when the head is still the event it wrote, else read.
             tree = self._right_edge.take(seq, prev) or compact_range_at(cursor, seq, mark)
-            for (actor, role, event_type, payload_json), auth in zip(prepared, auths, strict=True):
+            append_row = tree.append_row
+            for actor, role, event_type, payload_json, own_auth in prepared:
                 seq += 1
+                auth = own_auth or default_auth
                 sealed = envelope(
                     seq, time, actor, role, event_type, payload_json, prev, version, auth, login
                 )
@@ -199,14 +208,17 @@ class AuditLog:
                 # chain digest covers (canonical.entry_bytes; docs/audit-format.md).
                 entry = sealed.encode("utf-8")
                 digest = sha256(entry).hexdigest()
-                sealed_row = (seq, time, actor, role, event_type, payload_json, prev, digest)
-                rows.append((*sealed_row, version, auth, login))
-                tree_rows.append((seq, b"".join(tree.append(leaf_hash(entry)))))
+                rows.append(  # one tuple, ROW_COLUMNS order
+                    (seq, time, actor, role, event_type, payload_json, prev, digest,
+                     version, auth, login)
+                )  # fmt: skip
+                tree_rows.append((seq, append_row(leaf_hash(entry))))
                 prev = digest
             # The driver's executemany with plain tuples, in the caller's transaction:
             # SQLAlchemy's per-row parameter handling would cost as much as the insert.
-            _insert(cursor, _INSERT.replace("?", mark), rows)
-            _insert(cursor, _INSERT_TREE_ROW.replace("?", mark), tree_rows)
+            insert_events, insert_tree_rows = _INSERTS[mark]
+            _insert(cursor, insert_events, rows)
+            _insert(cursor, insert_tree_rows, tree_rows)
             self._right_edge.keep(seq, prev, tree)
         except TreeStoreError as exc:
             # An event stored around this code (raw SQL) has no Merkle hashes: extending

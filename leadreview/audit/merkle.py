@@ -231,6 +231,20 @@ class CompactRange:
         self.size += 1
         return stored
 
+    def append_row(self, leaf: bytes) -> bytes:
+        """`append`, its stored hashes joined as the record's `audit_merkle` row: the
+        appender's hot loop, without the list and the per-node calls."""
+        stack = self._stack
+        n = self.size
+        current = row = leaf
+        while n & 1:
+            current = _sha256(b"\x01" + stack.pop() + current).digest()
+            row += current
+            n >>= 1
+        stack.append(current)
+        self.size += 1
+        return row
+
     def push(self, leaf: bytes) -> None:
         """`append` without collecting the stored hashes: the verifier's hot loop."""
         stack = self._stack

@@ -283,3 +283,15 @@ def test_extend_in_any_chunks_gives_the_tree_of_one_at_a_time() -> None:
             position = min(len(leaves), position + step)
             assert tree.size == position
             assert tree.root() == roots[position - 1]
+
+
+def test_append_row_stores_what_append_returns_joined() -> None:
+    # The appender's row and the tree it leaves behind are those of `append`, record by
+    # record, across several carries (sizes 0 … 299 include every run of trailing ones
+    # up to 2^8 − 1).
+    leaves = [leaf_hash(f"r{i}".encode()) for i in range(300)]
+    listed, joined = CompactRange(), CompactRange()
+    for leaf in leaves:
+        assert joined.append_row(leaf) == b"".join(listed.append(leaf))
+        assert joined.size == listed.size
+        assert joined.root() == listed.root()
