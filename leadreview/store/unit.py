@@ -51,8 +51,9 @@ class WriteUnit:
 
     def execute(self, statement: str, parameters: Sequence[Any] = ()) -> Any:
         """Run `statement` (written with `?`); the cursor, to fetch from."""
-        self.cursor.execute(self.sql(statement), parameters)
-        return self.cursor
+        cursor = self.cursor
+        cursor.execute(statement if self._qmark else _format_marks(statement), parameters)
+        return cursor
 
     def bind(self, kind: TypeEngine[Any]) -> Any:
         """How SQLAlchemy would send a value of column type `kind` (e.g. a datetime on
@@ -145,9 +146,9 @@ class WriteScope:
             driver = pooled.driver_connection
         self._pooled, self._driver = pooled, driver
         try:
+            self._cursor = driver.cursor()  # one cursor for BEGIN and the unit's statements
             if dialect.name == "sqlite":
-                driver.execute("BEGIN IMMEDIATE")
-            self._cursor = driver.cursor()
+                self._cursor.execute("BEGIN IMMEDIATE")
         except BaseException as exc:
             wrapped = self._abandon(exc)
             if wrapped is not None:
