@@ -95,6 +95,29 @@ def test_a_unit_holds_the_sqlite_writer_lock_from_its_start(sqlite_url: str) -> 
         store.dispose()
 
 
+def test_a_commit_the_database_refuses_rolls_back_and_the_connection_serves_again(
+    store: Store,
+) -> None:
+    """A constraint checked only at COMMIT (a deferred foreign key): the unit raises
+    SQLAlchemy's IntegrityError, nothing it wrote stays, and the next unit — on SQLite
+    the same kept connection — writes normally."""
+    log = AuditLog()
+    before = _events(store)
+    with pytest.raises(IntegrityError), store.writing() as unit:
+        unit.execute("CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY)")
+        unit.execute(
+            "CREATE TEMP TABLE child (parent_id INTEGER"
+            " REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+        unit.execute("INSERT INTO child VALUES (5)")  # no parent 5: refused at COMMIT
+        log.append_many(unit, [NewEvent("writer", "reviewer", "t", {"n": 1})])
+    assert _events(store) == before
+    with store.writing() as unit:
+        log.append_many(unit, [NewEvent("writer", "reviewer", "t", {"n": 2})])
+    assert _events(store) == before + 1
+    assert verify_store(store).ok
+
+
 def test_units_on_many_threads_and_after_dispose_keep_one_chain(store: Store) -> None:
     """SQLite units reuse connections kept out of the pool, one unit at a time each:
     threads writing at once never share one, and a disposed store opens new ones."""
