@@ -28,6 +28,17 @@ the append 48 µs (head, event and tree row, sealing and hashing), the decision'
 the glue between — most of each phase is the driver's own call, so the gap to the
 every-statement floor is not one Python hot spot. On disk the commit's fsync dominates
 both, and the ratio is 0.9-1.2.
+
+Later (shared 2-core machine, load 1-3, three runs each side by side): after the write
+unit became a class (no generator context managers), the lead read a named tuple and
+the enum values were looked up once, the RAM disk measured 1.66-1.67x the every-
+statement floor (2.46-2.51x the write floor) against 1.75-1.94x (2.61-2.84x) before; on
+disk 1.44-1.62x the write floor against 1.51-1.73x — the disk ratio swings with the
+fsync more than with our code. What is left on the RAM disk, about 40 µs beyond the
+driver's own calls, is spread thin: building and validating the returned views (~5 µs),
+sealing the event (canonical JSON, envelope, two SHA-256: ~5 µs), and in the rest no
+single frame above a few µs in a sampling profile (the lead row's unpacking, the
+payload, the datetime processor, the unit's scope, the role check, the clock).
 """
 
 import sqlite3
