@@ -11,6 +11,7 @@ can be compared on one machine; an install built without a C compiler or without
 OpenSSL's headers has only that path.
 """
 
+import hashlib
 import os
 from collections.abc import Callable
 from types import ModuleType
@@ -35,15 +36,36 @@ def kernel_built() -> bool:
     return _load_kernels() is not None
 
 
+def _wanted() -> ModuleType | None:
+    if os.environ.get(KERNEL_ENV, "").strip().lower() == "python":
+        return None
+    return _load_kernels()
+
+
 def chain_kernel() -> ChainLeaves | None:
     """The compiled `chain_leaves`, unless it is not built or the environment asks for
     the Python path."""
-    if os.environ.get(KERNEL_ENV, "").strip().lower() == "python":
-        return None
-    kernels = _load_kernels()
+    kernels = _wanted()
     if kernels is None:
         return None
     function: ChainLeaves = kernels.chain_leaves
+    return function
+
+
+def _parent_hashes_in_python(nodes: bytes) -> bytes:
+    sha256 = hashlib.sha256
+    return b"".join(
+        [sha256(b"\x01" + nodes[k : k + 64]).digest() for k in range(0, len(nodes), 64)]
+    )
+
+
+def parent_hashing() -> Callable[[bytes], bytes]:
+    """What hashes a level of the tree: each consecutive pair of 32-byte nodes to its
+    parent, SHA-256(0x01 || left || right), concatenated (compiled when available)."""
+    kernels = _wanted()
+    if kernels is None:
+        return _parent_hashes_in_python
+    function: Callable[[bytes], bytes] = kernels.parent_hashes
     return function
 
 

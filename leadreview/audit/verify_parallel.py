@@ -94,7 +94,7 @@ def _walk_together(
         stored = next(tree_rows, None)
         if stored is None:
             tree.problem = "audit_merkle has fewer rows than audit_event"
-        elif b"".join(tree.feed(stored)) != walker.last_leaves and not tree.problem:
+        elif tree.feed(stored) != walker.last_leaves and not tree.problem:
             tree.problem = "audit_merkle's leaf hashes are not those of the events"
         if tree.problem or walker.report.breaks:
             return

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from leadreview.audit.canonical import GENESIS_DIGEST, entry_bytes
 from leadreview.audit.chain_kernel import KERNEL_ENV, chain_kernel, kernel_built
@@ -176,6 +176,21 @@ def _swap(connection: Connection) -> None:
     swap_sequence_numbers(connection, 20, 21)
 
 
+def _flip_a_stored_hash_bit(seq: int, offset: int) -> Callable[[Connection], None]:
+    def flip(connection: Connection) -> None:
+        stored = connection.execute(
+            text("SELECT hashes FROM audit_merkle WHERE seq = :seq"), {"seq": seq}
+        ).scalar_one()
+        changed = bytearray(stored)
+        changed[offset] ^= 1
+        connection.execute(
+            text("UPDATE audit_merkle SET hashes = :hashes WHERE seq = :seq"),
+            {"hashes": bytes(changed), "seq": seq},
+        )
+
+    return flip
+
+
 STORE_TAMPERING: dict[str, Callable[[Connection], None] | None] = {
     "intact": None,
     "a changed payload": _edit_payload,
@@ -183,6 +198,9 @@ STORE_TAMPERING: dict[str, Callable[[Connection], None] | None] = {
     "a broken link": _break_link,
     "odd text": _odd_text,
     "a swapped pair": _swap,
+    "a stored leaf": _flip_a_stored_hash_bit(33, 0),
+    "a stored interior node": _flip_a_stored_hash_bit(64, 3 * 32 + 5),  # row 64: levels 0-6
+    "a stored node above the ranges' alignment": _flip_a_stored_hash_bit(128, 7 * 32),
 }
 
 
@@ -216,3 +234,19 @@ def test_the_kernel_passes_the_rows_each_driver_returns(store: Store) -> None:
     (rows,) = list(stream_rows(store))
     joined = kernel(rows, GENESIS_DIGEST, 1)
     assert joined == b"".join(hashlib.sha256(b"\x00" + entry_bytes(r)).digest() for r in rows)
+
+
+@needs_kernel
+def test_the_kernels_interior_nodes_are_hashlibs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadreview.audit.chain_kernel import parent_hashing
+    from leadreview.audit.merkle import node_hash
+
+    nodes = [hashlib.sha256(bytes([i])).digest() for i in range(10)]
+    compiled = parent_hashing()(b"".join(nodes))
+    monkeypatch.setenv(KERNEL_ENV, "python")
+    assert parent_hashing()(b"".join(nodes)) == compiled
+    assert compiled == b"".join(node_hash(nodes[k], nodes[k + 1]) for k in range(0, 10, 2))
+    monkeypatch.delenv(KERNEL_ENV)
+    assert parent_hashing()(b"") == b""
+    with pytest.raises(ValueError, match="whole pairs"):
+        parent_hashing()(b"".join(nodes[:3]))
