@@ -72,6 +72,14 @@ class RangeTreeCheck(_LevelChecker):
             self.problem = f"audit_merkle rows after event {self.count} are not consecutive"
             return b""
         blobs = [bytes(blob) for _, blob in chunk]
+        # Whole hashes only, so that a level's stored hashes joined are exactly as many
+        # 32-byte nodes as were picked (one length test per distinct length, not per row).
+        torn = sorted(n for n in set(map(len, blobs)) if n == 0 or n % HASH_SIZE)
+        if torn:
+            self.problem = (
+                f"audit_merkle rows after event {self.count} hold {torn[0]} bytes, not whole hashes"
+            )
+            return b""
         self.count += len(blobs)
         self.rows += len(blobs)
         leaves = b"".join([blob[:HASH_SIZE] for blob in blobs])

@@ -191,6 +191,22 @@ def _flip_a_stored_hash_bit(seq: int, offset: int) -> Callable[[Connection], Non
     return flip
 
 
+def _tear_a_stored_row(connection: Connection) -> None:
+    """Row 64's hashes cut mid-hash: 16 bytes of its level-6 node gone (past the CHECK on
+    their length, as the owner of the database can go)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            "ALTER TABLE audit_merkle DROP CONSTRAINT IF EXISTS ck_audit_merkle_hashes"
+        )
+    else:
+        connection.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+    stored = connection.execute(text("SELECT hashes FROM audit_merkle WHERE seq = 64")).scalar_one()
+    connection.execute(
+        text("UPDATE audit_merkle SET hashes = :hashes WHERE seq = 64"),
+        {"hashes": bytes(stored)[:-16]},
+    )
+
+
 STORE_TAMPERING: dict[str, Callable[[Connection], None] | None] = {
     "intact": None,
     "a changed payload": _edit_payload,
@@ -201,6 +217,7 @@ STORE_TAMPERING: dict[str, Callable[[Connection], None] | None] = {
     "a stored leaf": _flip_a_stored_hash_bit(33, 0),
     "a stored interior node": _flip_a_stored_hash_bit(64, 3 * 32 + 5),  # row 64: levels 0-6
     "a stored node above the ranges' alignment": _flip_a_stored_hash_bit(128, 7 * 32),
+    "a torn stored row": _tear_a_stored_row,
 }
 
 
