@@ -265,51 +265,157 @@ static PyObject *chain_leaves(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* parent_hashes(nodes) -> bytes: SHA-256(0x01 || left || right) of each consecutive pair
- * of 32-byte nodes (RFC 6962's interior node), concatenated; the tree check's level. */
-static PyObject *parent_hashes(PyObject *self, PyObject *args) {
-    Py_buffer nodes;
-    (void)self;
-    if (!PyArg_ParseTuple(args, "y*", &nodes)) {
-        return NULL;
-    }
-    if (nodes.len % (2 * DIGEST_SIZE) != 0) {
-        PyBuffer_Release(&nodes);
-        PyErr_SetString(PyExc_ValueError, "parent_hashes needs whole pairs of 32-byte nodes");
-        return NULL;
-    }
-    Py_ssize_t pairs = nodes.len / (2 * DIGEST_SIZE);
-    PyObject *parents = PyBytes_FromStringAndSize(NULL, pairs * DIGEST_SIZE);
-    EVP_MD_CTX *context = EVP_MD_CTX_new();
-    int ok = parents != NULL && context != NULL;
-    const unsigned char *pair = nodes.buf;
-    unsigned char *out = parents != NULL ? (unsigned char *)PyBytes_AS_STRING(parents) : NULL;
+/* The parents of `count` 32-byte nodes (count even) into `out`; 0 on a libcrypto failure. */
+static int hash_pairs(EVP_MD_CTX *context, const unsigned char *nodes, Py_ssize_t count,
+                      unsigned char *out) {
     static const unsigned char interior = 0x01;
-    for (Py_ssize_t i = 0; ok && i < pairs; i++) {
-        ok = EVP_DigestInit_ex(context, sha256_md, NULL) &&
-             EVP_DigestUpdate(context, &interior, 1) &&
-             EVP_DigestUpdate(context, pair + i * 2 * DIGEST_SIZE, 2 * DIGEST_SIZE) &&
-             EVP_DigestFinal_ex(context, out + i * DIGEST_SIZE, NULL);
-    }
-    EVP_MD_CTX_free(context);
-    PyBuffer_Release(&nodes);
-    if (!ok) {
-        Py_XDECREF(parents);
-        if (!PyErr_Occurred()) {
-            PyErr_SetString(PyExc_RuntimeError, "libcrypto's SHA-256 failed");
+    for (Py_ssize_t i = 0; i < count / 2; i++) {
+        if (!(EVP_DigestInit_ex(context, sha256_md, NULL) &&
+              EVP_DigestUpdate(context, &interior, 1) &&
+              EVP_DigestUpdate(context, nodes + i * 2 * DIGEST_SIZE, 2 * DIGEST_SIZE) &&
+              EVP_DigestFinal_ex(context, out + i * DIGEST_SIZE, NULL))) {
+            return 0;
         }
+    }
+    return 1;
+}
+
+/* check_levels(nodes, blobs, level, base, top, unpaired) -> int: tree_check.py's
+ * `_LevelChecker._check_levels` in one call, the same steps in the same order: -1 when
+ * every stored hash checked is right, else the level whose parents (level + 1) are
+ * wrong. `blobs` are bytes of whole 32-byte hashes (RangeTreeCheck refuses others);
+ * `unpaired` (level -> node) is read and updated as the Python code does. */
+static PyObject *check_levels(PyObject *self, PyObject *args) {
+    Py_buffer given;
+    PyObject *blob_list, *unpaired;
+    long level, base, top;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*O!lllO!", &given, &PyList_Type, &blob_list, &level, &base,
+                          &top, &PyDict_Type, &unpaired)) {
         return NULL;
     }
-    return parents;
+    Py_ssize_t blob_count = PyList_GET_SIZE(blob_list);
+    const unsigned char **blobs = PyMem_Malloc((blob_count + 1) * sizeof(*blobs));
+    Py_ssize_t *lengths = PyMem_Malloc((blob_count + 1) * sizeof(*lengths));
+    /* Room for the given nodes and one carried in; a level never outgrows its nodes. */
+    unsigned char *nodes = PyMem_Malloc(given.len + DIGEST_SIZE);
+    unsigned char *parents = PyMem_Malloc(given.len / 2 + DIGEST_SIZE);
+    EVP_MD_CTX *context = EVP_MD_CTX_new();
+    long wrong = -1;
+    int failed = blobs == NULL || lengths == NULL || nodes == NULL || parents == NULL ||
+                 context == NULL || given.len % DIGEST_SIZE != 0;
+    if (failed && !PyErr_Occurred()) {
+        if (given.len % DIGEST_SIZE != 0) {
+            PyErr_SetString(PyExc_ValueError, "check_levels needs whole 32-byte nodes");
+        } else {
+            PyErr_NoMemory();
+        }
+    }
+    for (Py_ssize_t i = 0; !failed && i < blob_count; i++) {
+        PyObject *blob = PyList_GET_ITEM(blob_list, i);
+        if (!PyBytes_CheckExact(blob) || PyBytes_GET_SIZE(blob) % DIGEST_SIZE != 0) {
+            PyErr_SetString(PyExc_ValueError, "check_levels needs rows of whole hashes");
+            failed = 1;
+            break;
+        }
+        blobs[i] = (const unsigned char *)PyBytes_AS_STRING(blob);
+        lengths[i] = PyBytes_GET_SIZE(blob);
+    }
+    Py_ssize_t count = failed ? 0 : given.len / DIGEST_SIZE;
+    if (!failed) {
+        memcpy(nodes, given.buf, given.len);
+    }
+    while (!failed && count > 0 && (top < 0 || level < top)) {
+        PyObject *key = PyLong_FromLong(level);
+        PyObject *carried = key != NULL ? PyDict_GetItemWithError(unpaired, key) : NULL;
+        if (key == NULL || (carried == NULL && PyErr_Occurred())) {
+            Py_XDECREF(key);
+            failed = 1;
+            break;
+        }
+        if (carried != NULL) {
+            if (!PyBytes_CheckExact(carried) || PyBytes_GET_SIZE(carried) != DIGEST_SIZE) {
+                PyErr_SetString(PyExc_ValueError, "an unpaired node is not 32 bytes");
+                Py_DECREF(key);
+                failed = 1;
+                break;
+            }
+            memmove(nodes + DIGEST_SIZE, nodes, count * DIGEST_SIZE);
+            memcpy(nodes, PyBytes_AS_STRING(carried), DIGEST_SIZE);
+            count += 1;
+            if (PyDict_DelItem(unpaired, key) < 0) {
+                Py_DECREF(key);
+                failed = 1;
+                break;
+            }
+        }
+        if (count & 1) {
+            PyObject *last =
+                PyBytes_FromStringAndSize((const char *)nodes + (count - 1) * DIGEST_SIZE,
+                                          DIGEST_SIZE);
+            if (last == NULL || PyDict_SetItem(unpaired, key, last) < 0) {
+                Py_XDECREF(last);
+                Py_DECREF(key);
+                failed = 1;
+                break;
+            }
+            Py_DECREF(last);
+            count -= 1;
+        }
+        Py_DECREF(key);
+        if (!hash_pairs(context, nodes, count, parents)) {
+            PyErr_SetString(PyExc_RuntimeError, "libcrypto's SHA-256 failed");
+            failed = 1;
+            break;
+        }
+        Py_ssize_t expected = count / 2;
+        Py_ssize_t offset = (Py_ssize_t)DIGEST_SIZE * (level + 1 - base);
+        /* Keep only the rows that reach this level, comparing their hash as we go. */
+        Py_ssize_t kept = 0;
+        for (Py_ssize_t i = 0; i < blob_count; i++) {
+            if (lengths[i] <= offset) {
+                continue;
+            }
+            if (kept >= expected ||
+                memcmp(blobs[i] + offset, parents + kept * DIGEST_SIZE, DIGEST_SIZE) != 0) {
+                wrong = level;
+            }
+            blobs[kept] = blobs[i];
+            lengths[kept] = lengths[i];
+            kept += 1;
+        }
+        blob_count = kept;
+        if (wrong >= 0 || kept != expected) {
+            wrong = level;
+            break;
+        }
+        if (kept == 0) {
+            break; /* nothing new above this level in this chunk */
+        }
+        /* The stored hashes (equal to the parents) are the next level's nodes. */
+        memcpy(nodes, parents, kept * DIGEST_SIZE);
+        count = kept;
+        level += 1;
+    }
+    PyBuffer_Release(&given);
+    PyMem_Free(blobs);
+    PyMem_Free(lengths);
+    PyMem_Free(nodes);
+    PyMem_Free(parents);
+    EVP_MD_CTX_free(context);
+    if (failed) {
+        return NULL;
+    }
+    return PyLong_FromLong(wrong);
 }
 
 static PyMethodDef methods[] = {
     {"chain_leaves", chain_leaves, METH_VARARGS,
      "chain_leaves(rows, last, expected) -> bytes | None: the leaf hashes of a chunk of "
      "rows that all pass the walker's fast path, or None (the walker walks it itself)."},
-    {"parent_hashes", parent_hashes, METH_VARARGS,
-     "parent_hashes(nodes) -> bytes: SHA-256(0x01 || left || right) of each pair of 32-byte "
-     "nodes, concatenated."},
+    {"check_levels", check_levels, METH_VARARGS,
+     "check_levels(nodes, blobs, level, base, top, unpaired) -> int: tree_check.py's level "
+     "check in one call; -1, or the level whose parents are wrong."},
     {NULL, NULL, 0, NULL},
 };
 

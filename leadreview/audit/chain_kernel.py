@@ -4,14 +4,14 @@
 SHA-256) and checks what `ChainWalker`'s fast path checks; it returns the chunk's leaf
 hashes concatenated when every row passes, or None when any row does not or is one the
 C code does not handle, and the walker then walks that chunk in Python. Verdicts and
-their wording are Python's either way.
+their wording are Python's either way. `check_levels` does tree_check.py's check of the
+stored tree's levels in one call.
 
 `LEADREVIEW_VERIFY_KERNEL=python` forces the Python path (read per walker), so the two
 can be compared on one machine; an install built without a C compiler or without
 OpenSSL's headers has only that path.
 """
 
-import hashlib
 import os
 from collections.abc import Callable
 from types import ModuleType
@@ -52,20 +52,16 @@ def chain_kernel() -> ChainLeaves | None:
     return function
 
 
-def _parent_hashes_in_python(nodes: bytes) -> bytes:
-    sha256 = hashlib.sha256
-    return b"".join(
-        [sha256(b"\x01" + nodes[k : k + 64]).digest() for k in range(0, len(nodes), 64)]
-    )
+LevelCheck = Callable[[bytes, list[bytes], int, int, int, dict[int, bytes]], int]
 
 
-def parent_hashing() -> Callable[[bytes], bytes]:
-    """What hashes a level of the tree: each consecutive pair of 32-byte nodes to its
-    parent, SHA-256(0x01 || left || right), concatenated (compiled when available)."""
+def level_check() -> LevelCheck | None:
+    """The compiled `check_levels` (tree_check.py's level-by-level check in one call),
+    unless it is not built or the environment asks for the Python path."""
     kernels = _wanted()
     if kernels is None:
-        return _parent_hashes_in_python
-    function: Callable[[bytes], bytes] = kernels.parent_hashes
+        return None
+    function: LevelCheck = kernels.check_levels
     return function
 
 

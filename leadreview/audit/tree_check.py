@@ -2,9 +2,9 @@
 
 Every row must be what appending the events' leaves stores (tree_store.py): its leaf
 first, then one hash per complete subtree the record closes, each the parent of the two
-below it. The check recomputes each level of a chunk in one call (the compiled
-`parent_hashes` where built, chain_kernel.py), n − 1 hashes in all, and compares them with
-the stored ones.
+below it. The check recomputes each level of a chunk, n − 1 hashes in all, and compares
+them with the stored ones: all levels in one call to the compiled `check_levels` where
+it is built (chain_kernel.py), else a list comprehension a level.
 
 It can be split over contiguous ranges of rows (verify_parallel.py): a range that starts
 at a multiple of 2^`top` holds every node of levels below `top` whose leaves it holds, so
@@ -13,7 +13,9 @@ level `top` up (`upper`); one `UpperTreeCheck` then checks the levels above over
 ranges in order.
 """
 
-from leadreview.audit.chain_kernel import parent_hashing
+import hashlib
+
+from leadreview.audit.chain_kernel import level_check
 
 HASH_SIZE = 32
 
@@ -27,11 +29,18 @@ class _LevelChecker:
         self.problem = ""
         self._top = top
         self._unpaired: dict[int, bytes] = {}
-        self._parents = parent_hashing()
+        self._compiled = level_check()
 
     def _check_levels(self, nodes: bytes, blobs: list[bytes], level: int, base: int) -> None:
         """`nodes`: the chunk's nodes of `level`, joined; `blobs`: the rows (or the part
         of each row from level `base` up) that hold the stored hashes above them."""
+        if self._compiled is not None:  # the same steps in C (_verify_kernels.c)
+            top = -1 if self._top is None else self._top
+            wrong = self._compiled(nodes, blobs, level, base, top, self._unpaired)
+            if wrong >= 0:
+                self.problem = f"audit_merkle holds wrong level-{wrong + 1} hashes"
+            return
+        sha256 = hashlib.sha256
         unpaired = self._unpaired
         while nodes and (self._top is None or level < self._top):
             if level in unpaired:
@@ -39,7 +48,9 @@ class _LevelChecker:
             if len(nodes) // HASH_SIZE & 1:
                 unpaired[level] = nodes[-HASH_SIZE:]
                 nodes = nodes[:-HASH_SIZE]
-            expected = self._parents(nodes)
+            expected = b"".join(
+                [sha256(b"\x01" + nodes[k : k + 64]).digest() for k in range(0, len(nodes), 64)]
+            )
             offset = HASH_SIZE * (level + 1 - base)
             # Only rows that reach this level can reach the next: each level looks at
             # half as many rows as the one below (2n row visits in all, not n·log n).

@@ -251,19 +251,3 @@ def test_the_kernel_passes_the_rows_each_driver_returns(store: Store) -> None:
     (rows,) = list(stream_rows(store))
     joined = kernel(rows, GENESIS_DIGEST, 1)
     assert joined == b"".join(hashlib.sha256(b"\x00" + entry_bytes(r)).digest() for r in rows)
-
-
-@needs_kernel
-def test_the_kernels_interior_nodes_are_hashlibs(monkeypatch: pytest.MonkeyPatch) -> None:
-    from leadreview.audit.chain_kernel import parent_hashing
-    from leadreview.audit.merkle import node_hash
-
-    nodes = [hashlib.sha256(bytes([i])).digest() for i in range(10)]
-    compiled = parent_hashing()(b"".join(nodes))
-    monkeypatch.setenv(KERNEL_ENV, "python")
-    assert parent_hashing()(b"".join(nodes)) == compiled
-    assert compiled == b"".join(node_hash(nodes[k], nodes[k + 1]) for k in range(0, 10, 2))
-    monkeypatch.delenv(KERNEL_ENV)
-    assert parent_hashing()(b"") == b""
-    with pytest.raises(ValueError, match="whole pairs"):
-        parent_hashing()(b"".join(nodes[:3]))
