@@ -63,10 +63,17 @@ def replaced(rows: list[Row], index: int, column: int, value: object) -> list[Ro
     return changed
 
 
+@pytest.fixture
+def compiled(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The compiled `chain_leaves`, whatever the environment of the test run asks for."""
+    monkeypatch.delenv(KERNEL_ENV, raising=False)
+    return chain_kernel()
+
+
 @needs_kernel
-def test_the_kernels_leaves_are_hashlibs() -> None:
+def test_the_kernels_leaves_are_hashlibs(compiled: Any) -> None:
     rows = sealed(mixed_formats(40))
-    kernel = chain_kernel()
+    kernel = compiled
     assert kernel is not None
     joined = kernel(rows, GENESIS_DIGEST, 1)
     assert joined == b"".join(hashlib.sha256(b"\x00" + entry_bytes(r)).digest() for r in rows)
@@ -105,9 +112,9 @@ FALLS_BACK: dict[str, tuple[list[Row], object, object]] = {
 
 @needs_kernel
 @pytest.mark.parametrize("case", FALLS_BACK)
-def test_the_kernel_falls_back_on_any_row_it_must_not_pass(case: str) -> None:
+def test_the_kernel_falls_back_on_any_row_it_must_not_pass(case: str, compiled: Any) -> None:
     rows, last, expected = FALLS_BACK[case]
-    kernel = chain_kernel()
+    kernel = compiled
     assert kernel is not None
     assert kernel(rows, last, expected) is None
 
@@ -240,13 +247,13 @@ def test_a_stored_log_gets_the_same_verdict_on_both_paths(
 
 
 @needs_kernel
-def test_the_kernel_passes_the_rows_each_driver_returns(store: Store) -> None:
+def test_the_kernel_passes_the_rows_each_driver_returns(store: Store, compiled: Any) -> None:
     """Rows as SQLite's and PostgreSQL's drivers fetch them are what the kernel handles
     (else an intact log would silently take the Python path everywhere)."""
     from leadreview.audit.stream import stream_rows
 
     append_events(store, 50, batch=50)
-    kernel = chain_kernel()
+    kernel = compiled
     assert kernel is not None
     (rows,) = list(stream_rows(store))
     joined = kernel(rows, GENESIS_DIGEST, 1)
