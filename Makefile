@@ -6,7 +6,13 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test lint typecheck unit wheel-check fuzz bench calibrate tui serve clean
 
-$(STAMP): pyproject.toml setup.py leadreview/search/_kernels.c
+$(STAMP): pyproject.toml setup.py leadreview/search/_kernels.c leadreview/audit/_verify_kernels.c
+	@# OpenSSL's headers (libssl-dev; a fresh Debian lacks them) build the verifier's
+	@# compiled loop, leadreview/audit/_verify_kernels.c, during the install below. Without
+	@# them it is skipped and `audit verify` hashes through hashlib: same verdicts, slower.
+	@[ -f /usr/include/openssl/evp.h ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev; } \
+		|| echo "note: libssl-dev is not installed; audit verify will run without its compiled loop"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -63,7 +69,8 @@ unit: $(STAMP)
 ## outside the checkout, and run it from a folder where the checkout is not on the path,
 ## with no config or data of the developer's: it must find its policies and fixtures.
 ## Where a C compiler exists, the wheel must hold the compiled search kernel (optional
-## elsewhere: the search then runs on numpy).
+## elsewhere: the search then runs on numpy), and with OpenSSL's headers too the compiled
+## verifier loop (optional elsewhere: verify then hashes through hashlib).
 wheel-check: $(STAMP)
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	echo "wheel-check: building and installing the wheel in $$tmp"; \
@@ -83,6 +90,11 @@ wheel-check: $(STAMP)
 			"the wheel lacks the compiled kernel"' "$$tmp"/dist/leadreview-*.whl; \
 		"$$tmp/venv/bin/python" -c 'from leadreview.search.block_scoring import kernel_built; \
 			assert kernel_built(); print("wheel-check: the compiled kernel is installed")'; \
+		if [ -f /usr/include/openssl/evp.h ]; then \
+			"$$tmp/venv/bin/python" -c 'from leadreview.audit.chain_kernel import kernel_built; \
+				assert kernel_built(), "the wheel lacks the compiled verifier loop"; \
+				print("wheel-check: the compiled verifier loop is installed")'; \
+		fi; \
 	fi; \
 	run policy list | tee "$$tmp/policies.txt"; \
 	grep -q wcso-practice "$$tmp/policies.txt"; \

@@ -11,6 +11,10 @@ no __init__.py), or setuptools warns about every one of them on each install.
 `leadreview.search._kernels` scores gallery blocks (float16 with F16C) in C. It is
 optional: without a C compiler the install still succeeds and the search runs on numpy
 (leadreview/search/block_scoring.py chooses at run time).
+
+`leadreview.audit._verify_kernels` runs the verifier's hot loop (canonical entries, chain
+digests, leaf hashes) in C with libcrypto's SHA-256; optional in the same way
+(leadreview/audit/chain_kernel.py chooses, hashlib is the fallback).
 """
 
 from setuptools import Extension, find_namespace_packages, find_packages, setup
@@ -40,7 +44,18 @@ KERNELS = Extension(
     optional=True,
 )
 
+VERIFY_KERNELS = Extension(
+    "leadreview.audit._verify_kernels",
+    sources=["leadreview/audit/_verify_kernels.c"],
+    # SHA-256 from OpenSSL's libcrypto (Debian: libssl-dev at build time, libssl3 at run
+    # time, which Python's own hashlib already needs). Without its headers this one
+    # extension fails to build and is skipped; the verifier then hashes with hashlib.
+    libraries=["crypto"],
+    extra_compile_args=["-O2", "-std=c11"],
+    optional=True,
+)
+
 setup(
     packages=[*find_packages(include=["leadreview", "leadreview.*"]), *SHIPPED_DATA],
-    ext_modules=[KERNELS],
+    ext_modules=[KERNELS, VERIFY_KERNELS],
 )

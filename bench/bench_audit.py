@@ -20,24 +20,27 @@
   in one process; and hashlib's cost per event-sized message beside the CPU's SHA-256
   throughput (information).
 
-  Why 600,000 events/s is out of reach here, measured on the 2-core AMD EPYC this was
-  written on (shared with other work; CPU seconds of one process per 1,000,000 events,
-  which the sharing disturbs less than wall time). The CPU has SHA instructions
-  (`sha_ni`): `openssl speed -evp sha256` hashes 1.99 GB/s on 16 KiB blocks, hashlib
-  1.4-1.7 GB/s. An event's canonical bytes are 366 bytes, so its bytes alone hash in
-  ~0.2 µs; but one hashlib call on them costs 0.4-0.55 µs (call overhead), and an event
-  needs three: digest, leaf, and one interior node on average. Reading a row of 11
-  columns through the sqlite3 driver costs 1.65-1.8 µs, building its envelope 0.4-0.55
-  µs. The second floor (read, envelope, every hash, no comparison) takes 3.2 s: ~310,000
-  events/s per core, ~625,000/s on two idle cores — the target is the floor of the
-  hashing itself, with nothing left for the checks and the stored tree's read and
-  check. Verify takes 4.0 s (the first floor 2.3 s): ~250,000 events/s per core.
-  Checking chunks in bulk (whole-chunk list comparisons instead of a test per event; the
-  tree rows joined by SQL and their levels picked out with numpy; envelopes built by SQL)
-  did not lower it: SQLite's printf and `||` cost more per row than Python's f-string,
-  and the row fetch and the three hash calls stay. Beyond this takes hashing outside
-  Python (a compiled extension, or multi-buffer SHA-256), which this project does not
-  build.
+  Where the time went, measured on the 2-core AMD EPYC this was written on (shared with
+  other work; CPU seconds of one process per 1,000,000 events, which the sharing
+  disturbs less than wall time). The CPU has SHA instructions (`sha_ni`): `openssl speed
+  -evp sha256` hashes 1.99 GB/s on 16 KiB blocks, hashlib 1.4-1.7 GB/s. An event's
+  canonical bytes are 366 bytes, so its bytes alone hash in ~0.2 µs; but one hashlib call
+  on them costs 0.4-0.55 µs (call overhead), and an event needs three: digest, leaf, and
+  one interior node on average. Reading a row of 11 columns through the sqlite3 driver
+  costs 1.65-1.8 µs, building its envelope 0.4-0.55 µs. In Python, verify took 4.0 s
+  (~250,000 events/s per core), below the second floor (3.2 s, ~310,000/s per core).
+
+  So verify's hashing now runs in C (leadreview/audit/_verify_kernels.c, libcrypto's
+  SHA-256; `LEADREVIEW_VERIFY_KERNEL=python` forces the old path for comparison): a
+  chunk's envelopes, digests, leaves and checks in one call (~0.6 µs an event), and the
+  stored tree's levels in another. What is left is mostly the two row fetches through
+  the driver (events and audit_merkle, ~1.6 µs an event together), and on every core
+  the count queries that guard the split (~0.14 s per million on SQLite). Measured
+  here (shared machine, medians of 3, the same run): one process ~245,000 → ~340,000
+  events/s; every core ~410,000 → 450,000-575,000 events/s, 565,000-575,000 when the
+  other engineers' load was low; 0.70x the first floor and 0.96-0.99x the second (both
+  hash through hashlib, so they no longer bound this path from below). The 600,000
+  target is not met here; the count queries are the next thing to take out.
 - An inclusion proof on the same log, produced and checked against a signed checkpoint:
   each under 10 ms.
 """

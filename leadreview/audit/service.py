@@ -320,7 +320,7 @@ def _check_stored_tree(store: Store, report: VerifyReport) -> None:
     leaves = hashlib.sha256()
     check = RangeTreeCheck()
     for chunk in stream_tree_rows(store):
-        leaves.update(b"".join(check.feed(chunk)))
+        leaves.update(check.feed(chunk))
         if check.problem:
             break
     problem = check.problem

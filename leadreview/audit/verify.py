@@ -19,6 +19,7 @@ from leadreview.audit.canonical import (
     envelope,
     row_entries,
 )
+from leadreview.audit.chain_kernel import chain_kernel, split_leaves
 from leadreview.audit.checkpoint import Checkpoint
 from leadreview.audit.merkle import CompactRange
 from leadreview.audit.models import RawRow
@@ -147,7 +148,7 @@ class ChainWalker:
         self._digest_leaves = digest_leaves
         self._last: str | None = GENESIS_DIGEST if first_seq == 1 else None
         self.first_prev: str | None = None  # the first event's prev_digest
-        self.last_leaves: list[bytes] = []  # the leaf hashes of the rows fed last
+        self.last_leaves = b""  # the leaf hashes of the rows fed last, joined
         self._adopted = False
         self._count = 0
         self._pending = sorted(checkpoints, key=lambda c: c.size)
@@ -160,6 +161,7 @@ class ChainWalker:
         self._root_sizes = sorted({c.size for c in self._pending if c.size > 0})
         self._suspects: list[RawRow] = []
         self.report.checkpoints = len(self._pending)
+        self._kernel = chain_kernel()  # None: every chunk is walked in Python
 
     def feed(self, rows: Sequence[RawRow]) -> None:
         """Walk `rows`, cut where a checkpoint's size falls so its root can be taken."""
@@ -181,12 +183,33 @@ class ChainWalker:
     def _feed_segment(self, rows: Sequence[RawRow]) -> None:
         if not rows:
             return
-        sha256 = hashlib.sha256
-        entries = row_entries(rows)
-        expected = self._expected
         if self.first_prev is None:
             self.first_prev = str(rows[0][6])
         last = self.first_prev if self._last is None else self._last
+        joined = None
+        if self._kernel is not None and isinstance(rows, list):
+            joined = self._kernel(rows, last, self._expected)
+        if joined is None:  # no kernel, or a row it does not pass: Python walks the chunk
+            joined = self._walk_in_python(rows, last)
+        else:  # every row passed: the same state as the Python walk ends in
+            self._expected = rows[-1][0] + 1
+            self._last = rows[-1][7]
+        if self._stored_root is None:
+            self._tree.extend(split_leaves(joined))
+        else:
+            self._tree.size += len(rows)  # only counted; the stored tree is checked
+        if self._digest_leaves:
+            self._leaves.update(joined)
+        self.last_leaves = joined
+        self._count += len(rows)
+        self._note_checkpoints(rows)
+
+    def _walk_in_python(self, rows: Sequence[RawRow], last: str) -> bytes:
+        """Check `rows` one by one (what the kernel checks, and the slow path naming any
+        break); returns their leaf hashes joined."""
+        sha256 = hashlib.sha256
+        entries = row_entries(rows)
+        expected = self._expected
         for row, entry in zip(rows, entries, strict=True):
             seq, time, actor, role, event_type, _payload, prev, digest, version, auth, login = row
             computed = sha256(entry).hexdigest()
@@ -203,19 +226,10 @@ class ChainWalker:
                 self._slow(row, computed, expected, last)
             last = digest
             expected = seq + 1 if isinstance(seq, int) else expected + 1
-        # merkle.leaf_hash, inlined; the tree is grown a chunk at a time (CompactRange.extend).
-        leaves = [sha256(b"\x00" + entry).digest() for entry in entries]
-        if self._stored_root is None:
-            self._tree.extend(leaves)
-        else:
-            self._tree.size += len(leaves)  # only counted; the stored tree is checked
-        if self._digest_leaves:
-            self._leaves.update(b"".join(leaves))
-        self.last_leaves = leaves
         self._expected = expected
         self._last = last
-        self._count += len(rows)
-        self._note_checkpoints(rows)
+        # merkle.leaf_hash, inlined.
+        return b"".join([sha256(b"\x00" + entry).digest() for entry in entries])
 
     def state(self) -> RangeState:
         return RangeState(

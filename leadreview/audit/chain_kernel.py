@@ -1,0 +1,70 @@
+"""The compiled hot loop of the verifier (`_verify_kernels.c`), when it is built.
+
+`chain_leaves(rows, last, expected)` hashes a chunk of stored rows in C (libcrypto's
+SHA-256) and checks what `ChainWalker`'s fast path checks; it returns the chunk's leaf
+hashes concatenated when every row passes, or None when any row does not or is one the
+C code does not handle, and the walker then walks that chunk in Python. Verdicts and
+their wording are Python's either way. `check_levels` does tree_check.py's check of the
+stored tree's levels in one call.
+
+`LEADREVIEW_VERIFY_KERNEL=python` forces the Python path (read per walker), so the two
+can be compared on one machine; an install built without a C compiler or without
+OpenSSL's headers has only that path.
+"""
+
+import os
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+KERNEL_ENV = "LEADREVIEW_VERIFY_KERNEL"
+
+ChainLeaves = Callable[[list[Any], object, object], bytes | None]
+
+
+def _load_kernels() -> ModuleType | None:
+    try:
+        from leadreview.audit import _verify_kernels
+    except ImportError:  # built without a C compiler or libcrypto's headers
+        return None
+    module: ModuleType = _verify_kernels
+    return module
+
+
+def kernel_built() -> bool:
+    """Whether the compiled verifier kernel is installed (whatever the environment asks)."""
+    return _load_kernels() is not None
+
+
+def _wanted() -> ModuleType | None:
+    if os.environ.get(KERNEL_ENV, "").strip().lower() == "python":
+        return None
+    return _load_kernels()
+
+
+def chain_kernel() -> ChainLeaves | None:
+    """The compiled `chain_leaves`, unless it is not built or the environment asks for
+    the Python path."""
+    kernels = _wanted()
+    if kernels is None:
+        return None
+    function: ChainLeaves = kernels.chain_leaves
+    return function
+
+
+LevelCheck = Callable[[bytes, list[bytes], int, int, int, dict[int, bytes]], int]
+
+
+def level_check() -> LevelCheck | None:
+    """The compiled `check_levels` (tree_check.py's level-by-level check in one call),
+    unless it is not built or the environment asks for the Python path."""
+    kernels = _wanted()
+    if kernels is None:
+        return None
+    function: LevelCheck = kernels.check_levels
+    return function
+
+
+def split_leaves(joined: bytes) -> list[bytes]:
+    """The 32-byte leaf hashes of `chain_leaves`'s answer, one bytes each."""
+    return [joined[k : k + 32] for k in range(0, len(joined), 32)]
