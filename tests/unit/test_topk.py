@@ -1,5 +1,5 @@
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from leadreview.search.topk import exact_top_k
@@ -85,6 +85,7 @@ def test_any_budget_gives_the_same_result(n: int, m: int, k: int, budget: int, s
     budget=st.sampled_from([64, 5_000, 2**30]),
     seed=st.integers(0, 2**32 - 1),
 )
+@example(n=267, m=20, k=7, budget=64, seed=1418383)  # a near-tie at the 7th place (kernel)
 def test_a_float16_gallery_is_ranked_exactly_as_stored(
     n: int, m: int, k: int, budget: int, seed: int
 ) -> None:
@@ -92,12 +93,25 @@ def test_a_float16_gallery_is_ranked_exactly_as_stored(
     gallery16 = unit_rows(rng, n, 16).astype(np.float16)
     queries = unit_rows(rng, m, 16)
     indices, scores = exact_top_k(gallery16, queries, k, budget_bytes=budget)
-    # Exact for the float16 vectors as stored: a float64 full sort of the same values.
+    # Exact for the float16 vectors as stored, against a float64 full sort of the same
+    # values, up to float32 accumulation: products are summed in float32 (by BLAS or the
+    # kernel, in different orders), so two faces whose true cosines differ by less than
+    # float32 can resolve (~6e-8 here; seen: 0.53285477 vs 0.53285484) may swap at the
+    # k-th place. Anything clearly better than the k-th must be in; nothing clearly worse.
     full = queries.astype(np.float64) @ gallery16.astype(np.float64).T
+    near = 1e-6
     for row in range(m):
         expected = np.lexsort((np.arange(n), -full[row]))[: min(k, n)]
-        assert np.allclose(scores[row], full[row][expected], atol=1e-6)
-        assert np.array_equal(indices[row], expected)
+        kth = full[row][expected[-1]]
+        got = indices[row]
+        assert len(set(got.tolist())) == len(got) == len(expected)
+        assert np.allclose(scores[row], full[row][got], atol=near)
+        assert np.all(full[row][got] >= kth - near)
+        clearly_in = np.flatnonzero(full[row] > kth + near)
+        assert set(clearly_in.tolist()) <= set(got.tolist())
+        # Where no two of the top k are within float32 reach, the order is exact.
+        if np.all(np.abs(np.diff(np.sort(full[row])[::-1][: min(k, n) + 1])) > near):
+            assert np.array_equal(got, expected)
 
 
 def test_working_memory_stays_within_the_budget() -> None:
