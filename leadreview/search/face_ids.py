@@ -12,6 +12,8 @@ import bisect
 from collections.abc import Sequence
 from typing import Protocol
 
+import numpy as np
+
 from leadreview.search.face_records import derived_uuid
 
 
@@ -128,6 +130,27 @@ class FaceDirectory:
     def face_id(self, position: int) -> str:
         source, offset = self._run(position)
         return source.face_id(offset)
+
+    def face_ids(self, positions: Sequence[int]) -> list[str]:
+        """`face_id` of many positions, with one run lookup per run instead of per id: a
+        batch of 535 probes returns 26,750 leads, and the per-id lookup and its three
+        calls were more than half of such a search."""
+        found = [""] * len(positions)
+        if not positions:
+            return found
+        rows = np.asarray(positions, dtype=np.int64)
+        runs = np.searchsorted(np.asarray(self._starts, dtype=np.int64), rows, side="right") - 1
+        for run in np.unique(runs).tolist():
+            where = np.flatnonzero(runs == run)
+            if run < 0:
+                raise IndexError(f"no face at position {int(rows[where[0]])}")
+            source, offsets = self._sources[run], rows[where] - self._starts[run]
+            if int(offsets.max()) >= source.size:
+                raise IndexError(f"no face at position {int(rows[where[offsets.argmax()]])}")
+            face_id = source.face_id
+            for at, offset in zip(where.tolist(), offsets.tolist(), strict=True):
+                found[at] = face_id(offset)
+        return found
 
     def external_image_id(self, position: int) -> str | None:
         source, offset = self._run(position)

@@ -72,6 +72,9 @@ class FaceStore:
     def face_id(self, position: int) -> str:
         return self._ids.face_id(position)
 
+    def face_ids(self, positions: Sequence[int]) -> list[str]:
+        return self._ids.face_ids(positions)
+
     def external_id(self, position: int) -> str | None:
         return self._ids.external_image_id(position)
 

@@ -139,7 +139,7 @@ def rank_faces(
     positions = np.where(valid, np.take_along_axis(top, order, axis=1), NO_MATCH)
     face_ids = np.full((m, width), "", dtype="<U36")  # FaceIds are 36-character UUIDs
     # Look up only the ids returned: converting the whole id list would cost O(gallery).
-    face_ids[valid] = [store.face_id(p) for p in positions[valid].tolist()]
+    face_ids[valid] = store.face_ids(positions[valid].tolist())
     return EmbeddingSearchResult(
         positions=positions.astype(np.int64),
         face_ids=face_ids,

@@ -132,3 +132,18 @@ def test_a_large_import_stores_nothing_per_face() -> None:
     # one block of norms.
     assert kept < 1.1 * n
     assert peak < 2 * n + 8_000_000
+
+
+def test_many_ids_at_once_match_one_at_a_time_across_runs() -> None:
+    from leadreview.search.face_ids import FaceDirectory
+
+    directory = FaceDirectory()
+    directory.add(0, SequentialIds("c", 0, 5, None))
+    directory.add_listed(5, ["listed-a", "listed-b"], [None, None])
+    directory.add(7, CountingIds(4))
+    positions = [10, 0, 5, 6, 4, 7, 10, 3]
+    assert directory.face_ids(positions) == [directory.face_id(p) for p in positions]
+    assert directory.face_ids([]) == []
+    for outside in ([11], [3, 11], [-1]):
+        with pytest.raises(IndexError, match="no face at position"):
+            directory.face_ids(outside)
