@@ -27,7 +27,7 @@ from leadreview.audit.checkpoint import Checkpoint, CheckpointError, open_checkp
 from leadreview.audit.export import CHECKPOINT_SUBDIR, verify_export
 from leadreview.audit.note import Verifier
 from leadreview.audit.tiles_verify import CHECKPOINT_FILE, MAX_CHECKPOINT_BYTES, verify_tile_source
-from leadreview.audit.verify import Break, BreakKind, VerifyReport
+from leadreview.audit.verdict import Break, BreakKind, VerifyReport
 from leadreview.errors import InputFileError
 from leadreview.io.limits import parse_json
 

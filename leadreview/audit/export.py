@@ -20,7 +20,8 @@ from leadreview.audit.merkle import CompactRange, leaf_hash
 from leadreview.audit.models import RawRow
 from leadreview.audit.note import Verifier
 from leadreview.audit.stream import stream_rows
-from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
+from leadreview.audit.verdict import Break, BreakKind, VerifyReport
+from leadreview.audit.verify import walk
 from leadreview.errors import ConfigurationError, InputFileError, LeadreviewError
 from leadreview.store.store import Store
 

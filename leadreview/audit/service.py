@@ -25,7 +25,8 @@ from leadreview.audit.note import Signer, Verifier
 from leadreview.audit.signed_state import SignedState, has_signed_anything
 from leadreview.audit.stream import CHUNK_ROWS, stream_rows
 from leadreview.audit.tree_store import StoredTree
-from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
+from leadreview.audit.verdict import Break, BreakKind, VerifyReport
+from leadreview.audit.verify import walk
 from leadreview.errors import ConfigurationError
 from leadreview.store.store import Store
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from leadreview.audit.checkpoint import Checkpoint, CheckpointError, open_checkpoint
 from leadreview.audit.note import Verifier
-from leadreview.audit.verify import Break, BreakKind, VerifyReport
+from leadreview.audit.verdict import Break, BreakKind, VerifyReport
 from leadreview.errors import ConfigurationError
 
 

@@ -21,7 +21,8 @@ from leadreview.audit.merkle import HASH_SIZE
 from leadreview.audit.models import RawRow
 from leadreview.audit.note import Verifier
 from leadreview.audit.tiles import MAX_ENTRY_BYTES, TILE_WIDTH, tile_files, tile_path, tiles_of
-from leadreview.audit.verify import Break, BreakKind, VerifyReport, walk
+from leadreview.audit.verdict import Break, BreakKind, VerifyReport
+from leadreview.audit.verify import walk
 
 CHECKPOINT_FILE = "checkpoint"
 MAX_CHECKPOINT_BYTES = 1 << 16

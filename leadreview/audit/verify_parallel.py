@@ -27,7 +27,8 @@ from leadreview.audit.checkpoint import Checkpoint
 from leadreview.audit.models import ROW_COLUMNS, RawRow
 from leadreview.audit.stream import CHUNK_ROWS, stream_rows
 from leadreview.audit.tree_check import RangeTreeCheck, UpperTreeCheck
-from leadreview.audit.verify import ChainWalker, RangeState, VerifyReport
+from leadreview.audit.verdict import VerifyReport
+from leadreview.audit.verify import ChainWalker, RangeState
 from leadreview.store.engine import make_engine
 from leadreview.store.store import Store
 

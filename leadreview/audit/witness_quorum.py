@@ -12,7 +12,7 @@ from pathlib import Path
 
 from leadreview.audit.keys import read_verifier_text
 from leadreview.audit.note import NoteError
-from leadreview.audit.verify import Break, BreakKind, VerifyReport
+from leadreview.audit.verdict import Break, BreakKind, VerifyReport
 from leadreview.audit.witness import WitnessKey, count_cosignatures
 from leadreview.errors import ConfigurationError
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from leadreview.audit.verify import VerifyReport
+    from leadreview.audit.verdict import VerifyReport
 
 from leadreview.cli.batch_runs import disparity_rules, emit, run_comparison, run_sweep
 from leadreview.cli.options import (

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from leadreview.audit.verify import Break, BreakKind
+from leadreview.audit.verdict import Break, BreakKind
 from leadreview.exercise import records
 from leadreview.exercise.records import ExerciseEvent, Status
 from leadreview.store.store import Store

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from leadreview.audit.models import AuditEvent
     from leadreview.audit.service import AuditContext
-    from leadreview.audit.verify import VerifyReport
+    from leadreview.audit.verdict import VerifyReport
     from leadreview.exercise.service import ExerciseService
     from leadreview.store.store import Store
     from leadreview.tui.demo import DemoWorld

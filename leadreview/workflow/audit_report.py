@@ -23,7 +23,7 @@ from leadreview.workflow.permissions import require
 from leadreview.workflow.service import ReviewWorkflow
 
 if TYPE_CHECKING:
-    from leadreview.audit.verify import VerifyReport
+    from leadreview.audit.verdict import VerifyReport
 
 Verifier = Callable[[], "VerifyReport"]
 

@@ -18,7 +18,7 @@ from leadreview.audit.note import (
     sign_note,
 )
 from leadreview.audit.service import AuditContext, make_checkpoint, verify_with_context
-from leadreview.audit.verify import BreakKind
+from leadreview.audit.verdict import BreakKind
 from leadreview.store import Store
 from tests.support.audit import append_events, behind_the_guards, truncate_log
 

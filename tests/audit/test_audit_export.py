@@ -12,7 +12,7 @@ import pytest
 from leadreview.audit.export import ExportFormat, export_log, verify_export
 from leadreview.audit.note import Signer
 from leadreview.audit.service import AuditContext, make_checkpoint, own_checkpoints, tree_signer
-from leadreview.audit.verify import BreakKind
+from leadreview.audit.verdict import BreakKind
 from leadreview.store import Store, open_store
 from tests.support.audit import append_events
 

@@ -19,7 +19,7 @@ from leadreview.audit.service import (
     prove_inclusion,
     verify_with_context,
 )
-from leadreview.audit.verify import BreakKind
+from leadreview.audit.verdict import BreakKind
 from leadreview.errors import ConfigurationError
 from leadreview.store import Store, open_store
 from tests.support.audit import append_events, behind_the_guards, truncate_log

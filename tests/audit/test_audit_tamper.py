@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from leadreview.audit.service import verify_store
-from leadreview.audit.verify import BreakKind
+from leadreview.audit.verdict import BreakKind
 from leadreview.store import Store
 from tests.support.audit import append_events, behind_the_guards, swap_sequence_numbers
 

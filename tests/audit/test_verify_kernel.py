@@ -14,7 +14,8 @@ from sqlalchemy import Connection, text
 from leadreview.audit.canonical import GENESIS_DIGEST, entry_bytes
 from leadreview.audit.chain_kernel import KERNEL_ENV, chain_kernel, kernel_built
 from leadreview.audit.service import verify_store
-from leadreview.audit.verify import VerifyReport, walk
+from leadreview.audit.verdict import VerifyReport
+from leadreview.audit.verify import walk
 from leadreview.store import Store
 from tests.support.audit import append_events, behind_the_guards, swap_sequence_numbers
 
