@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test lint typecheck unit wheel-check fuzz bench calibrate tui serve clean
 
-$(STAMP): pyproject.toml setup.py leadreview/search/_kernels.c leadreview/audit/_verify_kernels.c
+$(STAMP): pyproject.toml setup.py leadreview/search/_kernels*.[ch] leadreview/audit/_verify_kernels.c
 	@# OpenSSL's headers (libssl-dev; a fresh Debian lacks them) build the verifier's
 	@# compiled loop, leadreview/audit/_verify_kernels.c, during the install below. Without
 	@# them it is skipped and `audit verify` hashes through hashlib: same verdicts, slower.
