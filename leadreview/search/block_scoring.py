@@ -11,13 +11,16 @@ Both paths give the inner products of the vectors as stored, accumulated in floa
 they may round differently in the last bits (the order of the additions differs), which
 the top-k tolerates: `matching` rescoring candidates in float64 settles the final order.
 
-By default the kernel scores float16 galleries and BLAS scores float32 ones: measured
-side by side on an idle two-core machine (1M faces, top 50), BLAS's float32 product was
-the faster of the two (one probe 12.8 vs 16.4 ms, a batch of 64 117 vs 133 ms), while
-the kernel reads float16 as stored (one probe 8.7 vs 259 ms, a batch 123 vs 277 ms).
-`LEADREVIEW_SEARCH_KERNEL=kernel` sends float32 to the kernel too and `=numpy` forces
-the numpy path for both (read per search), so the paths can be compared and tested on
-one machine; an install without a C compiler has only the numpy path.
+By default the kernel scores both float16 and float32 galleries. Earlier BLAS's
+float32 product was the faster (one probe 12.8 vs 16.4 ms, a batch of 64 117 vs 133 ms,
+idle); since the kernel reads each row whole (one probe) and tiles batches with AVX-512,
+it does the same searches on less CPU than BLAS's search path (one thread each, 1M
+float32 faces, top 50, CPU medians A B A B at load 6-7: one probe 20-23 vs 35-38 ms, a
+batch of 64 232-251 vs 399-414 ms; see bench/bench_search.py), and BLAS's path also
+stores every score of a block before selecting. `LEADREVIEW_SEARCH_KERNEL=numpy` forces
+the numpy path (read per search; `=kernel` is the default's spelling), so the paths can
+be compared and tested on one machine; an install without a C compiler has only the
+numpy path.
 
 With the kernel, the blocks after the first are selected inside it (`above`): each
 register tile of scores is compared with the probes' running thresholds and only the
@@ -61,11 +64,8 @@ def kernel_built() -> bool:
     return _load_kernels() is not None
 
 
-def _kernel_wanted(dtype: np.dtype[np.generic]) -> bool:
-    choice = os.environ.get(KERNEL_ENV, "").strip().lower()
-    if choice == "numpy":
-        return False
-    return choice == "kernel" or dtype == np.float16
+def _kernel_wanted() -> bool:
+    return os.environ.get(KERNEL_ENV, "").strip().lower() != "numpy"
 
 
 def kernel_threads() -> int:
@@ -205,7 +205,7 @@ def block_scorer(
     The kernel reads C-contiguous float16 or float32 rows (a memory map is); any other
     gallery takes the numpy path. `pool` gives the threads that split a block's rows."""
     kernels = _load_kernels()
-    if kernels is None or not _kernel_wanted(gallery.dtype):
+    if kernels is None or not _kernel_wanted():
         return None
     if gallery.dtype not in (np.float16, np.float32) or not gallery.flags.c_contiguous:
         return None
