@@ -27,12 +27,13 @@ vectors.
 
 Selection. Each probe keeps a threshold every one of its final k best must reach: the
 k-th best score kept so far (before the first k, the k-th best of the block's first
-16,384 columns; with the kernel, of the first 4,096 of its first block). A block's scores are compared with it in one pass and only those at or
-above it — a few per probe once the threshold settles — are sorted into the running best
-k. Reordering the whole block with argpartition cost more than the product; it remains
-for blocks where too many scores pass (mass ties), so the budget holds. With the kernel,
-a first block of 16,384 rows settles the thresholds and every later block is compared
-with them inside the kernel, tile by tile in registers: its scores are never stored.
+16,384 columns; with the kernel, of the first 4,096 of its first block). A block's
+scores are compared with it in one pass and only those at or above it — a few per probe
+once the threshold settles — are sorted into the running best k. Reordering the whole
+block with argpartition cost more than the product; it remains for blocks where too many
+scores pass (mass ties), so the budget holds. With the kernel, a first block of 16,384
+rows settles the thresholds and every later block is compared with them inside the
+kernel, tile by tile in registers: its scores are never stored.
 
 Cores. The kernel (or BLAS) uses every core for the product; the comparison and argpartition (both
 release the GIL) are split across a thread per core, by probes when there are enough,
