@@ -59,6 +59,11 @@ medians in ms, search vs the floors before they went block by block (two runs, l
   one probe, float16            16.2 / 16.0 vs 17.2 / 17.1    10.6 / 12.6 vs 16.1 / 20.4
   batch of 64, float16          249 / 217 vs 338 / 332        240 / 210 vs 337 / 312
 
+10M faces, after only (load 4.9-5.6), ratio to these floors (search vs floor, medians):
+one probe float16 0.54 (219 vs 407 ms), float32 0.55 (331 vs 606 ms); batch of 64
+float16 0.56 (3.99 vs 7.19 s), float32 0.60 (5.49 vs 9.20 s); memory above the gallery
+111 MiB. 50M faces was not run in this round.
+
 A batch is arithmetic-bound: the kernel's tiles run at the FMA units' peak (about 3
 GHz x 16 lanes per CPU-second), so what is left above the product is the first block
 (scored and stored), the merges of found scores and the float64 rescoring.
