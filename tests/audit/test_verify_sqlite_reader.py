@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, text
 
-from leadreview.audit import verify_parallel
+from leadreview.audit import chain_kernel, verify_parallel
 from leadreview.audit.chain_kernel import KERNEL_ENV, sqlite_range_walker, sqlite_reader_built
 from leadreview.audit.checkpoint import Checkpoint
 from leadreview.audit.service import verify_store
@@ -143,6 +143,26 @@ def outcome(verify: Callable[[], VerifyReport]) -> list[str]:
         return verify().lines()
     except Exception as error:  # compared across paths, never swallowed
         return [f"raised {type(error).__name__}: {error}"]
+
+
+def test_an_install_without_the_reader_verifies_in_ranges_through_the_driver(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As where SQLite's headers were missing at build time (the forked workers inherit
+    the patch)."""
+    append_events(sqlite_store, EVENTS, batch=64)
+    monkeypatch.setenv(KERNEL_ENV, "")
+    monkeypatch.setattr(chain_kernel, "_load_sqlite_reader", lambda: None)
+    assert sqlite_range_walker() is None and not sqlite_reader_built()
+
+    report = verify_store(sqlite_store, [], workers=2, parallel_from=1)
+
+    assert report.ok and report.leaves_sha256 == ""
+    with behind_the_guards(sqlite_store) as connection:
+        _edit_payload(connection)
+    lines = verify_store(sqlite_store, [], workers=2, parallel_from=1).lines()
+    assert lines[0].startswith("FAILED: ")
+    assert lines == verify_store(sqlite_store, [], workers=1).lines()
 
 
 def every_report(
