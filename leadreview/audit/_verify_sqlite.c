@@ -21,6 +21,9 @@
  * schema, an SQLite error while stepping): the caller walks the range through the
  * driver instead, as it did before this module existed.
  *
+ * The walk runs without the GIL (its Python objects are made afterwards): the process
+ * that walks one range also feeds the process pool the other ranges go to.
+ *
  * A separate extension from `_verify_kernels` (which it shares `_verify_entry.h` with)
  * because it also needs SQLite's headers at build time: without them only this module
  * is skipped, and the libcrypto loop still builds.
@@ -234,8 +237,11 @@ typedef struct {
     unsigned char *nodes;
     unsigned char *parents;
     Levels levels;
-    PyObject *seen;  /* {checkpoint size: stored digest} */
-    PyObject *upper; /* each row's hashes from level `top` up */
+    /* Kept in C while the GIL is released, made Python objects afterwards: */
+    char (*seen)[2 * DIGEST_SIZE]; /* the stored digest at each checkpoint size… */
+    char *seen_found;              /* …where the range holds that size */
+    Buffer upper;                  /* each row's hashes from level `top` up, joined… */
+    Buffer upper_lengths;          /* …and their lengths (size_t each) */
 } Walk;
 
 static void walk_free(Walk *walk) {
@@ -253,15 +259,17 @@ static void walk_free(Walk *walk) {
     PyMem_RawFree(walk->chunk.blobs);
     PyMem_RawFree(walk->nodes);
     PyMem_RawFree(walk->parents);
-    Py_XDECREF(walk->seen);
-    Py_XDECREF(walk->upper);
+    PyMem_RawFree(walk->seen);
+    PyMem_RawFree(walk->seen_found);
+    PyMem_RawFree(walk->upper.data);
+    PyMem_RawFree(walk->upper_lengths.data);
 }
 
 /* Outcomes of a step of the walk. */
 enum { BROKEN = 0, PASSED = 1, UNREADABLE = -1, NO_MEMORY = -2, CRYPTO_FAILED = -3 };
 
 static int open_walk(Walk *walk, const char *uri, long long first, long long last,
-                     Py_ssize_t chunk_rows) {
+                     Py_ssize_t chunk_rows, Py_ssize_t size_count) {
     int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(uri, &walk->db, flags, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(walk->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
@@ -282,11 +290,12 @@ static int open_walk(Walk *walk, const char *uri, long long first, long long las
     walk->chunk.blobs = PyMem_RawMalloc(rows * sizeof(unsigned char *));
     walk->nodes = PyMem_RawMalloc((rows + 1) * DIGEST_SIZE);
     walk->parents = PyMem_RawMalloc((rows / 2 + 1) * DIGEST_SIZE);
-    walk->seen = PyDict_New();
-    walk->upper = PyList_New(0);
+    walk->seen = PyMem_RawMalloc((size_t)(size_count + 1) * sizeof(*walk->seen));
+    walk->seen_found = PyMem_RawCalloc((size_t)size_count + 1, 1);
     if (walk->context == NULL || walk->chunk.offsets == NULL || walk->chunk.lengths == NULL ||
         walk->chunk.blobs == NULL || walk->nodes == NULL || walk->parents == NULL ||
-        walk->seen == NULL || walk->upper == NULL || buffer_reserve(&walk->entry, 1024) < 0) {
+        walk->seen == NULL || walk->seen_found == NULL ||
+        buffer_reserve(&walk->entry, 1024) < 0) {
         return NO_MEMORY;
     }
     walk->entry.data[0] = 0x00;
@@ -340,27 +349,16 @@ static int finish_chunk(Walk *walk) {
         size_t end = i + 1 < chunk->rows ? chunk->offsets[i + 1] : chunk->data.size;
         size_t length = end - chunk->offsets[i];
         if (length > cut) {
-            PyObject *part = PyBytes_FromStringAndSize(
-                chunk->data.data + chunk->offsets[i] + cut, (Py_ssize_t)(length - cut));
-            if (part == NULL || PyList_Append(walk->upper, part) < 0) {
-                Py_XDECREF(part);
+            size_t part = length - cut;
+            if (append(&walk->upper, chunk->data.data + chunk->offsets[i] + cut, part) < 0 ||
+                append(&walk->upper_lengths, (const char *)&part, sizeof(part)) < 0) {
                 return NO_MEMORY;
             }
-            Py_DECREF(part);
         }
     }
     chunk->rows = 0;
     chunk->data.size = 0;
     return PASSED;
-}
-
-static int note_checkpoint(Walk *walk, long long seq, const Text *digest) {
-    PyObject *size = PyLong_FromLongLong(seq);
-    PyObject *text = PyUnicode_FromStringAndSize(digest->text, digest->length);
-    int failed = size == NULL || text == NULL || PyDict_SetItem(walk->seen, size, text) < 0;
-    Py_XDECREF(size);
-    Py_XDECREF(text);
-    return failed ? NO_MEMORY : PASSED;
 }
 
 /* The state the range ends in, as `ChainWalker.state()` and RangeTreeCheck give it. */
@@ -424,9 +422,9 @@ static int walk_rows(Walk *walk, long long first, const Text *link, Py_ssize_t c
         while (next_size < size_count && sizes[next_size] < seq) {
             next_size += 1;
         }
-        if (next_size < size_count && sizes[next_size] == seq &&
-            note_checkpoint(walk, seq, &event.digest) != PASSED) {
-            return NO_MEMORY;
+        if (next_size < size_count && sizes[next_size] == seq) {
+            memcpy(walk->seen[next_size], event.digest.text, 2 * DIGEST_SIZE);
+            walk->seen_found[next_size] = 1;
         }
         int tree = read_tree_row(walk, seq, leaf);
         if (tree != PASSED) {
@@ -453,6 +451,43 @@ static int walk_rows(Walk *walk, long long first, const Text *link, Py_ssize_t c
     }
     memcpy(ending->last, previous, 2 * DIGEST_SIZE);
     return PASSED;
+}
+
+/* (count, first_prev, last, seen, tree_rows, upper): the intact range's state. */
+static PyObject *range_state(const Walk *walk, const Ending *ending, const long long *sizes,
+                             Py_ssize_t size_count) {
+    PyObject *seen = PyDict_New();
+    PyObject *upper = PyList_New(0);
+    int failed = seen == NULL || upper == NULL;
+    for (Py_ssize_t i = 0; !failed && i < size_count; i++) {
+        if (!walk->seen_found[i]) {
+            continue;
+        }
+        PyObject *size = PyLong_FromLongLong(sizes[i]);
+        PyObject *digest = PyUnicode_FromStringAndSize(walk->seen[i], 2 * DIGEST_SIZE);
+        failed = size == NULL || digest == NULL || PyDict_SetItem(seen, size, digest) < 0;
+        Py_XDECREF(size);
+        Py_XDECREF(digest);
+    }
+    size_t parts = walk->upper_lengths.size / sizeof(size_t);
+    const char *data = walk->upper.data;
+    for (size_t i = 0; !failed && i < parts; i++) {
+        size_t length;
+        memcpy(&length, walk->upper_lengths.data + i * sizeof(size_t), sizeof(length));
+        PyObject *part = PyBytes_FromStringAndSize(data, (Py_ssize_t)length);
+        failed = part == NULL || PyList_Append(upper, part) < 0;
+        Py_XDECREF(part);
+        data += length;
+    }
+    PyObject *result = NULL;
+    if (!failed) {
+        result = Py_BuildValue("(Ls#s#OLO)", ending->count, ending->first_prev,
+                               ending->first_prev_length, ending->last,
+                               (Py_ssize_t)(2 * DIGEST_SIZE), seen, ending->count, upper);
+    }
+    Py_XDECREF(seen);
+    Py_XDECREF(upper);
+    return result;
 }
 
 /* `sizes` as a sorted C array of the checkpoint sizes (the caller sorts them). */
@@ -516,16 +551,19 @@ static PyObject *walk_range(PyObject *self, PyObject *args) {
     Walk walk = {0};
     walk.levels.top = top;
     Ending ending = {0};
-    int outcome = open_walk(&walk, uri, first, last, chunk_rows);
+    int outcome;
+    /* Without the GIL: verify_parallel.py's process pool is fed by threads of this
+     * process, so holding it here kept the other range's process waiting for its work
+     * until this range was done (the two ran one after the other). */
+    Py_BEGIN_ALLOW_THREADS
+    outcome = open_walk(&walk, uri, first, last, chunk_rows, size_count);
     if (outcome == PASSED) {
         outcome = walk_rows(&walk, first, link, chunk_rows, sizes, size_count, &ending);
     }
-    PyMem_RawFree(sizes);
+    Py_END_ALLOW_THREADS
     PyObject *result = NULL;
     if (outcome == PASSED) {
-        result = Py_BuildValue("(Ls#s#OLO)", ending.count, ending.first_prev,
-                               ending.first_prev_length, ending.last, (Py_ssize_t)(2 * DIGEST_SIZE),
-                               walk.seen, ending.count, walk.upper);
+        result = range_state(&walk, &ending, sizes, size_count);
     } else if (outcome == BROKEN) {
         result = Py_NewRef(Py_False);
     } else if (outcome == UNREADABLE) {
@@ -537,6 +575,7 @@ static PyObject *walk_range(PyObject *self, PyObject *args) {
     } else {
         PyErr_SetString(PyExc_RuntimeError, "libcrypto's SHA-256 failed");
     }
+    PyMem_RawFree(sizes);
     walk_free(&walk);
     return result;
 }

@@ -12,6 +12,8 @@ path (tests/audit/test_audit_verify_ranges.py runs both backends through it).
 
 import shutil
 import sqlite3
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -363,3 +365,35 @@ def test_a_truncated_range_ends_short_and_the_joiner_refuses_it(
 
     assert found is not None and not found.state.broken
     assert (found.state.count, found.tree_rows) == (250 - 128, 250 - 128)
+
+
+@needs_reader
+def test_the_reader_lets_other_threads_run_while_it_reads(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """verify_parallel.py's pool is fed by threads of the walking process: while this
+    process read its own range holding the GIL, the other range's process waited for its
+    work (the ranges ran one after the other). Here the reader waits on a lock that only
+    this thread can release: held GIL, it would time out and answer None."""
+    append_events(sqlite_store, EVENTS, batch=64)
+    locked = tmp_path / "rollback-journal.db"
+    with sqlite3.connect(str(sqlite_store.engine.url.database)) as source:
+        target = sqlite3.connect(locked)
+        source.backup(target)
+        target.execute("PRAGMA journal_mode = DELETE")
+        target.close()
+    holder = sqlite3.connect(locked, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # readers now get SQLITE_BUSY and wait
+    walker = sqlite_range_walker()
+    assert walker is not None
+    found: list[object] = []
+    reader = threading.Thread(
+        target=lambda: found.append(walker(f"file:{locked}?mode=ro", 1, 128, None, 50, 7, []))
+    )
+    reader.start()
+    time.sleep(0.3)  # the reader is in its busy wait
+    holder.execute("COMMIT")  # needs the GIL
+    reader.join()
+    holder.close()
+
+    assert found and isinstance(found[0], tuple) and found[0][0] == 128
