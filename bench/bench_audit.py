@@ -43,21 +43,28 @@
   0.06 ms on the million, where the counts took 0.38 s under load), and on SQLite each
   range is read by leadreview/audit/_verify_sqlite.c through SQLite's C API, no Python
   object per row (`LEADREVIEW_VERIFY_KERNEL=driver` is the path before). Profile of
-  the C walk: a quarter in SQLite's stepping and column access, a quarter in libcrypto's
-  SHA-256, under a tenth in the reader's own code, the rest the kernel's page reads.
-  Measured here, the machine never idle (load average 5.2-6.2 on 2 cores from the other
-  engineers, so verify got about one core):
+  the C walk (perf): ~30% SQLite's stepping and column access, ~30% libcrypto's
+  SHA-256, ~10% each the reader's own code, libc's copies and the kernel's page reads
+  (mmap for the reader's connection measured slower: 1.92 vs 1.73 CPU s a million).
+  The first version of the reader held the GIL while it walked; the process walking the
+  first range is also the one whose threads hand the second range to the pool, so the
+  ranges ran one after the other (logged: 0.01-1.57 s, then 1.57-2.80 s). It walks
+  without the GIL now and the two overlap (1.86-1.90 s for the same log, same load).
+
+  Measured here, the machine never idle (the other engineers' work kept the load average
+  at 5-8 on 2 cores, hashlib's throughput at 880-1,630 MB/s instead of ~2,000):
   - before/after, `verify_store` on the same 1M-event file, the code before this round
-    and after, A B A B x5 in one run (load 5.2-5.8): 4.87 s → 2.63 s median, 205,000 →
-    380,000 events/s (1.85x);
-  - this benchmark (load 5.3-6.2): verify 374,000 events/s against the first floor's
-    258,000 (1.45x; it was 0.70x), the second floor's 184,000 (2.30x), SQLite's own
-    read's 899,000 (0.48x: the hashing is what is left), and verify through the driver
-    149,000 (the C reader 2.18x).
+    against this code, A B A B x5 in one run (load 6.4-6.9): 7.97 s → 3.63 s median,
+    125,000 → 275,000 events/s (2.2x);
+  - this benchmark (load 6.8-8.1): verify 267,000 events/s (best 270,000) against the
+    first floor's 156,000 (1.71x; it was 0.70x before this round), the second floor's
+    145,000 (2.32x), SQLite's own read's 693,000 (0.29x, best 1,562,000: the hashing is
+    most of what is left), and verify through the driver 149,000 (1.67x); in one process
+    (still the driver's sequential walk) 152,000 vs the floor's 184,000 (0.82x).
   The brief's idle figures for the code before were 481,700 events/s against the first
-  floor's 688,800; at the 1.45x measured here the idle figure would be near 1,000,000,
-  but that is an extrapolation: 600,000 was not reached under the load this was
-  measured at (374,000), and an idle run is still owed.
+  floor's 688,800; at the 1.7x measured here verify would be well past 600,000 idle, but
+  that is an extrapolation: under the load it was measured at, the target was MISSED
+  (267,000), and an idle run is still owed.
 - An inclusion proof on the same log, produced and checked against a signed checkpoint:
   each under 10 ms.
 """
