@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: setup demo test lint typecheck unit wheel-check fuzz bench calibrate tui serve clean
 
 $(STAMP): pyproject.toml setup.py leadreview/search/_kernels.c leadreview/audit/_verify_kernels.c \
-		leadreview/audit/_verify_sqlite.c leadreview/audit/_verify_entry.h
+		leadreview/audit/_verify_sqlite.c leadreview/audit/_verify_entry.h \
+		leadreview/audit/_verify_tree.h leadreview/audit/_verify_utf8.h
 	@# OpenSSL's headers (libssl-dev; a fresh Debian lacks them) build the verifier's
 	@# compiled loop, leadreview/audit/_verify_kernels.c, during the install below. Without
 	@# them it is skipped and `audit verify` hashes through hashlib: same verdicts, slower.

@@ -64,7 +64,11 @@ VERIFY_KERNELS = Extension(
 VERIFY_SQLITE = Extension(
     "leadreview.audit._verify_sqlite",
     sources=["leadreview/audit/_verify_sqlite.c"],
-    depends=["leadreview/audit/_verify_entry.h"],
+    depends=[
+        "leadreview/audit/_verify_entry.h",
+        "leadreview/audit/_verify_tree.h",
+        "leadreview/audit/_verify_utf8.h",
+    ],
     # libcrypto as above, and SQLite (Debian: libsqlite3-dev at build time; at run time
     # libsqlite3-0, the library Python's own sqlite3 module is linked with).
     libraries=["crypto", "sqlite3"],

@@ -31,11 +31,11 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <sqlite3.h>
-#include <stdint.h>
 
 #include "_verify_entry.h"
+#include "_verify_tree.h"
+#include "_verify_utf8.h"
 
-#define MAX_LEVELS 64
 #define BUSY_TIMEOUT_MS 5000
 
 static const char EVENTS_SQL[] =
@@ -43,52 +43,6 @@ static const char EVENTS_SQL[] =
     "login FROM audit_event WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq";
 static const char TREE_SQL[] =
     "SELECT seq, hashes FROM audit_merkle WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq";
-
-/* Strict UTF-8 as Python decodes it: no overlong forms, no surrogates, nothing past
- * U+10FFFF, nothing truncated. */
-static int valid_utf8(const unsigned char *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        while (i + 8 <= n) { /* ASCII eight bytes at a time: most of every event */
-            uint64_t word;
-            memcpy(&word, s + i, 8);
-            if (word & 0x8080808080808080ULL) {
-                break;
-            }
-            i += 8;
-        }
-        if (i >= n) {
-            break;
-        }
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i += 1;
-        } else if (c < 0xC2) {
-            return 0;
-        } else if (c < 0xE0) {
-            if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) {
-                return 0;
-            }
-            i += 2;
-        } else if (c < 0xF0) {
-            if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
-                (c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0)) {
-                return 0;
-            }
-            i += 3;
-        } else if (c < 0xF5) {
-            if (i + 3 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
-                (s[i + 3] & 0xC0) != 0x80 || (c == 0xF0 && s[i + 1] < 0x90) ||
-                (c == 0xF4 && s[i + 1] >= 0x90)) {
-                return 0;
-            }
-            i += 4;
-        } else {
-            return 0;
-        }
-    }
-    return 1;
-}
 
 /* Column `column` as text, when it is TEXT holding strict UTF-8. */
 static int column_text(sqlite3_stmt *statement, int column, Text *out) {
@@ -143,87 +97,6 @@ static int read_event(sqlite3_stmt *statement, EventText *event) {
         }
     }
     return labels_pass(event);
-}
-
-/* The stored tree's check below `top`, tree_check.py's `_LevelChecker._check_levels`
- * from level 0 with the last unpaired node of each level carried between chunks. */
-typedef struct {
-    long top;
-    unsigned char unpaired[MAX_LEVELS][DIGEST_SIZE];
-    char has_unpaired[MAX_LEVELS];
-} Levels;
-
-/* The rows of a chunk: each audit_merkle row's hashes, one after another in `data`. */
-typedef struct {
-    Buffer data;
-    size_t *offsets;
-    size_t *lengths;
-    const unsigned char **blobs;
-    Py_ssize_t rows;
-} TreeChunk;
-
-static int hash_pairs(EVP_MD_CTX *context, const unsigned char *nodes, Py_ssize_t count,
-                      unsigned char *out) {
-    static const unsigned char interior = 0x01;
-    for (Py_ssize_t i = 0; i < count / 2; i++) {
-        if (!(EVP_DigestInit_ex(context, sha256_md, NULL) &&
-              EVP_DigestUpdate(context, &interior, 1) &&
-              EVP_DigestUpdate(context, nodes + i * 2 * DIGEST_SIZE, 2 * DIGEST_SIZE) &&
-              EVP_DigestFinal_ex(context, out + i * DIGEST_SIZE, NULL))) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* 1 when every stored hash of the chunk below `top` is the parent it must be, 0 when
- * one is not, -1 on a libcrypto failure. `nodes` holds the chunk's leaves (overwritten)
- * with room for one more; `parents` room for half as many plus one. */
-static int check_chunk_levels(EVP_MD_CTX *context, Levels *levels, TreeChunk *chunk,
-                              unsigned char *nodes, unsigned char *parents) {
-    Py_ssize_t count = chunk->rows;
-    Py_ssize_t blob_count = chunk->rows;
-    for (Py_ssize_t i = 0; i < blob_count; i++) {
-        chunk->blobs[i] = (const unsigned char *)chunk->data.data + chunk->offsets[i];
-    }
-    for (long level = 0; count > 0 && level < levels->top; level++) {
-        if (levels->has_unpaired[level]) {
-            memmove(nodes + DIGEST_SIZE, nodes, count * DIGEST_SIZE);
-            memcpy(nodes, levels->unpaired[level], DIGEST_SIZE);
-            levels->has_unpaired[level] = 0;
-            count += 1;
-        }
-        if (count & 1) {
-            memcpy(levels->unpaired[level], nodes + (count - 1) * DIGEST_SIZE, DIGEST_SIZE);
-            levels->has_unpaired[level] = 1;
-            count -= 1;
-        }
-        if (!hash_pairs(context, nodes, count, parents)) {
-            return -1;
-        }
-        Py_ssize_t expected = count / 2;
-        size_t offset = (size_t)DIGEST_SIZE * (size_t)(level + 1);
-        Py_ssize_t kept = 0;
-        for (Py_ssize_t i = 0; i < blob_count; i++) {
-            if (chunk->lengths[i] <= offset) {
-                continue;
-            }
-            if (kept >= expected ||
-                memcmp(chunk->blobs[i] + offset, parents + kept * DIGEST_SIZE, DIGEST_SIZE) != 0) {
-                return 0;
-            }
-            chunk->blobs[kept] = chunk->blobs[i];
-            chunk->lengths[kept] = chunk->lengths[i];
-            kept += 1;
-        }
-        if (kept != expected) {
-            return 0;
-        }
-        blob_count = kept;
-        memcpy(nodes, parents, kept * DIGEST_SIZE);
-        count = kept;
-    }
-    return 1;
 }
 
 /* Everything one walk holds; freed by `walk_free`. */
