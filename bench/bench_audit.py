@@ -56,15 +56,21 @@
   - before/after, `verify_store` on the same 1M-event file, the code before this round
     against this code, A B A B x5 in one run (load 6.4-6.9): 7.97 s → 3.63 s median,
     125,000 → 275,000 events/s (2.2x);
-  - this benchmark (load 6.8-8.1): verify 267,000 events/s (best 270,000) against the
-    first floor's 156,000 (1.71x; it was 0.70x before this round), the second floor's
-    145,000 (2.32x), SQLite's own read's 693,000 (0.29x, best 1,562,000: the hashing is
-    most of what is left), and verify through the driver 149,000 (1.67x); in one process
-    (still the driver's sequential walk) 152,000 vs the floor's 184,000 (0.82x).
+  - this benchmark for the code before, then for this code, back to back (load 6.5-7.0,
+    then 6.8-7.4); each floor (and verify's ratio to it) measured side by side in its run:
+    | every core, 1M events              | before             | after              |
+    | verify                             | 162,800 ev/s       | 338,200 ev/s       |
+    | vs bare read + one sha256          | 188,100 (0.87x)    | 201,600 (1.68x)    |
+    | vs read + every hash               | 162,300 (0.97x)    | 115,800 (2.62x)    |
+    | vs SQLite's own read, no hash      | —                  | 888,900 (0.33x)    |
+    | vs verify through the driver       | —                  | 136,900 (2.25x)    |
+    | one process (sequential, driver)   | 158,200 ev/s       | 131,000 ev/s       |
+    | vs bare read + one sha256, 1 proc  | 220,700 (0.72x)    | 159,800 (0.82x)    |
+    What is left on SQLite is mostly the hashing (3 SHA-256 an event) over SQLite's read.
   The brief's idle figures for the code before were 481,700 events/s against the first
   floor's 688,800; at the 1.7x measured here verify would be well past 600,000 idle, but
   that is an extrapolation: under the load it was measured at, the target was MISSED
-  (267,000), and an idle run is still owed.
+  (338,200), and an idle run is still owed.
 - An inclusion proof on the same log, produced and checked against a signed checkpoint:
   each under 10 ms.
 """
