@@ -17,6 +17,10 @@ and rescores candidates in float64 for batch searches over galleries whose score
 the search's budget; optional in the same way (leadreview/search/topk_whole.py and
 matching.py fall back to numpy, with the same results).
 
+`leadreview.simulation._normals` draws numpy's float32 standard normals from PCG64
+inline (a gallery's generation is mostly its draws); optional, and checked against
+numpy at first use (leadreview/simulation/normals.py falls back to numpy's draws).
+
 `leadreview.audit._verify_kernels` runs the verifier's hot loop (canonical entries, chain
 digests, leaf hashes) in C with libcrypto's SHA-256; optional in the same way
 (leadreview/audit/chain_kernel.py chooses, hashlib is the fallback).
@@ -56,6 +60,13 @@ BATCH_KERNELS = Extension(
     optional=True,
 )
 
+NORMALS = Extension(
+    "leadreview.simulation._normals",
+    sources=["leadreview/simulation/_normals.c"],
+    extra_compile_args=["-O3", "-std=c11"],
+    optional=True,
+)
+
 VERIFY_KERNELS = Extension(
     "leadreview.audit._verify_kernels",
     sources=["leadreview/audit/_verify_kernels.c"],
@@ -69,5 +80,5 @@ VERIFY_KERNELS = Extension(
 
 setup(
     packages=[*find_packages(include=["leadreview", "leadreview.*"]), *SHIPPED_DATA],
-    ext_modules=[KERNELS, BATCH_KERNELS, VERIFY_KERNELS],
+    ext_modules=[KERNELS, BATCH_KERNELS, NORMALS, VERIFY_KERNELS],
 )
