@@ -27,6 +27,7 @@ the float64 rescoring of candidates, the Similarity map), not the kernel alone.
 import os
 import subprocess
 import sys
+import tempfile
 import tracemalloc
 from collections.abc import Callable
 
@@ -154,11 +155,12 @@ def bench_batch_against_faiss() -> BenchResult:
     index = faiss.IndexFlatIP(DIMENSION)
     index.add(gallery)
     client = _client(gallery)
-    ours = timings(
+    # In turn (A B A B ...): load from other work on a shared machine hits both.
+    ours, theirs = paired_timings(
         lambda: client.search_embeddings("bench", probes, MaxFaces=TOP, FaceMatchThreshold=0),
+        lambda: index.search(probes, TOP),
         repeats=9,
     )
-    theirs = timings(lambda: index.search(probes, TOP), repeats=9)
     found = client.search_embeddings("bench", probes, MaxFaces=TOP, FaceMatchThreshold=0)
     _, faiss_ids = index.search(probes, TOP)
     agree = float(np.mean(np.sort(found.positions, axis=1) == np.sort(faiss_ids, axis=1)))
@@ -169,7 +171,10 @@ def bench_batch_against_faiss() -> BenchResult:
     )  # fmt: skip
 
 
-def bench_replay_end_to_end() -> BenchResult:
+def bench_replay_end_to_end() -> list[BenchResult]:
+    """The whole command as a user runs it: by default nothing is cached, so every run
+    generates its gallery (what the target is about); with `--cache-dir` a second run
+    maps the gallery an earlier run wrote (warm: the file is in the page cache)."""
     size = scaled(1_000_000, 20_000)
 
     def run(args: list[str]) -> None:
@@ -177,13 +182,24 @@ def bench_replay_end_to_end() -> BenchResult:
 
     replay = [sys.executable, "-m", "leadreview", "replay", "aclu-2018", "--json"]
     replay += ["--gallery-size", str(size)] + (["--probes", "20"] if tiny() else [])
-    seconds = timings(lambda: run(replay), repeats=3, warmup=1)
+    with tempfile.TemporaryDirectory(prefix="bench-replay-") as folder:
+        cached = [*replay, "--cache-dir", folder]
+        run(cached)  # writes the gallery file: the runs timed below find it
+        seconds, warm = paired_timings(lambda: run(replay), lambda: run(cached), repeats=3)
     python = timings(lambda: run([sys.executable, "-c", "pass"]), repeats=3)
-    return timed_result(
-        f"leadreview replay aclu-2018 --gallery-size {size:,} (whole command)",
-        seconds, "python start-up", python,
-        target="< 3 s", passed=lambda ours, _: ours < 3.0, unit="s", scale=1.0,
-    )  # fmt: skip
+    name = f"leadreview replay aclu-2018 --gallery-size {size:,}"
+    return [
+        timed_result(
+            f"{name} (whole command, no cache: generated every run)",
+            seconds, "python start-up", python,
+            target="< 3 s", passed=lambda ours, _: ours < 3.0, unit="s", scale=1.0,
+        ),
+        timed_result(
+            f"{name} --cache-dir (whole command, warm cache: the gallery mapped)",
+            warm, "the same command without a cache (timed in turn with it)", seconds,
+            target="(information)", passed=lambda ours, base: True, unit="s", scale=1.0,
+        ),
+    ]  # fmt: skip
 
 
 def run() -> list[BenchResult]:
@@ -191,4 +207,4 @@ def run() -> list[BenchResult]:
     for n in _sizes():
         for dtype in (np.float32, np.float16):
             results += bench_gallery(n, dtype)
-    return [*results, bench_batch_against_faiss(), bench_replay_end_to_end()]
+    return [*results, bench_batch_against_faiss(), *bench_replay_end_to_end()]
