@@ -176,6 +176,31 @@ static inline float draw_one(Pcg64 *g, uint32_t r) {
     return common(r) ? common_value(r) : numpy_draw(numpy_normal, g, r, NULL);
 }
 
+/* Draws in pairs from 64-bit steps while both halves take the common case, the state
+ * in registers; returns how many were written (stopping before a step with a rare half,
+ * which the caller then takes). Needs no buffered half in `g`. */
+static Py_ssize_t common_pairs(Pcg64 *g, float *out, Py_ssize_t count) {
+    u128 state = g->state;
+    const u128 inc = g->inc;
+    uint32_t high = g->uinteger;
+    Py_ssize_t i = 0;
+    for (; i + 2 <= count; i += 2) {
+        u128 next = state * MULTIPLIER + inc;
+        uint64_t value = (uint64_t)(next >> 64) ^ (uint64_t)next;
+        unsigned rotation = (unsigned)(next >> 122);
+        uint64_t pair = (value >> rotation) | (value << ((64 - rotation) & 63));
+        uint32_t low = (uint32_t)pair, top = (uint32_t)(pair >> 32);
+        if (!(common(low) & common(top))) break;
+        state = next;
+        high = top;
+        out[i] = common_value(low);
+        out[i + 1] = common_value(top);
+    }
+    g->state = state;
+    g->uinteger = high; /* numpy leaves the last high half there, used or not */
+    return i;
+}
+
 PyDoc_STRVAR(fill_doc,
              "fill(state_high, state_low, inc_high, inc_low, has_uint32, uinteger, out)\n"
              "    -> (state_high, state_low, has_uint32, uinteger)\n\n"
@@ -214,6 +239,8 @@ static PyObject *fill(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     Py_ssize_t i = 0;
     while (i < count) {
+        if (!g.has_uint32) i += common_pairs(&g, out + i, count - i);
+        if (i == count) break;
         if (g.has_uint32 || i + 1 == count) { /* a buffered half, or the last draw */
             uint32_t r = pcg_next32(&g);
             out[i++] = draw_one(&g, r);
