@@ -40,7 +40,8 @@ class EmbeddingSearchResult:
     that only counts leads (replay, compare) never builds them, and they cost about as
     much as the rest of a small gallery's search after its product. A face keeps its id
     and its row for the life of its collection, so a later lookup gives what the search
-    would have.
+    would have. The result holds the collection's id lookup, and through it the
+    collection's store (its gallery matrix), for as long as the result is kept.
     """
 
     positions: npt.NDArray[np.int64]
