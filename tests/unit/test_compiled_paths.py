@@ -52,6 +52,5 @@ def test_a_command_refuses_a_switch_it_does_not_know(
     result = run(capsys, "audit", "verify")
     assert result.code == 2
     assert result.one_error_line() == (
-        "leadreview: error: LEADREVIEW_SEARCH_KERNEL='gpu': expected one of kernel, numpy,"
-        " or unset"
+        "leadreview: error: LEADREVIEW_SEARCH_KERNEL='gpu': expected one of kernel, numpy, or unset"
     )
