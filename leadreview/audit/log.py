@@ -3,9 +3,14 @@
 Appends never open or commit a transaction of their own: a service writes its decision
 and the decision's event in one unit of work, so both commit or neither does.
 
-No gaps, no forks: the head is read only after the writer lock is held — on SQLite the
-transaction began with BEGIN IMMEDIATE (see store.engine), on PostgreSQL the single
-`audit_head` row is locked FOR UPDATE. Sequence numbers are computed, not drawn from an
+No gaps, no forks. On PostgreSQL the head is read only after the writer lock is held
+(the single `audit_head` row locked FOR UPDATE). On SQLite the database itself refuses an
+event that does not extend the head (migration 0009: `prev_digest` must be the digest at
+`seq - 1`, and `seq` is the primary key), so an append first guesses the head this log
+last wrote, inside the transaction that BEGIN IMMEDIATE opened with the writer lock
+held; a wrong guess (another writer, a rolled-back transaction, another database) is
+refused by the INSERT, which on SQLite aborts only that statement, and the head is then
+read and the events sealed again. Sequence numbers are computed, not drawn from an
 IDENTITY/sequence (those are not rolled back, so a failed transaction would leave a gap).
 `UNIQUE(seq)` and `UNIQUE(prev_digest)` make a fork impossible even if a writer bypassed
 this code.
@@ -13,6 +18,7 @@ this code.
 
 import functools
 import hashlib
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -90,6 +96,15 @@ def os_login() -> str:
         return f"uid-{os.getuid()}"
 
 
+def _read_head(cursor: Any) -> tuple[int, str]:
+    """(seq, digest) of the newest event; (0, genesis) when the log is empty."""
+    cursor.execute(_HEAD_SQL)
+    row = cursor.fetchone()
+    if row is None:
+        return 0, GENESIS_DIGEST
+    return int(row[0]), str(row[1])
+
+
 def _insert(cursor: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
     if len(rows) == 1:  # a decision's one event: executemany costs more for one row
         cursor.execute(sql, rows[0])
@@ -116,6 +131,13 @@ class _RightEdge:
         if kept is None or kept[0] != seq or kept[1] != digest:
             return None
         return kept[2]
+
+    def guess(self) -> tuple[int, str, CompactRange] | None:
+        """The head this log last wrote and the tree's edge after it, taken, to append
+        onto without reading the head first (where the database refuses a wrong guess)."""
+        with self._lock:
+            kept, self._kept = self._kept, None
+        return kept
 
     def keep(self, seq: int, digest: str, tree: CompactRange) -> None:
         with self._lock:
@@ -180,46 +202,33 @@ class AuditLog:
         mark: str,
         prepared: list[tuple[str, str, str, str, str | None]],
     ) -> list[RawRow]:
-        """Chain and hash `prepared` onto the head read under the writer lock, insert the
-        events and their Merkle rows (one statement each); the rows inserted."""
+        """Chain and hash `prepared` onto the head, insert the events and their Merkle
+        rows (one statement each); the rows inserted.
+
+        On SQLite the head is first guessed (the one this log last wrote, see the module's
+        docstring); the database refuses a wrong guess, and only then is it read."""
         try:
+            insert_events, insert_tree_rows = _INSERTS[mark]
+            guessed = self._right_edge.guess() if dialect == "sqlite" else None
+            if guessed is not None:
+                seq, prev, tree = guessed
+                sealed = self._chain(seq, prev, tree, prepared, dialect, os_login())
+                try:
+                    _insert(cursor, insert_events, sealed[0])
+                except sqlite3.IntegrityError:
+                    # Refused: unless the head is the one guessed (then the refusal was
+                    # something else about the event, and stands), seal it again below.
+                    if _read_head(cursor) == (seq, prev):
+                        raise
+                else:
+                    return self._finish(cursor, insert_tree_rows, *sealed)
             seq, prev, login = self._locked_head(cursor, dialect)
-            default_auth = check_label(
-                "auth",
-                self._auth or (AUTH_POSTGRES_LOGIN if dialect == "postgresql" else AUTH_OS_USER),
-            )
-            login = check_label("login", login)
-            time = format_time(self._clock())
-            rows: list[RawRow] = []
-            tree_rows: list[tuple[int, bytes]] = []
-            sha256 = hashlib.sha256
-            version = CURRENT_FORMAT
             # The tree's right edge, under the same writer lock as the head: kept from
             # this log's last append when the head is still the event it wrote, else read.
             tree = self._right_edge.take(seq, prev) or compact_range_at(cursor, seq, mark)
-            append_row = tree.append_row
-            for actor, role, event_type, payload_json, own_auth in prepared:
-                seq += 1
-                auth = own_auth or default_auth
-                sealed = envelope(
-                    seq, time, actor, role, event_type, payload_json, prev, version, auth, login
-                )
-                # One byte string for both: the Merkle leaf is over exactly what the
-                # chain digest covers (canonical.entry_bytes; docs/audit-format.md).
-                entry = sealed.encode("utf-8")
-                digest = sha256(entry).hexdigest()
-                rows.append(  # one tuple, ROW_COLUMNS order
-                    (seq, time, actor, role, event_type, payload_json, prev, digest,
-                     version, auth, login)
-                )  # fmt: skip
-                tree_rows.append((seq, append_row(leaf_hash(entry))))
-                prev = digest
-            # The driver's executemany with plain tuples, in the caller's transaction:
-            # SQLAlchemy's per-row parameter handling would cost as much as the insert.
-            insert_events, insert_tree_rows = _INSERTS[mark]
-            _insert(cursor, insert_events, rows)
-            _insert(cursor, insert_tree_rows, tree_rows)
-            self._right_edge.keep(seq, prev, tree)
+            sealed = self._chain(seq, prev, tree, prepared, dialect, login)
+            _insert(cursor, insert_events, sealed[0])
+            return self._finish(cursor, insert_tree_rows, *sealed)
         except TreeStoreError as exc:
             # An event stored around this code (raw SQL) has no Merkle hashes: extending
             # the tree past it is impossible, so the write is refused, not half-done.
@@ -232,6 +241,59 @@ class AuditLog:
             if getattr(exc, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
                 raise PermissionRefused(str(exc).strip().splitlines()[0]) from None
             raise
+
+    def _chain(
+        self,
+        seq: int,
+        prev: str,
+        tree: CompactRange,
+        prepared: list[tuple[str, str, str, str, str | None]],
+        dialect: str,
+        login: str,
+    ) -> tuple[list[RawRow], list[tuple[int, bytes]], CompactRange]:
+        """The event rows sealed onto (seq, prev), and their Merkle rows appended to
+        `tree` (which they extend in place)."""
+        default_auth = check_label(
+            "auth",
+            self._auth or (AUTH_POSTGRES_LOGIN if dialect == "postgresql" else AUTH_OS_USER),
+        )
+        login = check_label("login", login)
+        time = format_time(self._clock())
+        rows: list[RawRow] = []
+        tree_rows: list[tuple[int, bytes]] = []
+        sha256 = hashlib.sha256
+        version = CURRENT_FORMAT
+        append_row = tree.append_row
+        for actor, role, event_type, payload_json, own_auth in prepared:
+            seq += 1
+            auth = own_auth or default_auth
+            sealed = envelope(
+                seq, time, actor, role, event_type, payload_json, prev, version, auth, login
+            )
+            # One byte string for both: the Merkle leaf is over exactly what the chain
+            # digest covers (canonical.entry_bytes; docs/audit-format.md).
+            entry = sealed.encode("utf-8")
+            digest = sha256(entry).hexdigest()
+            rows.append(  # one tuple, ROW_COLUMNS order
+                (seq, time, actor, role, event_type, payload_json, prev, digest,
+                 version, auth, login)
+            )  # fmt: skip
+            tree_rows.append((seq, append_row(leaf_hash(entry))))
+            prev = digest
+        return rows, tree_rows, tree
+
+    def _finish(
+        self,
+        cursor: Any,
+        insert_tree_rows: str,
+        rows: list[RawRow],
+        tree_rows: list[tuple[int, bytes]],
+        tree: CompactRange,
+    ) -> list[RawRow]:
+        """Insert the Merkle rows of the events just inserted; keep the new head's edge."""
+        _insert(cursor, insert_tree_rows, tree_rows)
+        last = rows[-1]
+        self._right_edge.keep(last[0], last[7], tree)
         return rows
 
     @staticmethod
@@ -249,11 +311,8 @@ class AuditLog:
             login = str(locked[0]) if locked is not None else ""
         else:
             login = os_login()
-        cursor.execute(_HEAD_SQL)
-        row = cursor.fetchone()
-        if row is None:
-            return 0, GENESIS_DIGEST, login
-        return int(row[0]), str(row[1]), login
+        seq, digest = _read_head(cursor)
+        return seq, digest, login
 
     @staticmethod
     def head(connection: Connection | Session) -> tuple[int, str]:

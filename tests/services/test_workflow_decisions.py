@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from leadreview.audit.log import _HEAD_SQL
 from leadreview.domain.decision import DecisionKind, LeadStatus
 from leadreview.store.store import Store
 from leadreview.store.tables.workflow import DecisionRow, LeadRow
@@ -229,12 +230,14 @@ def test_a_decision_returns_the_lead_from_its_own_transaction_without_reading_it
         assert len(committed_at) == 2, statements
         after_last_commit = statements[committed_at[-1] + 1 :]
         assert after_last_commit == [], after_last_commit
-        # BEGIN, the lead (with its verdicts and decisions), UPDATE, INSERT, the log's
-        # head, the event, its tree row. (SQLite traces a statement again when it
-        # re-prepares it after a schema change.)
+        # BEGIN, the lead (with its verdicts and decisions), UPDATE, INSERT, the event,
+        # its tree row: the log's head is not read, since the event this process wrote
+        # last is still the head (the database refuses a wrong guess: migration 0009).
+        # (SQLite traces a statement again when it re-prepares it after a schema change.)
         bobs = statements[committed_at[0] + 1 : committed_at[1]]
         distinct = [sql for i, sql in enumerate(bobs) if i == 0 or sql != bobs[i - 1]]
-        assert len(distinct) <= 7, [sql[:60] for sql in distinct]
+        assert len(distinct) <= 6, [sql[:60] for sql in distinct]
+        assert _HEAD_SQL not in distinct
     assert first.version == 2 and first.status is LeadStatus.AWAITING_AGREEMENT
     assert second.status is LeadStatus.DISPUTED and second.disagreement
     assert [d.reviewer for d in second.decisions] == ["alice", "bob"]
