@@ -183,11 +183,11 @@ def _write_raw(database: Path, rows: dict[str, list[tuple[object, ...]]]) -> flo
 def _statements_raw(
     database: Path, rows: dict[str, list[tuple[object, ...]]], leads: list[int]
 ) -> float:
-    """Every statement the service runs for each decision — its reads too (the lead with
-    its case, verdicts, earlier decisions and the reviewer's id; the log's head) —
-    by the driver with the values already known: what SQLite itself costs a decision,
-    with no Python of ours around it. The difference to the service is ours."""
-    from leadreview.audit.log import _HEAD_SQL
+    """Every statement the service runs for each decision — its read too (the lead with
+    its case, verdicts, earlier decisions and the reviewer's id; the log's head is
+    guessed, not read, when one process decides in a row) — by the driver with the
+    values already known: what SQLite itself costs a decision, with no Python of ours
+    around it. The difference to the service is ours."""
     from leadreview.workflow.decision_rows import _LEAD
 
     connection = sqlite3.connect(database, isolation_level=None)
@@ -207,7 +207,6 @@ def _statements_raw(
             ("rejected", 2, lead_id, 1),
         )
         connection.execute(inserts["decision"] + " RETURNING id", decision).fetchone()
-        connection.execute(_HEAD_SQL).fetchone()
         connection.execute(inserts["audit_event"], event)
         connection.execute(inserts["audit_merkle"], merkle)
         connection.execute("COMMIT")
