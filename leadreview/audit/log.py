@@ -119,25 +119,40 @@ class _RightEdge:
     bytes, so an unchanged (seq, digest) head means an unchanged tree: a one-event append
     then hashes against the kept nodes instead of reading them. Any other head (another
     writer, a rolled-back transaction, another database) misses and reads the stored
-    edge. `take` hands the nodes to one appender at a time."""
+    edge. `take` and `guess` hand the nodes to one appender at a time.
+
+    The kept head is offered as a guess only while guessing pays: a refused guess costs
+    a refused INSERT on top of the read, so after one the head is read until a read
+    finds the head still the one kept (no other writer in between) — several processes
+    appending in turn read it, as before, and a lone writer guesses."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: tuple[int, str, CompactRange] | None = None
+        self._guessing = True
 
     def take(self, seq: int, digest: str) -> CompactRange | None:
         with self._lock:
             kept, self._kept = self._kept, None
-        if kept is None or kept[0] != seq or kept[1] != digest:
-            return None
-        return kept[2]
+            if kept is None:
+                return None
+            same = self._guessing = kept[0] == seq and kept[1] == digest
+        return kept[2] if same else None
 
     def guess(self) -> tuple[int, str, CompactRange] | None:
         """The head this log last wrote and the tree's edge after it, taken, to append
-        onto without reading the head first (where the database refuses a wrong guess)."""
+        onto without reading the head first (where the database refuses a wrong guess);
+        None when there is none or the last guess was refused."""
         with self._lock:
+            if not self._guessing:
+                return None
             kept, self._kept = self._kept, None
         return kept
+
+    def refused(self) -> None:
+        """The guess was wrong: read the head until it is seen to stay ours."""
+        with self._lock:
+            self._guessing = False
 
     def keep(self, seq: int, digest: str, tree: CompactRange) -> None:
         with self._lock:
@@ -220,6 +235,7 @@ class AuditLog:
                     # something else about the event, and stands), seal it again below.
                     if _read_head(cursor) == (seq, prev):
                         raise
+                    self._right_edge.refused()
                 else:
                     return self._finish(cursor, insert_tree_rows, *sealed)
             seq, prev, login = self._locked_head(cursor, dialect)
