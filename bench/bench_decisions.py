@@ -39,6 +39,36 @@ driver's own calls, is spread thin: building and validating the returned views (
 sealing the event (canonical JSON, envelope, two SHA-256: ~5 µs), and in the rest no
 single frame above a few µs in a sampling profile (the lead row's unpacking, the
 payload, the datetime processor, the unit's scope, the role check, the clock).
+
+Fewer statements (issue 17, this round; shared 2-core machine at load 4.5-7, so every
+figure below is a median of runs alternated A B A B, and the noise is of the order of
+the gains). What each of the two reads under the lock cost the driver alone, RAM disk:
+the log's head 1.5 µs, the lead read 37 µs, of which 13 µs were SQLite sorting the joined
+rows for its ORDER BY. So:
+- The head is no longer read on SQLite when this process wrote it: migration 0009 makes
+  the database refuse an event whose prev_digest is not the digest at seq - 1, and only a
+  refused guess reads the head (audit/log.py). Worth 2.5 µs a decision (paired in one
+  process, 60 pairs, 33 faster: 245 µs either way, load 5.7) — the statement was cheap.
+- The lead read comes unordered and is ordered by id in Python: 23 µs instead of 37 µs
+  for the statement alone. Both changes together, paired in one process: 9.8 µs less a
+  decision (40 pairs, 25 faster; 332 vs 342 µs at load 6.6-6.9).
+- Tried and dropped: folding the lead read into the decision's INSERT … SELECT …
+  RETURNING (one statement fewer), with the verdicts and earlier decisions aggregated
+  as JSON in the RETURNING. By the driver alone it was slower than the read plus the
+  writes it replaces, 191-214 µs against 161-168 µs (RAM disk, load 4.5); without the
+  aggregates 134 µs against 174 µs, so the aggregates cost more than the statement. The
+  UPDATE … RETURNING variant would also need the new status computed in SQL, a second
+  copy of `lead_status`.
+Before and after through this benchmark's own code, base and ours alternated on copies
+of one template (9 rounds of 300, load 5.8-6.5): RAM disk 293.8 µs before, 285.8 µs
+after, the write floor 100.6 µs: 2.92x before, 2.84x after. Disk (7 rounds): 3.90 ms
+before, 3.96 ms after, the floor 4.00 ms: 0.98x and 0.99x (the fsync is the figure).
+By phase now, in one process on the RAM disk (load 5.7): of 224-274 µs, the lead read
+46-48 µs, the append 48-69 µs (its two INSERTs, sealing, hashing), the decision's INSERT
+16-17 µs, the UPDATE 5 µs, and 100-130 µs around them: BEGIN and COMMIT (the WAL write),
+the role check, the rationale rule, the views handed back. The RAM-disk target stays
+missed by far: the Python around the six statements the floor also runs is as large as
+the floor itself, and no statement left is ours to drop.
 """
 
 import sqlite3
