@@ -9,8 +9,9 @@ on copies of one SQLite database (WAL, synchronous=FULL) on the same storage, on
 on a RAM disk (/dev/shm: no fsync, so the service's own overhead shows), in turn.
 Target (issue 17): one decision <= 1.5x its write transaction.
 
-For information, the same decisions against every statement the service runs (its two
-reads under the lock as well as the writes) issued by the driver with the values known:
+For information, the same decisions against every statement the service runs (its read
+of the lead under the lock as well as the writes; the log's head is guessed, not read,
+when one process decides in a row) issued by the driver with the values known:
 that floor is SQLite's own cost of a decision, so the ratio against it shows what our
 code adds around the driver's calls (building the statements' values, canonical JSON,
 SHA-256 of the chain and the tree, the returned view, the unit).
