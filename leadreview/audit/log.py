@@ -106,6 +106,8 @@ def _read_head(cursor: Any) -> tuple[int, str]:
 
 
 def _insert(cursor: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    # The driver's executemany with plain tuples, in the caller's transaction:
+    # SQLAlchemy's per-row parameter handling would cost as much as the insert.
     if len(rows) == 1:  # a decision's one event: executemany costs more for one row
         cursor.execute(sql, rows[0])
     else:
@@ -231,9 +233,12 @@ class AuditLog:
                 try:
                     _insert(cursor, insert_events, sealed[0])
                 except sqlite3.IntegrityError:
-                    # Refused: unless the head is the one guessed (then the refusal was
-                    # something else about the event, and stands), seal it again below.
-                    if _read_head(cursor) == (seq, prev):
+                    # A wrong guess is refused at the first event. If the head is the one
+                    # guessed, or an event of this batch (a later one failed), the
+                    # refusal was about the events themselves and stands; otherwise
+                    # they are sealed again onto the head read below.
+                    head = _read_head(cursor)
+                    if head == (seq, prev) or head in {(r[0], r[7]) for r in sealed[0]}:
                         raise
                     self._right_edge.refused()
                 else:

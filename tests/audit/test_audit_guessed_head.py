@@ -4,6 +4,7 @@ only a refused guess reads the head. These tests hold the refusal to the databas
 which statements each kind of append runs, and race two processes' guesses."""
 
 import multiprocessing
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -246,3 +247,28 @@ def test_the_guard_comes_with_the_upgrade_and_an_older_log_still_verifies(
         _assert_linear_and_verified(store, 6)
     finally:
         store.dispose()
+
+
+def test_a_later_event_refused_for_itself_is_not_taken_for_a_wrong_guess(
+    sqlite_store: Store,
+) -> None:
+    """A right guess whose batch fails at its second event: the refusal stands as it is
+    raised, and the batch is not sealed again onto its own first event (which would
+    store that event twice)."""
+    with sqlite_store.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER test_poison BEFORE INSERT ON audit_event"
+            " WHEN NEW.event_type = 'poison'"
+            " BEGIN SELECT RAISE(ABORT, 'poison refused'); END"
+        )
+    log = AuditLog()
+    _append(sqlite_store, log, 0)  # the head is now this log's: the next append guesses
+    poisoned = [_event(1), NewEvent("alice", "reviewer", "poison", {})]
+    with sqlite_store.writing() as unit:
+        with pytest.raises(sqlite3.IntegrityError, match="poison refused"):
+            log.append_many(unit, poisoned)
+        stored = unit.execute("SELECT count(*) FROM audit_event").fetchone()[0]
+        unit.cursor.connection.rollback()
+    # The first event of the batch went in once, as when the head was read first.
+    assert stored == 2
+    _assert_linear_and_verified(sqlite_store, 1)
