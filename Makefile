@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test lint typecheck unit wheel-check fuzz bench calibrate tui serve clean
 
-$(STAMP): pyproject.toml setup.py leadreview/search/_kernels.c leadreview/audit/_verify_kernels.c
+$(STAMP): pyproject.toml setup.py leadreview/search/_kernels.c leadreview/search/_batch_kernels.c \
+		leadreview/simulation/_normals.c leadreview/audit/_verify_kernels.c
 	@# OpenSSL's headers (libssl-dev; a fresh Debian lacks them) build the verifier's
 	@# compiled loop, leadreview/audit/_verify_kernels.c, during the install below. Without
 	@# them it is skipped and `audit verify` hashes through hashlib: same verdicts, slower.
@@ -90,6 +91,11 @@ wheel-check: $(STAMP)
 			"the wheel lacks the compiled kernel"' "$$tmp"/dist/leadreview-*.whl; \
 		"$$tmp/venv/bin/python" -c 'from leadreview.search.block_scoring import kernel_built; \
 			assert kernel_built(); print("wheel-check: the compiled kernel is installed")'; \
+		"$$tmp/venv/bin/python" -c 'from leadreview.search.topk_whole import batch_kernels; \
+			from leadreview.simulation.normals import compiled_normals; \
+			assert batch_kernels() is not None, "the wheel lacks the batch kernels"; \
+			assert compiled_normals() is not None, "the compiled normals are missing or differ"; \
+			print("wheel-check: the batch kernels and the compiled normals are installed")'; \
 		if [ -f /usr/include/openssl/evp.h ]; then \
 			"$$tmp/venv/bin/python" -c 'from leadreview.audit.chain_kernel import kernel_built; \
 				assert kernel_built(), "the wheel lacks the compiled verifier loop"; \

@@ -12,6 +12,15 @@ no __init__.py), or setuptools warns about every one of them on each install.
 optional: without a C compiler the install still succeeds and the search runs on numpy
 (leadreview/search/block_scoring.py chooses at run time).
 
+`leadreview.search._batch_kernels` selects each row's best k of a whole score matrix
+and rescores candidates in float64 for batch searches over galleries whose scores fit
+the search's budget; optional in the same way (leadreview/search/topk_whole.py and
+matching.py fall back to numpy, with the same results).
+
+`leadreview.simulation._normals` draws numpy's float32 standard normals from PCG64
+inline (a gallery's generation is mostly its draws); optional, and checked against
+numpy at first use (leadreview/simulation/normals.py falls back to numpy's draws).
+
 `leadreview.audit._verify_kernels` runs the verifier's hot loop (canonical entries, chain
 digests, leaf hashes) in C with libcrypto's SHA-256; optional in the same way
 (leadreview/audit/chain_kernel.py chooses, hashlib is the fallback).
@@ -44,6 +53,20 @@ KERNELS = Extension(
     optional=True,
 )
 
+BATCH_KERNELS = Extension(
+    "leadreview.search._batch_kernels",
+    sources=["leadreview/search/_batch_kernels.c"],
+    extra_compile_args=["-O3", "-std=c11"],
+    optional=True,
+)
+
+NORMALS = Extension(
+    "leadreview.simulation._normals",
+    sources=["leadreview/simulation/_normals.c"],
+    extra_compile_args=["-O3", "-std=c11"],
+    optional=True,
+)
+
 VERIFY_KERNELS = Extension(
     "leadreview.audit._verify_kernels",
     sources=["leadreview/audit/_verify_kernels.c"],
@@ -57,5 +80,5 @@ VERIFY_KERNELS = Extension(
 
 setup(
     packages=[*find_packages(include=["leadreview", "leadreview.*"]), *SHIPPED_DATA],
-    ext_modules=[KERNELS, VERIFY_KERNELS],
+    ext_modules=[KERNELS, BATCH_KERNELS, NORMALS, VERIFY_KERNELS],
 )
