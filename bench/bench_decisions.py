@@ -51,8 +51,9 @@ rows for its ORDER BY. So:
   refused guess reads the head (audit/log.py). Worth 2.5 µs a decision (paired in one
   process, 60 pairs, 33 faster: 245 µs either way, load 5.7) — the statement was cheap.
 - The lead read comes unordered and is ordered by id in Python: 23 µs instead of 37 µs
-  for the statement alone. Both changes together, paired in one process: 9.8 µs less a
-  decision (40 pairs, 25 faster; 332 vs 342 µs at load 6.6-6.9).
+  for the statement alone. Both changes together, paired in one process on the RAM
+  disk: 7.9 µs less a decision, 169.4 against 177.6 µs (80 pairs, 64 faster, load 5.0);
+  an earlier run at load 6.6-6.9, 9.8 µs (332 vs 342 µs, 40 pairs, 25 faster).
 - Tried and dropped: folding the lead read into the decision's INSERT … SELECT …
   RETURNING (one statement fewer), with the verdicts and earlier decisions aggregated
   as JSON in the RETURNING. By the driver alone it was slower than the read plus the
@@ -62,7 +63,10 @@ rows for its ORDER BY. So:
   copy of `lead_status`.
 Before and after through this benchmark's own code, base and ours alternated on copies
 of one template (9 rounds of 300, load 5.8-6.5): RAM disk 293.8 µs before, 285.8 µs
-after, the write floor 100.6 µs: 2.92x before, 2.84x after. Disk (7 rounds): 3.90 ms
+after, the write floor 100.6 µs: 2.92x before, 2.84x after; a second such run (11 rounds,
+load 5.0-5.5) came out the other way, 194.7 against 235.4 µs with the floor at 76.2 µs,
+its rounds spread from 176 to 481 µs: across processes the machine's load swamps a 4%
+change, which is why the paired figures above are the ones to read. Disk (7 rounds): 3.90 ms
 before, 3.96 ms after, the floor 4.00 ms: 0.98x and 0.99x (the fsync is the figure).
 By phase now, in one process on the RAM disk (load 5.7): of 224-274 µs, the lead read
 46-48 µs, the append 48-69 µs (its two INSERTs, sealing, hashing), the decision's INSERT
