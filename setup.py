@@ -24,6 +24,11 @@ numpy at first use (leadreview/simulation/normals.py falls back to numpy's draws
 `leadreview.audit._verify_kernels` runs the verifier's hot loop (canonical entries, chain
 digests, leaf hashes) in C with libcrypto's SHA-256; optional in the same way
 (leadreview/audit/chain_kernel.py chooses, hashlib is the fallback).
+
+`leadreview.audit._verify_sqlite` reads a SQLite log's rows for `audit verify` through
+SQLite's C API itself, so no Python object is made per row; it needs SQLite's headers
+too, so it is an extension of its own: without them it alone is skipped (verify then
+reads through Python's sqlite3 driver), and the libcrypto loop still builds.
 """
 
 from setuptools import Extension, find_namespace_packages, find_packages, setup
@@ -70,6 +75,7 @@ NORMALS = Extension(
 VERIFY_KERNELS = Extension(
     "leadreview.audit._verify_kernels",
     sources=["leadreview/audit/_verify_kernels.c"],
+    depends=["leadreview/audit/_verify_entry.h"],
     # SHA-256 from OpenSSL's libcrypto (Debian: libssl-dev at build time, libssl3 at run
     # time, which Python's own hashlib already needs). Without its headers this one
     # extension fails to build and is skipped; the verifier then hashes with hashlib.
@@ -78,7 +84,22 @@ VERIFY_KERNELS = Extension(
     optional=True,
 )
 
+VERIFY_SQLITE = Extension(
+    "leadreview.audit._verify_sqlite",
+    sources=["leadreview/audit/_verify_sqlite.c"],
+    depends=[
+        "leadreview/audit/_verify_entry.h",
+        "leadreview/audit/_verify_tree.h",
+        "leadreview/audit/_verify_utf8.h",
+    ],
+    # libcrypto as above, and SQLite (Debian: libsqlite3-dev at build time; at run time
+    # libsqlite3-0, the library Python's own sqlite3 module is linked with).
+    libraries=["crypto", "sqlite3"],
+    extra_compile_args=["-O2", "-std=c11"],
+    optional=True,
+)
+
 setup(
     packages=[*find_packages(include=["leadreview", "leadreview.*"]), *SHIPPED_DATA],
-    ext_modules=[KERNELS, BATCH_KERNELS, NORMALS, VERIFY_KERNELS],
+    ext_modules=[KERNELS, BATCH_KERNELS, NORMALS, VERIFY_KERNELS, VERIFY_SQLITE],
 )
