@@ -6,13 +6,22 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test lint typecheck unit wheel-check fuzz bench calibrate tui serve clean
 
-$(STAMP): pyproject.toml setup.py leadreview/search/_kernels*.[ch] leadreview/audit/_verify_kernels.c
+$(STAMP): pyproject.toml setup.py leadreview/search/_kernels*.[ch] leadreview/search/_batch_kernels.c \
+		leadreview/simulation/_normals.c leadreview/audit/_verify_kernels.c \
+		leadreview/audit/_verify_sqlite.c leadreview/audit/_verify_entry.h \
+		leadreview/audit/_verify_tree.h leadreview/audit/_verify_utf8.h
 	@# OpenSSL's headers (libssl-dev; a fresh Debian lacks them) build the verifier's
 	@# compiled loop, leadreview/audit/_verify_kernels.c, during the install below. Without
 	@# them it is skipped and `audit verify` hashes through hashlib: same verdicts, slower.
 	@[ -f /usr/include/openssl/evp.h ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev; } \
 		|| echo "note: libssl-dev is not installed; audit verify will run without its compiled loop"
+	@# SQLite's headers (libsqlite3-dev) build verify's SQLite reader too,
+	@# leadreview/audit/_verify_sqlite.c. Without them it is skipped and `audit verify` reads
+	@# rows through Python's sqlite3 driver: same verdicts, slower.
+	@[ -f /usr/include/sqlite3.h ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev; } \
+		|| echo "note: libsqlite3-dev is not installed; audit verify will read rows through the driver"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -69,8 +78,9 @@ unit: $(STAMP)
 ## outside the checkout, and run it from a folder where the checkout is not on the path,
 ## with no config or data of the developer's: it must find its policies and fixtures.
 ## Where a C compiler exists, the wheel must hold the compiled search kernel (optional
-## elsewhere: the search then runs on numpy), and with OpenSSL's headers too the compiled
-## verifier loop (optional elsewhere: verify then hashes through hashlib).
+## elsewhere: the search then runs on numpy), with OpenSSL's headers too the compiled
+## verifier loop (optional elsewhere: verify then hashes through hashlib), and with SQLite's
+## headers as well verify's SQLite reader (optional elsewhere: rows come through the driver).
 wheel-check: $(STAMP)
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	echo "wheel-check: building and installing the wheel in $$tmp"; \
@@ -90,10 +100,21 @@ wheel-check: $(STAMP)
 			"the wheel lacks the compiled kernel"' "$$tmp"/dist/leadreview-*.whl; \
 		"$$tmp/venv/bin/python" -c 'from leadreview.search.block_scoring import kernel_built; \
 			assert kernel_built(); print("wheel-check: the compiled kernel is installed")'; \
+		"$$tmp/venv/bin/python" -c 'from leadreview.search.topk_whole import batch_kernels; \
+			from leadreview.simulation.normals import compiled_normals; \
+			assert batch_kernels() is not None, "the wheel lacks the batch kernels"; \
+			assert compiled_normals() is not None, "the compiled normals are missing or differ"; \
+			print("wheel-check: the batch kernels and the compiled normals are installed")'; \
 		if [ -f /usr/include/openssl/evp.h ]; then \
 			"$$tmp/venv/bin/python" -c 'from leadreview.audit.chain_kernel import kernel_built; \
 				assert kernel_built(), "the wheel lacks the compiled verifier loop"; \
 				print("wheel-check: the compiled verifier loop is installed")'; \
+			if [ -f /usr/include/sqlite3.h ]; then \
+				"$$tmp/venv/bin/python" -c 'from leadreview.audit.chain_kernel import \
+					sqlite_reader_built; \
+					assert sqlite_reader_built(), "the wheel lacks the compiled SQLite reader"; \
+					print("wheel-check: the compiled SQLite reader is installed")'; \
+			fi; \
 		fi; \
 	fi; \
 	run policy list | tee "$$tmp/policies.txt"; \

@@ -9,6 +9,13 @@ against (bench_audit.bench_verify), and what SHA-256 costs on this machine.
 - `read_and_hash_all`: that floor plus both of those — every hash any verifier of this
   format must compute, with no comparison and no read of the stored tree. What verify
   spends above it is its checks and the audit_merkle read.
+- `sqlite_read`: SQLite reading the same rows of both tables inside its own engine, one
+  aggregate query a table (`max()` of every column, so each value is loaded, as
+  sqlite3_column_* loads it for the C reader), no Python object per row and no hash: the
+  floor of the path verify takes on SQLite now (leadreview/audit/_verify_sqlite.c
+  steps the same rows through the same library). Verify's distance from it is its
+  hashing (3 SHA-256 an event) and checks; both Python floors above now sit above it, as
+  each still builds a tuple and a bytes per row.
 - `sha256_costs`: hashlib's throughput on long blocks and its cost per event-sized
   message: at a few hundred bytes a call is mostly Python's per-call overhead, so the
   hashing costs three calls per event, whatever the CPU's SHA speed.
@@ -30,6 +37,13 @@ _SELECT = (
     "login FROM audit_event WHERE seq >= {} AND seq <= {} ORDER BY seq"
 )
 _CHUNK = 20_000
+# max() of each column loads every value (count(*) or length() alone would not read them).
+_SQLITE_READ = (
+    "SELECT count(*), max(time), max(actor), max(role), max(event_type), max(payload), "
+    "max(prev_digest), max(digest), max(format), max(auth), max(login) FROM audit_event "
+    "WHERE seq >= {} AND seq <= {}"
+)
+_SQLITE_READ_TREE = "SELECT count(*), max(hashes) FROM audit_merkle WHERE seq >= {} AND seq <= {}"
 
 
 def read_and_hash(path: Path, first: int = 1, last: int = 1 << 62) -> None:
@@ -59,6 +73,16 @@ def read_and_hash_all(path: Path, first: int = 1, last: int = 1 << 62) -> None:
     while len(level) > 1:
         pairs = zip(level[0::2], level[1::2], strict=False)
         level = [sha256(b"\x01" + left + right).digest() for left, right in pairs]
+
+
+def sqlite_read(path: Path, first: int = 1, last: int = 1 << 62) -> None:
+    """SQLite's own read of the events and their audit_merkle rows, no Python per row."""
+    connection = sqlite3.connect(path)
+    try:
+        for query in (_SQLITE_READ, _SQLITE_READ_TREE):
+            connection.execute(query.format(int(first), int(last))).fetchall()
+    finally:
+        connection.close()
 
 
 def on_every_core(floor: Callable[[Path, int, int], None], path: Path, count: int) -> None:

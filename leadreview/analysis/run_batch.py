@@ -37,6 +37,12 @@ class ScenarioRun:
 def _load_search_modules() -> None:
     import leadreview.search.collections
     import leadreview.search.simulated  # noqa: F401
+    from leadreview.search.service_model import service_model
+
+    # Every simulated call validates against botocore's Rekognition model: its session
+    # and JSON model took a quarter of a second of one core, after the gallery, before
+    # the search could start (py-spy on `replay --gallery-size 1000000`).
+    service_model()
 
 
 def search_world(world: World, max_faces: int) -> "EmbeddingSearchResult":
@@ -77,9 +83,10 @@ def run_scenario(
     `gallery` given, see `build_world`) and search it."""
     from concurrent.futures import ThreadPoolExecutor
 
-    # The search's modules (botocore's error classes among them) take a fifth of a
-    # second of one core to import; imported beside the gallery's generation they share
-    # the cores with it instead of standing alone between the generation and the search.
+    # The search's modules (botocore's error classes among them) and the service model
+    # take about half a second of one core; loaded beside the gallery's generation they
+    # share the cores with it instead of standing alone between the generation and the
+    # search.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-search") as loader:
         loading = loader.submit(_load_search_modules)
         world = build_world(

@@ -22,53 +22,13 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <openssl/evp.h>
 #include <limits.h>
-#include <string.h>
+
+#include "_verify_entry.h"
 
 #define ROW_COLUMNS 11
-#define DIGEST_SIZE 32
 
-typedef struct {
-    char *data;
-    size_t size;
-    size_t capacity;
-} Buffer;
-
-static int buffer_reserve(Buffer *buffer, size_t more) {
-    if (buffer->size + more <= buffer->capacity) {
-        return 0;
-    }
-    size_t capacity = buffer->capacity ? buffer->capacity : 1024;
-    while (capacity < buffer->size + more) {
-        capacity *= 2;
-    }
-    char *grown = PyMem_Realloc(buffer->data, capacity);
-    if (grown == NULL) {
-        return -1;
-    }
-    buffer->data = grown;
-    buffer->capacity = capacity;
-    return 0;
-}
-
-static int append(Buffer *buffer, const char *text, size_t length) {
-    if (buffer_reserve(buffer, length) < 0) {
-        return -1;
-    }
-    memcpy(buffer->data + buffer->size, text, length);
-    buffer->size += length;
-    return 0;
-}
-
-#define APPEND_LITERAL(buffer, literal) append((buffer), (literal), sizeof(literal) - 1)
-
-/* A column's UTF-8 text, or NULL (no exception set) when the row must fall back. */
-typedef struct {
-    const char *text;
-    Py_ssize_t length;
-} Text;
-
+/* A column's UTF-8 text; 0 (no exception set) when the row must fall back. */
 static int text_of(PyObject *value, Text *out) {
     if (!PyUnicode_CheckExact(value)) {
         return 0;
@@ -79,28 +39,6 @@ static int text_of(PyObject *value, Text *out) {
         return 0;
     }
     return 1;
-}
-
-/* A label may hold neither a quote nor a backslash (UTF-8 continuation bytes never
- * equal either, so a byte search is exact). */
-static int clean_label(const Text *label) {
-    return memchr(label->text, '"', (size_t)label->length) == NULL &&
-           memchr(label->text, '\\', (size_t)label->length) == NULL;
-}
-
-static int append_text(Buffer *buffer, const Text *value) {
-    return append(buffer, value->text, (size_t)value->length);
-}
-
-static const char HEX[] = "0123456789abcdef";
-
-/* SHA-256 fetched once: `EVP_sha256()` makes each EVP_DigestInit look the algorithm up
- * again (OpenSSL 3), which costs two thirds as much as hashing an event. */
-static const EVP_MD *sha256_md = NULL;
-
-static int sha256(EVP_MD_CTX *context, const char *data, size_t length, unsigned char *out) {
-    return EVP_DigestInit_ex(context, sha256_md, NULL) &&
-           EVP_DigestUpdate(context, data, length) && EVP_DigestFinal_ex(context, out, NULL);
 }
 
 /* The entry of one row into `buffer` after its first byte (kept for the leaf's 0x00).
@@ -115,81 +53,52 @@ static int build_entry(PyObject *row, long long expected, Buffer *buffer, Text *
     if (!PyLong_CheckExact(seq_object) || !PyLong_CheckExact(version_object)) {
         return 0;
     }
+    EventText event = {0};
     int overflow = 0;
-    long long seq = PyLong_AsLongLongAndOverflow(seq_object, &overflow);
-    if (overflow || seq != expected || (seq == -1 && PyErr_Occurred())) {
+    event.seq = PyLong_AsLongLongAndOverflow(seq_object, &overflow);
+    if (overflow || event.seq != expected || (event.seq == -1 && PyErr_Occurred())) {
         PyErr_Clear();
         return 0;
     }
-    long version = PyLong_AsLongAndOverflow(version_object, &overflow);
-    if (overflow || (version != 1 && version != 2)) {
+    event.version = PyLong_AsLongAndOverflow(version_object, &overflow);
+    if (overflow || (event.version != 1 && event.version != 2)) {
         PyErr_Clear();
         return 0;
     }
-    Text time, actor, role, event_type, payload, prev, digest, auth = {"", 0}, login = {"", 0};
-    if (!text_of(PyTuple_GET_ITEM(row, 1), &time) || !text_of(PyTuple_GET_ITEM(row, 2), &actor) ||
-        !text_of(PyTuple_GET_ITEM(row, 3), &role) ||
-        !text_of(PyTuple_GET_ITEM(row, 4), &event_type) ||
-        !text_of(PyTuple_GET_ITEM(row, 5), &payload) ||
-        !text_of(PyTuple_GET_ITEM(row, 6), &prev) || !text_of(PyTuple_GET_ITEM(row, 7), &digest)) {
+    event.auth = (Text){"", 0};
+    event.login = (Text){"", 0};
+    if (!text_of(PyTuple_GET_ITEM(row, 1), &event.time) ||
+        !text_of(PyTuple_GET_ITEM(row, 2), &event.actor) ||
+        !text_of(PyTuple_GET_ITEM(row, 3), &event.role) ||
+        !text_of(PyTuple_GET_ITEM(row, 4), &event.event_type) ||
+        !text_of(PyTuple_GET_ITEM(row, 5), &event.payload) ||
+        !text_of(PyTuple_GET_ITEM(row, 6), &event.prev) ||
+        !text_of(PyTuple_GET_ITEM(row, 7), &event.digest)) {
         return 0;
     }
     PyObject *auth_object = PyTuple_GET_ITEM(row, 9);
     PyObject *login_object = PyTuple_GET_ITEM(row, 10);
-    if (version == 2) {
-        /* Format 2 names both, non-empty. */
-        if (!text_of(auth_object, &auth) || !text_of(login_object, &login) || auth.length == 0 ||
-            login.length == 0) {
+    if (event.version == 2) {
+        /* Format 2 names both (labels_pass: non-empty). */
+        if (!text_of(auth_object, &event.auth) || !text_of(login_object, &event.login)) {
             return 0;
         }
     } else {
         /* Format 1 does not seal them, but the walker still checks them as labels: a
          * str is checked here, None formats as "None" (clean); anything else falls back. */
-        if ((auth_object != Py_None && !text_of(auth_object, &auth)) ||
-            (login_object != Py_None && !text_of(login_object, &login))) {
+        if ((auth_object != Py_None && !text_of(auth_object, &event.auth)) ||
+            (login_object != Py_None && !text_of(login_object, &event.login))) {
             return 0;
         }
     }
-    const Text *labels[] = {&actor, &event_type, &role, &time, &prev, &auth, &login};
-    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
-        if (!clean_label(labels[i])) {
-            return 0;
-        }
+    if (!labels_pass(&event)) {
+        return 0;
     }
-    char seq_text[32];
-    int seq_length = snprintf(seq_text, sizeof(seq_text), "%lld", seq);
-    buffer->size = 1; /* byte 0 is the leaf's 0x00 prefix */
-    int ok;
-    if (version == 1) {
-        ok = APPEND_LITERAL(buffer, "{\"actor\":\"") == 0 && append_text(buffer, &actor) == 0 &&
-             APPEND_LITERAL(buffer, "\",\"event_type\":\"") == 0 &&
-             append_text(buffer, &event_type) == 0 &&
-             APPEND_LITERAL(buffer, "\",\"payload\":") == 0 && append_text(buffer, &payload) == 0 &&
-             APPEND_LITERAL(buffer, ",\"prev_digest\":\"") == 0 && append_text(buffer, &prev) == 0 &&
-             APPEND_LITERAL(buffer, "\",\"role\":\"") == 0 && append_text(buffer, &role) == 0 &&
-             APPEND_LITERAL(buffer, "\",\"seq\":") == 0 &&
-             append(buffer, seq_text, (size_t)seq_length) == 0 &&
-             APPEND_LITERAL(buffer, ",\"time\":\"") == 0 && append_text(buffer, &time) == 0 &&
-             APPEND_LITERAL(buffer, "\"}") == 0;
-    } else {
-        ok = APPEND_LITERAL(buffer, "{\"actor\":\"") == 0 && append_text(buffer, &actor) == 0 &&
-             APPEND_LITERAL(buffer, "\",\"auth\":\"") == 0 && append_text(buffer, &auth) == 0 &&
-             APPEND_LITERAL(buffer, "\",\"event_type\":\"") == 0 &&
-             append_text(buffer, &event_type) == 0 &&
-             APPEND_LITERAL(buffer, "\",\"login\":\"") == 0 && append_text(buffer, &login) == 0 &&
-             APPEND_LITERAL(buffer, "\",\"payload\":") == 0 && append_text(buffer, &payload) == 0 &&
-             APPEND_LITERAL(buffer, ",\"prev_digest\":\"") == 0 && append_text(buffer, &prev) == 0 &&
-             APPEND_LITERAL(buffer, "\",\"role\":\"") == 0 && append_text(buffer, &role) == 0 &&
-             APPEND_LITERAL(buffer, "\",\"seq\":") == 0 &&
-             append(buffer, seq_text, (size_t)seq_length) == 0 &&
-             APPEND_LITERAL(buffer, ",\"time\":\"") == 0 && append_text(buffer, &time) == 0 &&
-             APPEND_LITERAL(buffer, "\",\"v\":2}") == 0;
-    }
-    if (!ok) {
+    if (build_entry_text(&event, buffer) < 0) {
         return -1;
     }
-    *prev_out = prev;
-    *digest_out = digest;
+    *prev_out = event.prev;
+    *digest_out = event.digest;
     return 1;
 }
 
@@ -236,20 +145,13 @@ static PyObject *chain_leaves(PyObject *self, PyObject *args) {
         }
         /* The link and the stored digest, as the walker's fast path compares them. */
         if (prev.length != previous.length || memcmp(prev.text, previous.text, prev.length) != 0 ||
-            digest.length != 2 * DIGEST_SIZE) {
+            !hex_equals(&digest, computed)) {
             outcome = 0;
             break;
         }
-        for (int k = 0; k < DIGEST_SIZE; k++) {
-            if (digest.text[2 * k] != HEX[computed[k] >> 4] ||
-                digest.text[2 * k + 1] != HEX[computed[k] & 15]) {
-                outcome = 0;
-                break;
-            }
-        }
         previous = digest;
     }
-    PyMem_Free(buffer.data);
+    PyMem_RawFree(buffer.data);
     EVP_MD_CTX_free(context);
     if (outcome == 1) {
         return leaves;
@@ -426,11 +328,6 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__verify_kernels(void) {
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
-    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-#endif
-    if (sha256_md == NULL) {
-        sha256_md = EVP_sha256();
-    }
+    fetch_sha256();
     return PyModule_Create(&module);
 }

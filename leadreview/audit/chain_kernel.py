@@ -7,19 +7,31 @@ C code does not handle, and the walker then walks that chunk in Python. Verdicts
 their wording are Python's either way. `check_levels` does tree_check.py's check of the
 stored tree's levels in one call.
 
-`LEADREVIEW_VERIFY_KERNEL=python` forces the Python path (read per walker), so the two
-can be compared on one machine; an install built without a C compiler or without
-OpenSSL's headers has only that path.
+`sqlite_range_walker()` is `_verify_sqlite.c`'s `walk_range`: a range of a SQLite log
+read through SQLite's C API and checked in C, no Python object per row (verify_parallel.py
+uses it for each range and falls back to the driver's rows when it is absent or cannot
+read the file).
+
+`LEADREVIEW_VERIFY_KERNEL=python` (read by the command line: `compiled_paths`) forces
+the Python path, so the two
+can be compared on one machine; `LEADREVIEW_VERIFY_KERNEL=driver` keeps the compiled
+hashing loop but reads rows through the driver (the path before the C reader). An install
+built without a C compiler or without OpenSSL's headers has only the Python path; one
+without SQLite's headers has no C reader.
 """
 
-import os
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-KERNEL_ENV = "LEADREVIEW_VERIFY_KERNEL"
+from leadreview.compiled_paths import chosen
 
 ChainLeaves = Callable[[list[Any], object, object], bytes | None]
+# (uri, first, last, link, chunk_rows, top, sizes) -> the range's state, False or None.
+RangeState = tuple[int, str, str, dict[int, str], int, list[bytes]]
+SqliteRangeWalker = Callable[
+    [str, int, int, str | None, int, int, list[int]], RangeState | bool | None
+]
 
 
 def _load_kernels() -> ModuleType | None:
@@ -36,10 +48,40 @@ def kernel_built() -> bool:
     return _load_kernels() is not None
 
 
+def _load_sqlite_reader() -> ModuleType | None:
+    try:
+        from leadreview.audit import _verify_sqlite
+    except ImportError:  # built without SQLite's (or libcrypto's) headers
+        return None
+    module: ModuleType = _verify_sqlite
+    return module
+
+
+def sqlite_reader_built() -> bool:
+    """Whether the compiled SQLite range reader is installed."""
+    return _load_sqlite_reader() is not None
+
+
+def _asked() -> str:
+    return chosen().verify
+
+
 def _wanted() -> ModuleType | None:
-    if os.environ.get(KERNEL_ENV, "").strip().lower() == "python":
+    if _asked() == "python":
         return None
     return _load_kernels()
+
+
+def sqlite_range_walker() -> SqliteRangeWalker | None:
+    """The compiled `walk_range` over a SQLite file, unless it is not built or the
+    environment asks for the Python path or the driver's rows."""
+    if _asked() in ("python", "driver"):
+        return None
+    reader = _load_sqlite_reader()
+    if reader is None:
+        return None
+    function: SqliteRangeWalker = reader.walk_range
+    return function
 
 
 def chain_kernel() -> ChainLeaves | None:

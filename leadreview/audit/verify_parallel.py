@@ -12,17 +12,32 @@ never named twice, or differently).
 Ranges start at multiples of 2^level events (level: ALIGN_LEVEL, or less for a log too
 small to split there), so each holds every tree node below that level over its own
 leaves (tree_check.py); the few nodes above are checked here.
+
+The split needs only each table's lowest and highest sequence number, which the primary
+key's index answers without reading the rows: the ranges cover 1…head between them, and
+each range checks that it holds exactly its events and tree rows, consecutively, so a
+gap, a missing tree row or a stray row still sends the log to the sequential walk.
+
+On a SQLite file each range is read by the compiled reader when it is built
+(`_verify_sqlite.c`, through chain_kernel.py): the rows go from SQLite's C API straight
+into the checks, with no Python object per row. It says only "intact" (the range's
+state) or "not" (the sequential walk names what); where it cannot read the file, the
+range is read through the driver as before.
 """
 
 import multiprocessing
 import os
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 
+from leadreview import compiled_paths
+from leadreview.audit.canonical import GENESIS_DIGEST
+from leadreview.audit.chain_kernel import sqlite_range_walker
 from leadreview.audit.checkpoint import Checkpoint
 from leadreview.audit.models import ROW_COLUMNS, RawRow
 from leadreview.audit.stream import CHUNK_ROWS, stream_rows
@@ -68,6 +83,9 @@ def walk_range(
 ) -> RangeResult:
     """Walk events `first`…`last` and their audit_merkle rows from a connection of its own;
     stops at the first thing wrong (the sequential walk will name it)."""
+    compiled = _walk_in_c(url, first, last, checkpoints, chunk_rows, align_level)
+    if compiled is not None:
+        return compiled
     store = Store(make_engine(url))
     walker = ChainWalker("", checkpoints, _no_stored_root, first_seq=first, digest_leaves=False)
     tree = RangeTreeCheck(first, top=align_level)
@@ -82,6 +100,48 @@ def walk_range(
     finally:
         store.engine.dispose()
     return RangeResult(walker.state(), tree.problem, tree.rows, tree.upper)
+
+
+def _read_only_uri(url: str) -> str | None:
+    """A SQLite URI opening the database file of `url` read-only (its WAL still read),
+    or None for anything else: another backend, an in-memory database, a URL with
+    options of its own."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or parsed.query or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:") or not os.path.isfile(database):
+        return None
+    # Not `immutable`: a log being appended to has a WAL, and mode=ro reads it.
+    return f"file:{urllib.parse.quote(os.path.abspath(database))}?mode=ro"
+
+
+def _walk_in_c(
+    url: str,
+    first: int,
+    last: int,
+    checkpoints: Sequence[Checkpoint],
+    chunk_rows: int,
+    align_level: int,
+) -> RangeResult | None:
+    """The range walked by the compiled SQLite reader; None where it is not built, not
+    wanted, or cannot read this database (the driver's rows are walked instead)."""
+    walker = sqlite_range_walker()
+    uri = _read_only_uri(url) if walker is not None else None
+    if walker is None or uri is None:
+        return None
+    sizes = sorted({c.size for c in checkpoints if first <= c.size <= last})
+    link = GENESIS_DIGEST if first == 1 else None  # a later range's link is the joiner's
+    found = walker(uri, first, last, link, chunk_rows, align_level, sizes)
+    if found is None:
+        return None
+    if isinstance(found, bool):  # not intact: the sequential walk names why
+        return RangeResult(RangeState(0, first, "", "", {}, True), "", 0, [])
+    count, first_prev, last_digest, seen, tree_rows, upper = found
+    state = RangeState(count, first + count, first_prev, last_digest, seen, False)
+    return RangeResult(state, "", tree_rows, upper)
 
 
 def _walk_together(
@@ -123,16 +183,22 @@ def _start_method() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _counts(store: Store) -> tuple[int, int, int, int]:
-    """(rows, highest seq) of audit_event and of audit_merkle, in one snapshot."""
+# One aggregate per subquery: SQLite answers a lone min() or max() from the index (a
+# few page reads) but scans the table for both in one SELECT. One statement, one snapshot.
+_BOUNDS = (
+    "SELECT (SELECT min(seq) FROM audit_event), (SELECT max(seq) FROM audit_event), "
+    "(SELECT min(seq) FROM audit_merkle), (SELECT max(seq) FROM audit_merkle)"
+)
+
+
+def _bounds(store: Store) -> tuple[int, int, int, int]:
+    """(lowest, highest seq) of audit_event and of audit_merkle, 0 for an empty table."""
     from sqlalchemy import text
 
     with store.reading() as session:
-        events = session.execute(text("SELECT count(*), coalesce(max(seq), 0) FROM audit_event"))
-        event_rows, event_head = events.one()
-        tree = session.execute(text("SELECT count(*), coalesce(max(seq), 0) FROM audit_merkle"))
-        tree_rows, tree_head = tree.one()
-    return int(event_rows), int(event_head), int(tree_rows), int(tree_head)
+        row = session.execute(text(_BOUNDS)).one()
+    event_low, event_head, tree_low, tree_head = (int(value or 0) for value in row)
+    return event_low, event_head, tree_low, tree_head
 
 
 def default_workers() -> int:
@@ -149,9 +215,9 @@ def verify_in_ranges(
 ) -> VerifyReport | None:
     """The report of an intact log, walked in `workers` ranges at once; None when the
     log must be walked sequentially (too small, one core, or anything wrong in it)."""
-    event_rows, head, tree_rows, tree_head = _counts(store)
-    # A row outside 1…head (or a gap) shows as a count that is not the head.
-    if workers < 2 or not (event_rows == head == tree_rows == tree_head):
+    event_low, head, tree_low, tree_head = _bounds(store)
+    # Both tables must span 1…head; a gap inside is found by the range that holds it.
+    if workers < 2 or not (event_low == tree_low == 1 and head == tree_head):
         return None
     level = _alignment(head, workers)
     starts = _boundaries(head, workers, level)
@@ -159,7 +225,14 @@ def verify_in_ranges(
         return None
     ends = [start - 1 for start in starts[1:]] + [head]
     url = store.engine.url.render_as_string(hide_password=False)
-    with ProcessPoolExecutor(len(starts) - 1, mp_context=_start_method()) as pool:
+    pool = ProcessPoolExecutor(
+        len(starts) - 1,
+        mp_context=_start_method(),
+        # A spawned walker starts with the defaults: hand it this process's choice.
+        initializer=compiled_paths.choose,
+        initargs=(compiled_paths.chosen(),),
+    )
+    with pool:
         futures = [
             pool.submit(walk_range, url, first, last, list(checkpoints), chunk_rows, level)
             for first, last in zip(starts[1:], ends[1:], strict=True)

@@ -5,7 +5,9 @@ come through `rank_faces`, so a probe gives the same leads whichever way it is s
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
@@ -13,7 +15,8 @@ import numpy.typing as npt
 from leadreview.search.block_scoring import GalleryMatrix
 from leadreview.search.client_errors import ServiceError
 from leadreview.search.face_store import FaceStore
-from leadreview.search.topk import DEFAULT_BUDGET_BYTES, exact_top_k
+from leadreview.search.topk import DEFAULT_BUDGET_BYTES, exact_top_k, selection_pool
+from leadreview.search.topk_whole import batch_kernels, row_spans
 
 FloatMatrix = npt.NDArray[np.float32]
 SimilarityMap = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.float64]]
@@ -32,13 +35,28 @@ class EmbeddingSearchResult:
     `positions` are rows of the collection's gallery matrix (the order faces were
     imported or indexed), padded with -1; `face_ids` are padded with ""; `similarities`
     and `cosines` with NaN.
+
+    `face_ids` are looked up the first time they are read, not by the search: a batch
+    that only counts leads (replay, compare) never builds them, and they cost about as
+    much as the rest of a small gallery's search after its product. A face keeps its id
+    and its row for the life of its collection, so a later lookup gives what the search
+    would have. The result holds the collection's id lookup, and through it the
+    collection's store (its gallery matrix), for as long as the result is kept.
     """
 
     positions: npt.NDArray[np.int64]
-    face_ids: npt.NDArray[np.str_]
     similarities: npt.NDArray[np.float64]
     cosines: npt.NDArray[np.float32]
     counts: npt.NDArray[np.int64]
+    ids_of: Callable[[list[int]], list[str]] = field(repr=False, compare=False)
+    """The collection's FaceIds of gallery rows (`FaceStore.face_ids`)."""
+
+    @cached_property
+    def face_ids(self) -> npt.NDArray[np.str_]:
+        valid = self.positions != NO_MATCH
+        face_ids = np.full(self.positions.shape, "", dtype="<U36")  # 36-character UUIDs
+        face_ids[valid] = self.ids_of(self.positions[valid].tolist())
+        return face_ids
 
     def row(self, i: int) -> list[tuple[int, str, float]]:
         """(position, face id, similarity) of probe i's leads."""
@@ -76,18 +94,37 @@ def prepare_queries(embeddings: npt.ArrayLike, dimension: int | None) -> FloatMa
 
 
 def _rescore(
-    gallery: GalleryMatrix, queries: FloatMatrix, candidates: npt.NDArray[np.int64]
+    gallery: GalleryMatrix,
+    queries: FloatMatrix,
+    candidates: npt.NDArray[np.int64],
+    kernels: ModuleType | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """Candidates re-ranked by cosines recomputed in float64, one probe at a time.
 
     A BLAS product rounds differently with the shape of the block it is given, so the
     same probe could score a hair differently alone and in a batch. Rescoring each
     (probe, candidate) pair the same way makes a probe's leads independent of its batch.
+    `kernels`: the compiled `_batch_kernels` (its `rescore` gives numpy's float64 sums
+    bit for bit), or None for numpy.
     """
     m, k = candidates.shape
-    exact = np.zeros((m, k), dtype=np.float64)
     if candidates.size == 0:
-        return candidates, exact.astype(np.float32)
+        return candidates, np.zeros((m, k), dtype=np.float32)
+    exact = (
+        _exact_numpy(gallery, queries, candidates)
+        if kernels is None
+        else _exact_compiled(kernels, gallery, queries, candidates)
+    )
+    order = np.lexsort((candidates, -exact), axis=1)
+    ranked = np.take_along_axis(candidates, order, axis=1)
+    return ranked, np.take_along_axis(exact, order, axis=1).astype(np.float32)
+
+
+def _exact_numpy(
+    gallery: GalleryMatrix, queries: FloatMatrix, candidates: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    m, k = candidates.shape
+    exact = np.zeros((m, k), dtype=np.float64)
     # Blocks of probes keep the gathered (probes, k, d) float64 rows to a few tens of MB.
     block = max(1, _RESCORE_BLOCK_ELEMENTS // (k * gallery.shape[1]))
     for start in range(0, m, block):
@@ -96,9 +133,26 @@ def _rescore(
         # Elementwise product, then a sum over the contiguous last axis: the same
         # arithmetic for every pair, whatever else is in the block.
         exact[start:stop] = (rows * queries[start:stop, None, :].astype(np.float64)).sum(axis=2)
-    order = np.lexsort((candidates, -exact), axis=1)
-    ranked = np.take_along_axis(candidates, order, axis=1)
-    return ranked, np.take_along_axis(exact, order, axis=1).astype(np.float32)
+    return exact
+
+
+def _exact_compiled(
+    kernels: ModuleType,
+    gallery: GalleryMatrix,
+    queries: FloatMatrix,
+    candidates: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]:
+    m, k = candidates.shape
+    exact = np.empty((m, k), dtype=np.float64)
+    rows = np.ascontiguousarray(candidates, dtype=np.int64)
+    spans = row_spans(m, candidates.size * gallery.shape[1])
+    if len(spans) == 1:
+        kernels.rescore(gallery, queries, rows, exact, 0, m)
+    else:
+        # list(): wait for every span and re-raise the first error here.
+        pool = selection_pool()
+        list(pool.map(lambda span: kernels.rescore(gallery, queries, rows, exact, *span), spans))
+    return exact
 
 
 def rank_faces(
@@ -117,13 +171,12 @@ def rank_faces(
     searched for), or NO_MATCH. `budget_bytes` bounds the working memory of the
     top-k over the gallery (see `topk`).
     """
-    m = queries.shape[0]
     # Ask top-k for enough extra rows that deleted or excluded faces cannot crowd out
     # live ones: the result stays exact.
     extra = store.deleted_count + (0 if exclude is None else 1)
     k = min(max_faces + extra + _RESCORE_MARGIN, store.size)
     top, _ = exact_top_k(store.vectors, queries, k, budget_bytes=budget_bytes)
-    top, cosines = _rescore(store.vectors, queries, top)
+    top, cosines = _rescore(store.vectors, queries, top, batch_kernels())
     sims = np.asarray(similarity(cosines), dtype=np.float64)
     if sims.shape != cosines.shape:
         raise TypeError(f"similarity map returned shape {sims.shape}, expected {cosines.shape}")
@@ -137,12 +190,10 @@ def rank_faces(
     width = order.shape[1]
     valid = np.arange(width)[None, :] < counts[:, None]
     positions = np.where(valid, np.take_along_axis(top, order, axis=1), NO_MATCH)
-    face_ids = np.full((m, width), "", dtype="<U36")  # FaceIds are 36-character UUIDs
-    # Look up only the ids returned: converting the whole id list would cost O(gallery).
-    face_ids[valid] = store.face_ids(positions[valid].tolist())
     return EmbeddingSearchResult(
         positions=positions.astype(np.int64),
-        face_ids=face_ids,
+        # Only the ids returned, when read: the whole id list would cost O(gallery).
+        ids_of=store.face_ids,
         similarities=np.where(valid, np.take_along_axis(sims, order, axis=1), np.nan),
         cosines=np.where(valid, np.take_along_axis(cosines, order, axis=1), np.nan).astype(
             np.float32

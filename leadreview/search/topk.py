@@ -49,6 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from leadreview.search.block_scoring import GalleryMatrix, block_scorer, numpy_scores
+from leadreview.search.topk_whole import whole_matrix_fits, whole_matrix_top_k
 
 FloatMatrix = npt.NDArray[np.float32]
 IndexMatrix = npt.NDArray[np.int64]
@@ -81,6 +82,11 @@ _MAX_CANDIDATE_SHARE = 1 / 16
 @cache
 def _selection_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="topk")
+
+
+def selection_pool() -> ThreadPoolExecutor:
+    """The search's threads (a thread per core), shared with the rescoring (`matching`)."""
+    return _selection_pool()
 
 
 def _best_unsorted(scores: FloatMatrix, k: int, offset: int) -> tuple[IndexMatrix, FloatMatrix]:
@@ -274,6 +280,12 @@ def exact_top_k(
     k = min(k, n)
     if m == 0 or k == 0:
         return np.empty((m, k), dtype=np.int64), np.empty((m, k), dtype=np.float32)
+    if whole_matrix_fits(m, gallery, budget_bytes):
+        # A small gallery: one product and a compiled selection per row (topk_whole).
+        queries_in = np.ascontiguousarray(queries, dtype=np.float32)
+        whole = whole_matrix_top_k(gallery, queries_in, k, _selection_pool)
+        if whole is not None:
+            return whole
     query_rows = min(m, _MAX_QUERY_ROWS)
     kernel = block_scorer(gallery, _selection_pool)
     # Only numpy's path needs a float32 copy of a float16 block (the kernel reads it).

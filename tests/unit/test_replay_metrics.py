@@ -1,11 +1,16 @@
 """The replay counts, checked on a hand-built batch where every figure is known."""
 
+import threading
+
 import numpy as np
+import pytest
 
 from leadreview.analysis.batch import SearchBatch
 from leadreview.analysis.replay_metrics import replay_policies
+from leadreview.analysis.scenario_overrides import with_overrides
 from leadreview.domain.policy import UseCase
 from leadreview.policy.loader import load_policies
+from leadreview.simulation.scenario import load_scenario
 
 
 def test_counts_per_policy_and_group_on_a_known_batch() -> None:
@@ -48,3 +53,24 @@ def test_counts_per_policy_and_group_on_a_known_batch() -> None:
     assert documented.leads_shown == 2  # the true 96.03 lead is filtered
     assert documented.false_leads_shown == 2
     assert documented.by_group["B"].probes_with_false_lead == 0
+
+
+def test_the_search_is_prepared_while_the_gallery_is_generated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """botocore's session and Rekognition model (a quarter of a second of one core) are
+    loaded by the thread that runs beside the generation, not after it by the search."""
+    from leadreview.analysis import run_batch
+    from leadreview.search import service_model as model_module
+
+    loaded_in: list[str] = []
+    original = model_module.service_model
+
+    def recording() -> object:
+        loaded_in.append(threading.current_thread().name)
+        return original()
+
+    monkeypatch.setattr(model_module, "service_model", recording)
+    scenario = with_overrides(load_scenario("aclu-2018"), gallery_size=2_000, probes=5)
+    run_batch.run_scenario(scenario)
+    assert loaded_in and loaded_in[0].startswith("import-search")

@@ -252,3 +252,20 @@ def test_import_faces_checks_the_gallery() -> None:
     assert code_of(lambda: sim.import_faces("c", rows, FaceIds=same)) == "InvalidParameterException"
     assert code_of(lambda: sim.import_faces("nope", rows)) == "ResourceNotFoundException"
     assert code_of(lambda: sim.import_faces("c", rows)) == "ok"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("bad", [1.01, 0.98, np.nan, np.inf])
+def test_an_imported_row_that_is_not_a_unit_vector_is_named(dtype: type, bad: float) -> None:
+    """The check reads the gallery a block at a time: a bad row past the first block is
+    found and named, a row within float rounding of unit is not."""
+    gallery = unit_rows(np.random.default_rng(3), 70_000)
+    gallery[1] *= np.float32(1.0 + 4e-4)  # inside the tolerance
+    original = gallery[69_000].copy()
+    gallery[69_000] = original * np.float32(bad)
+    client = SimulatedRekognition(logistic_similarity)
+    client.create_collection(CollectionId="c")
+    with pytest.raises(ClientError, match="row 69000 is not a unit vector"):
+        client.import_faces("c", gallery.astype(dtype))
+    gallery[69_000] = original
+    assert client.import_faces("c", gallery.astype(dtype)) == range(70_000)
