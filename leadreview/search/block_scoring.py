@@ -18,7 +18,8 @@ it does the same searches on less CPU than BLAS's search path (one thread each, 
 float32 faces, top 50, CPU medians A B A B at load 6-7: one probe 20-23 vs 35-38 ms, a
 batch of 64 232-251 vs 399-414 ms; see bench/bench_search.py), and BLAS's path also
 stores every score of a block before selecting. `LEADREVIEW_SEARCH_KERNEL=numpy` forces
-the numpy path (read per search; `=kernel` is the default's spelling), so the paths can
+the numpy path (read by the command line, asked of `compiled_paths` per search; `=kernel`
+is the default's spelling), so the paths can
 be compared and tested on one machine; an install without a C compiler has only the
 numpy path.
 
@@ -37,12 +38,13 @@ from types import ModuleType
 import numpy as np
 import numpy.typing as npt
 
+from leadreview.compiled_paths import chosen
+
 FloatMatrix = npt.NDArray[np.float32]
 GalleryMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float16]
 FloatVector = npt.NDArray[np.float32]
 IndexVector = npt.NDArray[np.int64]
 
-KERNEL_ENV = "LEADREVIEW_SEARCH_KERNEL"
 # Below this many multiply-adds, a thread hand-off costs more than it saves.
 _PARALLEL_FROM_MULTIPLY_ADDS = 2_000_000
 # Work per piece of a block (see KernelScorer): a few milliseconds, so a call's own
@@ -65,21 +67,17 @@ def kernel_built() -> bool:
 
 
 def _kernel_wanted() -> bool:
-    return os.environ.get(KERNEL_ENV, "").strip().lower() != "numpy"
+    return chosen().search != "numpy"
 
 
 def kernel_threads() -> int:
     """Threads the kernel splits a block between: the cores this process may use, or
-    fewer when the BLAS thread count is set (a command running seeds in worker
-    processes gives each a share of the cores that way; the kernel replaces BLAS in the
-    product, so it takes the same share)."""
+    fewer when the BLAS thread count is capped (the command line reads the cap; a
+    command running seeds in worker processes gives each a share of the cores that way;
+    the kernel replaces BLAS in the product, so it takes the same share)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    threads = cores or 1
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        value = os.environ.get(name, "").strip()
-        if value.isdigit() and int(value) > 0:
-            threads = min(threads, int(value))
-    return threads
+    cap = chosen().kernel_threads
+    return max(1, min(cores or 1, cap or cores or 1))
 
 
 class KernelScorer:

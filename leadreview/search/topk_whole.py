@@ -16,7 +16,6 @@ a row holds a NaN, `whole_matrix_top_k` returns None and the blocked loop runs.
 """
 
 import itertools
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
@@ -24,8 +23,8 @@ from types import ModuleType
 import numpy as np
 import numpy.typing as npt
 
+from leadreview.compiled_paths import chosen
 from leadreview.search.block_scoring import (
-    KERNEL_ENV,
     GalleryMatrix,
     block_scorer,
     kernel_threads,
@@ -44,7 +43,7 @@ _PARALLEL_FROM_SCORES = 1_000_000
 
 def batch_kernels() -> ModuleType | None:
     """The compiled `_batch_kernels`, or None (not built, or the numpy path asked for)."""
-    if os.environ.get(KERNEL_ENV, "").strip().lower() == "numpy":
+    if chosen().search == "numpy":
         return None
     try:
         from leadreview.search import _batch_kernels

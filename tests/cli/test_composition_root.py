@@ -18,7 +18,7 @@ from leadreview.errors import InputFileError, PermissionRefused
 from leadreview.settings import Settings
 from tests.support.cli import events, run
 
-PACKAGE = Path(__file__).resolve().parents[1] / "leadreview"
+PACKAGE = Path(__file__).resolve().parents[2] / "leadreview"
 # The composition root and the UI above it may read settings and the environment.
 ABOVE_THE_ROOT = ("app", "cli", "tui")
 
@@ -44,7 +44,10 @@ def reads_settings_or_environment(path: Path) -> list[str]:
 
 
 def test_nothing_below_the_composition_root_reads_settings_or_the_environment() -> None:
-    offenders = [hit for path in below_the_root() for hit in reads_settings_or_environment(path)]
+    scanned = list(below_the_root())
+    # A wrong PACKAGE once made this scan nothing and pass: it must see the layers.
+    assert {p.relative_to(PACKAGE).parts[0] for p in scanned} >= {"search", "audit", "workflow"}
+    offenders = [hit for path in scanned for hit in reads_settings_or_environment(path)]
     assert offenders == []
 
 

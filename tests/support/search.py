@@ -8,9 +8,9 @@ import numpy.typing as npt
 import pytest
 from PIL import Image
 
-from leadreview.search.block_scoring import KERNEL_ENV
 from leadreview.search.probe_image import ImageFormat, encode_probe_image
 from leadreview.search.simulated import SimulatedRekognition
+from tests.support.compiled import use_paths
 
 DIM = 32
 
@@ -59,10 +59,12 @@ def without_metadata(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
 
-@pytest.fixture(autouse=True, scope="module", params=["kernel", "numpy"])
-def on_both_product_paths(request: pytest.FixtureRequest) -> Iterator[str]:
+@pytest.fixture(autouse=True, params=["kernel", "numpy"])
+def on_both_product_paths(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     """Runs a module's tests on the compiled kernel and on numpy's path (import it into a
-    test module, where it applies to every test): both must be exact."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(KERNEL_ENV, request.param)
-        yield request.param
+    test module, where it applies to every test): both must be exact. Per test, after
+    conftest's reset of the choice to the defaults (a module-wide choice would be undone)."""
+    use_paths(monkeypatch, search=request.param)
+    yield request.param

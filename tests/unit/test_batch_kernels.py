@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadreview.search.block_scoring import KERNEL_ENV
 from leadreview.search.face_store import FaceStore
 from leadreview.search.matching import _exact_compiled, _exact_numpy, _rescore
 from leadreview.search.topk import exact_top_k, selection_pool
 from leadreview.search.topk_whole import batch_kernels, whole_matrix_fits, whole_matrix_top_k
+from tests.support.compiled import use_paths
 from tests.support.search import gallery_client, unit_rows
 
 
@@ -139,7 +139,7 @@ def test_the_whole_matrix_path_equals_the_blocked_loop(
     assert whole_matrix_fits(535, gallery, 256 * 2**20)
     found = whole_matrix_top_k(gallery, queries, 66, selection_pool, kernels)
     assert found is not None
-    monkeypatch.setenv(KERNEL_ENV, "numpy")  # the blocked loop, and numpy's product
+    use_paths(monkeypatch, search="numpy")  # the blocked loop, and numpy's product
     blocked_i, blocked_s = exact_top_k(gallery, queries, 66)
     assert np.array_equal(found[0], blocked_i)
     assert np.allclose(found[1], blocked_s, atol=1e-6)
@@ -158,9 +158,9 @@ def test_search_results_are_the_same_on_both_paths(
     whichever path selects and rescores."""
     client, _ = gallery_client(n=3_000, seed=6)
     probes = unit_rows(np.random.default_rng(7), 200)
-    monkeypatch.setenv(KERNEL_ENV, "kernel")
+    use_paths(monkeypatch, search="kernel")
     result = client.search_embeddings("gallery", probes, MaxFaces=40, FaceMatchThreshold=0)
-    monkeypatch.setenv(KERNEL_ENV, "numpy")
+    use_paths(monkeypatch, search="numpy")
     reference = client.search_embeddings("gallery", probes, MaxFaces=40, FaceMatchThreshold=0)
     assert np.array_equal(result.positions, reference.positions)
     assert np.array_equal(result.similarities, reference.similarities, equal_nan=True)

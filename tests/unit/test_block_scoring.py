@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadreview.search.block_scoring import KERNEL_ENV, kernel_built
+from leadreview.search.block_scoring import kernel_built
 from leadreview.search.topk import exact_top_k
+from tests.support.compiled import use_paths
 
 needs_kernel = pytest.mark.skipif(
     not kernel_built(), reason="the C kernel is not built (no compiler at install)"
@@ -26,7 +27,7 @@ def top_k_on(
     path: str, monkeypatch: pytest.MonkeyPatch, gallery: np.ndarray, queries: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     with monkeypatch.context() as patch:
-        patch.setenv(KERNEL_ENV, path)
+        use_paths(patch, search=path)
         return exact_top_k(gallery, queries, k)
 
 
@@ -171,7 +172,7 @@ def test_blocks_selected_in_the_kernel_keep_the_best_scores_among_mass_ties(
     for path in ("kernel", "numpy"):
         # A small budget: many blocks after the first.
         with monkeypatch.context() as patch:
-            patch.setenv(KERNEL_ENV, path)
+            use_paths(patch, search=path)
             indices, scores = exact_top_k(gallery, queries, 60, budget_bytes=400_000)
         assert np.allclose(scores, expected, atol=1e-6)
         assert np.allclose(scores, np.take_along_axis(full, indices, axis=1), atol=1e-6)

@@ -18,8 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadreview.search.block_scoring import KERNEL_ENV, KernelScorer, kernel_built, row_pieces
+from leadreview.search.block_scoring import KernelScorer, kernel_built, row_pieces
 from leadreview.search.topk import exact_top_k
+from tests.support.compiled import use_paths
 
 needs_kernel = pytest.mark.skipif(
     not kernel_built(), reason="the C kernel is not built (no compiler at install)"
@@ -81,7 +82,7 @@ def test_each_loop_gives_the_exact_top_k(
     # Enough rows that blocks go to threads in pieces, and a ragged tail of rows.
     gallery = unit_rows(rng, 40_003, d).astype(dtype)
     queries = unit_rows(rng, m, d)
-    monkeypatch.setenv(KERNEL_ENV, "kernel")
+    use_paths(monkeypatch, search="kernel")
     indices, scores = exact_top_k(gallery, queries, 50)
     full = queries.astype(np.float64) @ gallery.astype(np.float64).T
     expected = np.argsort(-full, axis=1, kind="stable")[:, :50]

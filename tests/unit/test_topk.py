@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -172,3 +173,12 @@ def test_many_faces_tied_at_the_threshold_keep_the_best_scores(
     assert np.allclose(scores, expected, atol=1e-6)
     assert np.allclose(scores, np.take_along_axis(full, indices, axis=1), atol=1e-6)
     assert all(len(set(row.tolist())) == indices.shape[1] for row in indices)
+
+
+def test_the_path_each_run_asks_for_is_the_one_in_force(request: pytest.FixtureRequest) -> None:
+    from leadreview import compiled_paths
+    from leadreview.search.block_scoring import _kernel_wanted
+
+    asked = request.node.callspec.params["on_both_product_paths"]
+    assert compiled_paths.chosen().search == asked
+    assert _kernel_wanted() is (asked == "kernel")
