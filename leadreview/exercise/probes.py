@@ -81,9 +81,9 @@ def build_case_probe(
     codes = np.full(len(candidates), group_code, dtype=np.uint8)
     sexes = np.full(len(candidates), SEX_BY_CODE.index(sex), dtype=np.uint8)
     probes = assemble(model, codes, sexes, candidates)
-    cosines = gallery.embeddings @ probes.T  # (gallery, candidates), as the search computes
     for j in range(len(probes)):
-        truth = _truth_if_fits(case, cosines[:, j], anchor, gallery, model, group, sex)
+        cosines = exact_cosines(gallery.embeddings, probes[j])
+        truth = _truth_if_fits(case, cosines, anchor, gallery, model, group, sex)
         if truth is not None:
             return BuiltProbe(embedding=np.ascontiguousarray(probes[j]), truth=truth)
     raise Unsatisfiable(
@@ -91,6 +91,26 @@ def build_case_probe(
         f"no {case.quality.value} probe of this gallery meets the case's conditions "
         f"(tried {len(probes)}); widen the band or change the gallery",
     )
+
+
+# Rows per block of the exact cosines: a few MB of float64 at a time.
+_EXACT_BLOCK_ROWS = 8192
+
+
+def exact_cosines(
+    embeddings: npt.NDArray[np.float32] | npt.NDArray[np.float16], probe: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float64]:
+    """Every gallery row's cosine with `probe` in float64, summed as the search's rescoring
+    sums its candidates (numpy's pairwise sum, search/matching.py), so the truth an
+    exercise seals names the ranks and Similarity the search will show. Not a BLAS
+    product: BLAS's kernels differ between CPUs in the last bits, and the sealed truth's
+    digest, recorded in the audit log, must not depend on the machine."""
+    probe64 = probe.astype(np.float64)
+    out = np.empty(embeddings.shape[0], dtype=np.float64)
+    for start in range(0, embeddings.shape[0], _EXACT_BLOCK_ROWS):
+        block = embeddings[start : start + _EXACT_BLOCK_ROWS].astype(np.float64)
+        out[start : start + block.shape[0]] = (block * probe64).sum(axis=1)
+    return out
 
 
 def _strictest_field(case: CaseSpec) -> str:
@@ -154,7 +174,7 @@ def _candidates(
 
 def _truth_if_fits(
     case: CaseSpec,
-    cosines: npt.NDArray[np.float32],
+    cosines: npt.NDArray[np.float64],
     anchor: int,
     gallery: Gallery,
     model: ScoreModel,
