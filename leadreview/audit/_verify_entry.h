@@ -103,6 +103,21 @@ static int sha256(EVP_MD_CTX *context, const char *data, size_t length, unsigned
            EVP_DigestUpdate(context, data, length) && EVP_DigestFinal_ex(context, out, NULL);
 }
 
+/* The parents of `count` 32-byte nodes (count even) into `out`; 0 on a libcrypto failure. */
+static int hash_pairs(EVP_MD_CTX *context, const unsigned char *nodes, Py_ssize_t count,
+                      unsigned char *out) {
+    static const unsigned char interior = 0x01;
+    for (Py_ssize_t i = 0; i < count / 2; i++) {
+        if (!(EVP_DigestInit_ex(context, sha256_md, NULL) &&
+              EVP_DigestUpdate(context, &interior, 1) &&
+              EVP_DigestUpdate(context, nodes + i * 2 * DIGEST_SIZE, 2 * DIGEST_SIZE) &&
+              EVP_DigestFinal_ex(context, out + i * DIGEST_SIZE, NULL))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* An event's columns, as text, for its entry. */
 typedef struct {
     long long seq;

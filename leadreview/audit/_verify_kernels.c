@@ -167,21 +167,6 @@ static PyObject *chain_leaves(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* The parents of `count` 32-byte nodes (count even) into `out`; 0 on a libcrypto failure. */
-static int hash_pairs(EVP_MD_CTX *context, const unsigned char *nodes, Py_ssize_t count,
-                      unsigned char *out) {
-    static const unsigned char interior = 0x01;
-    for (Py_ssize_t i = 0; i < count / 2; i++) {
-        if (!(EVP_DigestInit_ex(context, sha256_md, NULL) &&
-              EVP_DigestUpdate(context, &interior, 1) &&
-              EVP_DigestUpdate(context, nodes + i * 2 * DIGEST_SIZE, 2 * DIGEST_SIZE) &&
-              EVP_DigestFinal_ex(context, out + i * DIGEST_SIZE, NULL))) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* check_levels(nodes, blobs, level, base, top, unpaired) -> int: tree_check.py's
  * `_LevelChecker._check_levels` in one call, the same steps in the same order: -1 when
  * every stored hash checked is right, else the level whose parents (level + 1) are

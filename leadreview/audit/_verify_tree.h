@@ -25,20 +25,6 @@ typedef struct {
     Py_ssize_t rows;
 } TreeChunk;
 
-static int hash_pairs(EVP_MD_CTX *context, const unsigned char *nodes, Py_ssize_t count,
-                      unsigned char *out) {
-    static const unsigned char interior = 0x01;
-    for (Py_ssize_t i = 0; i < count / 2; i++) {
-        if (!(EVP_DigestInit_ex(context, sha256_md, NULL) &&
-              EVP_DigestUpdate(context, &interior, 1) &&
-              EVP_DigestUpdate(context, nodes + i * 2 * DIGEST_SIZE, 2 * DIGEST_SIZE) &&
-              EVP_DigestFinal_ex(context, out + i * DIGEST_SIZE, NULL))) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* 1 when every stored hash of the chunk below `top` is the parent it must be, 0 when
  * one is not, -1 on a libcrypto failure. `nodes` holds the chunk's leaves (overwritten)
  * with room for one more; `parents` room for half as many plus one. */
