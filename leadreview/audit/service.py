@@ -263,7 +263,7 @@ def verify_store(
         )
         if found is not None:
             return found
-    chunks = stream_rows(store) if chunk_rows is None else stream_rows(store, chunk_rows)
+    chunks = stream_rows(store, chunk_rows or CHUNK_ROWS, undecodable_as_bytes=True)
     report = walk(store.url, chunks, checkpoints, _stored_roots(store))
     _check_stored_tree(store, report)
     return report
@@ -331,7 +331,11 @@ def _check_stored_tree(store: Store, report: VerifyReport) -> None:
         problem = "audit_merkle's leaf hashes are not those of the events"
     if problem:
         report.breaks.append(
-            Break(0, BreakKind.TREE_MISMATCH, f"{problem}: the stored tree was altered")
+            Break(
+                check.problem_seq if problem == check.problem else 0,
+                BreakKind.TREE_MISMATCH,
+                f"{problem}: the stored tree was altered",
+            )
         )
 
 
