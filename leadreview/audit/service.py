@@ -255,7 +255,7 @@ def verify_store(
     workers = ranges.default_workers() if workers is None else workers
     threshold = ranges.PARALLEL_FROM if parallel_from is None else parallel_from
     with store.reading() as session:
-        head, _ = AuditLog.head(session)
+        head = AuditLog.head_seq(session)
     if workers > 1 and head >= threshold:
         chunk = chunk_rows or CHUNK_ROWS
         found = ranges.verify_in_ranges(

@@ -285,7 +285,8 @@ class ChainWalker:
         report = self.report
         report.events = self._count
         report.head_seq = self._expected - 1
-        report.head_digest = self._last or GENESIS_DIGEST
+        # str(): a head digest that is not UTF-8 is shown escaped (a break names it).
+        report.head_digest = str(self._last or GENESIS_DIGEST)
         if self._stored_root is not None:
             for size in {report.events, *(c.size for c in self._pending)}:
                 if 0 < size <= report.events and (root := self._stored_root(size)) is not None:

@@ -42,6 +42,15 @@ def actor_with_a_surrogate(database: Path) -> None:
     _edit(database, "UPDATE audit_event SET actor = CAST(x'61EDA080' AS TEXT) WHERE seq = 12")
 
 
+def head_digest_not_utf8(database: Path) -> None:
+    # The last event's: verify reads the head before it walks, and must not read it whole.
+    _edit(
+        database,
+        "PRAGMA ignore_check_constraints = ON",
+        "UPDATE audit_event SET digest = CAST(x'ff41' AS TEXT) WHERE seq = 20",
+    )
+
+
 def tree_hashes_as_text(database: Path) -> None:
     _edit(database, "UPDATE audit_merkle SET hashes = hex(hashes) WHERE seq = 8")
 
@@ -58,6 +67,11 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
         actor_with_a_surrogate,
         "seq 12: malformed: actor holds bytes that are not UTF-8",
         "not UTF-8 (column 'actor')",
+    ),
+    "head digest": (
+        head_digest_not_utf8,
+        "seq 20: malformed: digest holds bytes that are not UTF-8",
+        "not UTF-8 (column 'digest')",
     ),
     "tree": (
         tree_hashes_as_text,
@@ -114,9 +128,9 @@ COMMANDS = {
 }
 # The event whose inclusion is proved: the tampered one, or (tree) one whose proof reads
 # the tampered row (leaf 8 is leaf 7's sibling).
-PROVED = {"payload": 7, "actor": 12, "tree": 7}
+PROVED = {"payload": 7, "actor": 12, "head digest": 20, "tree": 7}
 # What a command never reads, it has no reason to refuse: `audit show` reads no tree,
-# a consistency proof no event.
+# a consistency proof no event but the head.
 UNREAD = {("tree", "show"), ("payload", "prove consistency"), ("actor", "prove consistency")}
 
 
@@ -141,11 +155,14 @@ def test_every_other_audit_command_ends_in_one_line_naming_the_problem(
 def test_report_audit_says_the_chain_failed(
     env: Path, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
-    tamper = CASES[case][0]
+    tamper, _, needle = CASES[case]
     tamper(env)
 
     result = run(capsys, "report", "audit", "-o", "report.html")
 
+    if case == "head digest":  # the report is recorded as an event, chained to the head
+        assert needle in result.one_error_line()
+        return
     assert result.code == 1, result
     assert result.err.strip().endswith("chain FAILED verification at head 20"), result
     assert (env.parent.parent / "report.html").is_file()

@@ -271,6 +271,13 @@ def _payload_not_utf8(connection: Connection) -> None:
     )
 
 
+def _head_digest_not_utf8(connection: Connection) -> None:
+    connection.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+    connection.exec_driver_sql(
+        "UPDATE audit_event SET digest = CAST(X'FF41' AS TEXT) WHERE seq = 300"
+    )
+
+
 def _null_tree_hashes(connection: Connection) -> None:
     connection.exec_driver_sql("PRAGMA writable_schema = ON")
     connection.exec_driver_sql(
@@ -314,6 +321,7 @@ UNREADABLE_BY_THE_DRIVER: dict[Callable[[Connection], None], str] = {
     _actor_not_utf8: "seq 90: malformed: actor holds bytes that are not UTF-8",
     _actor_with_a_surrogate: "seq 91: malformed: actor holds bytes that are not UTF-8",
     _payload_not_utf8: "seq 95: malformed: payload holds bytes that are not UTF-8",
+    _head_digest_not_utf8: "seq 300: malformed: digest holds bytes that are not UTF-8",
     _null_tree_hashes: "seq 30: merkle tree mismatch: audit_merkle row 30 holds NULL, not "
     "hashes: the stored tree was altered",
     _tree_hashes_as_text: "seq 20: merkle tree mismatch: audit_merkle row 20 holds text, not "
