@@ -76,7 +76,7 @@
   walk nothing until it meets one: `verify_store(workers=1)` on the same 300,000-event
   file, the code before against this code, A B A B x5 in one run (load 6.2-7.0): 1.714 s
   vs 1.716 s median. On a log that holds such a row the walk reads the snapshot again
-  from the row it stopped at, with a decoding text factory: with the row at seq 299,990
+  with a decoding text factory, skipping the rows already walked: with the row at seq 299,990
   of 300,000 (the worst place), 2.157 s median against 1.486 s for a plain edit at the
   same row (x5, load 5.6-6.3); the code before raised there.
 - An inclusion proof on the same log, produced and checked against a signed checkpoint:

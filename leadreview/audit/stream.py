@@ -64,7 +64,7 @@ def _sqlite_chunks(
             raise
         # Someone wrote bytes that are not UTF-8 into a text column behind the app's
         # back. The decoding reader costs a Python call per text value, so only a log
-        # that needs it pays: the same snapshot is read again from the row it stopped at.
+        # that needs it pays: the same snapshot is read again, skipping the rows already handed on.
         yield from _tolerant_chunks(connection, chunk_rows, select, read)
     finally:
         with suppress(Exception):
