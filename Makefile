@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test lint typecheck unit wheel-check fuzz bench calibrate tui serve clean
 
-$(STAMP): pyproject.toml setup.py leadreview/search/_kernels.c leadreview/search/_batch_kernels.c \
+$(STAMP): pyproject.toml setup.py leadreview/search/_kernels*.[ch] leadreview/search/_batch_kernels.c \
 		leadreview/simulation/_normals.c leadreview/audit/_verify_kernels.c \
 		leadreview/audit/_verify_sqlite.c leadreview/audit/_verify_entry.h \
 		leadreview/audit/_verify_tree.h leadreview/audit/_verify_utf8.h

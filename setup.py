@@ -50,7 +50,13 @@ SHIPPED_DATA = [
 
 KERNELS = Extension(
     "leadreview.search._kernels",
-    sources=["leadreview/search/_kernels.c"],
+    sources=[
+        "leadreview/search/_kernels.c",
+        "leadreview/search/_kernels_portable.c",
+        "leadreview/search/_kernels_avx2.c",
+        "leadreview/search/_kernels_avx512.c",
+    ],
+    depends=["leadreview/search/_kernels.h"],
     # -O3 for the portable loops; the SIMD functions enable their instructions one by one
     # (target attributes) and are chosen at run time, so no -march: the wheel runs on any
     # x86-64 CPU (and builds elsewhere with the portable loops only).

@@ -83,10 +83,10 @@
   each under 10 ms.
 """
 
-import os
 import sqlite3
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bench import BenchResult, Timing, paired_timings, rate_result, scaled, tiny
@@ -98,9 +98,10 @@ from bench.verify_floors import (
     sha256_costs,
     sqlite_read,
 )
+from leadreview import compiled_paths
 from leadreview.audit import AuditLog, NewEvent
-from leadreview.audit.chain_kernel import KERNEL_ENV
 from leadreview.audit.service import verify_store
+from leadreview.compiled_paths import VerifyKernel
 from leadreview.store import Store, open_store
 
 BATCH = 200  # about one search: 50 leads x 4 policies, verdict events
@@ -237,17 +238,15 @@ def bench_verify() -> list[BenchResult]:
         _fill(store, count)
         proof_result = bench_proofs(store, Path(tmp), count)
 
-        def verify(workers: int | None, kernel: str = "") -> None:
-            # `kernel`: LEADREVIEW_VERIFY_KERNEL for this run ("driver": rows through the
-            # sqlite3 driver, the path before the C reader); the workers inherit it.
-            asked = os.environ.pop(KERNEL_ENV, None)
-            os.environ[KERNEL_ENV] = kernel
+        def verify(workers: int | None, kernel: VerifyKernel = "") -> None:
+            # `kernel`: as LEADREVIEW_VERIFY_KERNEL would choose ("driver": rows through
+            # the sqlite3 driver, the path before the C reader); the workers inherit it.
+            before = compiled_paths.chosen()
+            compiled_paths.choose(replace(before, verify=kernel))
             try:
                 report = verify_store(store, workers=workers)
             finally:
-                os.environ.pop(KERNEL_ENV)
-                if asked is not None:
-                    os.environ[KERNEL_ENV] = asked
+                compiled_paths.choose(before)
             assert report.ok and report.events == count, report.lines()[:3]
 
         # Each figure timed in turn with its floor (A B A B …), so drift hits both.

@@ -9,8 +9,9 @@ on copies of one SQLite database (WAL, synchronous=FULL) on the same storage, on
 on a RAM disk (/dev/shm: no fsync, so the service's own overhead shows), in turn.
 Target (issue 17): one decision <= 1.5x its write transaction.
 
-For information, the same decisions against every statement the service runs (its two
-reads under the lock as well as the writes) issued by the driver with the values known:
+For information, the same decisions against every statement the service runs (its read
+of the lead under the lock as well as the writes; the log's head is guessed, not read,
+when one process decides in a row) issued by the driver with the values known:
 that floor is SQLite's own cost of a decision, so the ratio against it shows what our
 code adds around the driver's calls (building the statements' values, canonical JSON,
 SHA-256 of the chain and the tree, the returned view, the unit).
@@ -39,6 +40,40 @@ driver's own calls, is spread thin: building and validating the returned views (
 sealing the event (canonical JSON, envelope, two SHA-256: ~5 µs), and in the rest no
 single frame above a few µs in a sampling profile (the lead row's unpacking, the
 payload, the datetime processor, the unit's scope, the role check, the clock).
+
+Fewer statements (issue 17, this round; shared 2-core machine at load 4.5-7, so every
+figure below is a median of runs alternated A B A B, and the noise is of the order of
+the gains). What each of the two reads under the lock cost the driver alone, RAM disk:
+the log's head 1.5 µs, the lead read 37 µs, of which 13 µs were SQLite sorting the joined
+rows for its ORDER BY. So:
+- The head is no longer read on SQLite when this process wrote it: migration 0009 makes
+  the database refuse an event whose prev_digest is not the digest at seq - 1, and only a
+  refused guess reads the head (audit/log.py). Worth 2.5 µs a decision (paired in one
+  process, 60 pairs, 33 faster: 245 µs either way, load 5.7) — the statement was cheap.
+- The lead read comes unordered and is ordered by id in Python: 23 µs instead of 37 µs
+  for the statement alone. Both changes together, paired in one process on the RAM
+  disk: 7.9 µs less a decision, 169.4 against 177.6 µs (80 pairs, 64 faster, load 5.0);
+  an earlier run at load 6.6-6.9, 9.8 µs (332 vs 342 µs, 40 pairs, 25 faster).
+- Tried and dropped: folding the lead read into the decision's INSERT … SELECT …
+  RETURNING (one statement fewer), with the verdicts and earlier decisions aggregated
+  as JSON in the RETURNING. By the driver alone it was slower than the read plus the
+  writes it replaces, 191-214 µs against 161-168 µs (RAM disk, load 4.5); without the
+  aggregates 134 µs against 174 µs, so the aggregates cost more than the statement. The
+  UPDATE … RETURNING variant would also need the new status computed in SQL, a second
+  copy of `lead_status`.
+Before and after through this benchmark's own code, base and ours alternated on copies
+of one template (9 rounds of 300, load 5.8-6.5): RAM disk 293.8 µs before, 285.8 µs
+after, the write floor 100.6 µs: 2.92x before, 2.84x after; a second such run (11 rounds,
+load 5.0-5.5) came out the other way, 194.7 against 235.4 µs with the floor at 76.2 µs,
+its rounds spread from 176 to 481 µs: across processes the machine's load swamps a 4%
+change, which is why the paired figures above are the ones to read. Disk (7 rounds): 3.90 ms
+before, 3.96 ms after, the floor 4.00 ms: 0.98x and 0.99x (the fsync is the figure).
+By phase now, in one process on the RAM disk (load 5.7): of 224-274 µs, the lead read
+46-48 µs, the append 48-69 µs (its two INSERTs, sealing, hashing), the decision's INSERT
+16-17 µs, the UPDATE 5 µs, and 100-130 µs around them: BEGIN and COMMIT (the WAL write),
+the role check, the rationale rule, the views handed back. The RAM-disk target stays
+missed by far: the Python around the six statements the floor also runs is as large as
+the floor itself, and no statement left is ours to drop.
 """
 
 import sqlite3
@@ -183,11 +218,11 @@ def _write_raw(database: Path, rows: dict[str, list[tuple[object, ...]]]) -> flo
 def _statements_raw(
     database: Path, rows: dict[str, list[tuple[object, ...]]], leads: list[int]
 ) -> float:
-    """Every statement the service runs for each decision — its reads too (the lead with
-    its case, verdicts, earlier decisions and the reviewer's id; the log's head) —
-    by the driver with the values already known: what SQLite itself costs a decision,
-    with no Python of ours around it. The difference to the service is ours."""
-    from leadreview.audit.log import _HEAD_SQL
+    """Every statement the service runs for each decision — its read too (the lead with
+    its case, verdicts, earlier decisions and the reviewer's id; the log's head is
+    guessed, not read, when one process decides in a row) — by the driver with the
+    values already known: what SQLite itself costs a decision, with no Python of ours
+    around it. The difference to the service is ours."""
     from leadreview.workflow.decision_rows import _LEAD
 
     connection = sqlite3.connect(database, isolation_level=None)
@@ -207,7 +242,6 @@ def _statements_raw(
             ("rejected", 2, lead_id, 1),
         )
         connection.execute(inserts["decision"] + " RETURNING id", decision).fetchone()
-        connection.execute(_HEAD_SQL).fetchone()
         connection.execute(inserts["audit_event"], event)
         connection.execute(inserts["audit_merkle"], merkle)
         connection.execute("COMMIT")

@@ -51,6 +51,46 @@ the float64 rescoring of candidates, the Similarity map), not the kernel alone.
   Rekognition model (now loaded beside the generation), the gallery's norm check
   (einsum), FaceIds (no longer built); the largest remaining part is the blocked
   top-k over the million faces (535 x 1M product and selection).
+
+Figures of the search kernel's round (issue 17; row-by-row one-probe loop, AVX-512 batch
+tiles, threads taking pieces, float32 on the kernel). 1M faces, top 50; each ratio is the
+search's median over its own floor's, paired A B A B in one process; the code before
+(main with its kernel) and after ran as alternate processes. No idle machine was to be
+had: the load average was 6-8 on the 2 cores throughout, so wall ratios swing (the
+floors suffer from load more than the search, whose pieces even out the threads).
+Idle, before, the same bench gave: one probe float16 1.46, batch float32 1.28, batch
+float16 1.007.
+
+  ratio to floor (median; the floors before they went block by block)
+                                before: run 1, 2      after: run 1, 2
+  one probe, float32            1.16, 1.39            0.61, 0.82
+  batch of 64, float32          1.27, 1.18            0.72, 0.66
+  one probe, float16            1.43, 0.96            0.59, 0.75
+  batch of 64, float16          0.89, 0.79            0.69, 0.72
+  (these floors' round, load 6.4-6.7; medians in ms, search vs floor)
+  one probe, float32            48.7 vs 44.4 (1.10)    39.0 vs 98.9 (0.39)
+  batch of 64, float32          594 vs 462 (1.28)      399 vs 421 (0.95)
+  one probe, float16            43.9 vs 40.1 (1.09)    66.6 vs 77.8 (0.86)
+  batch of 64, float16          291 vs 409 (0.71)      852 vs 1383 (0.62)
+
+CPU time is steadier under load: one thread each (OPENBLAS_NUM_THREADS=1), process CPU
+medians in ms, search vs the floors before they went block by block (two runs, load
+6-7; before the first block's smaller sample, about 5 ms less of a batch's CPU):
+
+                                before                 after
+  one probe, float32            38.0 / 35.5 vs 35.1 / 31.7    23.4 / 20.5 vs 47.9 / 36.4
+  batch of 64, float32          414 / 399 vs 330 / 317        232 / 251 vs 311 / 331
+  one probe, float16            16.2 / 16.0 vs 17.2 / 17.1    10.6 / 12.6 vs 16.1 / 20.4
+  batch of 64, float16          249 / 217 vs 338 / 332        240 / 210 vs 337 / 312
+
+10M faces, after only (load 4.9-5.6), ratio to these floors (search vs floor, medians):
+one probe float16 0.54 (219 vs 407 ms), float32 0.55 (331 vs 606 ms); batch of 64
+float16 0.56 (3.99 vs 7.19 s), float32 0.60 (5.49 vs 9.20 s); memory above the gallery
+111 MiB. 50M faces was not run in this round.
+
+A batch is arithmetic-bound: the kernel's tiles run at the FMA units' peak (about 3
+GHz x 16 lanes per CPU-second), so what is left above the product is the first block
+(scored and stored), the merges of found scores and the float64 rescoring.
 """
 
 import os

@@ -58,6 +58,11 @@ def isolated_home(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # The compiled loops' choice is process-wide (a command sets it at start): each test
+    # starts from the defaults, whatever an earlier one in this worker ran.
+    from leadreview import compiled_paths
+
+    monkeypatch.setattr(compiled_paths, "_chosen", [compiled_paths.CompiledPaths()])
     return home
 
 

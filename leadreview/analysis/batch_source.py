@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from leadreview import compiled_paths
 from leadreview.analysis.batch import SearchBatch
 from leadreview.analysis.seed_runs import SeedRun
 from leadreview.domain.policy import UseCase
@@ -99,10 +100,18 @@ def seed_runs(prepared: PreparedScenario, workers: int | None = None) -> Iterato
         # "spawn": a fresh interpreter per worker, never a fork of a process running BLAS
         # and selection threads (a forked lock held by another thread would never free).
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            # BLAS threads per worker: the CLI sets them for the workers it lets this
-            # spawn (cli/processes.py), since only the layers above the composition root
-            # touch the process environment.
+        # BLAS threads per worker: the CLI sets them for the workers it lets this spawn
+        # (cli/processes.py), since only the layers above the composition root touch
+        # the process environment; the search kernel takes the same share, and the
+        # parent's choice of compiled loops, from the initializer.
+        share = compiled_paths.chosen().with_thread_share(default_workers() // workers)
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=compiled_paths.choose,
+            initargs=(share,),
+        )
+        with pool:
             futures = [
                 pool.submit(run_seed, prepared.scenario, seed, placement, model)
                 for seed in prepared.seeds

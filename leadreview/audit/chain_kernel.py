@@ -12,19 +12,19 @@ read through SQLite's C API and checked in C, no Python object per row (verify_p
 uses it for each range and falls back to the driver's rows when it is absent or cannot
 read the file).
 
-`LEADREVIEW_VERIFY_KERNEL=python` forces the Python path (read per walker), so the two
+`LEADREVIEW_VERIFY_KERNEL=python` (read by the command line: `compiled_paths`) forces
+the Python path, so the two
 can be compared on one machine; `LEADREVIEW_VERIFY_KERNEL=driver` keeps the compiled
 hashing loop but reads rows through the driver (the path before the C reader). An install
 built without a C compiler or without OpenSSL's headers has only the Python path; one
 without SQLite's headers has no C reader.
 """
 
-import os
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-KERNEL_ENV = "LEADREVIEW_VERIFY_KERNEL"
+from leadreview.compiled_paths import chosen
 
 ChainLeaves = Callable[[list[Any], object, object], bytes | None]
 # (uri, first, last, link, chunk_rows, top, sizes) -> the range's state, False or None.
@@ -63,7 +63,7 @@ def sqlite_reader_built() -> bool:
 
 
 def _asked() -> str:
-    return os.environ.get(KERNEL_ENV, "").strip().lower()
+    return chosen().verify
 
 
 def _wanted() -> ModuleType | None:

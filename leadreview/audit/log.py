@@ -3,9 +3,14 @@
 Appends never open or commit a transaction of their own: a service writes its decision
 and the decision's event in one unit of work, so both commit or neither does.
 
-No gaps, no forks: the head is read only after the writer lock is held — on SQLite the
-transaction began with BEGIN IMMEDIATE (see store.engine), on PostgreSQL the single
-`audit_head` row is locked FOR UPDATE. Sequence numbers are computed, not drawn from an
+No gaps, no forks. On PostgreSQL the head is read only after the writer lock is held
+(the single `audit_head` row locked FOR UPDATE). On SQLite the database itself refuses an
+event that does not extend the head (migration 0009: `prev_digest` must be the digest at
+`seq - 1`, and `seq` is the primary key), so an append first guesses the head this log
+last wrote, inside the transaction that BEGIN IMMEDIATE opened with the writer lock
+held; a wrong guess (another writer, a rolled-back transaction, another database) is
+refused by the INSERT, which on SQLite aborts only that statement, and the head is then
+read and the events sealed again. Sequence numbers are computed, not drawn from an
 IDENTITY/sequence (those are not rolled back, so a failed transaction would leave a gap).
 `UNIQUE(seq)` and `UNIQUE(prev_digest)` make a fork impossible even if a writer bypassed
 this code.
@@ -13,6 +18,7 @@ this code.
 
 import functools
 import hashlib
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -90,7 +96,18 @@ def os_login() -> str:
         return f"uid-{os.getuid()}"
 
 
+def _read_head(cursor: Any) -> tuple[int, str]:
+    """(seq, digest) of the newest event; (0, genesis) when the log is empty."""
+    cursor.execute(_HEAD_SQL)
+    row = cursor.fetchone()
+    if row is None:
+        return 0, GENESIS_DIGEST
+    return int(row[0]), str(row[1])
+
+
 def _insert(cursor: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    # The driver's executemany with plain tuples, in the caller's transaction:
+    # SQLAlchemy's per-row parameter handling would cost as much as the insert.
     if len(rows) == 1:  # a decision's one event: executemany costs more for one row
         cursor.execute(sql, rows[0])
     else:
@@ -104,18 +121,40 @@ class _RightEdge:
     bytes, so an unchanged (seq, digest) head means an unchanged tree: a one-event append
     then hashes against the kept nodes instead of reading them. Any other head (another
     writer, a rolled-back transaction, another database) misses and reads the stored
-    edge. `take` hands the nodes to one appender at a time."""
+    edge. `take` and `guess` hand the nodes to one appender at a time.
+
+    The kept head is offered as a guess only while guessing pays: a refused guess costs
+    a refused INSERT on top of the read, so after one the head is read until a read
+    finds the head still the one kept (no other writer in between) — several processes
+    appending in turn read it, as before, and a lone writer guesses."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: tuple[int, str, CompactRange] | None = None
+        self._guessing = True
 
     def take(self, seq: int, digest: str) -> CompactRange | None:
         with self._lock:
             kept, self._kept = self._kept, None
-        if kept is None or kept[0] != seq or kept[1] != digest:
-            return None
-        return kept[2]
+            if kept is None:
+                return None
+            same = self._guessing = kept[0] == seq and kept[1] == digest
+        return kept[2] if same else None
+
+    def guess(self) -> tuple[int, str, CompactRange] | None:
+        """The head this log last wrote and the tree's edge after it, taken, to append
+        onto without reading the head first (where the database refuses a wrong guess);
+        None when there is none or the last guess was refused."""
+        with self._lock:
+            if not self._guessing:
+                return None
+            kept, self._kept = self._kept, None
+        return kept
+
+    def refused(self) -> None:
+        """The guess was wrong: read the head until it is seen to stay ours."""
+        with self._lock:
+            self._guessing = False
 
     def keep(self, seq: int, digest: str, tree: CompactRange) -> None:
         with self._lock:
@@ -180,46 +219,37 @@ class AuditLog:
         mark: str,
         prepared: list[tuple[str, str, str, str, str | None]],
     ) -> list[RawRow]:
-        """Chain and hash `prepared` onto the head read under the writer lock, insert the
-        events and their Merkle rows (one statement each); the rows inserted."""
+        """Chain and hash `prepared` onto the head, insert the events and their Merkle
+        rows (one statement each); the rows inserted.
+
+        On SQLite the head is first guessed (the one this log last wrote, see the module's
+        docstring); the database refuses a wrong guess, and only then is it read."""
         try:
+            insert_events, insert_tree_rows = _INSERTS[mark]
+            guessed = self._right_edge.guess() if dialect == "sqlite" else None
+            if guessed is not None:
+                seq, prev, tree = guessed
+                sealed = self._chain(seq, prev, tree, prepared, dialect, os_login())
+                try:
+                    _insert(cursor, insert_events, sealed[0])
+                except sqlite3.IntegrityError:
+                    # A wrong guess is refused at the first event. If the head is the one
+                    # guessed, or an event of this batch (a later one failed), the
+                    # refusal was about the events themselves and stands; otherwise
+                    # they are sealed again onto the head read below.
+                    head = _read_head(cursor)
+                    if head == (seq, prev) or head in {(r[0], r[7]) for r in sealed[0]}:
+                        raise
+                    self._right_edge.refused()
+                else:
+                    return self._finish(cursor, insert_tree_rows, *sealed)
             seq, prev, login = self._locked_head(cursor, dialect)
-            default_auth = check_label(
-                "auth",
-                self._auth or (AUTH_POSTGRES_LOGIN if dialect == "postgresql" else AUTH_OS_USER),
-            )
-            login = check_label("login", login)
-            time = format_time(self._clock())
-            rows: list[RawRow] = []
-            tree_rows: list[tuple[int, bytes]] = []
-            sha256 = hashlib.sha256
-            version = CURRENT_FORMAT
             # The tree's right edge, under the same writer lock as the head: kept from
             # this log's last append when the head is still the event it wrote, else read.
             tree = self._right_edge.take(seq, prev) or compact_range_at(cursor, seq, mark)
-            append_row = tree.append_row
-            for actor, role, event_type, payload_json, own_auth in prepared:
-                seq += 1
-                auth = own_auth or default_auth
-                sealed = envelope(
-                    seq, time, actor, role, event_type, payload_json, prev, version, auth, login
-                )
-                # One byte string for both: the Merkle leaf is over exactly what the
-                # chain digest covers (canonical.entry_bytes; docs/audit-format.md).
-                entry = sealed.encode("utf-8")
-                digest = sha256(entry).hexdigest()
-                rows.append(  # one tuple, ROW_COLUMNS order
-                    (seq, time, actor, role, event_type, payload_json, prev, digest,
-                     version, auth, login)
-                )  # fmt: skip
-                tree_rows.append((seq, append_row(leaf_hash(entry))))
-                prev = digest
-            # The driver's executemany with plain tuples, in the caller's transaction:
-            # SQLAlchemy's per-row parameter handling would cost as much as the insert.
-            insert_events, insert_tree_rows = _INSERTS[mark]
-            _insert(cursor, insert_events, rows)
-            _insert(cursor, insert_tree_rows, tree_rows)
-            self._right_edge.keep(seq, prev, tree)
+            sealed = self._chain(seq, prev, tree, prepared, dialect, login)
+            _insert(cursor, insert_events, sealed[0])
+            return self._finish(cursor, insert_tree_rows, *sealed)
         except TreeStoreError as exc:
             # An event stored around this code (raw SQL) has no Merkle hashes: extending
             # the tree past it is impossible, so the write is refused, not half-done.
@@ -232,6 +262,59 @@ class AuditLog:
             if getattr(exc, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
                 raise PermissionRefused(str(exc).strip().splitlines()[0]) from None
             raise
+
+    def _chain(
+        self,
+        seq: int,
+        prev: str,
+        tree: CompactRange,
+        prepared: list[tuple[str, str, str, str, str | None]],
+        dialect: str,
+        login: str,
+    ) -> tuple[list[RawRow], list[tuple[int, bytes]], CompactRange]:
+        """The event rows sealed onto (seq, prev), and their Merkle rows appended to
+        `tree` (which they extend in place)."""
+        default_auth = check_label(
+            "auth",
+            self._auth or (AUTH_POSTGRES_LOGIN if dialect == "postgresql" else AUTH_OS_USER),
+        )
+        login = check_label("login", login)
+        time = format_time(self._clock())
+        rows: list[RawRow] = []
+        tree_rows: list[tuple[int, bytes]] = []
+        sha256 = hashlib.sha256
+        version = CURRENT_FORMAT
+        append_row = tree.append_row
+        for actor, role, event_type, payload_json, own_auth in prepared:
+            seq += 1
+            auth = own_auth or default_auth
+            sealed = envelope(
+                seq, time, actor, role, event_type, payload_json, prev, version, auth, login
+            )
+            # One byte string for both: the Merkle leaf is over exactly what the chain
+            # digest covers (canonical.entry_bytes; docs/audit-format.md).
+            entry = sealed.encode("utf-8")
+            digest = sha256(entry).hexdigest()
+            rows.append(  # one tuple, ROW_COLUMNS order
+                (seq, time, actor, role, event_type, payload_json, prev, digest,
+                 version, auth, login)
+            )  # fmt: skip
+            tree_rows.append((seq, append_row(leaf_hash(entry))))
+            prev = digest
+        return rows, tree_rows, tree
+
+    def _finish(
+        self,
+        cursor: Any,
+        insert_tree_rows: str,
+        rows: list[RawRow],
+        tree_rows: list[tuple[int, bytes]],
+        tree: CompactRange,
+    ) -> list[RawRow]:
+        """Insert the Merkle rows of the events just inserted; keep the new head's edge."""
+        _insert(cursor, insert_tree_rows, tree_rows)
+        last = rows[-1]
+        self._right_edge.keep(last[0], last[7], tree)
         return rows
 
     @staticmethod
@@ -249,11 +332,8 @@ class AuditLog:
             login = str(locked[0]) if locked is not None else ""
         else:
             login = os_login()
-        cursor.execute(_HEAD_SQL)
-        row = cursor.fetchone()
-        if row is None:
-            return 0, GENESIS_DIGEST, login
-        return int(row[0]), str(row[1]), login
+        seq, digest = _read_head(cursor)
+        return seq, digest, login
 
     @staticmethod
     def head(connection: Connection | Session) -> tuple[int, str]:

@@ -35,6 +35,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 
+from leadreview import compiled_paths
 from leadreview.audit.canonical import GENESIS_DIGEST
 from leadreview.audit.chain_kernel import sqlite_range_walker
 from leadreview.audit.checkpoint import Checkpoint
@@ -228,7 +229,14 @@ def verify_in_ranges(
         return None
     ends = [start - 1 for start in starts[1:]] + [head]
     url = store.engine.url.render_as_string(hide_password=False)
-    with ProcessPoolExecutor(len(starts) - 1, mp_context=_start_method()) as pool:
+    pool = ProcessPoolExecutor(
+        len(starts) - 1,
+        mp_context=_start_method(),
+        # A spawned walker starts with the defaults: hand it this process's choice.
+        initializer=compiled_paths.choose,
+        initargs=(compiled_paths.chosen(),),
+    )
+    with pool:
         futures = [
             pool.submit(walk_range, url, first, last, list(checkpoints), chunk_rows, level)
             for first, last in zip(starts[1:], ends[1:], strict=True)

@@ -23,11 +23,17 @@ app = typer.Typer(
 def _assemble(ctx: typer.Context) -> None:
     """Put the composition root on the context: commands find it with `application()`.
 
-    Nothing is read or opened here; the settings are read and the store opened the
-    first time a command asks, and the store is closed when the command ends."""
+    Nothing is opened here and only the compiled loops' switches are read (a few
+    environment variables); the settings are read and the store opened the first time
+    a command asks, and the store is closed when the command ends."""
+    import os
+
+    from leadreview import compiled_paths
     from leadreview.app.bootstrap import bootstrap
     from leadreview.cli import context
 
+    # The compiled loops' switches are read here, above the root, and handed down.
+    compiled_paths.choose(compiled_paths.from_environment(os.environ))
     application = bootstrap()
     ctx.obj = application
     context.enter(application)

@@ -1,6 +1,7 @@
 /* Block scoring for the exact top-k (leadreview/search/topk.py): out[q, r] = the inner
  * product of query q (float32) with gallery row r (float16 or float32), accumulated in
- * float32.
+ * float32. This file is the Python module and the choice of loop; the loops are in
+ * _kernels_portable.c, _kernels_avx2.c and _kernels_avx512.c.
  *
  * Why C: numpy has no float16 BLAS, and converting a float16 block to float32 before
  * BLAS runs at about 1.6 GB/s on one thread; F16C converts 8 values per instruction
@@ -11,399 +12,61 @@
  * not tied to the ABI of the numpy it was built against; numpy arrays and memory maps
  * export C-contiguous float16 ('e') and float32 ('f') buffers, which is all we read.
  *
- * Portability: the AVX2/F16C/FMA code (and an AVX-512 loop for few queries) is compiled
- * per function (target attributes) and chosen at run time (__builtin_cpu_supports);
- * other CPUs and compilers run the portable loops below, so the wheel never executes an
- * instruction the CPU lacks.
+ * Portability: the AVX2/F16C/FMA and AVX-512 loops are compiled per function (target
+ * attributes) and chosen at run time (__builtin_cpu_supports); other CPUs and compilers
+ * run the portable loops, so the wheel never executes an instruction the CPU lacks.
+ * `limit_isa` caps the choice (tests run every path on one machine).
  * The GIL is released while scoring, so Python threads score slices of rows in parallel.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_kernels.h"
 
-#include <math.h>
-#include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define LEADREVIEW_X86 1
-#include <immintrin.h>
-#else
-#define LEADREVIEW_X86 0
-#endif
+enum { ISA_PORTABLE, ISA_AVX2, ISA_AVX512 };
+static const char *const ISA_NAMES[] = {"portable", "avx2", "avx512"};
 
-typedef struct {
-    const void *gallery; /* rows x dim, float16 (uint16_t bits) or float32 */
-    int half;            /* whether the gallery is float16 */
-    const float *queries; /* m x dim */
-    float *out;           /* m x out_stride, or NULL: keep only the scores that pass */
-    Py_ssize_t dim, m, out_stride, first, last;
-    /* Without `out`: score >= thresholds[q] is kept as (row, query, score), up to
-     * `capacity`; past it `overflow` is set and scoring stops (the caller falls back). */
-    const float *thresholds;
-    int64_t *found_rows, *found_queries;
-    float *found_scores;
-    Py_ssize_t capacity, found;
-    int overflow;
-} Job;
-
-/* One score: stored, or kept if it reaches its query's threshold. 0: stop (overflow). */
-static inline int emit(Job *job, Py_ssize_t q, Py_ssize_t r, float value) {
-    if (job->out != NULL) {
-        job->out[q * job->out_stride + r] = value;
-        return 1;
-    }
-    if (!(value >= job->thresholds[q])) return 1;
-    if (job->found == job->capacity) {
-        job->overflow = 1;
-        return 0;
-    }
-    job->found_rows[job->found] = r;
-    job->found_queries[job->found] = q;
-    job->found_scores[job->found] = value;
-    job->found++;
-    return 1;
-}
-
-/* ---- portable path ---------------------------------------------------------------- */
-
-static float half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t exponent = (h >> 10) & 0x1fu;
-    uint32_t mantissa = h & 0x3ffu;
-    uint32_t bits;
-    if (exponent == 0) {
-        if (mantissa == 0) {
-            bits = sign;
-        } else { /* subnormal: normalise */
-            exponent = 127 - 15 + 1;
-            while ((mantissa & 0x400u) == 0) {
-                mantissa <<= 1;
-                exponent--;
-            }
-            bits = sign | (exponent << 23) | ((mantissa & 0x3ffu) << 13);
-        }
-    } else if (exponent == 31) {
-        bits = sign | 0x7f800000u | (mantissa << 13);
-    } else {
-        bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-    }
-    float value;
-    memcpy(&value, &bits, sizeof value);
-    return value;
-}
-
-static void score_portable(Job *job, float *row_buffer) {
-    for (Py_ssize_t r = job->first; r < job->last; r++) {
-        const float *row;
-        if (job->half) {
-            const uint16_t *src = (const uint16_t *)job->gallery + r * job->dim;
-            for (Py_ssize_t j = 0; j < job->dim; j++) row_buffer[j] = half_to_float(src[j]);
-            row = row_buffer;
-        } else {
-            row = (const float *)job->gallery + r * job->dim;
-        }
-        for (Py_ssize_t q = 0; q < job->m; q++) {
-            const float *query = job->queries + q * job->dim;
-            float sum = 0.0f;
-            for (Py_ssize_t j = 0; j < job->dim; j++) sum += row[j] * query[j];
-            if (!emit(job, q, r, sum)) return;
-        }
-    }
-}
-
-/* ---- AVX2 + F16C + FMA ------------------------------------------------------------ */
+/* The widest loops this CPU runs. */
+static int cpu_isa(void) {
 #if LEADREVIEW_X86
-#define SIMD __attribute__((target("avx2,f16c,fma")))
-
-/* Rows converted to float32, `count` rows of `dim` (the rest of the tile zeroed). */
-SIMD static void load_rows(const Job *job, Py_ssize_t first, Py_ssize_t count, Py_ssize_t tile,
-                           float *dst) {
-    Py_ssize_t dim = job->dim;
-    for (Py_ssize_t i = 0; i < count; i++) {
-        float *d = dst + i * dim;
-        if (job->half) {
-            const uint16_t *s = (const uint16_t *)job->gallery + (first + i) * dim;
-            Py_ssize_t j = 0;
-            for (; j + 8 <= dim; j += 8)
-                _mm256_storeu_ps(d + j, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s + j))));
-            for (; j < dim; j++) d[j] = _cvtsh_ss(s[j]);
-        } else {
-            memcpy(d, (const float *)job->gallery + (first + i) * dim, (size_t)dim * sizeof(float));
-        }
-    }
-    memset(dst + count * dim, 0, (size_t)((tile - count) * dim) * sizeof(float));
-}
-
-/* The eight sums of eight accumulators, in one register: [sum a0, ..., sum a7]. */
-SIMD static inline __m256 sums8(const __m256 a[8]) {
-    __m256 s0123 = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
-    __m256 s4567 = _mm256_hadd_ps(_mm256_hadd_ps(a[4], a[5]), _mm256_hadd_ps(a[6], a[7]));
-    /* Each holds four partial sums per 128-bit half: add the halves. */
-    return _mm256_add_ps(_mm256_permute2f128_ps(s0123, s4567, 0x20),
-                         _mm256_permute2f128_ps(s0123, s4567, 0x31));
-}
-
-/* Eight values of row `row` from column j, as float32 (F16C converts float16). */
-#define LOAD8(half, job, row, j)                                                                 \
-    ((half) ? _mm256_cvtph_ps(_mm_loadu_si128(                                                   \
-                  (const __m128i *)((const uint16_t *)(job)->gallery + (row) * (job)->dim + (j)))) \
-            : _mm256_loadu_ps((const float *)(job)->gallery + (row) * (job)->dim + (j)))
-
-/* Few queries (one probe, typically): reading the gallery is the cost. Eight rows at a
- * time against each query, read straight from the gallery (converted in registers),
- * their eight sums reduced together and compared with the threshold in one vector.
- * `half` is a constant at each call, so each element type gets its own loop. */
-SIMD static inline __attribute__((always_inline)) int score_few_as(Job *job, const int half) {
-    Py_ssize_t dim = job->dim, vec_end = dim - dim % 8;
-    Py_ssize_t r = job->first;
-    /* The eight rows two steps ahead, a cache line at a time: the loop reads eight
-     * rows side by side, a pattern the hardware prefetcher follows less well than one
-     * stream. */
-    const char *base = (const char *)job->gallery;
-    Py_ssize_t row_bytes = dim * (half ? 2 : 4), ahead = 16 * row_bytes;
-    const char *end = base + job->last * row_bytes;
-    for (; r + 8 <= job->last; r += 8) {
-        const char *next = base + r * row_bytes + ahead;
-        for (Py_ssize_t b = 0; b < 8 * row_bytes && next + b < end; b += 64)
-            _mm_prefetch(next + b, _MM_HINT_T0);
-        for (Py_ssize_t q = 0; q < job->m; q++) {
-            const float *query = job->queries + q * dim;
-            __m256 acc[8];
-            for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
-            for (Py_ssize_t j = 0; j < vec_end; j += 8) {
-                __m256 x = _mm256_loadu_ps(query + j);
-                for (int i = 0; i < 8; i++) acc[i] = _mm256_fmadd_ps(LOAD8(half, job, r + i, j), x, acc[i]);
-            }
-            __m256 sums = sums8(acc);
-            if (vec_end < dim) { /* the last dim % 8 columns */
-                float tail[8];
-                for (int i = 0; i < 8; i++) {
-                    tail[i] = 0.0f;
-                    for (Py_ssize_t j = vec_end; j < dim; j++) {
-                        Py_ssize_t at = (r + i) * dim + j;
-                        float g = half ? _cvtsh_ss(((const uint16_t *)job->gallery)[at])
-                                       : ((const float *)job->gallery)[at];
-                        tail[i] += g * query[j];
-                    }
-                }
-                sums = _mm256_add_ps(sums, _mm256_loadu_ps(tail));
-            }
-            if (job->out != NULL) {
-                _mm256_storeu_ps(job->out + q * job->out_stride + r, sums);
-                continue;
-            }
-            unsigned bits = (unsigned)_mm256_movemask_ps(
-                _mm256_cmp_ps(sums, _mm256_set1_ps(job->thresholds[q]), _CMP_GE_OQ));
-            if (bits == 0) continue;
-            float value[8];
-            _mm256_storeu_ps(value, sums);
-            while (bits != 0) {
-                int i = __builtin_ctz(bits);
-                bits &= bits - 1;
-                if (!emit(job, q, r + i, value[i])) return 0;
-            }
-        }
-    }
-    if (r < job->last) { /* the last rows, fewer than eight */
-        float *row_buffer = malloc((size_t)dim * sizeof(float));
-        if (row_buffer == NULL) return -1;
-        Job rest = *job;
-        rest.first = r;
-        score_portable(&rest, row_buffer);
-        job->found = rest.found;
-        job->overflow = rest.overflow;
-        free(row_buffer);
-    }
-    return 0;
-}
-
-SIMD static int score_few(Job *job) { return job->half ? score_few_as(job, 1) : score_few_as(job, 0); }
-
-/* The same with AVX-512 where the CPU has it and rows are whole 16-value vectors: one
- * conversion and one FMA per 16 values, half the instructions of the AVX2 loop (the
- * float16 one-probe search is bound by them once memory keeps up). */
-#define SIMD512 __attribute__((target("avx2,f16c,fma,avx512f")))
-
-SIMD512 static inline __m256 halves_added(__m512 v) {
-    return _mm256_add_ps(_mm512_castps512_ps256(v),
-                         _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-}
-
-SIMD512 static inline __attribute__((always_inline)) int score_few_512_as(Job *job, const int half) {
-    Py_ssize_t dim = job->dim;
-    Py_ssize_t r = job->first;
-    /* As in score_few_as: the next rows prefetched. */
-    const char *base = (const char *)job->gallery;
-    Py_ssize_t row_bytes = dim * (half ? 2 : 4), ahead = 16 * row_bytes;
-    const char *end = base + job->last * row_bytes;
-    for (; r + 8 <= job->last; r += 8) {
-        const char *next = base + r * row_bytes + ahead;
-        for (Py_ssize_t b = 0; b < 8 * row_bytes && next + b < end; b += 64)
-            _mm_prefetch(next + b, _MM_HINT_T0);
-        for (Py_ssize_t q = 0; q < job->m; q++) {
-            const float *query = job->queries + q * dim;
-            __m512 acc[8];
-            for (int i = 0; i < 8; i++) acc[i] = _mm512_setzero_ps();
-            for (Py_ssize_t j = 0; j < dim; j += 16) {
-                __m512 x = _mm512_loadu_ps(query + j);
-                for (int i = 0; i < 8; i++) {
-                    Py_ssize_t at = (r + i) * dim + j;
-                    __m512 g = half ? _mm512_cvtph_ps(_mm256_loadu_si256(
-                                          (const __m256i *)((const uint16_t *)job->gallery + at)))
-                                    : _mm512_loadu_ps((const float *)job->gallery + at);
-                    acc[i] = _mm512_fmadd_ps(g, x, acc[i]);
-                }
-            }
-            __m256 folded[8];
-            for (int i = 0; i < 8; i++) folded[i] = halves_added(acc[i]);
-            __m256 sums = sums8(folded);
-            if (job->out != NULL) {
-                _mm256_storeu_ps(job->out + q * job->out_stride + r, sums);
-                continue;
-            }
-            unsigned bits = (unsigned)_mm256_movemask_ps(
-                _mm256_cmp_ps(sums, _mm256_set1_ps(job->thresholds[q]), _CMP_GE_OQ));
-            if (bits == 0) continue;
-            float value[8];
-            _mm256_storeu_ps(value, sums);
-            while (bits != 0) {
-                int i = __builtin_ctz(bits);
-                bits &= bits - 1;
-                if (!emit(job, q, r + i, value[i])) return 0;
-            }
-        }
-    }
-    if (r < job->last) { /* the last rows, fewer than eight: the AVX2 loop's tail */
-        Job rest = *job;
-        rest.first = r;
-        int status = score_few(&rest);
-        job->found = rest.found;
-        job->overflow = rest.overflow;
-        return status;
-    }
-    return 0;
-}
-
-SIMD512 static int score_few_512(Job *job) {
-    return job->half ? score_few_512_as(job, 1) : score_few_512_as(job, 0);
-}
-
-static int avx512_supported(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-}
-
-/* aligned_alloc wants a multiple of the alignment. */
-static size_t aligned_size(size_t bytes) { return (bytes + 63) / 32 * 32; }
-
-#define TILE_ROWS 6
-#define TILE_QUERIES 16
-
-/* Many queries: arithmetic is the cost (m multiply-adds per value read). A register
- * tile of 6 rows x 16 queries: per dimension, two loads of the transposed queries and
- * six broadcasts of the rows' values feed twelve FMAs, which is what bounds it. */
-SIMD static int score_many(Job *job) {
-    Py_ssize_t dim = job->dim, m = job->m;
-    Py_ssize_t padded = (m + TILE_QUERIES - 1) / TILE_QUERIES * TILE_QUERIES;
-    float *transposed = aligned_alloc(32, aligned_size((size_t)(dim * padded) * sizeof(float)));
-    float *rows = aligned_alloc(32, aligned_size((size_t)(TILE_ROWS * dim) * sizeof(float)));
-    if (transposed == NULL || rows == NULL) {
-        free(transposed);
-        free(rows);
-        return -1;
-    }
-    for (Py_ssize_t j = 0; j < dim; j++)
-        for (Py_ssize_t q = 0; q < padded; q++)
-            transposed[j * padded + q] = q < m ? job->queries[q * dim + j] : 0.0f;
-    /* Thresholds of the padding queries are +inf: nothing of theirs is kept. */
-    float *limits = aligned_alloc(32, aligned_size((size_t)padded * sizeof(float)));
-    if (limits == NULL) {
-        free(transposed);
-        free(rows);
-        return -1;
-    }
-    for (Py_ssize_t q = 0; q < padded; q++)
-        limits[q] = q < m && job->out == NULL ? job->thresholds[q] : INFINITY;
-    for (Py_ssize_t r = job->first; r < job->last; r += TILE_ROWS) {
-        Py_ssize_t count = job->last - r < TILE_ROWS ? job->last - r : TILE_ROWS;
-        load_rows(job, r, count, TILE_ROWS, rows);
-        for (Py_ssize_t q0 = 0; q0 < padded; q0 += TILE_QUERIES) {
-            __m256 acc[TILE_ROWS][2];
-            for (int i = 0; i < TILE_ROWS; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
-            const float *t = transposed + q0;
-            for (Py_ssize_t j = 0; j < dim; j++, t += padded) {
-                __m256 x0 = _mm256_load_ps(t), x1 = _mm256_load_ps(t + 8);
-                for (int i = 0; i < TILE_ROWS; i++) {
-                    __m256 g = _mm256_broadcast_ss(rows + i * dim + j);
-                    acc[i][0] = _mm256_fmadd_ps(g, x0, acc[i][0]);
-                    acc[i][1] = _mm256_fmadd_ps(g, x1, acc[i][1]);
-                }
-            }
-            float tile[TILE_ROWS][TILE_QUERIES];
-            for (int i = 0; i < TILE_ROWS; i++) {
-                _mm256_storeu_ps(tile[i], acc[i][0]);
-                _mm256_storeu_ps(tile[i] + 8, acc[i][1]);
-            }
-            if (job->out != NULL) {
-                Py_ssize_t queries = m - q0 < TILE_QUERIES ? m - q0 : TILE_QUERIES;
-                for (Py_ssize_t q = 0; q < queries; q++) {
-                    float *out = job->out + (q0 + q) * job->out_stride + r;
-                    for (Py_ssize_t i = 0; i < count; i++) out[i] = tile[i][q];
-                }
-                continue;
-            }
-            /* Fused selection: one vector compare per 8 scores; almost none pass once
-             * the thresholds have settled, so the block's scores are never stored. */
-            __m256 limit0 = _mm256_load_ps(limits + q0), limit1 = _mm256_load_ps(limits + q0 + 8);
-            for (Py_ssize_t i = 0; i < count && !job->overflow; i++) {
-                /* From the stored tile, not `acc`: indexing `acc` by a run-time row
-                 * would keep the accumulators in memory inside the product's loop. */
-                __m256 low = _mm256_loadu_ps(tile[i]), high = _mm256_loadu_ps(tile[i] + 8);
-                unsigned bits =
-                    (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(low, limit0, _CMP_GE_OQ)) |
-                    (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(high, limit1, _CMP_GE_OQ)) << 8;
-                while (bits != 0) {
-                    int q = __builtin_ctz(bits);
-                    bits &= bits - 1;
-                    if (!emit(job, q0 + q, r + i, tile[i][q])) break;
-                }
-            }
-            if (job->overflow) goto done;
-        }
-    }
-done:
-    free(transposed);
-    free(rows);
-    free(limits);
-    return 0;
-}
-
-static int simd_supported(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") &&
-           __builtin_cpu_supports("fma");
-}
+    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") &&
+          __builtin_cpu_supports("fma")))
+        return ISA_PORTABLE;
+    return __builtin_cpu_supports("avx512f") ? ISA_AVX512 : ISA_AVX2;
+#else
+    return ISA_PORTABLE;
 #endif
+}
 
-/* Which code runs: the SIMD kernels when the CPU has them, unless the caller asked for
- * the portable loops (tests compare the two). */
+/* The widest loops the process allows (limit_isa); set only by tests. */
+static int isa_limit = ISA_AVX512;
+
+static int isa_in_use(void) {
+    int cpu = cpu_isa();
+    return cpu < isa_limit ? cpu : isa_limit;
+}
+
+/* Which loop runs: for many queries (arithmetic-bound) the register tiles, for few
+ * (memory-bound) the row-by-row loops; the widest the CPU and the limit allow, unless
+ * the caller asked for the portable loops (tests compare them). */
 static int run_job(Job *job, int portable) {
 #if LEADREVIEW_X86
-    if (!portable && simd_supported()) {
-        if (job->m >= 8) return score_many(job);
-        /* AVX-512 only for float16 (one conversion per 16 values): measured on float32
-         * rows, the AVX2 loop read memory faster (1M-3M x 128, two threads). */
-        if (job->half && job->dim % 16 == 0 && avx512_supported())
-            return score_few_512(job);
-        return score_few(job);
+    int isa = portable ? ISA_PORTABLE : isa_in_use();
+    if (isa >= ISA_AVX2 && job->m >= 8) {
+        /* AVX-512's tiles hold 32 queries, AVX2's 16: the wider only where it pads
+         * the queries no further (else it would multiply more zeros than it saves). */
+        Py_ssize_t pad32 = (job->m + 31) / 32 * 32, pad16 = (job->m + 15) / 16 * 16;
+        if (isa == ISA_AVX512 && pad32 == pad16) return score_many_avx512(job);
+        return score_many_avx2(job);
     }
+    /* AVX-512 for float16 rows only: on float32 rows the AVX2 loop read memory faster
+     * (1M x 128, one probe, two threads: 17 vs 21 ms of CPU); on float16 they tie. */
+    if (isa == ISA_AVX512 && job->half && job->dim % 16 == 0) return score_few_avx512(job);
+    if (isa >= ISA_AVX2) return score_few_avx2(job);
+#else
+    (void)portable;
 #endif
-    float *row_buffer = malloc((size_t)(job->dim > 0 ? job->dim : 1) * sizeof(float));
-    if (row_buffer == NULL) return -1;
-    score_portable(job, row_buffer);
-    free(row_buffer);
-    return 0;
+    return score_rows_portable(job);
 }
 
 /* A buffer of `ndim` dimensions whose format is one of `formats` (8-byte integers for
@@ -565,11 +228,34 @@ done:
 
 static PyObject *simd(PyObject *self, PyObject *unused) {
     (void)self, (void)unused;
-#if LEADREVIEW_X86
-    return PyBool_FromLong(simd_supported());
-#else
-    return PyBool_FromLong(0);
-#endif
+    return PyBool_FromLong(cpu_isa() >= ISA_AVX2);
+}
+
+static PyObject *isa(PyObject *self, PyObject *unused) {
+    (void)self, (void)unused;
+    return PyUnicode_FromString(ISA_NAMES[isa_in_use()]);
+}
+
+PyDoc_STRVAR(limit_isa_doc,
+             "limit_isa(name) -> str\n\n"
+             "Run at most the loops of `name` ('avx512', 'avx2' or 'portable') from now on,\n"
+             "in this process, and return the previous limit's name. For tests: every path\n"
+             "on one machine. The CPU still decides what it can run (see `isa`).");
+
+static PyObject *limit_isa(PyObject *self, PyObject *arg) {
+    (void)self;
+    const char *name = PyUnicode_AsUTF8(arg);
+    if (name == NULL) return NULL;
+    for (int level = ISA_PORTABLE; level <= ISA_AVX512; level++) {
+        if (strcmp(name, ISA_NAMES[level]) == 0) {
+            int previous = isa_limit;
+            isa_limit = level;
+            return PyUnicode_FromString(ISA_NAMES[previous]);
+        }
+    }
+    PyErr_Format(PyExc_ValueError, "unknown instruction set '%s': avx512, avx2 or portable",
+                 name);
+    return NULL;
 }
 
 static PyMethodDef methods[] = {
@@ -577,6 +263,9 @@ static PyMethodDef methods[] = {
     {"score_above", (PyCFunction)(void (*)(void))score_above, METH_VARARGS | METH_KEYWORDS,
      score_above_doc},
     {"simd", simd, METH_NOARGS, "Whether this CPU runs the AVX2/F16C/FMA kernels."},
+    {"isa", isa, METH_NOARGS,
+     "The widest loops in use: 'avx512', 'avx2' or 'portable' (the CPU and limit_isa)."},
+    {"limit_isa", limit_isa, METH_O, limit_isa_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -12,7 +12,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest revision. Every command that opens the store checks the schema; reading this
 # one row spares importing Alembic and scanning the scripts when nothing is to be done.
 # A test holds it equal to Alembic's own head: a new revision must update it.
-HEAD_REVISION = "0008_clock_release_seated"
+HEAD_REVISION = "0009_chain_link_checked"
 # Any constant will do: concurrent first-use upgrades of one PostgreSQL database queue on
 # this transaction-scoped advisory lock instead of racing on CREATE TABLE.
 _PG_MIGRATION_LOCK_KEY = 0x1EAD_2E71

@@ -36,7 +36,6 @@ LEFT JOIN policy_verdict v ON v.lead_id = l.id
 LEFT JOIN decision d ON d.lead_id = l.id
 LEFT JOIN reviewer r ON r.id = d.reviewer_id
 WHERE l.id = ?
-ORDER BY v.id, d.id
 """
 _EARLIER = """
 SELECT d.id, r.name, r.role, d.kind, d.rationale, d.decided_at, d.lead_version
@@ -86,7 +85,11 @@ class LeadForDecision(NamedTuple):
 
 def lead_for_decision(unit: WriteUnit, lead_id: int, actor: Actor) -> LeadForDecision:
     """The lead with everything a decision checks, in one statement: its verdicts and its
-    earlier decisions joined to it (a few rows: policies x decisions so far)."""
+    earlier decisions joined to it (a few rows: policies x decisions so far).
+
+    The rows come unordered and are put in id order here: SQLite's sort of the joined
+    rows (a temporary B-tree of every column) was a third of the statement's time,
+    sorting a few ids in Python costs next to nothing (issue 17)."""
     rows = unit.execute(_LEAD, (actor.name, actor.role.value, lead_id)).fetchall()
     if not rows:
         raise NotFound(f"lead {lead_id}: no such lead")
@@ -122,7 +125,7 @@ def lead_for_decision(unit: WriteUnit, lead_id: int, actor: Actor) -> LeadForDec
         policy_sha256=first[11] or "",
         policy_name=first[12] or "",
         reviewer_id=first[14],
-        verdicts=tuple(verdicts.values()),
+        verdicts=tuple(verdicts[k] for k in sorted(verdicts)),
         earlier=tuple(_decision_views(unit, lead_id, [decided[k] for k in sorted(decided)])),
     )
 

@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import Connection, text
 
 from leadreview.audit.canonical import GENESIS_DIGEST, entry_bytes
-from leadreview.audit.chain_kernel import KERNEL_ENV, chain_kernel, kernel_built
+from leadreview.audit.chain_kernel import chain_kernel, kernel_built
 from leadreview.audit.service import verify_store
 from leadreview.audit.verdict import VerifyReport
 from leadreview.audit.verify import walk
 from leadreview.store import Store
 from tests.support.audit import append_events, behind_the_guards, swap_sequence_numbers
+from tests.support.compiled import use_paths
 
 Row = tuple[Any, ...]
 TIME = "2026-01-02T03:04:05.000006Z"
@@ -67,7 +68,7 @@ def replaced(rows: list[Row], index: int, column: int, value: object) -> list[Ro
 @pytest.fixture
 def compiled(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The compiled `chain_leaves`, whatever the environment of the test run asks for."""
-    monkeypatch.delenv(KERNEL_ENV, raising=False)
+    use_paths(monkeypatch, verify="")
     return chain_kernel()
 
 
@@ -121,15 +122,15 @@ def test_the_kernel_falls_back_on_any_row_it_must_not_pass(case: str, compiled: 
 
 
 def test_the_environment_forces_the_python_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KERNEL_ENV, "python")
+    use_paths(monkeypatch, verify="python")
     assert chain_kernel() is None
 
 
 def both_paths(monkeypatch: pytest.MonkeyPatch, run: Callable[[], VerifyReport]) -> VerifyReport:
     """`run` on the kernel and on the Python path: the reports must be identical."""
-    monkeypatch.setenv(KERNEL_ENV, "python")
+    use_paths(monkeypatch, verify="python")
     python = run()
-    monkeypatch.setenv(KERNEL_ENV, "c")
+    use_paths(monkeypatch, verify="")
     compiled = run()
     assert compiled.lines() == python.lines()
     assert (compiled.root_hex, compiled.leaves_sha256) == (python.root_hex, python.leaves_sha256)

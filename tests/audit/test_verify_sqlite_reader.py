@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from leadreview.audit import chain_kernel, verify_parallel
-from leadreview.audit.chain_kernel import KERNEL_ENV, sqlite_range_walker, sqlite_reader_built
+from leadreview.audit.chain_kernel import sqlite_range_walker, sqlite_reader_built
 from leadreview.audit.checkpoint import Checkpoint
 from leadreview.audit.service import verify_store
 from leadreview.audit.tree_store import StoredTree
@@ -33,6 +33,7 @@ from tests.support.audit import (
     swap_sequence_numbers,
     truncate_log,
 )
+from tests.support.compiled import use_paths
 
 EVENTS = 300
 LEVEL = 7  # 300 events on two workers: ranges aligned to 2^7, split at 128
@@ -83,9 +84,9 @@ def test_on_an_intact_log_each_range_ends_as_the_drivers_walk_ends(
     checkpoints = [checkpoint_at(sqlite_store, size) for size in (100, 128, 129, 250)]
     url = url_of(sqlite_store)
     for first, last in RANGES:
-        monkeypatch.setenv(KERNEL_ENV, "")
+        use_paths(monkeypatch, verify="")
         compiled = verify_parallel._walk_in_c(url, first, last, checkpoints, chunk_rows, LEVEL)
-        monkeypatch.setenv(KERNEL_ENV, "driver")
+        use_paths(monkeypatch, verify="driver")
         driver = verify_parallel.walk_range(url, first, last, checkpoints, chunk_rows, LEVEL)
 
         assert compiled is not None
@@ -108,7 +109,7 @@ def test_a_wal_database_being_written_is_read_with_its_wal(
     append_events(sqlite_store, 20, batch=20)  # these are only in the WAL
     wal = Path(database + "-wal")
     assert wal.is_file() and wal.stat().st_size > 0
-    monkeypatch.setenv(KERNEL_ENV, "")
+    use_paths(monkeypatch, verify="")
     found = verify_parallel._walk_in_c(url_of(sqlite_store), 129, EVENTS + 20, [], 50, LEVEL)
 
     assert found is not None and not found.state.broken
@@ -153,7 +154,7 @@ def test_an_install_without_the_reader_verifies_in_ranges_through_the_driver(
     """As where SQLite's headers were missing at build time (the forked workers inherit
     the patch)."""
     append_events(sqlite_store, EVENTS, batch=64)
-    monkeypatch.setenv(KERNEL_ENV, "")
+    use_paths(monkeypatch, verify="")
     monkeypatch.setattr(chain_kernel, "_load_sqlite_reader", lambda: None)
     assert sqlite_range_walker() is None and not sqlite_reader_built()
 
@@ -172,11 +173,11 @@ def every_report(
 ) -> dict[str, list[str]]:
     reports = {}
     for name, value in PATHS.items():
-        monkeypatch.setenv(KERNEL_ENV, value)
+        use_paths(monkeypatch, verify=value)
         reports[name] = outcome(
             lambda: verify_store(store, checkpoints, chunk_rows=50, workers=2, parallel_from=1)
         )
-    monkeypatch.setenv(KERNEL_ENV, "python")
+    use_paths(monkeypatch, verify="python")
     reports["sequential"] = outcome(lambda: verify_store(store, checkpoints, workers=1))
     return reports
 
@@ -186,7 +187,7 @@ def test_an_intact_log_gets_one_report_on_every_path(
 ) -> None:
     append_events(sqlite_store, EVENTS, batch=64)
     checkpoints = [checkpoint_at(sqlite_store, 100), checkpoint_at(sqlite_store, EVENTS)]
-    monkeypatch.setenv(KERNEL_ENV, "")
+    use_paths(monkeypatch, verify="")
     report = verify_store(sqlite_store, checkpoints, workers=2, parallel_from=1)
 
     assert report.ok and report.leaves_sha256 == ""  # reached in ranges, not sequentially
@@ -373,7 +374,7 @@ def test_the_reader_itself_refuses_the_range_that_holds_the_tampering(
     append_events(sqlite_store, EVENTS, batch=64)
     with behind_the_guards(sqlite_store) as connection:
         tamper(connection)
-    monkeypatch.setenv(KERNEL_ENV, "")
+    use_paths(monkeypatch, verify="")
     found = [
         verify_parallel._walk_in_c(url_of(sqlite_store), first, last, [], 50, LEVEL)
         for first, last in RANGES
@@ -390,7 +391,7 @@ def test_a_truncated_range_ends_short_and_the_joiner_refuses_it(
     append_events(sqlite_store, EVENTS, batch=64)
     with behind_the_guards(sqlite_store) as connection:
         truncate_log(connection, 250)
-    monkeypatch.setenv(KERNEL_ENV, "")
+    use_paths(monkeypatch, verify="")
 
     found = verify_parallel._walk_in_c(url_of(sqlite_store), 129, EVENTS, [], 50, LEVEL)
 
