@@ -346,6 +346,13 @@ class AuditLog:
         return int(row[0]), str(row[1])
 
     @staticmethod
+    def head_seq(connection: Connection | Session) -> int:
+        """The last event's sequence number (0 when empty), without reading its digest:
+        what verify sizes its walk by, so an undecodable digest is the walk's to name."""
+        found = connection.execute(text("SELECT max(seq) FROM audit_event")).scalar()
+        return int(found or 0)
+
+    @staticmethod
     def log_id(connection: Connection | Session) -> str:
         """The id chosen when this log was created (audit_log_identity)."""
         row = connection.execute(text("SELECT log_id FROM audit_log_identity WHERE id = 1")).first()

@@ -28,6 +28,14 @@ ROW_COLUMNS = (
 RawRow = tuple[Any, ...]
 
 
+class NotUtf8(bytes):
+    """What a text column of a row held when it was not UTF-8 (SQLite stores whatever
+    bytes it is given): the walk names it as a break instead of failing to read it."""
+
+    def __str__(self) -> str:
+        return self.decode("utf-8", "backslashreplace")
+
+
 @dataclass(frozen=True)
 class NewEvent:
     """What a service asks to append; the log adds sequence, time and digests."""

@@ -255,7 +255,7 @@ def verify_store(
     workers = ranges.default_workers() if workers is None else workers
     threshold = ranges.PARALLEL_FROM if parallel_from is None else parallel_from
     with store.reading() as session:
-        head, _ = AuditLog.head(session)
+        head = AuditLog.head_seq(session)
     if workers > 1 and head >= threshold:
         chunk = chunk_rows or CHUNK_ROWS
         found = ranges.verify_in_ranges(
@@ -263,7 +263,7 @@ def verify_store(
         )
         if found is not None:
             return found
-    chunks = stream_rows(store) if chunk_rows is None else stream_rows(store, chunk_rows)
+    chunks = stream_rows(store, chunk_rows or CHUNK_ROWS, undecodable_as_bytes=True)
     report = walk(store.url, chunks, checkpoints, _stored_roots(store))
     _check_stored_tree(store, report)
     return report
@@ -331,7 +331,11 @@ def _check_stored_tree(store: Store, report: VerifyReport) -> None:
         problem = "audit_merkle's leaf hashes are not those of the events"
     if problem:
         report.breaks.append(
-            Break(0, BreakKind.TREE_MISMATCH, f"{problem}: the stored tree was altered")
+            Break(
+                check.problem_seq if problem == check.problem else 0,
+                BreakKind.TREE_MISMATCH,
+                f"{problem}: the stored tree was altered",
+            )
         )
 
 

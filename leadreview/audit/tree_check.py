@@ -72,6 +72,8 @@ class RangeTreeCheck(_LevelChecker):
         super().__init__(top)
         self.count = first_seq - 1  # the last sequence number checked
         self.rows = 0
+        # The row `problem` is about, where it is about one row (0: several, or none).
+        self.problem_seq = 0
         self.upper: list[bytes] = []  # given `top`: each row's hashes from level `top` up
 
     def feed(self, chunk: list[tuple[int, bytes]]) -> bytes:
@@ -82,14 +84,23 @@ class RangeTreeCheck(_LevelChecker):
         if chunk[0][0] != self.count + 1 or chunk[-1][0] != self.count + len(chunk):
             self.problem = f"audit_merkle rows after event {self.count} are not consecutive"
             return b""
-        blobs = [bytes(blob) for _, blob in chunk]
+        try:
+            blobs = [bytes(blob) for _, blob in chunk]
+        except TypeError:  # text or NULL written behind the app's back
+            seq, stored = next((s, b) for s, b in chunk if not isinstance(b, bytes | memoryview))
+            kind = {str: "text", type(None): "NULL"}.get(type(stored), type(stored).__name__)
+            self.problem = f"audit_merkle row {seq} holds {kind}, not hashes"
+            self.problem_seq = seq
+            return b""
         # Whole hashes only, so that a level's stored hashes joined are exactly as many
         # 32-byte nodes as were picked (one length test per distinct length, not per row).
         torn = sorted(n for n in set(map(len, blobs)) if n == 0 or n % HASH_SIZE)
         if torn:
-            self.problem = (
-                f"audit_merkle rows after event {self.count} hold {torn[0]} bytes, not whole hashes"
+            seq, size = next(
+                (s, len(b)) for (s, _), b in zip(chunk, blobs, strict=True) if len(b) in torn
             )
+            self.problem = f"audit_merkle row {seq} holds {size} bytes, not whole hashes"
+            self.problem_seq = seq
             return b""
         self.count += len(blobs)
         self.rows += len(blobs)

@@ -32,6 +32,17 @@ class TreeStoreError(ProofError):
     """The stored tree is missing hashes it must have: the table was tampered with."""
 
 
+def stored_hashes(seq: object, blob: object) -> bytes:
+    """An audit_merkle row's hashes; TreeStoreError for text or NULL written there behind
+    the app's back (bytes() would raise TypeError, or read an integer as zeros)."""
+    if not isinstance(blob, bytes | memoryview):
+        kind = "NULL" if blob is None else "text" if isinstance(blob, str) else "no bytes"
+        raise TreeStoreError(
+            f"audit_merkle row {seq} holds {kind}, not hashes: the stored tree was tampered with"
+        )
+    return bytes(blob)
+
+
 def read_positions(
     cursor: Any, positions: Sequence[tuple[int, int]], mark: str = "?"
 ) -> dict[tuple[int, int], bytes]:
@@ -40,7 +51,7 @@ def read_positions(
         return {}
     seqs = sorted({closing_record(level, index) + 1 for level, index in positions})
     cursor.execute(_SELECT_ROWS.format(marks=", ".join(mark for _ in seqs)), seqs)
-    rows = {int(seq): bytes(blob) for seq, blob in cursor.fetchall()}
+    rows = {int(seq): stored_hashes(seq, blob) for seq, blob in cursor.fetchall()}
     found: dict[tuple[int, int], bytes] = {}
     for level, index in positions:
         seq = closing_record(level, index) + 1
@@ -110,4 +121,4 @@ class StoredTree:
             f"SELECT seq, hashes FROM audit_merkle WHERE seq >= {int(first_seq)} "
             f"AND seq <= {int(last_seq)}"
         )
-        return {int(seq): bytes(blob)[:HASH_SIZE] for seq, blob in rows}
+        return {int(seq): stored_hashes(seq, blob)[:HASH_SIZE] for seq, blob in rows}

@@ -21,7 +21,7 @@ from leadreview.audit.canonical import (
 from leadreview.audit.chain_kernel import chain_kernel, split_leaves
 from leadreview.audit.checkpoint import Checkpoint
 from leadreview.audit.merkle import CompactRange
-from leadreview.audit.models import RawRow
+from leadreview.audit.models import ROW_COLUMNS, NotUtf8, RawRow
 from leadreview.audit.verdict import Break, BreakKind, VerifyReport
 
 # How far around its position a changed event is searched for, to tell a reordering
@@ -235,7 +235,15 @@ class ChainWalker:
             )
             if len(self._suspects) < _MAX_SUSPECTS:
                 self._suspects.append(row)
-        labels = f"{actor}{event_type}{role}{time}{prev}{auth}{login}"
+        for column, value in zip(ROW_COLUMNS, row, strict=True):
+            if isinstance(value, NotUtf8):
+                add(Break(seq, BreakKind.MALFORMED, f"{column} holds bytes that are not UTF-8"))
+        # Undecodable bytes are shown escaped: named above, not as a stray backslash.
+        labels = "".join(
+            f"{value}"
+            for value in (actor, event_type, role, time, prev, auth, login)
+            if not isinstance(value, NotUtf8)
+        )
         if '"' in labels or "\\" in labels:
             add(
                 Break(
@@ -277,7 +285,8 @@ class ChainWalker:
         report = self.report
         report.events = self._count
         report.head_seq = self._expected - 1
-        report.head_digest = self._last or GENESIS_DIGEST
+        # str(): a head digest that is not UTF-8 is shown escaped (a break names it).
+        report.head_digest = str(self._last or GENESIS_DIGEST)
         if self._stored_root is not None:
             for size in {report.events, *(c.size for c in self._pending)}:
                 if 0 < size <= report.events and (root := self._stored_root(size)) is not None:

@@ -93,8 +93,12 @@ def walk_range(
     tree_sql = _select("seq, hashes", "audit_merkle", first, last)
     try:
         with (
-            closing(stream_rows(store, chunk_rows, events_sql)) as events,
-            closing(stream_rows(store, chunk_rows, tree_sql)) as tree_rows,
+            closing(
+                stream_rows(store, chunk_rows, events_sql, undecodable_as_bytes=True)
+            ) as events,
+            closing(
+                stream_rows(store, chunk_rows, tree_sql, undecodable_as_bytes=True)
+            ) as tree_rows,
         ):
             _walk_together(walker, tree, events, tree_rows)
     finally:

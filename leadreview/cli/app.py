@@ -5,7 +5,7 @@ import sys
 import typer
 from typer.exceptions import Abort, Exit, TyperException
 
-from leadreview.errors import LeadreviewError, PermissionRefused
+from leadreview.errors import LeadreviewError, PermissionRefused, VerificationFailed
 
 app = typer.Typer(
     name="leadreview",
@@ -112,6 +112,16 @@ def _database_refusal(exc: BaseException) -> str | None:
     return f"the database refused: {lines[0] if lines else 'insufficient privilege'}"
 
 
+def _undecodable_text(exc: BaseException) -> str | None:
+    """The one line for text in the database SQLite's driver cannot decode."""
+    if "sqlite3" not in sys.modules:  # never imported just for this check
+        return None
+    from leadreview.store.undecodable import undecodable_column, undecodable_line
+
+    column = undecodable_column(exc)
+    return None if column is None else undecodable_line(column)
+
+
 def _os_error_line(exc: OSError) -> str:
     reason = exc.strerror or type(exc).__name__
     if exc.filename is None:
@@ -152,8 +162,11 @@ def main(argv: list[str] | None = None) -> None:
         fail(_os_error_line(exc))
     except Exception as exc:
         refusal = _database_refusal(exc)
-        if refusal is None:
+        if refusal is not None:
+            fail(refusal, PermissionRefused.exit_code)
+        undecodable = _undecodable_text(exc)
+        if undecodable is None:
             raise
-        fail(refusal, PermissionRefused.exit_code)
+        fail(undecodable, VerificationFailed.exit_code)
     if isinstance(result, int) and result != 0:
         raise SystemExit(result)

@@ -23,6 +23,7 @@ from leadreview.store.tables.exercise import (
     ExerciseParticipantRow,
     ExerciseRow,
 )
+from leadreview.store.undecodable import undecodable_column, undecodable_line
 from leadreview.workflow.row_checks import check_working_rows
 from leadreview.workflow.row_log import Disagreement, events_of, rows_of
 
@@ -206,8 +207,16 @@ def check_all_rows(session: Session) -> list[Disagreement]:
 def row_breaks(store: Store) -> list[Break]:
     """Working rows and policy files that disagree with the log, as breaks of no event:
     what `audit verify` and `report audit` add to the chain's own findings."""
-    with store.reading() as session:
-        found = check_all_rows(session)
+    try:
+        with store.reading() as session:
+            found = check_all_rows(session)
+    except Exception as error:
+        column = undecodable_column(error)
+        if column is None:
+            raise
+        # The chain's walk names the event; the rows cannot be compared with it.
+        detail = f"the working rows were not compared with the log: {undecodable_line(column)}"
+        return [Break(0, BreakKind.MALFORMED, detail)]
     return [
         Break(
             0,

@@ -181,3 +181,33 @@ def test_a_row_below_the_first_range_gets_the_sequential_verdict(store: Store) -
 
     assert lines[0].startswith("FAILED: ")
     assert lines == sequential(store)
+
+
+def _null_tree_hashes(connection: Connection) -> None:
+    """NOT NULL dropped by whoever owns the tables (PostgreSQL refuses text that is not
+    UTF-8 on write, so a NULL is what can reach its walk that the types do not keep out)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ALTER TABLE audit_merkle ALTER COLUMN hashes DROP NOT NULL")
+    else:
+        connection.exec_driver_sql("PRAGMA writable_schema = ON")
+        connection.exec_driver_sql(
+            "UPDATE sqlite_schema SET sql = replace(sql, 'hashes BLOB NOT NULL', 'hashes BLOB') "
+            "WHERE name = 'audit_merkle'"
+        )
+        connection.exec_driver_sql("PRAGMA writable_schema = RESET")
+    connection.exec_driver_sql("UPDATE audit_merkle SET hashes = NULL WHERE seq = 210")
+
+
+def test_a_null_tree_row_is_named_by_its_sequence_number_on_both_backends(store: Store) -> None:
+    append_events(store, EVENTS, batch=64)
+    with behind_the_guards(store) as connection:
+        _null_tree_hashes(connection)
+
+    lines = in_ranges(store)
+
+    assert lines[0].startswith("FAILED: ") and "first bad sequence number: 210" in lines[0]
+    assert (
+        "seq 210: merkle tree mismatch: audit_merkle row 210 holds NULL, not hashes: "
+        "the stored tree was altered"
+    ) in lines
+    assert lines == sequential(store)

@@ -266,6 +266,29 @@ def _actor_with_a_surrogate(connection: Connection) -> None:
     )
 
 
+def _payload_not_utf8(connection: Connection) -> None:
+    connection.exec_driver_sql(
+        "UPDATE audit_event SET payload = CAST(X'FF41' AS TEXT) WHERE seq = 95"
+    )
+
+
+def _head_digest_not_utf8(connection: Connection) -> None:
+    connection.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+    connection.exec_driver_sql(
+        "UPDATE audit_event SET digest = CAST(X'FF41' AS TEXT) WHERE seq = 300"
+    )
+
+
+def _null_tree_hashes(connection: Connection) -> None:
+    connection.exec_driver_sql("PRAGMA writable_schema = ON")
+    connection.exec_driver_sql(
+        "UPDATE sqlite_schema SET sql = replace(sql, 'hashes BLOB NOT NULL', 'hashes BLOB') "
+        "WHERE name = 'audit_merkle'"
+    )
+    connection.exec_driver_sql("PRAGMA writable_schema = RESET")
+    connection.exec_driver_sql("UPDATE audit_merkle SET hashes = NULL WHERE seq = 30")
+
+
 def _zero_a_tree_hash_inside_a_range(connection: Connection) -> None:
     # Row 200 closes subtrees up to level 3 (200 = 8 x 25): its level-3 hash zeroed.
     stored = connection.execute(
@@ -293,13 +316,18 @@ TAMPERS: list[Callable[[Connection], None]] = [
     _truncate,
     _null_digest,
 ]
-# What the driver's walk cannot read at all (it raises, before and after this reader):
-# the reader must not call such a log intact, so every path ends in the same error.
-UNREADABLE_BY_THE_DRIVER: list[Callable[[Connection], None]] = [
-    _actor_not_utf8,
-    _actor_with_a_surrogate,
-    _tree_hashes_as_text,
-]
+# What the driver's walk once could not read at all (it raised): text that is not UTF-8,
+# and text where the tree's hashes belong. Each must now be a verdict naming the row.
+UNREADABLE_BY_THE_DRIVER: dict[Callable[[Connection], None], str] = {
+    _actor_not_utf8: "seq 90: malformed: actor holds bytes that are not UTF-8",
+    _actor_with_a_surrogate: "seq 91: malformed: actor holds bytes that are not UTF-8",
+    _payload_not_utf8: "seq 95: malformed: payload holds bytes that are not UTF-8",
+    _head_digest_not_utf8: "seq 300: malformed: digest holds bytes that are not UTF-8",
+    _null_tree_hashes: "seq 30: merkle tree mismatch: audit_merkle row 30 holds NULL, not "
+    "hashes: the stored tree was altered",
+    _tree_hashes_as_text: "seq 20: merkle tree mismatch: audit_merkle row 20 holds text, not "
+    "hashes: the stored tree was altered",
+}
 
 
 @pytest.mark.parametrize("tamper", TAMPERS)
@@ -317,24 +345,27 @@ def test_a_tampered_log_gets_the_sequential_report_on_every_path(
     assert all(lines == reports["sequential"] for lines in reports.values()), reports
 
 
-@pytest.mark.parametrize("tamper", UNREADABLE_BY_THE_DRIVER)
-def test_a_log_the_driver_cannot_read_fails_alike_on_every_path(
+@pytest.mark.parametrize("tamper", list(UNREADABLE_BY_THE_DRIVER))
+def test_a_log_the_driver_cannot_decode_gets_a_verdict_naming_the_row_on_every_path(
     sqlite_store: Store, monkeypatch: pytest.MonkeyPatch, tamper: Callable[[Connection], None]
 ) -> None:
     append_events(sqlite_store, EVENTS, batch=64)
+    checkpoints = [checkpoint_at(sqlite_store, EVENTS)]
     with behind_the_guards(sqlite_store) as connection:
         tamper(connection)
 
-    reports = every_report(sqlite_store, monkeypatch, [])
+    reports = every_report(sqlite_store, monkeypatch, checkpoints)
 
-    assert reports["sequential"][0].startswith("raised ")
-    assert all(lines == reports["sequential"] for lines in reports.values()), reports
+    sequential = reports["sequential"]
+    assert sequential[0].startswith("FAILED: "), sequential
+    assert UNREADABLE_BY_THE_DRIVER[tamper] in sequential[1:], sequential
+    assert all(lines == sequential for lines in reports.values()), reports
 
 
 @needs_reader
 @pytest.mark.parametrize(
     "tamper",
-    [t for t in TAMPERS + UNREADABLE_BY_THE_DRIVER if t is not _truncate],
+    [t for t in TAMPERS + list(UNREADABLE_BY_THE_DRIVER) if t is not _truncate],
 )
 def test_the_reader_itself_refuses_the_range_that_holds_the_tampering(
     sqlite_store: Store, monkeypatch: pytest.MonkeyPatch, tamper: Callable[[Connection], None]
