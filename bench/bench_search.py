@@ -91,6 +91,20 @@ float16 0.56 (3.99 vs 7.19 s), float32 0.60 (5.49 vs 9.20 s); memory above the g
 A batch is arithmetic-bound: the kernel's tiles run at the FMA units' peak (about 3
 GHz x 16 lanes per CPU-second), so what is left above the product is the first block
 (scored and stored), the merges of found scores and the float64 rescoring.
+
+Idle, after every round was merged (2026-11-28, AMD EPYC 2 cores with AVX-512, load
+0.4-1.8; medians, best in brackets; search vs its floor in the same run, A B A B):
+
+  1M float32   one probe 24.4 (23.1) vs 28.2 ms → 0.86; batch of 64 168 vs 181 ms → 0.93
+  1M float16   one probe 11.9 (10.3) vs 11.1 ms → 1.07; batch of 64 138 vs 163 ms → 0.84
+  10M float32  one probe 163 vs 207 ms → 0.79; batch of 64 1.06 vs 1.66 s → 0.64
+  10M float16  one probe 96 vs 101 ms → 0.95; batch of 64 1.01 vs 1.67 s → 0.60
+  50M float16  one probe 396 vs 556 ms → 0.71; batch of 64 4.73 vs 7.97 s → 0.59
+               (12.8 GB gallery; the whole run 246 s, peak RSS 13.2 GB)
+  memory above the gallery, batch of 64: 111 MiB at every size (budget 256 MiB)
+  535 x 25,000 against faiss IndexFlatIP: 48.8 vs 54.9 ms → 0.89 (same leads 100%)
+  replay --gallery-size 1000000, whole command: 2.76 s (best 2.75) alone at load 0.4-1;
+  3.01 s (best 2.88) in the full bench at load 1.5; with a warm --cache-dir 1.53 s.
 """
 
 import os
