@@ -40,9 +40,10 @@ def test_a_command_hands_the_environments_choice_down(
 ) -> None:
     monkeypatch.setenv("LEADREVIEW_VERIFY_KERNEL", "python")
     monkeypatch.setenv("LEADREVIEW_SEARCH_KERNEL", "numpy")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # whatever the host's, or unset
     result = run(capsys, "audit", "verify")
     assert result.code == 0, result.err
-    assert compiled_paths.chosen() == CompiledPaths(search="numpy", verify="python")
+    assert compiled_paths.chosen() == CompiledPaths("numpy", "python", kernel_threads=1)
 
 
 def test_a_command_refuses_a_switch_it_does_not_know(
