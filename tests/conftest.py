@@ -123,6 +123,18 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'data' / 'leadreview.db'}"
 
 
+@pytest.fixture
+def sqlite_store(sqlite_url: str) -> "Iterator[Store]":
+    """A migrated store on `sqlite_url`, disposed of after the test."""
+    from leadreview.store import open_store
+
+    opened = open_store(url=sqlite_url)
+    try:
+        yield opened
+    finally:
+        opened.dispose()
+
+
 @pytest.fixture(
     params=[
         pytest.param("sqlite"),

@@ -105,15 +105,6 @@ def _kinds(statements: list[str]) -> list[str]:
     return kinds
 
 
-@pytest.fixture
-def sqlite_store(sqlite_url: str) -> Iterator[Store]:
-    store = open_store(url=sqlite_url)
-    try:
-        yield store
-    finally:
-        store.dispose()
-
-
 def test_sqlite_refuses_an_event_that_does_not_extend_the_head(sqlite_store: Store) -> None:
     log = AuditLog()
     for i in range(3):

@@ -10,13 +10,13 @@ own connection); its ranges are aligned to 2^7 events, so a 300-event log splits
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from leadreview.audit.checkpoint import Checkpoint
 from leadreview.audit.service import verify_store
 from leadreview.audit.tree_store import StoredTree
 from leadreview.store import Store
-from tests.support.audit import append_events, behind_the_guards
+from tests.support.audit import append_events, behind_the_guards, flip_stored_hash_bit
 
 EVENTS = 300
 BORDER = 129  # the second range's first event
@@ -69,25 +69,13 @@ def _delete_the_last_event_of_the_first_range(connection: Connection) -> None:
     connection.exec_driver_sql(f"DELETE FROM audit_event WHERE seq = {BORDER - 1}")
 
 
-def _flip_a_bit(connection: Connection, seq: int, offset: int) -> None:
-    stored = connection.execute(
-        text("SELECT hashes FROM audit_merkle WHERE seq = :seq"), {"seq": seq}
-    ).scalar_one()
-    changed = bytearray(stored)
-    changed[offset] ^= 1
-    connection.execute(
-        text("UPDATE audit_merkle SET hashes = :hashes WHERE seq = :seq"),
-        {"hashes": bytes(changed), "seq": seq},
-    )
-
-
 def _alter_a_hash_above_the_alignment(connection: Connection) -> None:
     # Row 256 holds levels 0…8; level 8 (the root of events 1–256) spans both ranges.
-    _flip_a_bit(connection, 256, 8 * 32)
+    flip_stored_hash_bit(connection, 256, 8 * 32)
 
 
 def _alter_a_leaf_in_the_second_range(connection: Connection) -> None:
-    _flip_a_bit(connection, 201, 0)
+    flip_stored_hash_bit(connection, 201, 0)
 
 
 @pytest.mark.parametrize(

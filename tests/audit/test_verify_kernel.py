@@ -17,7 +17,12 @@ from leadreview.audit.service import verify_store
 from leadreview.audit.verdict import VerifyReport
 from leadreview.audit.verify import walk
 from leadreview.store import Store
-from tests.support.audit import append_events, behind_the_guards, swap_sequence_numbers
+from tests.support.audit import (
+    append_events,
+    behind_the_guards,
+    flip_stored_hash_bit,
+    swap_sequence_numbers,
+)
 from tests.support.compiled import use_paths
 
 Row = tuple[Any, ...]
@@ -186,18 +191,7 @@ def _swap(connection: Connection) -> None:
 
 
 def _flip_a_stored_hash_bit(seq: int, offset: int) -> Callable[[Connection], None]:
-    def flip(connection: Connection) -> None:
-        stored = connection.execute(
-            text("SELECT hashes FROM audit_merkle WHERE seq = :seq"), {"seq": seq}
-        ).scalar_one()
-        changed = bytearray(stored)
-        changed[offset] ^= 1
-        connection.execute(
-            text("UPDATE audit_merkle SET hashes = :hashes WHERE seq = :seq"),
-            {"hashes": bytes(changed), "seq": seq},
-        )
-
-    return flip
+    return lambda connection: flip_stored_hash_bit(connection, seq, offset)
 
 
 def _tear_a_stored_row(connection: Connection) -> None:

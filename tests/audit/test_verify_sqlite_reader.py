@@ -14,7 +14,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ from leadreview.audit.checkpoint import Checkpoint
 from leadreview.audit.service import verify_store
 from leadreview.audit.tree_store import StoredTree
 from leadreview.audit.verdict import VerifyReport
-from leadreview.store import Store, open_store
+from leadreview.store import Store
 from tests.support.audit import (
     append_events,
     behind_the_guards,
@@ -53,15 +53,6 @@ def test_the_reader_is_built_where_a_compiler_and_both_headers_exist() -> None:
     if not BUILDABLE:
         pytest.skip("no C compiler, or no OpenSSL or SQLite headers: the driver reads")
     assert sqlite_reader_built()
-
-
-@pytest.fixture
-def sqlite_store(sqlite_url: str) -> Iterator[Store]:
-    opened = open_store(url=sqlite_url)
-    try:
-        yield opened
-    finally:
-        opened.dispose()
 
 
 def checkpoint_at(store: Store, size: int) -> Checkpoint:

@@ -3,7 +3,6 @@ what moto does not refuse (a governance bypass, a shortened retention) is checke
 boto3 calls the archive code makes."""
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,13 +27,6 @@ from tests.support.audit import append_events, behind_the_guards
 BUCKET = "wcso-audit-archive"
 PREFIX = "leadreview"
 ORIGIN = "test.leadreview.local/audit"
-
-
-@pytest.fixture
-def sqlite_store(sqlite_url: str) -> Iterator[Store]:
-    opened = open_store(url=sqlite_url)
-    yield opened
-    opened.dispose()
 
 
 @pytest.fixture

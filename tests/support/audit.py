@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from leadreview.audit import AuditLog, NewEvent
 from leadreview.store import Store
@@ -64,3 +64,16 @@ def swap_sequence_numbers(connection: Connection, a: int, b: int) -> None:
     connection.exec_driver_sql(f"UPDATE audit_event SET seq = {parking} WHERE seq = {a}")
     connection.exec_driver_sql(f"UPDATE audit_event SET seq = {a} WHERE seq = {b}")
     connection.exec_driver_sql(f"UPDATE audit_event SET seq = {b} WHERE seq = {parking}")
+
+
+def flip_stored_hash_bit(connection: Connection, seq: int, offset: int) -> None:
+    """Behind the app's back: flip one bit at `offset` of audit_merkle row `seq`'s hashes."""
+    stored = connection.execute(
+        text("SELECT hashes FROM audit_merkle WHERE seq = :seq"), {"seq": seq}
+    ).scalar_one()
+    changed = bytearray(stored)
+    changed[offset] ^= 1
+    connection.execute(
+        text("UPDATE audit_merkle SET hashes = :hashes WHERE seq = :seq"),
+        {"hashes": bytes(changed), "seq": seq},
+    )
